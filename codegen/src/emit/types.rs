@@ -1,0 +1,389 @@
+//! Emits `types.rs`: one struct or enum per named type, plus the API's `ExceptionType`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc, ident, rust_type};
+use crate::model::{EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+
+pub(super) fn sources(spec: &Spec) -> Vec<String> {
+    // The types file holds the exceptions from the API file and every file's types; the
+    // model does not keep a type's file, so name every file that contributed anything.
+    let mut sources: Vec<String> = std::iter::once(spec.api.source.clone())
+        .chain(spec.endpoints.iter().map(|e| e.source.clone()))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    sources
+}
+
+pub(super) fn emit_types(spec: &Spec) -> TokenStream {
+    let exceptions = emit_enum(&spec.api.exceptions, true);
+    let defs = spec.types.iter().map(|def| match def {
+        TypeDef::Object(object) => emit_object(object, spec),
+        TypeDef::Enum(def) => emit_enum(def, false),
+    });
+    quote! {
+        #![doc = " The types the spec names: request and response bodies, enums, and exception types."]
+        #exceptions
+        #(#defs)*
+    }
+}
+
+/// The field's type as declared in the struct: boxed and optional as the model says.
+fn field_type(field: &Field) -> TokenStream {
+    let mut ty = rust_type(&field.ty, true);
+    if field.boxed {
+        ty = quote! { ::std::boxed::Box<#ty> };
+    }
+    if field.required {
+        ty
+    } else {
+        quote! { ::core::option::Option<#ty> }
+    }
+}
+
+/// What a constructor or setter takes for a field, and how to turn it into the field's type.
+fn argument(field: &Field) -> (TokenStream, TokenStream) {
+    let name = ident(&field.rust);
+    match (&field.ty, field.boxed) {
+        (TypeRef::String, _) => (
+            quote! { impl ::core::convert::Into<::std::string::String> },
+            quote! { #name.into() },
+        ),
+        (ty, true) => {
+            let ty = rust_type(ty, true);
+            (ty, quote! { ::std::boxed::Box::new(#name) })
+        }
+        (ty, false) => (rust_type(ty, true), quote! { #name }),
+    }
+}
+
+fn lenient_fn(field: &Field) -> Option<String> {
+    if !field.lenient {
+        return None;
+    }
+    let base = match field.ty {
+        TypeRef::Integer => "i64",
+        TypeRef::Number => "f64",
+        TypeRef::Boolean => "bool",
+        _ => return None,
+    };
+    let prefix = if field.required { "" } else { "option_" };
+    Some(format!("crate::runtime::lenient::{prefix}{base}"))
+}
+
+fn field_doc(field: &Field) -> TokenStream {
+    let required = if field.required { "Required." } else { "Optional." };
+    let lenient = if field.lenient {
+        " Accepted as a number or as a string holding one."
+    } else {
+        ""
+    };
+    let text = format!(
+        "`{}`: {} {required}{lenient}",
+        field.wire,
+        field.description.as_deref().unwrap_or("").trim()
+    );
+    doc(&text)
+}
+
+fn emit_object(object: &ObjectDef, spec: &Spec) -> TokenStream {
+    let name = ident(&object.name);
+    let type_doc = doc(object.description.as_deref().unwrap_or(&object.name));
+    let fields = object.fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let wire = &field.wire;
+        let ty = field_type(field);
+        let docs = field_doc(field);
+        let optional =
+            (!field.required).then(|| quote! { default, skip_serializing_if = "::core::option::Option::is_none", });
+        let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
+        quote! {
+            #docs
+            #[serde(rename = #wire, #optional #lenient)]
+            pub #rust: #ty,
+        }
+    });
+    let required: Vec<&Field> = object.fields.iter().filter(|f| f.required).collect();
+    let constructor = if required.is_empty() {
+        None
+    } else {
+        let params = required.iter().map(|field| {
+            let name = ident(&field.rust);
+            let (ty, _) = argument(field);
+            quote! { #name: #ty }
+        });
+        let inits = object.fields.iter().map(|field| {
+            let name = ident(&field.rust);
+            if field.required && (field.boxed || field.ty == TypeRef::String) {
+                let (_, value) = argument(field);
+                quote! { #name: #value }
+            } else if field.required {
+                quote! { #name }
+            } else {
+                quote! { #name: ::core::option::Option::None }
+            }
+        });
+        let many = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+        Some(quote! {
+            /// Creates a value from its required fields; the optional ones start unset.
+            #many
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+        })
+    };
+    let setters = object.fields.iter().filter(|f| !f.required).map(|field| {
+        let name = ident(&field.rust);
+        let setter = format_ident!("with_{}", field.rust);
+        let (ty, value) = argument(field);
+        let docs = doc(&format!("Sets `{}`.", field.wire));
+        quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(mut self, #name: #ty) -> Self {
+                self.#name = ::core::option::Option::Some(#value);
+                self
+            }
+        }
+    });
+    let default = required.is_empty().then(|| quote! { Default, });
+    let validate = emit_validate(object, spec);
+    quote! {
+        #type_doc
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            #constructor
+            #(#setters)*
+        }
+
+        impl crate::runtime::IsSet for #name {}
+
+        #validate
+    }
+}
+
+/// `Validate`: the object's rules, then the fields whose types need validation.
+fn emit_validate(object: &ObjectDef, spec: &Spec) -> TokenStream {
+    let name = ident(&object.name);
+    let type_name = &object.name;
+    let rules = object.rules.iter().map(|rule| match rule {
+        Rule::AtMostOneOf { fields, description } => {
+            let checks = fields.iter().map(|&i| {
+                let field = ident(&object.fields[i].rust);
+                quote! { crate::runtime::is_set(&self.#field) }
+            });
+            let wires = fields.iter().map(|&i| object.fields[i].wire.as_str());
+            quote! {
+                if [#(#checks),*].into_iter().filter(|set| *set).count() > 1 {
+                    return ::core::result::Result::Err(crate::runtime::RuleViolation {
+                        type_name: #type_name,
+                        rule: crate::runtime::Rule::AtMostOneOf,
+                        fields: &[#(#wires),*],
+                        description: #description,
+                    });
+                }
+            }
+        }
+    });
+    let nested = object.fields.iter().filter_map(|field| {
+        if !needs_validation(&field.ty, spec) {
+            return None;
+        }
+        let name = ident(&field.rust);
+        let check = validate_value(&field.ty, quote! { value });
+        Some(if field.required {
+            quote! { { let value = &self.#name; #check } }
+        } else {
+            quote! { if let ::core::option::Option::Some(value) = &self.#name { #check } }
+        })
+    });
+    quote! {
+        impl crate::runtime::Validate for #name {
+            fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+                #(#rules)*
+                #(#nested)*
+                ::core::result::Result::Ok(())
+            }
+        }
+    }
+}
+
+fn needs_validation(ty: &TypeRef, spec: &Spec) -> bool {
+    match ty {
+        TypeRef::Named(name) => spec
+            .types
+            .iter()
+            .any(|def| matches!(def, TypeDef::Object(o) if &o.name == name && o.needs_validation)),
+        TypeRef::Array(inner) => needs_validation(inner, spec),
+        _ => false,
+    }
+}
+
+/// Statements validating `value` (a reference) of type `ty`.
+fn validate_value(ty: &TypeRef, value: TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::Array(inner) => {
+            let check = validate_value(inner, quote! { item });
+            quote! { for item in #value.iter() { #check } }
+        }
+        _ => quote! { crate::runtime::Validate::validate(#value)?; },
+    }
+}
+
+fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
+    let name = ident(&def.name);
+    let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
+    let open_doc = def.open.then(|| {
+        quote! {
+            ///
+            /// The set is open: a value this version does not list is kept in `Other`, so a new
+            /// value from the server never fails deserialization.
+        }
+    });
+    let variants = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let docs = doc(&format!(
+            "`{}`{}",
+            value.wire,
+            value
+                .description
+                .as_deref()
+                .map(|d| format!(": {}", d.trim()))
+                .unwrap_or_default()
+        ));
+        let rename = (!def.open).then(|| {
+            let wire = &value.wire;
+            quote! { #[serde(rename = #wire)] }
+        });
+        quote! { #docs #rename #variant, }
+    });
+    let other = def.open.then(|| {
+        quote! {
+            /// A value this version of the spec does not list, kept as sent.
+            Other(::std::string::String),
+        }
+    });
+    let as_str_arms = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let wire = &value.wire;
+        quote! { #name::#variant => #wire, }
+    });
+    let other_arm = def.open.then(|| quote! { #name::Other(other) => other, });
+    let known = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        quote! { #name::#variant }
+    });
+    let rate_limit = exceptions.then(|| {
+        let limited: Vec<TokenStream> = def
+            .values
+            .iter()
+            .filter(|v| v.rate_limited)
+            .map(|v| {
+                let variant = ident(&v.rust);
+                quote! { #name::#variant }
+            })
+            .collect();
+        let body = if limited.is_empty() {
+            quote! { false }
+        } else {
+            quote! { matches!(self, #(#limited)|*) }
+        };
+        quote! {
+            /// Whether this exception means the account's rate limit was hit.
+            pub fn is_rate_limit(&self) -> bool {
+                #body
+            }
+        }
+    });
+    let derives = if def.open {
+        quote! { #[derive(Debug, Clone, PartialEq, Eq, Hash)] }
+    } else {
+        quote! { #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)] }
+    };
+    let open_impls = def.open.then(|| {
+        let from_arms = def.values.iter().map(|value| {
+            let variant = ident(&value.rust);
+            let wire = &value.wire;
+            quote! { #wire => #name::#variant, }
+        });
+        quote! {
+            impl ::core::convert::From<&str> for #name {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #(#from_arms)*
+                        other => #name::Other(::std::string::String::from(other)),
+                    }
+                }
+            }
+
+            impl ::core::convert::From<::std::string::String> for #name {
+                fn from(value: ::std::string::String) -> Self {
+                    match #name::from(value.as_str()) {
+                        #name::Other(_) => #name::Other(value),
+                        known => known,
+                    }
+                }
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    crate::runtime::open_enum::deserialize(deserializer)
+                }
+            }
+        }
+    });
+    quote! {
+        #type_doc
+        #open_doc
+        #derives
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #other
+        }
+
+        impl #name {
+            /// The values the spec lists, in spec order.
+            pub const KNOWN: &'static [#name] = &[#(#known),*];
+
+            /// The value as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str_arms)*
+                    #other_arm
+                }
+            }
+
+            #rate_limit
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl crate::runtime::QueryValue for #name {
+            fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+                ::std::borrow::Cow::Borrowed(self.as_str())
+            }
+        }
+
+        impl crate::runtime::IsSet for #name {}
+
+        #open_impls
+    }
+}

@@ -1,0 +1,973 @@
+//! Lowering: from the serde mirror of each file to one validated [`model::Spec`].
+//!
+//! All checks live here: names, type references, limits, rules, statuses. Every problem is
+//! pushed as a diagnostic with its file, position and spec path, and lowering goes on, so
+//! one run reports every error; `crate::generate` stops at the boundary when any was found.
+//! Nothing here panics on any input.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::diag::{Diagnostics, did_you_mean, one_of};
+use crate::model::{self, Body, EnumDef, EnumValue, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
+use crate::raw;
+use crate::yaml::{Parsed, Seg};
+
+/// Names the generated crate already uses at its root; a spec type may not take them.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Api",
+    "ApiError",
+    "Client",
+    "ClientBuilder",
+    "Credentials",
+    "Endpoint",
+    "Error",
+    "ExceptionType",
+    "Region",
+    "Request",
+    "Result",
+    "Option",
+    "String",
+    "Vec",
+    "Box",
+];
+
+const PRIMITIVES: &[&str] = &["string", "integer", "number", "boolean", "json"];
+
+/// Builds a path from keys and indices: `p!["endpoints", 0, "body"]`.
+macro_rules! p {
+    ($($seg:expr),* $(,)?) => { [$(Seg::from($seg)),*] };
+}
+
+impl From<&str> for Seg {
+    fn from(key: &str) -> Seg {
+        Seg::Key(key.to_string())
+    }
+}
+
+impl From<usize> for Seg {
+    fn from(index: usize) -> Seg {
+        Seg::Index(index)
+    }
+}
+
+fn child(path: &[Seg], seg: impl Into<Seg>) -> Vec<Seg> {
+    let mut out = path.to_vec();
+    out.push(seg.into());
+    out
+}
+
+/// Lowers parsed files into a spec, or reports every error found.
+pub fn lower(files: &[Parsed<raw::File>], diags: &mut Diagnostics) -> Option<Spec> {
+    let mut lowerer = Lowerer {
+        diags,
+        type_kinds: BTreeMap::new(),
+    };
+    lowerer.lower(files)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Enum,
+}
+
+struct Lowerer<'d> {
+    diags: &'d mut Diagnostics,
+    /// Every named type and its kind, filled before any type expression is resolved.
+    type_kinds: BTreeMap<String, Kind>,
+}
+
+impl Lowerer<'_> {
+    fn lower(&mut self, files: &[Parsed<raw::File>]) -> Option<Spec> {
+        let api = self.find_api(files);
+        self.collect_type_names(files);
+
+        let mut types = Vec::new();
+        for file in files {
+            for (i, raw) in file.value.types.iter().enumerate() {
+                if let Some(def) = self.lower_type(file, &p!["types", i], raw) {
+                    types.push(def);
+                }
+            }
+        }
+
+        let mut endpoints = Vec::new();
+        let mut endpoint_names: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for file in files {
+            for (i, raw) in file.value.endpoints.iter().enumerate() {
+                let path = p!["endpoints", i];
+                if let Some((first_file, first_line)) = endpoint_names.get(&raw.name) {
+                    let help = format!(
+                        "endpoint names become method names and must be unique; the first `{}` is at {first_file}:{first_line}",
+                        raw.name
+                    );
+                    let message = format!("duplicate endpoint name `{}`", raw.name);
+                    self.diags
+                        .push(file.error_at(&child(&path, "name"), message, Some(help)));
+                    continue;
+                }
+                let line = file.index.value(&child(&path, "name")).line;
+                endpoint_names.insert(raw.name.clone(), (file.file.name.clone(), line));
+                let api_defaults = api.map(|(file, api)| (&api.rate_limit, &api.statuses, file));
+                if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults) {
+                    endpoints.push(endpoint);
+                }
+            }
+        }
+
+        let api = match api {
+            Some((file, raw)) => self.lower_api(file, raw),
+            None => None,
+        };
+        let mut spec = Spec {
+            api: api?,
+            types,
+            endpoints,
+        };
+        mark_boxed_fields(&mut spec.types);
+        mark_needs_validation(&mut spec.types);
+        Some(spec)
+    }
+
+    fn find_api<'f>(&mut self, files: &'f [Parsed<raw::File>]) -> Option<(&'f Parsed<raw::File>, &'f raw::Api)> {
+        let mut found: Option<(&Parsed<raw::File>, &raw::Api)> = None;
+        for file in files {
+            if let Some(api) = &file.value.api {
+                if let Some((first, _)) = found {
+                    let help = format!("keep one `api` section; the first is in {}", first.file.name);
+                    self.diags
+                        .push(file.error_at_key(&p!["api"], "a second `api` section".into(), Some(help)));
+                } else {
+                    found = Some((file, api));
+                }
+            }
+        }
+        if found.is_none() {
+            if let Some(file) = files.first() {
+                let help = "add a file (e.g. spec/api.yaml) with an `api:` section: name, base_url, hosts, auth, error_envelope, rate_limit";
+                self.diags
+                    .push(file.error_at(&[], "no spec file has an `api` section".into(), Some(help.into())));
+            }
+        }
+        found
+    }
+
+    fn collect_type_names(&mut self, files: &[Parsed<raw::File>]) {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for file in files {
+            for (i, raw) in file.value.types.iter().enumerate() {
+                let path = p!["types", i, "name"];
+                // An unknown kind is reported by `lower_type`; the name is still registered so
+                // that references to it do not cascade into more errors.
+                let kind = if raw.kind == "enum" { Kind::Enum } else { Kind::Object };
+                if let Some(first) = seen.get(&raw.name) {
+                    let help = format!(
+                        "type names must be unique across the spec; the first `{}` is in {first}",
+                        raw.name
+                    );
+                    self.diags
+                        .push(file.error_at(&path, format!("duplicate type name `{}`", raw.name), Some(help)));
+                    continue;
+                }
+                seen.insert(raw.name.clone(), file.file.name.clone());
+                self.type_kinds.insert(raw.name.clone(), kind);
+            }
+        }
+        // The API's exception types are a type like any other.
+        self.type_kinds.insert("ExceptionType".into(), Kind::Enum);
+    }
+
+    fn lower_api(&mut self, file: &Parsed<raw::File>, raw: &raw::Api) -> Option<model::Api> {
+        let path = p!["api"];
+        let mut ok = true;
+        if raw.base_url.matches("{host}").count() != 1 || !raw.base_url.starts_with("https://") {
+            let message = format!(
+                "base URL `{}` must start with `https://` and contain `{{host}}` once",
+                raw.base_url
+            );
+            let help = "write the template as on the API pages, e.g. `https://{host}/v2`".to_string();
+            self.diags
+                .push(file.error_at(&child(&path, "base_url"), message, Some(help)));
+            ok = false;
+        }
+        let mut hosts = Vec::new();
+        let mut regions = BTreeSet::new();
+        for (i, host) in raw.hosts.iter().enumerate() {
+            let host_path = child(&child(&path, "hosts"), i);
+            ok &= self.check_type_like_name(file, &child(&host_path, "region"), &host.region, "region");
+            if !regions.insert(host.region.clone()) {
+                let message = format!("duplicate region `{}`", host.region);
+                self.diags
+                    .push(file.error_at(&child(&host_path, "region"), message, None));
+                ok = false;
+            }
+            if host.host.is_empty() || host.host.contains(['/', ':', ' ', '{']) {
+                let message = format!("`{}` is not a host name", host.host);
+                let help = "give the bare host, e.g. `api-in21.leadsquared.com`".to_string();
+                self.diags
+                    .push(file.error_at(&child(&host_path, "host"), message, Some(help)));
+                ok = false;
+            }
+            hosts.push(model::Host {
+                region: host.region.clone(),
+                host: host.host.clone(),
+                description: host.description.clone(),
+                default: host.default,
+            });
+        }
+        let defaults = hosts.iter().filter(|h| h.default).count();
+        if defaults != 1 {
+            let message = format!("{defaults} hosts are marked `default: true`; exactly one must be");
+            let help = "mark the region that `Region::default()` should return with `default: true`".to_string();
+            self.diags
+                .push(file.error_at(&child(&path, "hosts"), message, Some(help)));
+            ok = false;
+        }
+        let preferred = match raw.auth.preferred.as_str() {
+            "header" => model::AuthPlacement::Header,
+            "query" => model::AuthPlacement::Query,
+            other => {
+                let message = format!("unknown auth placement `{other}`");
+                let help = format!("valid placements: {}", one_of(["header", "query"]));
+                self.diags
+                    .push(file.error_at(&p!["api", "auth", "preferred"], message, Some(help)));
+                ok = false;
+                model::AuthPlacement::Header
+            }
+        };
+        let rate_limit = self.lower_rate_limit(file, &child(&path, "rate_limit"), &raw.rate_limit);
+        let exceptions = EnumDef {
+            name: "ExceptionType".into(),
+            description: Some(format!(
+                "An exception type {} returns in `{}`.",
+                raw.name, raw.error_envelope.type_field
+            )),
+            open: true,
+            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true),
+        };
+        let key_names = |names: &raw::KeyNames| model::KeyNames {
+            access_key: names.access_key.clone(),
+            secret_key: names.secret_key.clone(),
+        };
+        let envelope = &raw.error_envelope;
+        let api = model::Api {
+            name: raw.name.clone(),
+            description: raw.description.clone(),
+            base_url: raw.base_url.clone(),
+            hosts,
+            auth: model::Auth {
+                preferred,
+                header: key_names(&raw.auth.header),
+                query: key_names(&raw.auth.query),
+            },
+            error_envelope: model::ErrorEnvelope {
+                status_field: envelope.status_field.clone(),
+                error_value: envelope.error_value.clone(),
+                type_field: envelope.type_field.clone(),
+                message_field: envelope.message_field.clone(),
+            },
+            rate_limit: rate_limit?,
+            exceptions,
+            source: file.file.name.clone(),
+        };
+        ok.then_some(api)
+    }
+
+    fn lower_rate_limit(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::RateLimit,
+    ) -> Option<model::RateLimit> {
+        if raw.calls == 0 || raw.per_seconds == 0 {
+            let message = format!(
+                "rate limit of {} calls per {} seconds allows nothing",
+                raw.calls, raw.per_seconds
+            );
+            let help = "both `calls` and `per_seconds` must be at least 1".to_string();
+            self.diags.push(file.error_at(path, message, Some(help)));
+            return None;
+        }
+        Some(model::RateLimit {
+            calls: raw.calls,
+            per_millis: u64::from(raw.per_seconds) * 1000,
+        })
+    }
+
+    /// Checks an UpperCamelCase Rust name (types, regions, variants).
+    fn check_type_like_name(&mut self, file: &Parsed<raw::File>, path: &[Seg], name: &str, what: &str) -> bool {
+        if let Some(problem) = ident_problem(name) {
+            let help =
+                format!("a {what} name becomes a Rust type or variant name; use UpperCamelCase letters and digits");
+            self.diags
+                .push(file.error_at(path, format!("{what} name `{name}` {problem}"), Some(help)));
+            return false;
+        }
+        if name.to_upper_camel_case() != name {
+            let message = format!("{what} name `{name}` is not UpperCamelCase");
+            let help = format!("write it `{}`", name.to_upper_camel_case());
+            self.diags.push(file.error_at(path, message, Some(help)));
+            return false;
+        }
+        true
+    }
+
+    /// Checks a snake_case Rust name (methods, fields).
+    fn check_snake_name(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        name: &str,
+        what: &str,
+        derived_from: Option<&str>,
+    ) -> bool {
+        let origin = derived_from
+            .map(|wire| format!(" (derived from `{wire}`)"))
+            .unwrap_or_default();
+        if let Some(problem) = ident_problem(name) {
+            let help = match derived_from {
+                Some(_) => "set `rust:` to a name that is not a keyword, e.g. `kind` or `value_type`".to_string(),
+                None => "use a snake_case name of letters, digits and `_` that is not a Rust keyword".to_string(),
+            };
+            self.diags
+                .push(file.error_at(path, format!("{what} name `{name}`{origin} {problem}"), Some(help)));
+            return false;
+        }
+        if name.to_snake_case() != name {
+            let message = format!("{what} name `{name}`{origin} is not snake_case");
+            let help = format!("write it `{}`", name.to_snake_case());
+            self.diags.push(file.error_at(path, message, Some(help)));
+            return false;
+        }
+        true
+    }
+
+    fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
+        let mut ok = self.check_type_like_name(file, &child(path, "name"), &raw.name, "type");
+        if RESERVED_TYPE_NAMES.contains(&raw.name.as_str()) {
+            let message = format!("type name `{}` is taken by the client crate", raw.name);
+            let help = format!(
+                "choose another name; reserved: {}",
+                one_of(RESERVED_TYPE_NAMES.iter().copied())
+            );
+            self.diags
+                .push(file.error_at(&child(path, "name"), message, Some(help)));
+            ok = false;
+        }
+        match raw.kind.as_str() {
+            "object" => {
+                ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
+                ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
+                let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
+                let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
+                let (fields, rules) = (fields?, rules?);
+                ok.then(|| {
+                    TypeDef::Object(ObjectDef {
+                        name: raw.name.clone(),
+                        description: raw.description.clone(),
+                        fields,
+                        rules,
+                        needs_validation: false,
+                    })
+                })
+            }
+            "enum" => {
+                ok &= self.forbid(file, path, "fields", !raw.fields.is_empty(), "an enum type");
+                ok &= self.forbid(file, path, "rules", !raw.rules.is_empty(), "an enum type");
+                if raw.values.is_empty() {
+                    let help = "list the known values under `values:`, each with `wire:`".to_string();
+                    self.diags.push(file.error_at(
+                        &child(path, "name"),
+                        format!("enum `{}` has no values", raw.name),
+                        Some(help),
+                    ));
+                    ok = false;
+                }
+                let open = raw.open.unwrap_or(true);
+                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open);
+                ok.then(|| {
+                    TypeDef::Enum(EnumDef {
+                        name: raw.name.clone(),
+                        description: raw.description.clone(),
+                        open,
+                        values,
+                    })
+                })
+            }
+            other => {
+                let message = format!("unknown type kind `{other}`");
+                let help = format!("valid kinds: {}", one_of(["object", "enum"]));
+                self.diags
+                    .push(file.error_at(&child(path, "kind"), message, Some(help)));
+                None
+            }
+        }
+    }
+
+    fn forbid(&mut self, file: &Parsed<raw::File>, path: &[Seg], key: &str, present: bool, what: &str) -> bool {
+        if present {
+            let message = format!("`{key}` is not valid on {what}");
+            self.diags
+                .push(file.error_at_key(&child(path, key), message, Some(format!("remove `{key}`"))));
+        }
+        !present
+    }
+
+    fn lower_enum_values(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::EnumValue],
+        open: bool,
+    ) -> Vec<EnumValue> {
+        let mut values = Vec::new();
+        let mut wires = BTreeSet::new();
+        let mut rusts = BTreeSet::new();
+        for (i, value) in raw.iter().enumerate() {
+            let value_path = child(path, i);
+            let rust = value.rust.clone().unwrap_or_else(|| value.wire.to_upper_camel_case());
+            let name_path = child(&value_path, if value.rust.is_some() { "rust" } else { "wire" });
+            if value.rust.is_none() && ident_problem(&rust).is_some() {
+                let message = format!("cannot derive a variant name from `{}`", value.wire);
+                let help = "set `rust:` to an UpperCamelCase name for this value, e.g. `Eq` for `=`".to_string();
+                self.diags.push(file.error_at(&name_path, message, Some(help)));
+                continue;
+            }
+            if !self.check_type_like_name(file, &name_path, &rust, "variant") {
+                continue;
+            }
+            if open && rust == "Other" {
+                let help = "`Other` holds the values the spec does not list; set `rust:` to another name".to_string();
+                self.diags.push(file.error_at(
+                    &name_path,
+                    "variant name `Other` is taken in an open enum".into(),
+                    Some(help),
+                ));
+                continue;
+            }
+            if !wires.insert(value.wire.clone()) {
+                self.diags.push(file.error_at(
+                    &child(&value_path, "wire"),
+                    format!("duplicate value `{}`", value.wire),
+                    None,
+                ));
+                continue;
+            }
+            if !rusts.insert(rust.clone()) {
+                let help = "set `rust:` so that each value has its own variant name".to_string();
+                self.diags
+                    .push(file.error_at(&name_path, format!("duplicate variant name `{rust}`"), Some(help)));
+                continue;
+            }
+            values.push(EnumValue {
+                wire: value.wire.clone(),
+                rust,
+                description: value.description.clone(),
+                rate_limited: value.rate_limited,
+            });
+        }
+        values
+    }
+
+    /// Lowers object fields or query parameters (`params`: scalars and enums only).
+    fn lower_fields(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Field],
+        params: bool,
+    ) -> Option<Vec<Field>> {
+        let mut ok = true;
+        let mut fields = Vec::new();
+        let mut wires = BTreeSet::new();
+        let mut rusts = BTreeSet::new();
+        for (i, field) in raw.iter().enumerate() {
+            let field_path = child(path, i);
+            let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
+            let name_path = child(&field_path, if field.rust.is_some() { "rust" } else { "wire" });
+            let what = if params { "parameter" } else { "field" };
+            if field.wire.is_empty() {
+                self.diags
+                    .push(file.error_at(&child(&field_path, "wire"), format!("empty {what} wire name"), None));
+                ok = false;
+                continue;
+            }
+            if !self.check_snake_name(
+                file,
+                &name_path,
+                &rust,
+                what,
+                field.rust.is_none().then_some(field.wire.as_str()),
+            ) {
+                ok = false;
+                continue;
+            }
+            if !wires.insert(field.wire.clone()) {
+                self.diags.push(file.error_at(
+                    &child(&field_path, "wire"),
+                    format!("duplicate {what} `{}`", field.wire),
+                    None,
+                ));
+                ok = false;
+            }
+            if !rusts.insert(rust.clone()) {
+                let help = "set `rust:` so that each has its own name".to_string();
+                self.diags
+                    .push(file.error_at(&name_path, format!("duplicate Rust {what} name `{rust}`"), Some(help)));
+                ok = false;
+            }
+            let Some(ty) = self.resolve_type(file, &child(&field_path, "type"), &field.ty) else {
+                ok = false;
+                continue;
+            };
+            if params
+                && !matches!(
+                    &ty,
+                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+                )
+                && !matches!(&ty, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Enum))
+            {
+                let message = format!("query parameter `{}` has type `{}`", field.wire, field.ty);
+                let help = "a query parameter is a string, integer, number, boolean or enum".to_string();
+                self.diags
+                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                ok = false;
+            }
+            if field.lenient && (params || !matches!(ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)) {
+                let message = format!("`lenient` is not valid on `{}` of type `{}`", field.wire, field.ty);
+                let help = "`lenient: true` is for integer, number and boolean fields that the API may send as strings"
+                    .to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "lenient"), message, Some(help)));
+                ok = false;
+            }
+            fields.push(Field {
+                wire: field.wire.clone(),
+                rust,
+                ty,
+                required: field.required,
+                lenient: field.lenient,
+                boxed: false,
+                description: field.description.clone(),
+            });
+        }
+        ok.then_some(fields)
+    }
+
+    fn lower_rules(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Rule],
+        fields: &Option<Vec<Field>>,
+    ) -> Option<Vec<Rule>> {
+        let mut ok = true;
+        let mut rules = Vec::new();
+        for (i, rule) in raw.iter().enumerate() {
+            let rule_path = child(path, i);
+            let Some(names) = &rule.at_most_one_of else {
+                let help = format!("valid rules: {}", one_of(["at_most_one_of"]));
+                self.diags
+                    .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
+                ok = false;
+                continue;
+            };
+            let list_path = child(&rule_path, "at_most_one_of");
+            if names.len() < 2 {
+                self.diags
+                    .push(file.error_at(&list_path, "`at_most_one_of` needs at least two fields".into(), None));
+                ok = false;
+                continue;
+            }
+            let Some(fields) = fields else { continue };
+            let mut indices = Vec::new();
+            for (j, name) in names.iter().enumerate() {
+                match fields.iter().position(|f| &f.wire == name) {
+                    Some(index) if fields[index].required => {
+                        let message = format!("rule names required field `{name}`");
+                        let help = "a required field is always set, so only optional fields can be in `at_most_one_of`"
+                            .to_string();
+                        self.diags
+                            .push(file.error_at(&child(&list_path, j), message, Some(help)));
+                        ok = false;
+                    }
+                    Some(index) => indices.push(index),
+                    None => {
+                        let wires = fields.iter().map(|f| f.wire.as_str());
+                        let help = match did_you_mean(name, wires.clone()) {
+                            Some(best) => format!("did you mean `{best}`? fields: {}", one_of(wires)),
+                            None => format!("fields: {}", one_of(wires)),
+                        };
+                        self.diags.push(file.error_at(
+                            &child(&list_path, j),
+                            format!("rule names unknown field `{name}`"),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                }
+            }
+            let description = rule
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("at most one of {} may be set", names.join(", ")));
+            rules.push(Rule::AtMostOneOf {
+                fields: indices,
+                description,
+            });
+        }
+        ok.then_some(rules)
+    }
+
+    /// Parses a type expression: a primitive, `array<T>`, or a type name.
+    fn resolve_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
+        let text = text.trim();
+        if let Some(inner) = text.strip_prefix("array<").and_then(|rest| rest.strip_suffix('>')) {
+            return self
+                .resolve_type(file, path, inner)
+                .map(|inner| TypeRef::Array(Box::new(inner)));
+        }
+        match text {
+            "string" => return Some(TypeRef::String),
+            "integer" => return Some(TypeRef::Integer),
+            "number" => return Some(TypeRef::Number),
+            "boolean" => return Some(TypeRef::Boolean),
+            "json" => return Some(TypeRef::Json),
+            _ => {}
+        }
+        if self.type_kinds.contains_key(text) {
+            return Some(TypeRef::Named(text.to_string()));
+        }
+        let candidates: Vec<&str> = self
+            .type_kinds
+            .keys()
+            .map(String::as_str)
+            .chain(PRIMITIVES.iter().copied())
+            .collect();
+        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `array<T>`, or a type defined under `types:`";
+        let help = match did_you_mean(text, candidates.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`? {valid}"),
+            None => valid.to_string(),
+        };
+        self.diags
+            .push(file.error_at(path, format!("unknown type `{text}`"), Some(help)));
+        None
+    }
+
+    fn lower_endpoint(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::Endpoint,
+        api: Option<(&raw::RateLimit, &Vec<raw::Status>, &Parsed<raw::File>)>,
+    ) -> Option<model::Endpoint> {
+        let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None);
+        let method = match raw.method.as_str() {
+            "GET" => Some(model::Method::Get),
+            "POST" => Some(model::Method::Post),
+            other => {
+                let message = format!("unknown method `{other}`");
+                let help = format!("valid methods: {}", one_of(["GET", "POST"]));
+                self.diags
+                    .push(file.error_at(&child(path, "method"), message, Some(help)));
+                None
+            }
+        };
+        if !raw.path.starts_with('/') || raw.path.contains(['?', '#', ' ', '{']) {
+            let message = format!(
+                "path `{}` must start with `/` and hold no query, fragment or placeholder",
+                raw.path
+            );
+            let help = "give the path below the base URL, e.g. `/LeadManagement.svc/Lead.Create`; query parameters go under `query:`".to_string();
+            self.diags
+                .push(file.error_at(&child(path, "path"), message, Some(help)));
+            ok = false;
+        }
+        let query = self.lower_fields(file, &child(path, "query"), &raw.query, true);
+        let body = self.lower_body(file, &child(path, "body"), raw.body.as_ref());
+        let response = self.resolve_type(file, &child(path, "response"), &raw.response);
+        let rate_limit = match (&raw.rate_limit, api) {
+            (Some(own), _) => self.lower_rate_limit(file, &child(path, "rate_limit"), own),
+            (None, Some((api_limit, _, api_file))) => {
+                self.lower_rate_limit(api_file, &p!["api", "rate_limit"], api_limit)
+            }
+            (None, None) => None,
+        };
+        let statuses = match (&raw.statuses, api) {
+            (Some(own), _) => self.lower_statuses(file, &child(path, "statuses"), own),
+            (None, Some((_, api_statuses, api_file))) if !api_statuses.is_empty() => {
+                self.lower_statuses(api_file, &p!["api", "statuses"], api_statuses)
+            }
+            (None, _) => {
+                let help = "list the documented status codes under the endpoint's `statuses:` or the API's".to_string();
+                self.diags.push(file.error_at(
+                    &child(path, "name"),
+                    format!("endpoint `{}` documents no status codes", raw.name),
+                    Some(help),
+                ));
+                None
+            }
+        };
+        let mut query = query?;
+        // Required parameters become positional arguments, in spec order, before the options.
+        query.sort_by_key(|field| !field.required);
+        let endpoint = model::Endpoint {
+            name: raw.name.clone(),
+            title: raw.title.clone(),
+            group: raw.group.clone(),
+            description: raw.description.clone(),
+            docs_url: raw.docs_url.clone(),
+            method: method?,
+            path: raw.path.clone(),
+            idempotent: raw.idempotent,
+            query,
+            body: body?,
+            response: response?,
+            rate_limit: rate_limit?,
+            statuses: statuses?,
+            source: file.file.name.clone(),
+        };
+        ok.then_some(endpoint)
+    }
+
+    fn lower_body(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: Option<&raw::Body>) -> Option<Body> {
+        let Some(raw) = raw else { return Some(Body::None) };
+        let limit_help = |kind: &str| {
+            format!(
+                "item limits apply to array bodies only; remove it, or make the body `kind: array` (it is `{kind}`)"
+            )
+        };
+        let mut ok = true;
+        if raw.kind != "array" {
+            for (key, present) in [
+                ("min_items", raw.min_items.is_some()),
+                ("max_items", raw.max_items.is_some()),
+                ("items", raw.items.is_some()),
+            ] {
+                if present {
+                    let message = format!("`{key}` on a body that is not an array");
+                    self.diags
+                        .push(file.error_at_key(&child(path, key), message, Some(limit_help(&raw.kind))));
+                    ok = false;
+                }
+            }
+        }
+        match raw.kind.as_str() {
+            "none" => ok.then_some(Body::None),
+            "object" => {
+                let Some(ty) = &raw.ty else {
+                    let help = "name the body's object type with `type:`".to_string();
+                    self.diags
+                        .push(file.error_at(path, "object body without `type`".into(), Some(help)));
+                    return None;
+                };
+                let resolved = self.resolve_type(file, &child(path, "type"), ty)?;
+                if !matches!(&resolved, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Object)) {
+                    let help = "an object body names a type of `kind: object`".to_string();
+                    self.diags.push(file.error_at(
+                        &child(path, "type"),
+                        format!("object body of type `{ty}`"),
+                        Some(help),
+                    ));
+                    return None;
+                }
+                ok.then_some(Body::Object(resolved))
+            }
+            "array" => {
+                if raw.ty.is_some() {
+                    let help = "an array body names its item type with `items:`".to_string();
+                    self.diags.push(file.error_at_key(
+                        &child(path, "type"),
+                        "`type` on an array body".into(),
+                        Some(help),
+                    ));
+                    ok = false;
+                }
+                let Some(items) = &raw.items else {
+                    let help = "name the item type with `items:`".to_string();
+                    self.diags
+                        .push(file.error_at(path, "array body without `items`".into(), Some(help)));
+                    return None;
+                };
+                let items = self.resolve_type(file, &child(path, "items"), items)?;
+                let min_items = raw.min_items.unwrap_or(0);
+                if let Some(max) = raw.max_items {
+                    if max == 0 || max < min_items {
+                        let message = format!("`max_items: {max}` is below `min_items: {min_items}` or zero");
+                        self.diags.push(file.error_at(
+                            &child(path, "max_items"),
+                            message,
+                            Some("`max_items` must be at least 1 and at least `min_items`".into()),
+                        ));
+                        ok = false;
+                    }
+                }
+                ok.then_some(Body::Array {
+                    items,
+                    min_items,
+                    max_items: raw.max_items,
+                })
+            }
+            other => {
+                let message = format!("unknown body kind `{other}`");
+                let help = format!("valid kinds: {}", one_of(["none", "object", "array"]));
+                self.diags
+                    .push(file.error_at(&child(path, "kind"), message, Some(help)));
+                None
+            }
+        }
+    }
+
+    fn lower_statuses(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Status],
+    ) -> Option<Vec<model::Status>> {
+        let mut ok = true;
+        let mut statuses = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (i, status) in raw.iter().enumerate() {
+            let status_path = child(path, i);
+            if !(100..=599).contains(&status.code) {
+                self.diags.push(file.error_at(
+                    &child(&status_path, "code"),
+                    format!("`{}` is not an HTTP status code", status.code),
+                    None,
+                ));
+                ok = false;
+            }
+            if !seen.insert(status.code) {
+                self.diags.push(file.error_at(
+                    &child(&status_path, "code"),
+                    format!("status {} is listed twice", status.code),
+                    None,
+                ));
+                ok = false;
+            }
+            let processed = match status.processed.as_str() {
+                "always" => Processed::Always,
+                "never" => Processed::Never,
+                "unknown" => Processed::Unknown,
+                other => {
+                    let message = format!("unknown `processed` value `{other}`");
+                    let help = format!(
+                        "valid values: {} (whether a request that got this status took effect)",
+                        one_of(["always", "never", "unknown"])
+                    );
+                    self.diags
+                        .push(file.error_at(&child(&status_path, "processed"), message, Some(help)));
+                    ok = false;
+                    continue;
+                }
+            };
+            statuses.push(model::Status {
+                code: status.code,
+                meaning: status.meaning.clone(),
+                processed,
+            });
+        }
+        ok.then_some(statuses)
+    }
+}
+
+/// Why `name` cannot be a Rust identifier, if it cannot.
+fn ident_problem(name: &str) -> Option<&'static str> {
+    let plain = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !plain {
+        return Some("is not a valid Rust identifier");
+    }
+    if syn::parse_str::<syn::Ident>(name).is_err() || name == "_" {
+        return Some("is a Rust keyword");
+    }
+    None
+}
+
+/// Boxes fields whose type refers back to their own type without an array in between,
+/// which would otherwise make the type infinitely large.
+fn mark_boxed_fields(types: &mut [TypeDef]) {
+    let direct: BTreeMap<String, Vec<String>> = types
+        .iter()
+        .filter_map(|def| match def {
+            TypeDef::Object(object) => Some((
+                object.name.clone(),
+                object
+                    .fields
+                    .iter()
+                    .filter_map(|f| match &f.ty {
+                        TypeRef::Named(name) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            TypeDef::Enum(_) => None,
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| {
+        let mut stack = vec![from.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if name == to {
+                return true;
+            }
+            if seen.insert(name.clone()) {
+                stack.extend(direct.get(&name).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for def in types.iter_mut() {
+        if let TypeDef::Object(object) = def {
+            let owner = object.name.clone();
+            for field in &mut object.fields {
+                if let TypeRef::Named(name) = &field.ty {
+                    field.boxed = reaches(name, &owner);
+                }
+            }
+        }
+    }
+}
+
+/// Marks object types that have rules, or contain (through fields and arrays) a type that does.
+fn mark_needs_validation(types: &mut [TypeDef]) {
+    fn named(ty: &TypeRef) -> Option<&str> {
+        match ty {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Array(inner) => named(inner),
+            _ => None,
+        }
+    }
+    let mut needs: BTreeSet<String> = types
+        .iter()
+        .filter_map(|def| match def {
+            TypeDef::Object(object) if !object.rules.is_empty() => Some(object.name.clone()),
+            _ => None,
+        })
+        .collect();
+    loop {
+        let before = needs.len();
+        for def in types.iter() {
+            if let TypeDef::Object(object) = def {
+                if object
+                    .fields
+                    .iter()
+                    .any(|f| named(&f.ty).is_some_and(|n| needs.contains(n)))
+                {
+                    needs.insert(object.name.clone());
+                }
+            }
+        }
+        if needs.len() == before {
+            break;
+        }
+    }
+    for def in types.iter_mut() {
+        if let TypeDef::Object(object) = def {
+            object.needs_validation = needs.contains(&object.name);
+        }
+    }
+}

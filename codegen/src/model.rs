@@ -1,0 +1,296 @@
+//! The validated, typed model of a spec: what the emitter reads.
+//!
+//! Everything here has been checked by `lower`: names are valid Rust identifiers, every type
+//! reference resolves, limits are consistent. The emitter can therefore not fail. Each node
+//! keeps both its Rust name and its wire name, because the two are chosen independently (the
+//! wire name is whatever the API page spells, casing included).
+
+/// A whole, valid spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    /// API-level facts.
+    pub api: Api,
+    /// Named types, in spec order (files sorted by name, then order within the file).
+    pub types: Vec<TypeDef>,
+    /// Endpoints, in spec order.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// API-level facts shared by every endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// The API's name, e.g. `LeadSquared`.
+    pub name: String,
+    /// Prose for the generated module docs.
+    pub description: Option<String>,
+    /// Base URL template with a `{host}` placeholder.
+    pub base_url: String,
+    /// Documented regional hosts; exactly one is the default.
+    pub hosts: Vec<Host>,
+    /// Where credentials go.
+    pub auth: Auth,
+    /// The JSON error body.
+    pub error_envelope: ErrorEnvelope,
+    /// Default rate limit.
+    pub rate_limit: RateLimit,
+    /// The exception types, as an open enum named `ExceptionType`.
+    pub exceptions: EnumDef,
+    /// The spec file that holds the API section.
+    pub source: String,
+}
+
+/// One regional host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    /// Variant name of the `Region` enum.
+    pub region: String,
+    /// Host name, e.g. `api.leadsquared.com`.
+    pub host: String,
+    /// Prose for the variant's docs.
+    pub description: Option<String>,
+    /// Whether this is `Region::default()`.
+    pub default: bool,
+}
+
+/// Where credentials can go, and which way is preferred.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Auth {
+    /// The placement the client uses unless told otherwise.
+    pub preferred: AuthPlacement,
+    /// Header names for the access key and the secret key.
+    pub header: KeyNames,
+    /// Query parameter names for the access key and the secret key.
+    pub query: KeyNames,
+}
+
+/// Header or query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthPlacement {
+    /// In request headers.
+    Header,
+    /// In the query string.
+    Query,
+}
+
+/// Names of the two credentials in one placement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyNames {
+    /// The access key's name.
+    pub access_key: String,
+    /// The secret key's name.
+    pub secret_key: String,
+}
+
+/// The fields of the JSON error body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorEnvelope {
+    /// Field holding the status, e.g. `Status`.
+    pub status_field: String,
+    /// Value of that field that marks an error, e.g. `Error`.
+    pub error_value: String,
+    /// Field holding the exception type.
+    pub type_field: String,
+    /// Field holding the message.
+    pub message_field: String,
+}
+
+/// At most `calls` calls in any window of `per_millis` milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Calls allowed in one window.
+    pub calls: u32,
+    /// Window length in milliseconds.
+    pub per_millis: u64,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeDef {
+    /// A JSON object.
+    Object(ObjectDef),
+    /// A string enum.
+    Enum(EnumDef),
+}
+
+impl TypeDef {
+    /// The Rust name of the type.
+    pub fn name(&self) -> &str {
+        match self {
+            TypeDef::Object(object) => &object.name,
+            TypeDef::Enum(def) => &def.name,
+        }
+    }
+}
+
+/// A JSON object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectDef {
+    /// Rust name (UpperCamelCase).
+    pub name: String,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+    /// Fields in spec order.
+    pub fields: Vec<Field>,
+    /// Cross-field rules checked before sending.
+    pub rules: Vec<Rule>,
+    /// Whether validating a value needs to look inside it (it or a type it contains has rules).
+    pub needs_validation: bool,
+}
+
+/// A field of an object, or a query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Name on the wire, exactly as the API spells it.
+    pub wire: String,
+    /// Rust name (snake_case).
+    pub rust: String,
+    /// The field's type.
+    pub ty: TypeRef,
+    /// Whether the field must be present.
+    pub required: bool,
+    /// Whether the value may arrive as a string holding a number or boolean.
+    pub lenient: bool,
+    /// Whether the type is boxed because the field refers back to its own type directly.
+    pub boxed: bool,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+}
+
+/// A type expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A string.
+    String,
+    /// A 64-bit signed integer.
+    Integer,
+    /// A 64-bit float.
+    Number,
+    /// A boolean.
+    Boolean,
+    /// Any JSON value.
+    Json,
+    /// A named type, by Rust name.
+    Named(String),
+    /// An array of the inner type.
+    Array(Box<TypeRef>),
+}
+
+/// A cross-field rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// At most one of these fields (by index into the object's fields) may be set.
+    AtMostOneOf {
+        /// Indices into the object's fields.
+        fields: Vec<usize>,
+        /// Why, for the error message.
+        description: String,
+    },
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    /// Rust name (UpperCamelCase).
+    pub name: String,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+    /// Whether unknown values are kept in an `Other(String)` variant.
+    pub open: bool,
+    /// The known values.
+    pub values: Vec<EnumValue>,
+}
+
+/// One known value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// Wire value.
+    pub wire: String,
+    /// Variant name (UpperCamelCase).
+    pub rust: String,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+    /// Whether this value means the rate limit was hit.
+    pub rate_limited: bool,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// Method name (snake_case).
+    pub name: String,
+    /// Title as on the documentation page.
+    pub title: String,
+    /// Group, e.g. `opportunities`.
+    pub group: String,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+    /// Link to the documentation page.
+    pub docs_url: Option<String>,
+    /// HTTP method.
+    pub method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: String,
+    /// Whether sending the same request twice has the effect of sending it once.
+    pub idempotent: bool,
+    /// Query parameters, required ones first in spec order, then optional ones.
+    pub query: Vec<Field>,
+    /// The request body.
+    pub body: Body,
+    /// The response type.
+    pub response: TypeRef,
+    /// The endpoint's rate limit (the API's unless overridden).
+    pub rate_limit: RateLimit,
+    /// Documented statuses.
+    pub statuses: Vec<Status>,
+    /// The spec file the endpoint is in.
+    pub source: String,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON object of a named type.
+    Object(TypeRef),
+    /// A JSON array.
+    Array {
+        /// Item type.
+        items: TypeRef,
+        /// Fewest items per request.
+        min_items: usize,
+        /// Most items per request, if limited.
+        max_items: Option<usize>,
+    },
+}
+
+/// A documented status code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// HTTP status code.
+    pub code: u16,
+    /// What it means, per the documentation.
+    pub meaning: String,
+    /// Whether a request that got this status was processed.
+    pub processed: Processed,
+}
+
+/// Whether a request that got a status was processed by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processed {
+    /// The request took effect.
+    Always,
+    /// The request did not take effect; sending it again is safe.
+    Never,
+    /// It may or may not have taken effect.
+    Unknown,
+}

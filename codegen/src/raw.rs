@@ -1,0 +1,285 @@
+//! The serde mirror of a spec file: exactly what the YAML says, with no logic.
+//!
+//! Every key is kept as written (strings for methods, kinds and type expressions), so that
+//! the lowering in `lower` can report a wrong value with its position and the list of valid
+//! ones. Defaults here are only "absent"; meaning is given in `lower`.
+
+use serde::Deserialize;
+
+use crate::yaml::Seg;
+
+/// One spec file. Exactly one file of a spec has `api`; any file may have types and endpoints.
+#[derive(Debug, Default, Deserialize)]
+pub struct File {
+    pub api: Option<Api>,
+    #[serde(default)]
+    pub types: Vec<Type>,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Api {
+    pub name: String,
+    pub description: Option<String>,
+    pub base_url: String,
+    pub hosts: Vec<Host>,
+    pub auth: Auth,
+    pub error_envelope: ErrorEnvelope,
+    pub rate_limit: RateLimit,
+    #[serde(default)]
+    pub exceptions: Vec<EnumValue>,
+    #[serde(default)]
+    pub statuses: Vec<Status>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Host {
+    pub region: String,
+    pub host: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub default: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Auth {
+    pub preferred: String,
+    pub header: KeyNames,
+    pub query: KeyNames,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyNames {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorEnvelope {
+    pub status_field: String,
+    pub error_value: String,
+    pub type_field: String,
+    pub message_field: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RateLimit {
+    pub calls: u32,
+    pub per_seconds: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Type {
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    pub values: Vec<EnumValue>,
+    pub open: Option<bool>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Field {
+    pub wire: String,
+    pub rust: Option<String>,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub lenient: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnumValue {
+    pub wire: String,
+    pub rust: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub rate_limited: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Rule {
+    pub at_most_one_of: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Endpoint {
+    pub name: String,
+    pub title: String,
+    pub group: String,
+    pub description: Option<String>,
+    pub docs_url: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub idempotent: bool,
+    #[serde(default)]
+    pub query: Vec<Field>,
+    pub body: Option<Body>,
+    pub response: String,
+    pub rate_limit: Option<RateLimit>,
+    pub statuses: Option<Vec<Status>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Body {
+    pub kind: String,
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    pub items: Option<String>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Status {
+    pub code: u16,
+    pub meaning: String,
+    pub processed: String,
+}
+
+const FILE: &[&str] = &["api", "types", "endpoints"];
+const API: &[&str] = &[
+    "name",
+    "description",
+    "base_url",
+    "hosts",
+    "auth",
+    "error_envelope",
+    "rate_limit",
+    "exceptions",
+    "statuses",
+];
+const HOST: &[&str] = &["region", "host", "description", "default"];
+const AUTH: &[&str] = &["preferred", "header", "query"];
+const KEY_NAMES: &[&str] = &["access_key", "secret_key"];
+const ERROR_ENVELOPE: &[&str] = &["status_field", "error_value", "type_field", "message_field"];
+const RATE_LIMIT: &[&str] = &["calls", "per_seconds"];
+const TYPE: &[&str] = &["name", "kind", "description", "fields", "values", "open", "rules"];
+const FIELD: &[&str] = &["wire", "rust", "type", "required", "lenient", "description"];
+const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited"];
+const RULE: &[&str] = &["at_most_one_of", "description"];
+const ENDPOINT: &[&str] = &[
+    "name",
+    "title",
+    "group",
+    "description",
+    "docs_url",
+    "method",
+    "path",
+    "idempotent",
+    "query",
+    "body",
+    "response",
+    "rate_limit",
+    "statuses",
+];
+const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
+const STATUS: &[&str] = &["code", "meaning", "processed"];
+
+/// The keys the mirror accepts in the mapping at `path`, for "did you mean" suggestions.
+pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|seg| match seg {
+            Seg::Key(key) => Some(key.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        [] => FILE,
+        ["api"] => API,
+        ["api", "hosts"] => HOST,
+        ["api", "auth"] => AUTH,
+        ["api", "auth", _] => KEY_NAMES,
+        ["api", "error_envelope"] => ERROR_ENVELOPE,
+        ["api", "rate_limit"] | ["endpoints", "rate_limit"] => RATE_LIMIT,
+        ["api", "exceptions"] | ["types", "values"] => ENUM_VALUE,
+        ["api", "statuses"] | ["endpoints", "statuses"] => STATUS,
+        ["types"] => TYPE,
+        ["types", "fields"] | ["endpoints", "query"] => FIELD,
+        ["types", "rules"] => RULE,
+        ["endpoints"] => ENDPOINT,
+        ["endpoints", "body"] => BODY,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The key lists above must match the structs; serde tells us the struct's fields.
+
+    use super::*;
+
+    /// Asks serde for the field names of a struct by deserializing from a probe.
+    fn fields_of<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
+        struct Probe(Option<&'static [&'static str]>);
+        impl<'de> serde::Deserializer<'de> for &mut Probe {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(serde::de::Error::custom("probe"))
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0 = Some(fields);
+                Err(serde::de::Error::custom("probe"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+                unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+            }
+        }
+        let mut probe = Probe(None);
+        let _ = T::deserialize(&mut probe);
+        probe.0.expect("a struct")
+    }
+
+    fn same(listed: &[&str], actual: &[&str]) {
+        let mut listed = listed.to_vec();
+        let mut actual = actual.to_vec();
+        listed.sort_unstable();
+        actual.sort_unstable();
+        assert_eq!(listed, actual);
+    }
+
+    #[test]
+    fn key_lists_match_the_structs() {
+        same(FILE, fields_of::<File>());
+        same(API, fields_of::<Api>());
+        same(HOST, fields_of::<Host>());
+        same(AUTH, fields_of::<Auth>());
+        same(KEY_NAMES, fields_of::<KeyNames>());
+        same(ERROR_ENVELOPE, fields_of::<ErrorEnvelope>());
+        same(RATE_LIMIT, fields_of::<RateLimit>());
+        same(TYPE, fields_of::<Type>());
+        same(FIELD, fields_of::<Field>());
+        same(ENUM_VALUE, fields_of::<EnumValue>());
+        same(RULE, fields_of::<Rule>());
+        same(ENDPOINT, fields_of::<Endpoint>());
+        same(BODY, fields_of::<Body>());
+        same(STATUS, fields_of::<Status>());
+    }
+
+    #[test]
+    fn every_path_shape_has_its_keys() {
+        let key = |k: &str| Seg::Key(k.to_string());
+        assert_eq!(valid_keys(&[key("endpoints"), Seg::Index(3), key("body")]), BODY);
+        assert_eq!(
+            valid_keys(&[key("types"), Seg::Index(0), key("fields"), Seg::Index(2)]),
+            FIELD
+        );
+        assert_eq!(valid_keys(&[key("api"), key("auth"), key("query")]), KEY_NAMES);
+    }
+}

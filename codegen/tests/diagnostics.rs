@@ -1,0 +1,222 @@
+//! Snapshot tests of spec diagnostics: the error text is user interface, so each message is
+//! pinned. Each case is the golden API section plus one small broken file.
+//!
+//! After an intended wording change: `cargo insta review` (or `INSTA_UPDATE=always cargo test`).
+
+use codegen::{Error, SourceFile, generate};
+
+const API: &str = include_str!("golden/api.yaml");
+
+fn render(files: &[(&str, &str)]) -> String {
+    let mut sources = vec![SourceFile {
+        name: "spec/api.yaml".into(),
+        text: API.into(),
+    }];
+    sources.extend(files.iter().map(|(name, text)| SourceFile {
+        name: (*name).into(),
+        text: (*text).into(),
+    }));
+    match generate(&sources) {
+        Err(Error::Spec(diagnostics)) => diagnostics.to_string(),
+        Err(other) => panic!("expected spec diagnostics, got: {other}"),
+        Ok(_) => panic!("expected spec diagnostics, but the spec generated"),
+    }
+}
+
+const ENDPOINT_HEAD: &str = "
+endpoints:
+  - name: list_things
+    title: List Things
+    group: things
+    method: GET
+    path: /Things
+    idempotent: true
+    response: json
+";
+
+#[test]
+fn yaml_syntax_error() {
+    insta::assert_snapshot!(render(&[(
+        "spec/broken.yaml",
+        "types:\n  - name: Thing\n    kind: object\n   fields: [\n"
+    )]));
+}
+
+#[test]
+fn unknown_key_suggests_the_closest_valid_key() {
+    let spec = format!("{ENDPOINT_HEAD}    idempotnet: true\n    respnse: json\n");
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+}
+
+#[test]
+fn reference_to_an_undefined_type() {
+    let spec = "
+types:
+  - name: OpportunityField
+    kind: object
+    fields:
+      - wire: Value
+        type: string
+  - name: Row
+    kind: object
+    fields:
+      - wire: Fields
+        type: array<OpportunityFeild>
+endpoints:
+  - name: add_rows
+    title: Add Rows
+    group: rows
+    method: POST
+    path: /Rows
+    idempotent: false
+    body:
+      kind: array
+      items: Row
+    response: Reslt
+";
+    insta::assert_snapshot!(render(&[("spec/rows.yaml", spec)]));
+}
+
+#[test]
+fn duplicate_endpoint_name_across_files() {
+    insta::assert_snapshot!(render(&[
+        ("spec/a.yaml", ENDPOINT_HEAD),
+        ("spec/b.yaml", ENDPOINT_HEAD)
+    ]));
+}
+
+#[test]
+fn item_limits_on_a_body_that_is_not_an_array() {
+    let spec = "
+types:
+  - name: Thing
+    kind: object
+    fields:
+      - wire: Id
+        type: string
+endpoints:
+  - name: update_thing
+    title: Update a Thing
+    group: things
+    method: POST
+    path: /Things/Update
+    idempotent: true
+    body:
+      kind: object
+      type: Thing
+      max_items: 25
+    response: json
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}
+
+#[test]
+fn names_that_are_not_identifiers_or_are_keywords() {
+    let spec = "
+types:
+  - name: Thing
+    kind: object
+    fields:
+      - wire: Type
+        type: string
+      - wire: Value
+        rust: 2nd-value
+        type: string
+  - name: match
+    kind: object
+endpoints:
+  - name: Get-Thing
+    title: Get a Thing
+    group: things
+    method: GET
+    path: /Things
+    idempotent: true
+    response: Thing
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}
+
+#[test]
+fn every_error_is_reported_in_one_run() {
+    let spec = "
+types:
+  - name: Thing
+    kind: objekt
+endpoints:
+  - name: get_thing
+    title: Get a Thing
+    group: things
+    method: PUT
+    path: Things
+    idempotent: true
+    response: Thing
+    statuses:
+      - code: 200
+        meaning: OK
+        processed: sometimes
+";
+    let text = render(&[("spec/things.yaml", spec)]);
+    assert!(text.ends_with("4 errors in the spec; nothing was generated"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn wrong_value_types_and_missing_keys_are_located() {
+    let spec = format!("{ENDPOINT_HEAD}    body:\n      kind: array\n      items: string\n      max_items: lots\n");
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+    insta::assert_snapshot!(render(&[(
+        "spec/things.yaml",
+        "endpoints:\n  - name: get_thing\n    method: GET\n"
+    )]));
+}
+
+#[test]
+fn rules_and_enums_are_checked() {
+    let spec = "
+types:
+  - name: Flags
+    kind: object
+    fields:
+      - wire: Overwrite
+        type: boolean
+      - wire: Id
+        type: string
+        required: true
+        lenient: true
+    rules:
+      - at_most_one_of: [Overwrite, Id, UpdateEmpty]
+  - name: Mode
+    kind: enum
+    values:
+      - wire: \"=\"
+      - wire: other
+";
+    insta::assert_snapshot!(render(&[("spec/flags.yaml", spec)]));
+}
+
+/// The generator must never panic, whatever the input: feed it every prefix of the real spec.
+#[test]
+fn never_panics_on_truncated_or_mangled_specs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();
+    for (i, file) in files.iter().enumerate() {
+        let lines: Vec<&str> = file.text.lines().collect();
+        for cut in 0..lines.len() {
+            for mangle in [
+                None,
+                Some("  ? [a, b]: c"),
+                Some("\t- wire: {"),
+                Some("    type: array<array<>>"),
+            ] {
+                let mut text = lines[..cut].join("\n");
+                if let Some(extra) = mangle {
+                    text.push('\n');
+                    text.push_str(extra);
+                }
+                let mut sources = files.clone();
+                sources[i].text = text;
+                let _ = generate(&sources);
+            }
+        }
+    }
+}
