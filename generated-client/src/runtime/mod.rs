@@ -1,0 +1,33 @@
+//! The hand-written runtime that generated code builds on.
+//!
+//! The split follows one question: does this depend on the spec? What does not (transport,
+//! authentication, error decoding, lenient parsing, rule checking) is written once here; what
+//! does (types, endpoint descriptions, one thin method per endpoint) is generated into
+//! `crate::generated`. Generated code uses only the items re-exported from this module, by
+//! their full paths (`crate::runtime::…`); those names and shapes are the contract with the
+//! generator and change only together with it.
+//!
+//! - Plain data ([`Api`], [`Endpoint`], [`StatusSpec`]…) carries the spec's facts into the
+//!   runtime as `const` values.
+//! - [`Request`] collects a call's query and body, checking limits and rules before anything is
+//!   sent.
+//! - [`Validate`], [`RuleViolation`] and [`is_set`] express the spec's cross-field rules.
+//! - [`QueryValue`], [`open_enum`] and [`lenient`] convert values to and from the wire.
+//! - `response` (crate-private) turns a status and body into a typed result or error; the
+//!   client in `crate::client` only moves bytes.
+
+mod describe;
+pub mod lenient;
+pub mod open_enum;
+mod query;
+mod request;
+pub(crate) mod response;
+pub(crate) mod text;
+mod validate;
+
+pub use describe::{
+    Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
+};
+pub use query::QueryValue;
+pub use request::Request;
+pub use validate::{IsSet, Rule, RuleViolation, Validate, is_set};

@@ -1,0 +1,90 @@
+//! A call ready to send: endpoint, query pairs and a checked, serialized body.
+//!
+//! Generated methods build a [`Request`] and hand it to `Client::execute`. Every check that can
+//! be made without the server happens while the request is built (item counts, the spec's rules),
+//! so by the time the client sees a `Request` it is known to be sendable. This is why the body is
+//! stored already serialized: a request that exists has passed serialization too, and the client
+//! cannot fail for a reason that could have been found before any I/O.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use super::{Endpoint, QueryValue, Validate};
+use crate::Error;
+
+/// One call to one endpoint, built by the generated methods.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `Client::execute` sends it"]
+pub struct Request<'a> {
+    pub(crate) endpoint: &'static Endpoint,
+    pub(crate) query: Vec<(&'static str, Cow<'a, str>)>,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+impl<'a> Request<'a> {
+    /// Starts a call to `endpoint` with no query parameters and no body.
+    pub fn new(endpoint: &'static Endpoint) -> Self {
+        Request {
+            endpoint,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The endpoint this call goes to.
+    pub fn endpoint(&self) -> &'static Endpoint {
+        self.endpoint
+    }
+
+    /// Adds the query parameter `name=value`; the client percent-encodes it when sending.
+    pub fn query(mut self, name: &'static str, value: &'a (impl QueryValue + ?Sized)) -> Self {
+        self.query.push((name, value.to_query()));
+        self
+    }
+
+    /// Sets an object body, after checking the spec's rules on it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBody`] when a rule is broken, [`Error::Serialize`] when serialization
+    /// fails; in both cases nothing is sent.
+    pub fn json_body<T: Serialize + Validate>(mut self, body: &T) -> Result<Self, Error> {
+        let endpoint = self.endpoint.name;
+        body.validate()
+            .map_err(|violation| Error::InvalidBody { endpoint, violation })?;
+        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Serialize { endpoint, source })?);
+        Ok(self)
+    }
+
+    /// Sets an array body, after checking the endpoint's item limit and each item's rules.
+    ///
+    /// The checks come first so that a batch LeadSquared would refuse is never sent: a wrong
+    /// count is [`Error::ItemCount`], and the first item breaking a rule is
+    /// [`Error::InvalidItem`] with its 0-based index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ItemCount`], [`Error::InvalidItem`] or [`Error::Serialize`]; nothing is sent.
+    pub fn array_body<T: Serialize + Validate>(mut self, items: &[T]) -> Result<Self, Error> {
+        let endpoint = self.endpoint.name;
+        if let Some(limit) = self.endpoint.items {
+            if !limit.allows(items.len()) {
+                return Err(Error::ItemCount {
+                    endpoint,
+                    count: items.len(),
+                    limit,
+                });
+            }
+        }
+        for (index, item) in items.iter().enumerate() {
+            item.validate().map_err(|violation| Error::InvalidItem {
+                endpoint,
+                index,
+                violation,
+            })?;
+        }
+        self.body = Some(serde_json::to_vec(items).map_err(|source| Error::Serialize { endpoint, source })?);
+        Ok(self)
+    }
+}

@@ -1,0 +1,80 @@
+//! Shared set-up for the integration tests: a local wiremock sandbox and a client pointed at it.
+//!
+//! Everything runs on loopback; no test reaches LeadSquared. The keys are recognisable sentinels
+//! so that `secrets.rs` can search every error and log line for them.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use leadsquared::runtime::AuthPlacement;
+use leadsquared::{
+    AddOpportunitiesInBulkResponse, Client, ClientBuilder, Credentials, Error, OpportunityByLeadField,
+    OpportunityField, SearchBy,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The access key every test client uses.
+pub const ACCESS_KEY: &str = "AK-SENTINEL-1234";
+/// The secret key every test client uses.
+pub const SECRET_KEY: &str = "SK-SENTINEL-5678";
+/// The path Add Opportunities in Bulk is served at, below the sandbox's `/v2`.
+pub const PATH: &str = "/v2/OpportunityManagement.svc/Bulk/Add/ByLeadField";
+
+/// Both placements, for tests that must hold for each.
+pub const PLACEMENTS: [AuthPlacement; 2] = [AuthPlacement::Header, AuthPlacement::Query];
+
+/// A builder aimed at `server` (its `/v2`), with the sentinel keys in `placement`.
+pub fn builder(server: &MockServer, placement: AuthPlacement) -> ClientBuilder {
+    builder_for(&server.uri(), placement)
+}
+
+/// A builder aimed at `origin` (e.g. `http://127.0.0.1:PORT`), with the sentinel keys.
+pub fn builder_for(origin: &str, placement: AuthPlacement) -> ClientBuilder {
+    Client::builder()
+        .base_url(format!("{origin}/v2"))
+        .credentials(Credentials::new(ACCESS_KEY, SECRET_KEY))
+        .auth_placement(placement)
+        .timeout(Duration::from_secs(10))
+}
+
+/// A fresh sandbox and a client for it.
+pub async fn sandbox(placement: AuthPlacement) -> Result<(MockServer, Client), Error> {
+    let server = MockServer::start().await;
+    let client = builder(&server, placement).build()?;
+    Ok((server, client))
+}
+
+/// Makes `server` answer every request with `response`.
+pub async fn answer(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(any()).respond_with(response).mount(server).await;
+}
+
+/// One valid row, distinct per `n`.
+pub fn row(n: usize) -> OpportunityByLeadField {
+    OpportunityByLeadField::new(format!("lead{n}@example.com"), 12114)
+        .with_fields(vec![OpportunityField::new("mx_Custom_1", format!("Deal {n}"))])
+}
+
+/// `count` valid rows.
+pub fn rows(count: usize) -> Vec<OpportunityByLeadField> {
+    (1..=count).map(row).collect()
+}
+
+/// Calls Add Opportunities in Bulk, searching leads by email address.
+pub async fn add(client: &Client, rows: &[OpportunityByLeadField]) -> Result<AddOpportunitiesInBulkResponse, Error> {
+    client.add_opportunities_in_bulk(&SearchBy::EmailAddress, rows).await
+}
+
+/// LeadSquared's error envelope.
+pub fn error_body(exception_type: &str, message: &str) -> Value {
+    json!({ "Status": "Error", "ExceptionType": exception_type, "ExceptionMessage": message })
+}
+
+/// How many requests `server` has received.
+pub async fn received(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |requests| requests.len())
+}
