@@ -1,0 +1,222 @@
+//! Freshness of the generated code: what `generate` would change, and applying it.
+//!
+//! One function, [`plan`], compares what the spec produces with what is on disk. `cargo xtask
+//! generate` applies the plan, `cargo xtask check` fails when it is not empty, and a test
+//! fails the same way, so stale generated code cannot pass `cargo test`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where generated files live, relative to the workspace root.
+pub const GENERATED_DIR: &str = "generated-client/src/generated";
+
+/// The marker every generated file starts with; files without it are never removed.
+const MARKER: &str = "// @generated";
+
+/// The workspace root (the folder above `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// One difference between the generated code on disk and what the spec produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A file the spec now produces.
+    Added { path: PathBuf, new: String },
+    /// A file whose contents differ.
+    Modified { path: PathBuf, old: String, new: String },
+    /// A generated file the spec no longer produces.
+    Removed { path: PathBuf, old: String },
+}
+
+impl Change {
+    fn path(&self) -> &Path {
+        match self {
+            Change::Added { path, .. } | Change::Modified { path, .. } | Change::Removed { path, .. } => path,
+        }
+    }
+
+    fn texts(&self) -> (&str, &str) {
+        match self {
+            Change::Added { new, .. } => ("", new),
+            Change::Modified { old, new, .. } => (old, new),
+            Change::Removed { old, .. } => (old, ""),
+        }
+    }
+
+    /// One line: what happened to which file, and how many lines changed.
+    pub fn summary(&self) -> String {
+        let (old, new) = self.texts();
+        let diff = similar::TextDiff::from_lines(old, new);
+        let (mut added, mut removed) = (0, 0);
+        for change in diff.iter_all_changes() {
+            match change.tag() {
+                similar::ChangeTag::Insert => added += 1,
+                similar::ChangeTag::Delete => removed += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+        let verb = match self {
+            Change::Added { .. } => "added",
+            Change::Modified { .. } => "modified",
+            Change::Removed { .. } => "removed",
+        };
+        format!("{verb:>8} {} (+{added} -{removed})", self.path().display())
+    }
+
+    /// A unified diff of the change.
+    pub fn diff(&self) -> String {
+        let (old, new) = self.texts();
+        let name = self.path().display().to_string();
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string()
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+/// What regenerating from the spec under `root` would change, in path order.
+pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
+    let files = codegen::generate_dir(&root.join("spec"), root)?;
+    let dir = root.join(GENERATED_DIR);
+    let mut changes = Vec::new();
+    for file in &files {
+        let path = Path::new(GENERATED_DIR).join(&file.path);
+        match std::fs::read_to_string(root.join(&path)) {
+            Ok(old) if old == file.contents => {}
+            Ok(old) => changes.push(Change::Modified {
+                path,
+                old,
+                new: file.contents.clone(),
+            }),
+            Err(_) => changes.push(Change::Added {
+                path,
+                new: file.contents.clone(),
+            }),
+        }
+    }
+    let produced: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut stale: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+            .filter(|path| {
+                path.file_name()
+                    .is_some_and(|name| !produced.contains(&Path::new(name)))
+            })
+            .collect();
+        stale.sort();
+        for path in stale {
+            let Ok(old) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if old.starts_with(MARKER) {
+                let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+                changes.push(Change::Removed {
+                    path: Path::new(GENERATED_DIR).join(name),
+                    old,
+                });
+            }
+        }
+    }
+    changes.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(changes)
+}
+
+/// Writes added and modified files and deletes removed ones.
+pub fn apply(root: &Path, changes: &[Change]) -> std::io::Result<()> {
+    for change in changes {
+        let path = root.join(change.path());
+        match change {
+            Change::Added { new, .. } | Change::Modified { new, .. } => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, new)?;
+            }
+            Change::Removed { .. } => std::fs::remove_file(&path)?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed generated code must be what the spec produces.
+    #[test]
+    fn generated_code_is_fresh() {
+        let changes = plan(&workspace_root()).unwrap_or_else(|e| panic!("the spec does not generate:\n{e}"));
+        assert!(
+            changes.is_empty(),
+            "generated code is stale; run `cargo xtask generate` and commit the result:\n{}",
+            changes.iter().map(Change::diff).collect::<String>()
+        );
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-fresh-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(GENERATED_DIR)).unwrap();
+        let src = workspace_root().join("spec");
+        std::fs::create_dir_all(dir.join("spec")).unwrap();
+        for entry in std::fs::read_dir(src).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.join("spec").join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn plan_adds_modifies_and_removes_only_generated_files() {
+        let root = scratch("plan");
+        let generated = root.join(GENERATED_DIR);
+        std::fs::write(generated.join("obsolete.rs"), "// @generated by an old spec\n").unwrap();
+        std::fs::write(generated.join("handwritten.rs"), "// not generated\n").unwrap();
+        let changes = plan(&root).unwrap();
+        assert!(
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::Removed { path, .. } if path.ends_with("obsolete.rs")))
+        );
+        assert!(!changes.iter().any(|c| c.path().ends_with("handwritten.rs")));
+        assert!(
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::Added { path, .. } if path.ends_with("types.rs")))
+        );
+
+        apply(&root, &changes).unwrap();
+        assert!(
+            plan(&root).unwrap().is_empty(),
+            "applying the plan makes the code fresh"
+        );
+        assert!(!generated.join("obsolete.rs").exists());
+        assert!(generated.join("handwritten.rs").exists());
+
+        // A hand edit is detected as a modification and reverted by the next apply.
+        let types = generated.join("types.rs");
+        let edited = std::fs::read_to_string(&types)
+            .unwrap()
+            .replace("pub struct", "pub(crate) struct");
+        std::fs::write(&types, edited).unwrap();
+        let changes = plan(&root).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].diff().contains("-pub(crate) struct"));
+        assert!(changes[0].summary().contains("modified"));
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
