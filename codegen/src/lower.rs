@@ -121,10 +121,14 @@ impl Lowerer<'_> {
             Some((file, raw)) => self.lower_api(file, raw),
             None => None,
         };
+        let mut sources: Vec<String> = files.iter().map(|file| file.file.name.clone()).collect();
+        sources.sort();
+        sources.dedup();
         let mut spec = Spec {
             api: api?,
             types,
             endpoints,
+            sources,
         };
         mark_boxed_fields(&mut spec.types);
         mark_needs_validation(&mut spec.types);

@@ -14,6 +14,8 @@ pub struct Spec {
     pub types: Vec<TypeDef>,
     /// Endpoints, in spec order.
     pub endpoints: Vec<Endpoint>,
+    /// Every spec file, sorted: the files a generated file that draws on all of them names.
+    pub sources: Vec<String>,
 }
 
 /// API-level facts shared by every endpoint.

@@ -29,15 +29,10 @@ pub struct Emitted {
 
 /// Emits every generated file of `spec`, in a fixed order.
 pub fn emit(spec: &Spec) -> Vec<Emitted> {
-    let mut all_sources: Vec<String> = std::iter::once(spec.api.source.clone())
-        .chain(spec.endpoints.iter().map(|e| e.source.clone()))
-        .collect();
-    all_sources.sort();
-    all_sources.dedup();
     vec![
         Emitted {
             name: "mod.rs",
-            sources: all_sources,
+            sources: spec.sources.clone(),
             tokens: emit_mod(),
         },
         Emitted {
@@ -47,7 +42,7 @@ pub fn emit(spec: &Spec) -> Vec<Emitted> {
         },
         Emitted {
             name: "types.rs",
-            sources: types::sources(spec),
+            sources: spec.sources.clone(),
             tokens: types::emit_types(spec),
         },
         Emitted {

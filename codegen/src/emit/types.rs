@@ -6,17 +6,6 @@ use quote::{format_ident, quote};
 use super::{doc, ident, rust_type};
 use crate::model::{EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
-pub(super) fn sources(spec: &Spec) -> Vec<String> {
-    // The types file holds the exceptions from the API file and every file's types; the
-    // model does not keep a type's file, so name every file that contributed anything.
-    let mut sources: Vec<String> = std::iter::once(spec.api.source.clone())
-        .chain(spec.endpoints.iter().map(|e| e.source.clone()))
-        .collect();
-    sources.sort();
-    sources.dedup();
-    sources
-}
-
 pub(super) fn emit_types(spec: &Spec) -> TokenStream {
     let exceptions = emit_enum(&spec.api.exceptions, true);
     let defs = spec.types.iter().map(|def| match def {
