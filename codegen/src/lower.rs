@@ -12,7 +12,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use crate::diag::{Diagnostics, did_you_mean, one_of};
 use crate::model::{self, Body, EnumDef, EnumValue, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
 use crate::raw;
-use crate::yaml::{Parsed, Seg};
+use crate::yaml::{Parsed, Seg, YamlValue, to_json};
 
 /// Names the generated crate already uses at its root; a spec type may not take them.
 const RESERVED_TYPE_NAMES: &[&str] = &[
@@ -714,6 +714,18 @@ impl Lowerer<'_> {
                 None
             }
         };
+        let examples = raw.examples.as_ref();
+        let request_example = self.lower_example(file, path, "request", examples.and_then(|e| e.request.as_ref()));
+        let response_example = self.lower_example(file, path, "response", examples.and_then(|e| e.response.as_ref()));
+        if matches!(body, Some(Body::None)) && examples.is_some_and(|e| e.request.is_some()) {
+            let help = "remove `examples.request`, or declare the endpoint's `body:`".to_string();
+            self.diags.push(file.error_at_key(
+                &child(&child(path, "examples"), "request"),
+                format!("endpoint `{}` has a request example but no body", raw.name),
+                Some(help),
+            ));
+            ok = false;
+        }
         let mut query = query?;
         // Required parameters become positional arguments, in spec order, before the options.
         query.sort_by_key(|field| !field.required);
@@ -731,9 +743,34 @@ impl Lowerer<'_> {
             response: response?,
             rate_limit: rate_limit?,
             statuses: statuses?,
+            request_example: request_example?,
+            response_example: response_example?,
             source: file.file.name.clone(),
         };
         ok.then_some(endpoint)
+    }
+
+    /// An example as pretty JSON; `Some(None)` when absent, `None` when it is not JSON.
+    fn lower_example(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        which: &str,
+        raw: Option<&YamlValue>,
+    ) -> Option<Option<String>> {
+        let Some(raw) = raw else { return Some(None) };
+        match to_json(raw) {
+            Ok(text) => Some(Some(text)),
+            Err(error) => {
+                let help = "write the example as JSON (JSON is valid YAML): string keys, no tags or anchors".to_string();
+                self.diags.push(file.error_at(
+                    &child(&child(path, "examples"), which),
+                    format!("the {which} example is not JSON: {error}"),
+                    Some(help),
+                ));
+                None
+            }
+        }
     }
 
     fn lower_body(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: Option<&raw::Body>) -> Option<Body> {

@@ -253,6 +253,10 @@ pub struct Endpoint {
     pub rate_limit: RateLimit,
     /// Documented statuses.
     pub statuses: Vec<Status>,
+    /// The documented request body example, as pretty-printed JSON.
+    pub request_example: Option<String>,
+    /// The documented response body example, as pretty-printed JSON.
+    pub response_example: Option<String>,
     /// The spec file the endpoint is in.
     pub source: String,
 }

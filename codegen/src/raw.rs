@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::yaml::Seg;
+use crate::yaml::{Seg, YamlValue};
 
 /// One spec file. Exactly one file of a spec has `api`; any file may have types and endpoints.
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +127,13 @@ pub struct Endpoint {
     pub response: String,
     pub rate_limit: Option<RateLimit>,
     pub statuses: Option<Vec<Status>>,
+    pub examples: Option<Examples>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Examples {
+    pub request: Option<YamlValue>,
+    pub response: Option<YamlValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,7 +188,9 @@ const ENDPOINT: &[&str] = &[
     "response",
     "rate_limit",
     "statuses",
+    "examples",
 ];
+const EXAMPLES: &[&str] = &["request", "response"];
 const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
 const STATUS: &[&str] = &["code", "meaning", "processed"];
 
@@ -209,6 +218,7 @@ pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
         ["types", "rules"] => RULE,
         ["endpoints"] => ENDPOINT,
         ["endpoints", "body"] => BODY,
+        ["endpoints", "examples"] => EXAMPLES,
         _ => &[],
     }
 }
@@ -269,6 +279,7 @@ mod tests {
         same(RULE, fields_of::<Rule>());
         same(ENDPOINT, fields_of::<Endpoint>());
         same(BODY, fields_of::<Body>());
+        same(EXAMPLES, fields_of::<Examples>());
         same(STATUS, fields_of::<Status>());
     }
 

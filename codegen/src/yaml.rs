@@ -18,6 +18,26 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, did_you_mean, one_of};
 
+/// Any YAML value, kept as written (the spec's request and response examples).
+pub type YamlValue = serde_yaml::Value;
+
+/// The JSON a YAML value stands for, pretty-printed with keys in the order written, or why
+/// there is none (a non-string key, a tag).
+pub fn to_json(value: &YamlValue) -> Result<String, String> {
+    fn has_tag(value: &YamlValue) -> bool {
+        match value {
+            YamlValue::Tagged(_) => true,
+            YamlValue::Sequence(items) => items.iter().any(has_tag),
+            YamlValue::Mapping(map) => map.iter().any(|(key, value)| has_tag(key) || has_tag(value)),
+            _ => false,
+        }
+    }
+    if has_tag(value) {
+        return Err("YAML tags have no JSON meaning".to_string());
+    }
+    serde_json::to_string_pretty(value).map_err(|error| error.to_string())
+}
+
 /// One spec file: its name as shown in diagnostics and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {

@@ -196,6 +196,14 @@ types:
 
 /// The generator must never panic, whatever the input: feed it every prefix of the real spec.
 #[test]
+fn examples_must_be_json_and_need_a_body_to_exemplify() {
+    let spec = format!(
+        "{ENDPOINT_HEAD}    examples:\n      request: {{ \"Name\": \"x\" }}\n      response: {{ 1: !custom one }}\n"
+    );
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+}
+
+#[test]
 fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();

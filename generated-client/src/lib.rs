@@ -74,6 +74,7 @@ pub use client::{Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_BASE_UR
 pub use error::{ApiError, Error};
 pub use generated::api::{API, Region};
 pub use generated::endpoints;
+pub use generated::schema::SCHEMA;
 pub use generated::types::*;
 // Re-exported from `runtime` because callers configure (`ClientBuilder::auth_placement`) and
 // inspect (`Error::processed`) them.

@@ -25,7 +25,7 @@ pub(super) fn emit_endpoints(spec: &Spec) -> TokenStream {
     }
 }
 
-fn const_name(endpoint: &Endpoint) -> proc_macro2::Ident {
+pub(super) fn const_name(endpoint: &Endpoint) -> proc_macro2::Ident {
     ident(&endpoint.name.to_shouty_snake_case())
 }
 
@@ -201,7 +201,7 @@ fn method_doc(endpoint: &Endpoint) -> TokenStream {
             None => format!("at least {min_items}"),
         };
         text.push_str(&format!(
-            "\n\nEach call takes {range} items; other counts are refused with [`crate::Error::ItemLimit`] before anything is sent."
+            "\n\nEach call takes {range} items; other counts are refused with [`crate::Error::ItemCount`] before anything is sent."
         ));
     }
     let seconds = endpoint.rate_limit.per_millis as f64 / 1000.0;

@@ -10,6 +10,7 @@
 
 mod api;
 mod endpoints;
+mod schema;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -50,17 +51,23 @@ pub fn emit(spec: &Spec) -> Vec<Emitted> {
             sources: endpoints::sources(spec),
             tokens: endpoints::emit_endpoints(spec),
         },
+        Emitted {
+            name: "schema.rs",
+            sources: spec.sources.clone(),
+            tokens: schema::emit_schema(spec),
+        },
     ]
 }
 
 fn emit_mod() -> TokenStream {
     let docs = inner_doc(
-        "Code generated from the spec: API-level facts, the named types, and one description and one method per endpoint.",
+        "Code generated from the spec: API-level facts, the named types, one description and one method per endpoint, and the wire schema as data.",
     );
     quote! {
         #docs
         pub mod api;
         pub mod endpoints;
+        pub mod schema;
         pub mod types;
     }
 }

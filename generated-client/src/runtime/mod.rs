@@ -13,6 +13,8 @@
 //!   sent.
 //! - [`Validate`], [`RuleViolation`] and [`is_set`] express the spec's cross-field rules.
 //! - [`QueryValue`], [`open_enum`] and [`lenient`] convert values to and from the wire.
+//! - [`schema`] holds the spec's wire shapes as data and checks JSON against them, independently
+//!   of the serde types (the sandbox validates requests with it).
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
@@ -22,6 +24,7 @@ pub mod open_enum;
 mod query;
 mod request;
 pub(crate) mod response;
+pub mod schema;
 pub(crate) mod text;
 mod validate;
 

@@ -41,7 +41,7 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Each call takes 1 to 10 items; other counts are refused with [`crate::Error::ItemLimit`] before
+    /// Each call takes 1 to 10 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
     /// The documented rate limit is 1 calls in 5 seconds. The call is not idempotent: repeating a call

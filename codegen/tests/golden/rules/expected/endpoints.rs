@@ -39,7 +39,7 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Each call takes 0 to 5 items; other counts are refused with [`crate::Error::ItemLimit`] before
+    /// Each call takes 0 to 5 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
     /// The documented rate limit is 10 calls in 2 seconds. The call is not idempotent: repeating a

@@ -1,0 +1,137 @@
+//! `schema.rs`: the spec's wire shapes as data (`crate::runtime::schema`), for checkers that
+//! must not share the serde types' code, such as the sandbox's request validation.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::endpoints::const_name;
+use super::{doc, ident, inner_doc, lit};
+use crate::model::{Body, EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+
+/// The `SCHEMA` static: every type (the API's exception types included) and every endpoint.
+pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
+    let module_docs = inner_doc(
+        "The spec's wire shapes as data: every type and endpoint by wire name, with the spec's examples. It is written independently of the serde types, so a checker that reads it (the sandbox) catches mistakes in them.",
+    );
+    let docs = doc(&format!(
+        "Every type and endpoint of the {} API, by wire name, with the documented examples.",
+        spec.api.name
+    ));
+    let mut types = vec![emit_enum(&spec.api.exceptions)];
+    types.extend(spec.types.iter().map(|ty| match ty {
+        TypeDef::Object(object) => emit_object(object),
+        TypeDef::Enum(def) => emit_enum(def),
+    }));
+    let endpoints = spec.endpoints.iter().map(|endpoint| {
+        let descriptor = const_name(endpoint);
+        let query = endpoint.query.iter().map(emit_field);
+        let body = match &endpoint.body {
+            Body::None => quote! { BodySchema::None },
+            Body::Object(ty) => {
+                let shape = shape(ty);
+                quote! { BodySchema::Object(#shape) }
+            }
+            Body::Array { items, min_items, max_items } => {
+                let items = shape(items);
+                let min_items = lit(*min_items as u64);
+                let max = option(max_items.map(|max| {
+                    let max = lit(max as u64);
+                    quote! { #max }
+                }));
+                quote! { BodySchema::Array { items: #items, min_items: #min_items, max_items: #max } }
+            }
+        };
+        let response = shape(&endpoint.response);
+        let request_example = option(endpoint.request_example.as_deref().map(raw_string));
+        let response_example = option(endpoint.response_example.as_deref().map(raw_string));
+        quote! {
+            EndpointSchema {
+                endpoint: &super::endpoints::#descriptor,
+                query: &[#(#query),*],
+                body: #body,
+                response: #response,
+                request_example: #request_example,
+                response_example: #response_example,
+            }
+        }
+    });
+    quote! {
+        #module_docs
+        use crate::runtime::schema::{
+            BodySchema, EndpointSchema, EnumSchema, FieldSchema, ObjectSchema, Schema, Shape, TypeSchema,
+        };
+        #docs
+        pub static SCHEMA: Schema = Schema {
+            types: &[#(#types),*],
+            endpoints: &[#(#endpoints),*],
+        };
+    }
+}
+
+fn emit_object(object: &ObjectDef) -> TokenStream {
+    let name = &object.name;
+    let fields = object.fields.iter().map(emit_field);
+    let groups = object.rules.iter().map(|rule| match rule {
+        Rule::AtMostOneOf { fields, .. } => {
+            let wires = fields.iter().map(|&index| object.fields[index].wire.as_str());
+            quote! { &[#(#wires),*] }
+        }
+    });
+    quote! {
+        TypeSchema::Object(ObjectSchema {
+            name: #name,
+            fields: &[#(#fields),*],
+            at_most_one_of: &[#(#groups),*],
+        })
+    }
+}
+
+fn emit_enum(def: &EnumDef) -> TokenStream {
+    let (name, open) = (&def.name, def.open);
+    let values = def.values.iter().map(|value| value.wire.as_str());
+    quote! {
+        TypeSchema::Enum(EnumSchema { name: #name, open: #open, values: &[#(#values),*] })
+    }
+}
+
+fn emit_field(field: &Field) -> TokenStream {
+    let (wire, required, lenient) = (&field.wire, field.required, field.lenient);
+    let shape = shape(&field.ty);
+    quote! {
+        FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient }
+    }
+}
+
+fn shape(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote! { Shape::String },
+        TypeRef::Integer => quote! { Shape::Integer },
+        TypeRef::Number => quote! { Shape::Number },
+        TypeRef::Boolean => quote! { Shape::Boolean },
+        TypeRef::Json => quote! { Shape::Json },
+        TypeRef::Named(name) => quote! { Shape::Named(#name) },
+        TypeRef::Array(inner) => {
+            let inner = shape(inner);
+            quote! { Shape::Array(&#inner) }
+        }
+    }
+}
+
+/// A raw string literal, so that a multi-line JSON example reads as it is.
+fn raw_string(text: &str) -> TokenStream {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    let literal: proc_macro2::Literal = format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text));
+    quote! { #literal }
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote! { ::core::option::Option::Some(#value) },
+        None => quote! { ::core::option::Option::None },
+    }
+}

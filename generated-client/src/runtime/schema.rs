@@ -1,0 +1,426 @@
+//! The API's wire schema as plain data, and a JSON checker that reads it.
+//!
+//! The generator writes the spec's shapes a second time, as data rather than as Rust types:
+//! every type by wire name, every endpoint's query, body and response, and the spec's examples
+//! (`generated::schema::SCHEMA`, re-exported as [`crate::SCHEMA`]). [`Schema::check`] walks a
+//! `serde_json::Value` against it. The sandbox validates requests this way, so it checks the
+//! client independently: a wrong wire name, casing or type in the generated serde types fails a
+//! test instead of being decoded by the same mistake.
+//!
+//! Checking rules, stricter than serde and as strict as the documentation allows:
+//! unknown object keys are errors (with a suggestion when only the case differs), required keys
+//! must be present and not `null`, optional keys may be `null`, `integer` takes only whole JSON
+//! numbers, and a `lenient` field also takes the string form the API itself sometimes sends.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::describe::{Endpoint, Method};
+
+/// Every type and endpoint of the spec, by wire name.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// Named types, in spec order; the API's exception types are the enum `ExceptionType`.
+    pub types: &'static [TypeSchema],
+    /// Endpoints, in spec order.
+    pub endpoints: &'static [EndpointSchema],
+}
+
+/// A named type.
+#[derive(Debug, Clone, Copy)]
+pub enum TypeSchema {
+    /// A JSON object.
+    Object(ObjectSchema),
+    /// A JSON string from a list of values.
+    Enum(EnumSchema),
+}
+
+impl TypeSchema {
+    /// The type's name in the spec.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TypeSchema::Object(object) => object.name,
+            TypeSchema::Enum(def) => def.name,
+        }
+    }
+}
+
+/// A JSON object type.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectSchema {
+    /// The type's name in the spec.
+    pub name: &'static str,
+    /// The object's keys.
+    pub fields: &'static [FieldSchema],
+    /// Groups of keys of which at most one may be set (present, not `null`, not `false`).
+    pub at_most_one_of: &'static [&'static [&'static str]],
+}
+
+/// One key of an object, or one query parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSchema {
+    /// The name on the wire, exactly as the API spells it.
+    pub wire: &'static str,
+    /// The value's shape.
+    pub shape: Shape,
+    /// Whether the key must be present.
+    pub required: bool,
+    /// Whether a number or boolean may also come as a string (`"3"`, `"true"`).
+    pub lenient: bool,
+}
+
+/// A string enum.
+#[derive(Debug, Clone, Copy)]
+pub struct EnumSchema {
+    /// The type's name in the spec.
+    pub name: &'static str,
+    /// Whether values outside `values` are allowed.
+    pub open: bool,
+    /// The documented values.
+    pub values: &'static [&'static str],
+}
+
+/// The shape of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A JSON string.
+    String,
+    /// A whole JSON number that fits in an `i64`.
+    Integer,
+    /// Any JSON number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// Any JSON value.
+    Json,
+    /// A named type of [`Schema::types`].
+    Named(&'static str),
+    /// A JSON array of the inner shape.
+    Array(&'static Shape),
+}
+
+/// An endpoint's wire shapes and examples.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointSchema {
+    /// The endpoint's description: name, method, path, limits, statuses.
+    pub endpoint: &'static Endpoint,
+    /// Query parameters, with their wire names.
+    pub query: &'static [FieldSchema],
+    /// The request body.
+    pub body: BodySchema,
+    /// The shape of a successful response body.
+    pub response: Shape,
+    /// The documented request body example, as JSON, when the spec has one.
+    pub request_example: Option<&'static str>,
+    /// The documented response body example, as JSON, when the spec has one.
+    pub response_example: Option<&'static str>,
+}
+
+/// The shape of a request body.
+#[derive(Debug, Clone, Copy)]
+pub enum BodySchema {
+    /// No body.
+    None,
+    /// A JSON object.
+    Object(Shape),
+    /// A JSON array of between `min_items` and `max_items` items.
+    Array {
+        /// The items' shape.
+        items: Shape,
+        /// The fewest items a call takes.
+        min_items: usize,
+        /// The most items a call takes, if limited.
+        max_items: Option<usize>,
+    },
+}
+
+/// One mismatch between a JSON value and the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Where, as a path from the root: `$[2].Fields[0].Value`.
+    pub path: String,
+    /// What is wrong, e.g. "expected a string, found the number 5".
+    pub problem: String,
+    /// Whether the problem is a required key that is missing (LeadSquared reports those with
+    /// `MXMandatoryAttributeMissingException`).
+    pub missing: bool,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)
+    }
+}
+
+/// How many mismatches one check reports before it stops looking.
+const MAX_MISMATCHES: usize = 10;
+
+impl Schema {
+    /// The named type `name`.
+    pub fn type_named(&self, name: &str) -> Option<&'static TypeSchema> {
+        self.types.iter().find(|ty| ty.name() == name)
+    }
+
+    /// The endpoint served at `path` (below the base URL) with `method`.
+    pub fn endpoint_at(&self, method: Method, path: &str) -> Option<&'static EndpointSchema> {
+        self.endpoints
+            .iter()
+            .find(|schema| schema.endpoint.method == method && schema.endpoint.path == path)
+    }
+
+    /// The endpoint whose Rust method name is `name`.
+    pub fn endpoint_named(&self, name: &str) -> Option<&'static EndpointSchema> {
+        self.endpoints.iter().find(|schema| schema.endpoint.name == name)
+    }
+
+    /// Checks `value` against `shape`; the first few mismatches, empty when it conforms.
+    pub fn check(&self, shape: &Shape, value: &Value) -> Vec<Mismatch> {
+        let mut checker = Checker { schema: self, found: Vec::new() };
+        checker.value(shape, false, value, &mut String::from("$"));
+        checker.found
+    }
+
+    /// Checks a request body against an endpoint's body schema, item limits included.
+    pub fn check_body(&self, body: &BodySchema, value: &Value) -> Vec<Mismatch> {
+        match body {
+            BodySchema::None => Vec::new(),
+            BodySchema::Object(shape) => self.check(shape, value),
+            BodySchema::Array { items, min_items, max_items } => {
+                let Value::Array(rows) = value else {
+                    return vec![Mismatch {
+                        path: "$".into(),
+                        problem: format!("expected a JSON array of rows, found {}", describe(value)),
+                        missing: false,
+                    }];
+                };
+                let limit = match max_items {
+                    Some(max) if rows.len() > *max => Some(format!("at most {max}")),
+                    _ if rows.len() < *min_items => Some(format!("at least {min_items}")),
+                    _ => None,
+                };
+                if let Some(limit) = limit {
+                    let problem = format!("the array has {} items; one call takes {limit}", rows.len());
+                    return vec![Mismatch { path: "$".into(), problem, missing: false }];
+                }
+                let mut checker = Checker { schema: self, found: Vec::new() };
+                for (index, row) in rows.iter().enumerate() {
+                    checker.value(items, false, row, &mut format!("$[{index}]"));
+                }
+                checker.found
+            }
+        }
+    }
+}
+
+struct Checker<'s> {
+    schema: &'s Schema,
+    found: Vec<Mismatch>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &str, problem: String, missing: bool) {
+        if self.found.len() < MAX_MISMATCHES {
+            self.found.push(Mismatch { path: path.to_string(), problem, missing });
+        }
+    }
+
+    fn value(&mut self, shape: &Shape, lenient: bool, value: &Value, path: &mut String) {
+        if self.found.len() >= MAX_MISMATCHES {
+            return;
+        }
+        let ok = match (shape, value) {
+            (Shape::Json, _) => true,
+            (Shape::String, Value::String(_)) => true,
+            (Shape::Integer, Value::Number(number)) => number.is_i64(),
+            (Shape::Integer, Value::String(text)) if lenient => text.trim().parse::<i64>().is_ok(),
+            (Shape::Number, Value::Number(_)) => true,
+            (Shape::Number, Value::String(text)) if lenient => text.trim().parse::<f64>().is_ok(),
+            (Shape::Boolean, Value::Bool(_)) => true,
+            (Shape::Boolean, Value::String(text)) if lenient => {
+                ["true", "false", "0", "1"].iter().any(|word| text.eq_ignore_ascii_case(word))
+            }
+            (Shape::Boolean, Value::Number(number)) if lenient => matches!(number.as_u64(), Some(0 | 1)),
+            (Shape::Array(inner), Value::Array(items)) => {
+                for (index, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{index}]"));
+                    self.value(inner, lenient, item, path);
+                    path.truncate(len);
+                }
+                true
+            }
+            (Shape::Named(name), _) => {
+                match self.schema.type_named(name) {
+                    Some(TypeSchema::Object(object)) => self.object(object, value, path),
+                    Some(TypeSchema::Enum(def)) => self.enumeration(def, value, path),
+                    None => self.report(path, format!("the schema has no type `{name}`"), false),
+                }
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            let expected = expected(shape, lenient);
+            self.report(path, format!("expected {expected}, found {}", describe(value)), false);
+        }
+    }
+
+    fn enumeration(&mut self, def: &EnumSchema, value: &Value, path: &str) {
+        match value {
+            Value::String(text) if def.open || def.values.contains(&text.as_str()) => {}
+            Value::String(text) => {
+                let known = def.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+                self.report(path, format!("`{text}` is not a valid {}; expected one of {known}", def.name), false);
+            }
+            other => self.report(path, format!("expected a {} string, found {}", def.name, describe(other)), false),
+        }
+    }
+
+    fn object(&mut self, object: &ObjectSchema, value: &Value, path: &mut String) {
+        let Value::Object(map) = value else {
+            self.report(path, format!("expected a {} object, found {}", object.name, describe(value)), false);
+            return;
+        };
+        for key in map.keys() {
+            if object.fields.iter().any(|field| field.wire == key) {
+                continue;
+            }
+            let hint = match object.fields.iter().find(|field| field.wire.eq_ignore_ascii_case(key)) {
+                Some(field) => format!("; did you mean `{}`? Names are case-sensitive", field.wire),
+                None => {
+                    let names = object.fields.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>();
+                    format!("; {} has {}", object.name, names.join(", "))
+                }
+            };
+            self.report(path, format!("unknown attribute `{key}`{hint}"), false);
+        }
+        for field in object.fields {
+            let len = path.len();
+            path.push('.');
+            path.push_str(field.wire);
+            match map.get(field.wire) {
+                None if field.required => self.report(path, format!("`{}` is mandatory", field.wire), true),
+                Some(Value::Null) if field.required => {
+                    self.report(path, format!("`{}` is mandatory and must not be null", field.wire), true)
+                }
+                None | Some(Value::Null) => {}
+                Some(inner) => self.value(&field.shape, field.lenient, inner, path),
+            }
+            path.truncate(len);
+        }
+        for group in object.at_most_one_of {
+            let set: Vec<&str> = group
+                .iter()
+                .copied()
+                .filter(|key| map.get(*key).is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false))))
+                .collect();
+            if set.len() > 1 {
+                let names = set.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(" and ");
+                self.report(path, format!("{names} cannot both be set"), false);
+            }
+        }
+    }
+}
+
+fn expected(shape: &Shape, lenient: bool) -> String {
+    let base = match shape {
+        Shape::String => "a string",
+        Shape::Integer => "a whole number",
+        Shape::Number => "a number",
+        Shape::Boolean => "true or false",
+        Shape::Json => "any JSON value",
+        Shape::Named(_) => "an object",
+        Shape::Array(_) => "an array",
+    };
+    match shape {
+        Shape::Integer | Shape::Number | Shape::Boolean if lenient => format!("{base} (or the same as a string)"),
+        _ => base.to_string(),
+    }
+}
+
+/// A short description of a JSON value for messages: its kind and, when short, the value.
+pub(crate) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(flag) => format!("the boolean {flag}"),
+        Value::Number(number) => format!("the number {number}"),
+        Value::String(text) if text.chars().count() <= 40 => format!("the string {text:?}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ROW: ObjectSchema = ObjectSchema {
+        name: "Row",
+        fields: &[
+            FieldSchema { wire: "Name", shape: Shape::String, required: true, lenient: false },
+            FieldSchema { wire: "Count", shape: Shape::Integer, required: false, lenient: false },
+            FieldSchema { wire: "Loose", shape: Shape::Integer, required: false, lenient: true },
+            FieldSchema { wire: "A", shape: Shape::Boolean, required: false, lenient: false },
+            FieldSchema { wire: "B", shape: Shape::Boolean, required: false, lenient: false },
+            FieldSchema { wire: "Kind", shape: Shape::Named("Kind"), required: false, lenient: false },
+            FieldSchema { wire: "Children", shape: Shape::Array(&Shape::Named("Row")), required: false, lenient: false },
+        ],
+        at_most_one_of: &[&["A", "B"]],
+    };
+    const SCHEMA: Schema = Schema {
+        types: &[
+            TypeSchema::Object(ROW),
+            TypeSchema::Enum(EnumSchema { name: "Kind", open: false, values: &["x", "y"] }),
+        ],
+        endpoints: &[],
+    };
+
+    fn problems(value: Value) -> Vec<String> {
+        SCHEMA.check(&Shape::Named("Row"), &value).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_conforming_value_has_no_mismatch() {
+        let value = json!({"Name": "n", "Count": 3, "Loose": "4", "A": true, "B": false, "Kind": "x",
+            "Children": [{"Name": "c", "Count": null}]});
+        assert_eq!(problems(value), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_kind_of_mismatch_is_reported_with_its_path() {
+        let value = json!({"name": "n", "Count": 1.5, "Loose": "four", "A": true, "B": true, "Kind": "z",
+            "Children": [{"Name": 7}], "Extra": 1});
+        assert_eq!(
+            problems(value),
+            [
+                "$: unknown attribute `Extra`; Row has `Name`, `Count`, `Loose`, `A`, `B`, `Kind`, `Children`",
+                "$: unknown attribute `name`; did you mean `Name`? Names are case-sensitive",
+                "$.Name: `Name` is mandatory",
+                "$.Count: expected a whole number, found the number 1.5",
+                "$.Loose: expected a whole number (or the same as a string), found the string \"four\"",
+                "$.Kind: `z` is not a valid Kind; expected one of `x`, `y`",
+                "$.Children[0].Name: expected a string, found the number 7",
+                "$: `A` and `B` cannot both be set",
+            ]
+        );
+    }
+
+    #[test]
+    fn array_bodies_check_their_item_limits_first() {
+        let body = BodySchema::Array { items: Shape::Named("Row"), min_items: 1, max_items: Some(2) };
+        let many = json!([{"Name": "a"}, {"Name": "b"}, {"Name": "c"}]);
+        assert_eq!(SCHEMA.check_body(&body, &many)[0].problem, "the array has 3 items; one call takes at most 2");
+        assert_eq!(SCHEMA.check_body(&body, &json!([]))[0].problem, "the array has 0 items; one call takes at least 1");
+        assert!(SCHEMA.check_body(&body, &json!({"Name": "a"}))[0].problem.starts_with("expected a JSON array"));
+        assert!(SCHEMA.check_body(&body, &json!([{"Name": "a"}])).is_empty());
+    }
+
+    #[test]
+    fn reports_stop_after_a_few() {
+        let rows: Vec<Value> = (0..50).map(|_| json!({"Name": 1})).collect();
+        assert_eq!(SCHEMA.check(&Shape::Array(&Shape::Named("Row")), &Value::Array(rows)).len(), MAX_MISMATCHES);
+    }
+}
