@@ -762,7 +762,8 @@ impl Lowerer<'_> {
         match to_json(raw) {
             Ok(text) => Some(Some(text)),
             Err(error) => {
-                let help = "write the example as JSON (JSON is valid YAML): string keys, no tags or anchors".to_string();
+                let help =
+                    "write the example as JSON (JSON is valid YAML): string keys, no tags or anchors".to_string();
                 self.diags.push(file.error_at(
                     &child(&child(path, "examples"), which),
                     format!("the {which} example is not JSON: {error}"),

@@ -293,8 +293,8 @@ impl ClientBuilder {
         Ok(url)
     }
 
-    /// The one place TLS and the HTTP stack are set up: rustls with bundled web PKI roots, so
-    /// the crate needs no system OpenSSL and behaves the same on every machine.
+    /// The one place the HTTP stack is set up, with TLS from [`tls_config`]: rustls, so the
+    /// crate needs no system OpenSSL.
     fn http_client(&self) -> Result<reqwest::Client, Error> {
         let user_agent = self
             .user_agent
@@ -316,7 +316,7 @@ impl ClientBuilder {
 /// The provider is passed explicitly rather than installed process-wide, so the client never
 /// fights an application over rustls's global default. ring instead of aws-lc-rs keeps the
 /// build free of a C library build step beyond ring's own small one, and free of OpenSSL.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)

@@ -68,3 +68,59 @@ fn optional_query_parameters_live_in_an_options_struct() {
     assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.items.and_then(|limit| limit.max), Some(10));
     assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.rate_limit.calls, 1);
 }
+/// The sandbox serves any generated schema: endpoints without hand-written behaviour are
+/// validated like the others and answered with their spec example (or, without one, the
+/// smallest value of the response type).
+#[cfg(feature = "sandbox")]
+mod sandbox {
+    use super::{array_body, get_query};
+    use crate::sandbox::{Fault, Sandbox};
+
+    #[tokio::test]
+    async fn an_endpoint_with_an_example_is_answered_with_it_after_validation() {
+        let sandbox = Sandbox::builder().schema(&array_body::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let rows = [array_body::types::Row::new("first", 1)];
+        assert_eq!(client.golden_add_rows(&rows).await.unwrap(), ["id-1", "id-2"]);
+
+        // The sandbox checks what the client sent against the schema, not with its serde types.
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Rows.svc/Bulk/Add", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", crate::sandbox::DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", crate::sandbox::DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!([{ "Name": "x", "Count": "1" }]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$[0].Count: expected a whole number, found the string"), "{text}");
+        let processed: Vec<bool> = sandbox.requests().iter().map(|r| r.processed).collect();
+        assert_eq!(processed, [true, false]);
+
+        // Its per-endpoint rate limit is the spec's; the sandbox enforces the account limit it
+        // was given, and faults apply to every endpoint alike.
+        sandbox.inject(Fault::Status(500), 1);
+        assert_eq!(client.golden_add_rows(&rows).await.unwrap_err().status(), Some(500));
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_without_an_example_gets_the_smallest_valid_answer() {
+        let sandbox = Sandbox::builder().schema(&get_query::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let options = get_query::endpoints::GoldenGetThingOptions::default().with_limit(3).with_with_files(true);
+        let thing = client.golden_get_thing("t-1", &get_query::types::Color::DarkBlue, &options).await.unwrap();
+        assert_eq!(thing.id, "");
+        let logged = &sandbox.requests()[0];
+        assert_eq!(logged.method, "GET");
+        assert_eq!(logged.query, [
+            ("thingId".to_string(), "t-1".to_string()),
+            ("Color".to_string(), "dark-blue".to_string()),
+            ("withFiles".to_string(), "true".to_string()),
+            ("limit".to_string(), "3".to_string()),
+        ]);
+    }
+}

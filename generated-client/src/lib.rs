@@ -69,6 +69,8 @@ mod golden;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 pub mod runtime;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 
 pub use client::{Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_BASE_URL, ENV_HOST, ENV_SECRET_KEY};
 pub use error::{ApiError, Error};

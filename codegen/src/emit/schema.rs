@@ -31,7 +31,11 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                 let shape = shape(ty);
                 quote! { BodySchema::Object(#shape) }
             }
-            Body::Array { items, min_items, max_items } => {
+            Body::Array {
+                items,
+                min_items,
+                max_items,
+            } => {
                 let items = shape(items);
                 let min_items = lit(*min_items as u64);
                 let max = option(max_items.map(|max| {

@@ -176,7 +176,10 @@ impl Schema {
 
     /// Checks `value` against `shape`; the first few mismatches, empty when it conforms.
     pub fn check(&self, shape: &Shape, value: &Value) -> Vec<Mismatch> {
-        let mut checker = Checker { schema: self, found: Vec::new() };
+        let mut checker = Checker {
+            schema: self,
+            found: Vec::new(),
+        };
         checker.value(shape, false, value, &mut String::from("$"));
         checker.found
     }
@@ -186,7 +189,11 @@ impl Schema {
         match body {
             BodySchema::None => Vec::new(),
             BodySchema::Object(shape) => self.check(shape, value),
-            BodySchema::Array { items, min_items, max_items } => {
+            BodySchema::Array {
+                items,
+                min_items,
+                max_items,
+            } => {
                 let Value::Array(rows) = value else {
                     return vec![Mismatch {
                         path: "$".into(),
@@ -201,9 +208,16 @@ impl Schema {
                 };
                 if let Some(limit) = limit {
                     let problem = format!("the array has {} items; one call takes {limit}", rows.len());
-                    return vec![Mismatch { path: "$".into(), problem, missing: false }];
+                    return vec![Mismatch {
+                        path: "$".into(),
+                        problem,
+                        missing: false,
+                    }];
                 }
-                let mut checker = Checker { schema: self, found: Vec::new() };
+                let mut checker = Checker {
+                    schema: self,
+                    found: Vec::new(),
+                };
                 for (index, row) in rows.iter().enumerate() {
                     checker.value(items, false, row, &mut format!("$[{index}]"));
                 }
@@ -221,7 +235,11 @@ struct Checker<'s> {
 impl Checker<'_> {
     fn report(&mut self, path: &str, problem: String, missing: bool) {
         if self.found.len() < MAX_MISMATCHES {
-            self.found.push(Mismatch { path: path.to_string(), problem, missing });
+            self.found.push(Mismatch {
+                path: path.to_string(),
+                problem,
+                missing,
+            });
         }
     }
 
@@ -237,9 +255,9 @@ impl Checker<'_> {
             (Shape::Number, Value::Number(_)) => true,
             (Shape::Number, Value::String(text)) if lenient => text.trim().parse::<f64>().is_ok(),
             (Shape::Boolean, Value::Bool(_)) => true,
-            (Shape::Boolean, Value::String(text)) if lenient => {
-                ["true", "false", "0", "1"].iter().any(|word| text.eq_ignore_ascii_case(word))
-            }
+            (Shape::Boolean, Value::String(text)) if lenient => ["true", "false", "0", "1"]
+                .iter()
+                .any(|word| text.eq_ignore_ascii_case(word)),
             (Shape::Boolean, Value::Number(number)) if lenient => matches!(number.as_u64(), Some(0 | 1)),
             (Shape::Array(inner), Value::Array(items)) => {
                 for (index, item) in items.iter().enumerate() {
@@ -270,16 +288,33 @@ impl Checker<'_> {
         match value {
             Value::String(text) if def.open || def.values.contains(&text.as_str()) => {}
             Value::String(text) => {
-                let known = def.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
-                self.report(path, format!("`{text}` is not a valid {}; expected one of {known}", def.name), false);
+                let known = def
+                    .values
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.report(
+                    path,
+                    format!("`{text}` is not a valid {}; expected one of {known}", def.name),
+                    false,
+                );
             }
-            other => self.report(path, format!("expected a {} string, found {}", def.name, describe(other)), false),
+            other => self.report(
+                path,
+                format!("expected a {} string, found {}", def.name, describe(other)),
+                false,
+            ),
         }
     }
 
     fn object(&mut self, object: &ObjectSchema, value: &Value, path: &mut String) {
         let Value::Object(map) = value else {
-            self.report(path, format!("expected a {} object, found {}", object.name, describe(value)), false);
+            self.report(
+                path,
+                format!("expected a {} object, found {}", object.name, describe(value)),
+                false,
+            );
             return;
         };
         for key in map.keys() {
@@ -289,7 +324,11 @@ impl Checker<'_> {
             let hint = match object.fields.iter().find(|field| field.wire.eq_ignore_ascii_case(key)) {
                 Some(field) => format!("; did you mean `{}`? Names are case-sensitive", field.wire),
                 None => {
-                    let names = object.fields.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>();
+                    let names = object
+                        .fields
+                        .iter()
+                        .map(|f| format!("`{}`", f.wire))
+                        .collect::<Vec<_>>();
                     format!("; {} has {}", object.name, names.join(", "))
                 }
             };
@@ -301,9 +340,11 @@ impl Checker<'_> {
             path.push_str(field.wire);
             match map.get(field.wire) {
                 None if field.required => self.report(path, format!("`{}` is mandatory", field.wire), true),
-                Some(Value::Null) if field.required => {
-                    self.report(path, format!("`{}` is mandatory and must not be null", field.wire), true)
-                }
+                Some(Value::Null) if field.required => self.report(
+                    path,
+                    format!("`{}` is mandatory and must not be null", field.wire),
+                    true,
+                ),
                 None | Some(Value::Null) => {}
                 Some(inner) => self.value(&field.shape, field.lenient, inner, path),
             }
@@ -313,10 +354,17 @@ impl Checker<'_> {
             let set: Vec<&str> = group
                 .iter()
                 .copied()
-                .filter(|key| map.get(*key).is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false))))
+                .filter(|key| {
+                    map.get(*key)
+                        .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
+                })
                 .collect();
             if set.len() > 1 {
-                let names = set.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(" and ");
+                let names = set
+                    .iter()
+                    .map(|key| format!("`{key}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
                 self.report(path, format!("{names} cannot both be set"), false);
             }
         }
@@ -360,26 +408,69 @@ mod tests {
     const ROW: ObjectSchema = ObjectSchema {
         name: "Row",
         fields: &[
-            FieldSchema { wire: "Name", shape: Shape::String, required: true, lenient: false },
-            FieldSchema { wire: "Count", shape: Shape::Integer, required: false, lenient: false },
-            FieldSchema { wire: "Loose", shape: Shape::Integer, required: false, lenient: true },
-            FieldSchema { wire: "A", shape: Shape::Boolean, required: false, lenient: false },
-            FieldSchema { wire: "B", shape: Shape::Boolean, required: false, lenient: false },
-            FieldSchema { wire: "Kind", shape: Shape::Named("Kind"), required: false, lenient: false },
-            FieldSchema { wire: "Children", shape: Shape::Array(&Shape::Named("Row")), required: false, lenient: false },
+            FieldSchema {
+                wire: "Name",
+                shape: Shape::String,
+                required: true,
+                lenient: false,
+            },
+            FieldSchema {
+                wire: "Count",
+                shape: Shape::Integer,
+                required: false,
+                lenient: false,
+            },
+            FieldSchema {
+                wire: "Loose",
+                shape: Shape::Integer,
+                required: false,
+                lenient: true,
+            },
+            FieldSchema {
+                wire: "A",
+                shape: Shape::Boolean,
+                required: false,
+                lenient: false,
+            },
+            FieldSchema {
+                wire: "B",
+                shape: Shape::Boolean,
+                required: false,
+                lenient: false,
+            },
+            FieldSchema {
+                wire: "Kind",
+                shape: Shape::Named("Kind"),
+                required: false,
+                lenient: false,
+            },
+            FieldSchema {
+                wire: "Children",
+                shape: Shape::Array(&Shape::Named("Row")),
+                required: false,
+                lenient: false,
+            },
         ],
         at_most_one_of: &[&["A", "B"]],
     };
     const SCHEMA: Schema = Schema {
         types: &[
             TypeSchema::Object(ROW),
-            TypeSchema::Enum(EnumSchema { name: "Kind", open: false, values: &["x", "y"] }),
+            TypeSchema::Enum(EnumSchema {
+                name: "Kind",
+                open: false,
+                values: &["x", "y"],
+            }),
         ],
         endpoints: &[],
     };
 
     fn problems(value: Value) -> Vec<String> {
-        SCHEMA.check(&Shape::Named("Row"), &value).iter().map(ToString::to_string).collect()
+        SCHEMA
+            .check(&Shape::Named("Row"), &value)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -410,17 +501,36 @@ mod tests {
 
     #[test]
     fn array_bodies_check_their_item_limits_first() {
-        let body = BodySchema::Array { items: Shape::Named("Row"), min_items: 1, max_items: Some(2) };
+        let body = BodySchema::Array {
+            items: Shape::Named("Row"),
+            min_items: 1,
+            max_items: Some(2),
+        };
         let many = json!([{"Name": "a"}, {"Name": "b"}, {"Name": "c"}]);
-        assert_eq!(SCHEMA.check_body(&body, &many)[0].problem, "the array has 3 items; one call takes at most 2");
-        assert_eq!(SCHEMA.check_body(&body, &json!([]))[0].problem, "the array has 0 items; one call takes at least 1");
-        assert!(SCHEMA.check_body(&body, &json!({"Name": "a"}))[0].problem.starts_with("expected a JSON array"));
+        assert_eq!(
+            SCHEMA.check_body(&body, &many)[0].problem,
+            "the array has 3 items; one call takes at most 2"
+        );
+        assert_eq!(
+            SCHEMA.check_body(&body, &json!([]))[0].problem,
+            "the array has 0 items; one call takes at least 1"
+        );
+        assert!(
+            SCHEMA.check_body(&body, &json!({"Name": "a"}))[0]
+                .problem
+                .starts_with("expected a JSON array")
+        );
         assert!(SCHEMA.check_body(&body, &json!([{"Name": "a"}])).is_empty());
     }
 
     #[test]
     fn reports_stop_after_a_few() {
         let rows: Vec<Value> = (0..50).map(|_| json!({"Name": 1})).collect();
-        assert_eq!(SCHEMA.check(&Shape::Array(&Shape::Named("Row")), &Value::Array(rows)).len(), MAX_MISMATCHES);
+        assert_eq!(
+            SCHEMA
+                .check(&Shape::Array(&Shape::Named("Row")), &Value::Array(rows))
+                .len(),
+            MAX_MISMATCHES
+        );
     }
 }
