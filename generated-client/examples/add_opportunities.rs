@@ -50,7 +50,9 @@ async fn run() -> Result<(), String> {
             .leads([
                 Lead::new().with_email("ana@example.com").with_phone("+91-2543456794"),
                 Lead::new().with_email("ravi@example.com").with_phone("+91-2543456791"),
-                Lead::new().with_email("kiran@example.com").with_mobile("+91-9876543210"),
+                Lead::new()
+                    .with_email("kiran@example.com")
+                    .with_mobile("+91-9876543210"),
             ])
             .start()
             .await
