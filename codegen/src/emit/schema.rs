@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::endpoints::const_name;
-use super::{doc, ident, inner_doc, lit};
+use super::{doc, inner_doc, lit};
 use crate::model::{Body, EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
 /// The `SCHEMA` static: every type (the API's exception types included) and every endpoint.

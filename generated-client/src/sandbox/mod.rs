@@ -315,6 +315,9 @@ pub struct RecordedRequest {
     pub processed: bool,
     /// Whether the rate limiter counted it (it passed authentication and was not refused with 429).
     pub admitted: bool,
+    /// When the rate limiter counted it, measured from the sandbox's start: the time the
+    /// limit applies to (after the body was read, so it can be later than `at`).
+    pub admitted_at: Option<Duration>,
     /// The fault applied to it, if any.
     pub fault: Option<Fault>,
 }
@@ -340,6 +343,7 @@ impl fmt::Debug for RecordedRequest {
             .field("dropped", &self.dropped)
             .field("processed", &self.processed)
             .field("admitted", &self.admitted)
+            .field("admitted_at", &self.admitted_at)
             .field("fault", &self.fault)
             .finish_non_exhaustive()
     }
@@ -584,14 +588,16 @@ impl Sandbox {
         self.shared.requests()
     }
 
-    /// The most calls the rate limiter admitted in any window of length `window`: what the
-    /// server saw of a client's pacing.
+    /// The most calls the rate limiter admitted in any window of length `window` (by
+    /// [`RecordedRequest::admitted_at`]): what the server saw of a client's pacing.
     pub fn max_admitted_in_window(&self, window: Duration) -> usize {
-        let times: Vec<Duration> = self.requests().iter().filter(|r| r.admitted).map(|r| r.at).collect();
+        let mut times: Vec<Duration> = self.requests().iter().filter_map(|r| r.admitted_at).collect();
+        times.sort_unstable();
         let mut most = 0;
         let mut start = 0;
         for end in 0..times.len() {
-            while times[end] - times[start] >= window {
+            // Half-open windows [t, t + window): a call `window` after another is in the next one.
+            while start <= end && times[end] - times[start] >= window {
                 start += 1;
             }
             most = most.max(end + 1 - start);

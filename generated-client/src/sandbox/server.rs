@@ -107,7 +107,6 @@ async fn handle(
     let query: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .into_owned()
         .collect();
-    let bytes = Limited::new(body, MAX_BODY).collect().await.map(|body| body.to_bytes());
     let logged_query = query
         .iter()
         .map(|(name, value)| {
@@ -122,15 +121,22 @@ async fn handle(
         path: parts.uri.path().to_string(),
         query: logged_query,
         endpoint: None,
-        body: bytes.as_ref().ok().and_then(|bytes| serde_json::from_slice(bytes).ok()),
+        body: None,
+        admitted_at: None,
         status: None,
         dropped: false,
         processed: false,
         admitted: false,
         fault: None,
     });
+    // Logged at arrival, so the log is in arrival order; the body is added once it is read.
+    let bytes = Limited::new(body, MAX_BODY).collect().await.map(|body| body.to_bytes());
+    if let Ok(bytes) = &bytes {
+        let body = serde_json::from_slice(bytes).ok();
+        shared.update(seq, |logged| logged.body = body);
+    }
     let outcome = match bytes {
-        Ok(bytes) => pipeline(shared, seq, arrived, &parts, &query, &bytes),
+        Ok(bytes) => pipeline(shared, seq, &parts, &query, &bytes),
         Err(_) => Outcome::error(
             400,
             Some(&ExceptionType::InvalidInput),
@@ -166,7 +172,6 @@ fn is_auth_param(name: &str) -> bool {
 fn pipeline(
     shared: &Shared,
     seq: u64,
-    arrived: Instant,
     parts: &hyper::http::request::Parts,
     query: &[(String, String)],
     body: &Bytes,
@@ -179,10 +184,14 @@ fn pipeline(
     if let Err(message) = authenticate(shared, &parts.headers, query) {
         return Outcome::error(401, None, &message);
     }
-    if !shared.admit(arrived) {
+    let Some(now) = shared.admit() else {
         return Outcome::error(429, rate_limit_exception(), &rate_limit_message(shared));
-    }
-    shared.update(seq, |logged| logged.admitted = true);
+    };
+    let admitted_at = now.duration_since(shared.started);
+    shared.update(seq, |logged| {
+        logged.admitted = true;
+        logged.admitted_at = Some(admitted_at);
+    });
     let fault = shared.next_fault();
     shared.update(seq, |logged| logged.fault = fault.clone());
     match &fault {
@@ -233,7 +242,10 @@ fn pipeline(
             }
             Some(Fault::DropAfterProcessing) => outcome.drop_connection = true,
             Some(Fault::MalformedBody) => {
-                let cut = outcome.body.len() / 2;
+                let mut cut = outcome.body.len() / 2;
+                while !outcome.body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
                 outcome.body = format!("{}<!-- truncated by a sandbox fault", &outcome.body[..cut]);
             }
             Some(Fault::Delay(delay)) => outcome.delay = delay,
@@ -279,7 +291,20 @@ fn route(api: &'static Schema, method: &str, path: &str) -> Result<&'static Endp
     {
         return Ok(schema);
     }
-    let below = below.unwrap_or(path);
+    let Some(below) = below else {
+        let hint = match api
+            .endpoints
+            .iter()
+            .find(|s| s.endpoint.path.eq_ignore_ascii_case(path))
+        {
+            Some(schema) => format!(
+                "; did you mean {base}{}? Every path is below {base}",
+                schema.endpoint.path
+            ),
+            None => format!("; every path is below {base}"),
+        };
+        return Err(format!("The API could not be found: no API at {path}{hint}"));
+    };
     let same_path = api.endpoints.iter().find(|s| s.endpoint.path == below);
     let other_case = api
         .endpoints
@@ -494,7 +519,11 @@ mod tests {
                 .unwrap_err()
                 .contains("did you mean /v2/OpportunityManagement.svc")
         );
-        assert!(route(&SCHEMA, "POST", "/OpportunityManagement.svc/Bulk/Add/ByLeadField").is_err());
+        let no_base = route(&SCHEMA, "POST", "/OpportunityManagement.svc/Bulk/Add/ByLeadField").unwrap_err();
+        assert!(
+            no_base.contains("did you mean /v2/OpportunityManagement.svc/Bulk/Add/ByLeadField"),
+            "{no_base}"
+        );
         assert!(
             route(&SCHEMA, "POST", "/v2/Nope")
                 .unwrap_err()

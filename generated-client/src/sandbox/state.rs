@@ -134,6 +134,16 @@ impl Shared {
             .filter_map(|field| lead.field(field).map(|value| (field.clone(), normalise(value))))
             .filter(|(_, value)| !value.is_empty())
             .collect();
+        if let Some(id) = lead
+            .id
+            .as_deref()
+            .filter(|id| inner.leads.iter().any(|other| other.id.as_deref() == Some(*id)))
+        {
+            return Err(SandboxError::DuplicateLead {
+                field: "ProspectID".into(),
+                value: id.to_string(),
+            });
+        }
         if let Some((field, _)) = keys.iter().find(|key| inner.index.contains_key(key)) {
             let value = lead.field(field).unwrap_or_default().to_string();
             return Err(SandboxError::DuplicateLead {
@@ -207,8 +217,12 @@ impl Shared {
         self.lock().opportunities.clone()
     }
 
-    pub(super) fn admit(&self, now: Instant) -> bool {
-        self.lock().limiter.admit(now)
+    /// Counts a call if the rate limit allows it now; the time it was counted at, or `None`.
+    /// The clock is read under the lock, so the limiter's log is in time order.
+    pub(super) fn admit(&self) -> Option<Instant> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.limiter.admit(now).then_some(now)
     }
 
     pub(super) fn rate_limit(&self) -> Option<RateLimit> {
@@ -315,5 +329,9 @@ mod tests {
         assert!(matches!(shared.find_lead("mx_Code", "x"), LeadLookup::NoSuchField));
         let duplicate = shared.add_lead(Lead::new().with_email("ana@example.com")).unwrap_err();
         assert!(matches!(duplicate, SandboxError::DuplicateLead { field, .. } if field == "EmailAddress"));
+        let same_id = shared
+            .add_lead(Lead::new().with_id(id).with_email("other@example.com"))
+            .unwrap_err();
+        assert!(matches!(same_id, SandboxError::DuplicateLead { field, .. } if field == "ProspectID"));
     }
 }
