@@ -1,11 +1,13 @@
-//! The client against a local wiremock sandbox: what goes on the wire, and how every kind of
-//! answer (and non-answer) becomes a result.
+//! The client against a local wiremock server: exactly what goes on the wire, and how answers
+//! with exact, hand-written bodies (and non-answers) become results.
+//!
+//! Where it matters what the server did with the call, the tests run against the sandbox
+//! instead (`tests/sandbox.rs`): timeouts, decode failures, item limits, rate-limit bodies and
+//! concurrent calls.
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::{ACCESS_KEY, PATH, SECRET_KEY, add, answer, builder, builder_for, error_body, received, rows, sandbox};
+use common::{ACCESS_KEY, PATH, SECRET_KEY, add, answer, builder_for, error_body, mock, received, rows};
 use leadsquared::runtime::{AuthPlacement, Processed};
 use leadsquared::{Client, Error, ExceptionType, SearchBy};
 use serde_json::json;
@@ -18,7 +20,7 @@ const DOC_RESPONSE: &str = r#"{ "Response":[ { "ProspectOpportunityId":"001ea287
 
 #[tokio::test]
 async fn happy_path_sends_exactly_the_documented_request() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     let expected_body = json!([
         { "SearchByValue": "lead1@example.com", "OpportunityEventCode": 12114,
           "Fields": [ { "SchemaName": "mx_Custom_1", "Value": "Deal 1" } ] },
@@ -71,7 +73,7 @@ async fn happy_path_sends_exactly_the_documented_request() -> TestResult {
 
 #[tokio::test]
 async fn query_mode_puts_the_keys_in_the_query_and_no_key_headers() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Query).await?;
+    let (server, client) = mock(AuthPlacement::Query).await?;
     answer(
         &server,
         ResponseTemplate::new(200).set_body_raw(DOC_RESPONSE, "application/json"),
@@ -100,7 +102,7 @@ async fn query_mode_puts_the_keys_in_the_query_and_no_key_headers() -> TestResul
 
 #[tokio::test]
 async fn custom_search_fields_go_in_the_query() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(
         &server,
         ResponseTemplate::new(200).set_body_raw(DOC_RESPONSE, "application/json"),
@@ -157,7 +159,7 @@ async fn documented_error_statuses_map_to_their_own_variants() -> TestResult {
         ),
     ];
     for (status, exception, is_variant, processed, advice) in cases {
-        let (server, client) = sandbox(AuthPlacement::Header).await?;
+        let (server, client) = mock(AuthPlacement::Header).await?;
         let message = format!("message for {status}");
         answer(
             &server,
@@ -186,7 +188,7 @@ async fn documented_error_statuses_map_to_their_own_variants() -> TestResult {
 
 #[tokio::test]
 async fn an_error_body_under_200_is_rejected() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     let body = json!({ "Status": "error", "ExceptionType": "MXDuplicateEntryException",
                        "ExceptionMessage": "A Lead with same Phone Number already exists." });
     answer(&server, ResponseTemplate::new(200).set_body_json(body)).await;
@@ -207,59 +209,8 @@ async fn an_error_body_under_200_is_rejected() -> TestResult {
 }
 
 #[tokio::test]
-async fn a_rate_limit_exception_under_200_is_rate_limited() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
-    let body = error_body(
-        "MXAPIRateLimitExceededException",
-        "API calls exceeded the limit of 20 in 5 second(s)",
-    );
-    answer(&server, ResponseTemplate::new(200).set_body_json(body)).await;
-
-    let error = add(&client, &rows(1)).await.expect_err("rate limited");
-
-    assert!(matches!(error, Error::RateLimited(_)), "{error:?}");
-    assert!(error.is_rate_limit());
-    assert_eq!(error.status(), Some(200));
-    assert_eq!(error.exception_type(), Some(&ExceptionType::RateLimitExceeded));
-    assert_eq!(error.processed(), Processed::Never);
-    Ok(())
-}
-
-#[tokio::test]
-async fn a_non_json_success_body_is_a_decode_error_with_a_snippet() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
-    answer(
-        &server,
-        ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
-    )
-    .await;
-
-    let error = add(&client, &rows(1)).await.expect_err("not JSON");
-
-    let Error::Decode {
-        endpoint,
-        status,
-        snippet,
-        ..
-    } = &error
-    else {
-        panic!("{error:?}")
-    };
-    assert_eq!(
-        (*endpoint, *status, snippet.as_str()),
-        ("add_opportunities_in_bulk", 200, "<html>maintenance</html>")
-    );
-    assert_eq!(error.processed(), Processed::Always);
-    assert!(
-        std::error::Error::source(&error).is_some(),
-        "the JSON error is kept as the source"
-    );
-    Ok(())
-}
-
-#[tokio::test]
 async fn a_json_success_body_of_the_wrong_shape_is_a_decode_error() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(
         &server,
         ResponseTemplate::new(200).set_body_json(json!({ "Status": "Success" })),
@@ -277,7 +228,7 @@ async fn a_json_success_body_of_the_wrong_shape_is_a_decode_error() -> TestResul
 
 #[tokio::test]
 async fn a_non_json_500_is_a_server_error_with_a_snippet() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(
         &server,
         ResponseTemplate::new(500).set_body_string("Internal Server Error"),
@@ -297,7 +248,7 @@ async fn a_non_json_500_is_a_server_error_with_a_snippet() -> TestResult {
 
 #[tokio::test]
 async fn an_undocumented_status_is_unexpected() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(&server, ResponseTemplate::new(418).set_body_string("I'm a teapot")).await;
 
     let error = add(&client, &rows(1)).await.expect_err("418");
@@ -315,7 +266,7 @@ async fn an_undocumented_status_is_unexpected() -> TestResult {
 
 #[tokio::test]
 async fn redirects_are_not_followed() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(
         &server,
         ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/elsewhere"),
@@ -333,81 +284,8 @@ async fn redirects_are_not_followed() -> TestResult {
 }
 
 #[tokio::test]
-async fn a_slow_answer_times_out() -> TestResult {
-    let server = wiremock::MockServer::start().await;
-    answer(
-        &server,
-        ResponseTemplate::new(200)
-            .set_body_raw(DOC_RESPONSE, "application/json")
-            .set_delay(Duration::from_secs(5)),
-    )
-    .await;
-    let client = builder(&server, AuthPlacement::Header)
-        .timeout(Duration::from_millis(200))
-        .build()?;
-
-    let started = Instant::now();
-    let error = add(&client, &rows(1)).await.expect_err("times out");
-
-    assert!(
-        matches!(
-            error,
-            Error::Timeout {
-                endpoint: "add_opportunities_in_bulk",
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert_eq!(error.processed(), Processed::Unknown);
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "gave up after the timeout, not the delay"
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn batches_outside_the_item_limit_are_never_sent() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
-    answer(
-        &server,
-        ResponseTemplate::new(200).set_body_raw(DOC_RESPONSE, "application/json"),
-    )
-    .await;
-
-    for count in [0, 26] {
-        let error = add(&client, &rows(count)).await.expect_err("outside 1..=25");
-        let Error::ItemCount {
-            endpoint,
-            count: got,
-            limit,
-        } = &error
-        else {
-            panic!("{error:?}")
-        };
-        assert_eq!(
-            (*endpoint, *got, limit.min, limit.max),
-            ("add_opportunities_in_bulk", count, 1, Some(25))
-        );
-        assert_eq!(error.processed(), Processed::Never);
-    }
-    let too_many = add(&client, &rows(26)).await.expect_err("26 rows").to_string();
-    assert_eq!(
-        too_many,
-        "add_opportunities_in_bulk takes 1 to 25 items per call but was given 26; \
-         split the rows into calls of at most 25 (nothing was sent)"
-    );
-    assert_eq!(received(&server).await, 0, "nothing reached the server");
-
-    add(&client, &rows(25)).await?;
-    assert_eq!(received(&server).await, 1, "25 rows are allowed");
-    Ok(())
-}
-
-#[tokio::test]
 async fn a_rule_violation_is_never_sent() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
+    let (server, client) = mock(AuthPlacement::Header).await?;
     answer(
         &server,
         ResponseTemplate::new(200).set_body_raw(DOC_RESPONSE, "application/json"),
@@ -449,28 +327,6 @@ async fn a_refused_connection_is_a_connect_error() -> TestResult {
     );
     assert_eq!(error.processed(), Processed::Never);
     assert_eq!(error.status(), None);
-    Ok(())
-}
-
-#[tokio::test]
-async fn clones_share_the_client_and_calls_run_concurrently() -> TestResult {
-    let (server, client) = sandbox(AuthPlacement::Header).await?;
-    answer(
-        &server,
-        ResponseTemplate::new(200).set_body_raw(DOC_RESPONSE, "application/json"),
-    )
-    .await;
-
-    let tasks: Vec<_> = (0..4)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { add(&client, &rows(1)).await.map(|r| r.response.len()) })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await??, 2);
-    }
-    assert_eq!(received(&server).await, 4);
     Ok(())
 }
 

@@ -2,12 +2,12 @@
 //! into the `Debug` of the client types, and not into logs.
 //!
 //! The test drives every error path in both auth placements with recognisable sentinel keys,
-//! against a sandbox that echoes the keys back in its bodies (as a misbehaving server or proxy
+//! against a mock server that echoes the keys back in its bodies (as a misbehaving server or proxy
 //! might), and captures every log line of the process at TRACE level, `log` records of reqwest
 //! and its stack included, bridged through `tracing-log`.
 //!
-//! Nothing is filtered out of the capture, not even the sandbox's own lines. That is safe only
-//! because every sandbox here answers every request (`common::answer` mounts an `any()` mock):
+//! Nothing is filtered out of the capture, not even the mock server's own lines. That is safe only
+//! because every mock server here answers every request (`common::answer` mounts an `any()` mock):
 //! wiremock logs a request in full only when no mock matches it.
 
 mod common;
@@ -16,7 +16,7 @@ use std::io;
 use std::sync::{Mutex, Once, PoisonError};
 use std::time::Duration;
 
-use common::{ACCESS_KEY, PLACEMENTS, SECRET_KEY, add, answer, builder, builder_for, rows, sandbox};
+use common::{ACCESS_KEY, PLACEMENTS, SECRET_KEY, add, answer, builder, builder_for, mock, rows};
 use leadsquared::runtime::AuthPlacement;
 use leadsquared::{Client, Credentials, Error};
 use serde_json::json;
@@ -151,7 +151,7 @@ async fn no_error_path_leaks(placement: AuthPlacement) -> TestResult {
     let mut errors: Vec<(String, Error)> = Vec::new();
 
     for (name, response, is_expected) in answers() {
-        let (server, client) = sandbox(placement).await?;
+        let (server, client) = mock(placement).await?;
         answer(&server, response).await;
         let error = add(&client, &rows(1)).await.expect_err(name);
         assert!(is_expected(&error), "{name}: {error:?}");
@@ -174,7 +174,7 @@ async fn no_error_path_leaks(placement: AuthPlacement) -> TestResult {
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
     errors.push(("connection refused".to_owned(), error));
 
-    let (server, client) = sandbox(placement).await?;
+    let (server, client) = mock(placement).await?;
     for count in [0, 26] {
         errors.push((
             format!("{count} rows"),
@@ -245,7 +245,7 @@ async fn no_error_path_leaks_the_keys_in_query_mode() -> TestResult {
 async fn successful_calls_log_no_keys() -> TestResult {
     capture_logs();
     for placement in PLACEMENTS {
-        let (server, client) = sandbox(placement).await?;
+        let (server, client) = mock(placement).await?;
         answer(
             &server,
             ResponseTemplate::new(200).set_body_json(json!({ "Response": [] })),
