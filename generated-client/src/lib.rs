@@ -51,6 +51,13 @@
 //! [`Client::from_env`] reads `LSQ_ACCESS_KEY`, `LSQ_SECRET_KEY` and optionally `LSQ_HOST` or
 //! `LSQ_BASE_URL` instead.
 //!
+//! # Testing without LeadSquared
+//!
+//! The `sandbox` feature adds `leadsquared::sandbox`: an emulator of the API on loopback
+//! that validates every request against the spec independently of this crate's types, keeps
+//! leads and created opportunities, enforces the keys and the rate limit, and injects faults.
+//! Enable it in `[dev-dependencies]`; without it the crate has no server code or dependencies.
+//!
 //! # Logging
 //!
 //! Each call runs in a `debug`-level [`tracing`](https://docs.rs/tracing) span named
@@ -70,6 +77,7 @@ mod golden;
 struct ReadmeDoctests;
 pub mod runtime;
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
 pub use client::{Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_BASE_URL, ENV_HOST, ENV_SECRET_KEY};
