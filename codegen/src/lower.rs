@@ -692,6 +692,19 @@ impl Lowerer<'_> {
         let query = self.lower_fields(file, &child(path, "query"), &raw.query, true);
         let body = self.lower_body(file, &child(path, "body"), raw.body.as_ref());
         let response = self.resolve_type(file, &child(path, "response"), &raw.response);
+        let bad_unwrap = raw
+            .unwrap
+            .as_ref()
+            .filter(|field| field.is_empty() || field.contains(|c: char| c.is_whitespace() || c == '"'));
+        if let Some(field) = bad_unwrap {
+            let help = "give the wire name of the response attribute that holds the result, e.g. `Message`".to_string();
+            self.diags.push(file.error_at(
+                &child(path, "unwrap"),
+                format!("`{field}` is not an attribute name"),
+                Some(help),
+            ));
+            ok = false;
+        }
         let rate_limit = match (&raw.rate_limit, api) {
             (Some(own), _) => self.lower_rate_limit(file, &child(path, "rate_limit"), own),
             (None, Some((api_limit, _, api_file))) => {
@@ -741,6 +754,7 @@ impl Lowerer<'_> {
             query,
             body: body?,
             response: response?,
+            unwrap: raw.unwrap.clone(),
             rate_limit: rate_limit?,
             statuses: statuses?,
             request_example: request_example?,

@@ -247,8 +247,11 @@ pub struct Endpoint {
     pub query: Vec<Field>,
     /// The request body.
     pub body: Body,
-    /// The response type.
+    /// The type of what the method returns: the whole body, or the attribute `unwrap` of it.
     pub response: TypeRef,
+    /// The wire name of the body attribute that holds the useful part, when the body is an
+    /// envelope such as `{"Status":"Success","Message":{...}}`.
+    pub unwrap: Option<String>,
     /// The endpoint's rate limit (the API's unless overridden).
     pub rate_limit: RateLimit,
     /// Documented statuses.

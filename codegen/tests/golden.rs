@@ -44,7 +44,7 @@ fn every_case_generates_its_expected_files() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failures = Vec::new();
     let cases = cases();
-    assert!(cases.len() >= 7, "golden cases went missing: {cases:?}");
+    assert!(cases.len() >= 8, "golden cases went missing: {cases:?}");
     for case in &cases {
         let files = generate(&sources(case)).unwrap_or_else(|e| panic!("golden case `{case}` does not generate:\n{e}"));
         let expected_dir = golden_dir().join(case).join("expected");
@@ -126,5 +126,18 @@ fn generator_source_names_no_endpoint() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn every_case_is_compiled_by_the_client_crate() {
+    let includer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated-client/src/golden.rs");
+    let text = std::fs::read_to_string(includer).unwrap();
+    for case in cases() {
+        let include = format!("codegen/tests/golden/{case}/expected/mod.rs");
+        assert!(
+            text.contains(&include),
+            "add `{include}` to generated-client/src/golden.rs"
+        );
     }
 }

@@ -19,8 +19,7 @@ use std::process::ExitCode;
 
 use leadsquared::sandbox::{Lead, Sandbox};
 use leadsquared::{
-    AddOpportunitiesInBulkResponse, Client, ENV_ACCESS_KEY, ENV_SECRET_KEY, OpportunityByLeadField, OpportunityField,
-    SearchBy,
+    Client, ENV_ACCESS_KEY, ENV_SECRET_KEY, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -107,10 +106,10 @@ fn demo_rows() -> Vec<OpportunityByLeadField> {
     ]
 }
 
-fn print_results(rows: &[OpportunityByLeadField], answer: &AddOpportunitiesInBulkResponse) {
+fn print_results(rows: &[OpportunityByLeadField], answer: &[OpportunityRowResult]) {
     println!("{:>3}  {:<22}  result", "row", "lead");
     let mut created = 0;
-    for result in &answer.response {
+    for result in answer {
         let number = result.row_number.unwrap_or_default();
         let lead = usize::try_from(number - 1)
             .ok()

@@ -11,6 +11,8 @@
 mod array_body;
 #[path = "../../codegen/tests/golden/enums/expected/mod.rs"]
 mod enums;
+#[path = "../../codegen/tests/golden/envelopes/expected/mod.rs"]
+mod envelopes;
 #[path = "../../codegen/tests/golden/get_query/expected/mod.rs"]
 mod get_query;
 #[path = "../../codegen/tests/golden/lenient/expected/mod.rs"]
@@ -73,7 +75,7 @@ fn optional_query_parameters_live_in_an_options_struct() {
 /// smallest value of the response type).
 #[cfg(feature = "sandbox")]
 mod sandbox {
-    use super::{array_body, get_query};
+    use super::{array_body, envelopes, get_query};
     use crate::sandbox::{Fault, Sandbox};
 
     #[tokio::test]
@@ -105,6 +107,19 @@ mod sandbox {
         // was given, and faults apply to every endpoint alike.
         sandbox.inject(Fault::Status(500), 1);
         assert_eq!(client.golden_add_rows(&rows).await.unwrap_err().status(), Some(500));
+    }
+
+    #[tokio::test]
+    async fn an_envelope_is_unwrapped_and_a_bare_array_is_returned_as_is() {
+        let sandbox = Sandbox::builder().schema(&envelopes::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let updated = client.golden_update_thing(&envelopes::types::IdResult::new("t-1")).await.unwrap();
+        assert_eq!(updated.id, "t-1");
+        assert_eq!(client.golden_list_things().await.unwrap(), []);
+        // Without the envelope's attribute the answer is a decode error, not a default value.
+        sandbox.inject(Fault::Response { status: 200, body: r#"{"Status":"Success"}"#.into() }, 1);
+        let error = client.golden_update_thing(&envelopes::types::IdResult::new("t-1")).await.unwrap_err();
+        assert!(matches!(error, crate::Error::Decode { .. }), "{error:?}");
     }
 
     #[tokio::test]

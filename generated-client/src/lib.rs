@@ -37,7 +37,7 @@
 //!
 //! match client.add_opportunities_in_bulk(&SearchBy::EmailAddress, &rows).await {
 //!     Ok(answer) => {
-//!         for row in &answer.response {
+//!         for row in &answer {
 //!             println!("row {:?}: created {:?}", row.row_number, row.opportunity_created);
 //!         }
 //!     }

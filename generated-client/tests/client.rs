@@ -43,13 +43,12 @@ async fn happy_path_sends_exactly_the_documented_request() -> TestResult {
     let response = add(&client, &rows(2)).await?;
 
     let created: Vec<_> = response
-        .response
         .iter()
         .map(|row| (row.row_number, row.opportunity_created))
         .collect();
     assert_eq!(created, [(Some(1), Some(true)), (Some(2), Some(true))]);
     assert_eq!(
-        response.response[0].prospect_opportunity_id.as_deref(),
+        response[0].prospect_opportunity_id.as_deref(),
         Some("001ea287-b311-4b05-8d7f-2f398379801f")
     );
 

@@ -195,13 +195,11 @@ async fn the_documented_request_example_is_accepted_and_stored_exactly_as_docume
     let answer = client.add_opportunities_in_bulk(&SearchBy::Phone, &rows).await?;
 
     let results: Vec<_> = answer
-        .response
         .iter()
         .map(|row| (row.row_number, row.opportunity_created))
         .collect();
     assert_eq!(results, [(Some(1), Some(true)), (Some(2), Some(true))]);
     let ids: Vec<&str> = answer
-        .response
         .iter()
         .map(|row| row.prospect_opportunity_id.as_deref().expect("a created row has an id"))
         .collect();
@@ -239,7 +237,7 @@ async fn the_documented_request_example_is_accepted_and_stored_exactly_as_docume
     let answered = serde_json::to_value(&answer)?;
     for index in 0..2 {
         assert_eq!(
-            keys(&answered["Response"][index]),
+            keys(&answered[index]),
             keys(&documented["Response"][index]),
             "row {}",
             index + 1
@@ -389,8 +387,8 @@ async fn the_client_refuses_0_and_26_rows_before_sending_and_25_are_all_created(
     assert!(sandbox.requests().is_empty(), "nothing reached the sandbox");
 
     let answer = add(&client, &rows(25)).await?;
-    assert_eq!(answer.response.len(), 25);
-    assert!(answer.response.iter().all(|row| row.opportunity_created == Some(true)));
+    assert_eq!(answer.len(), 25);
+    assert!(answer.iter().all(|row| row.opportunity_created == Some(true)));
     assert_eq!(sandbox.requests().len(), 1);
     assert_eq!(sandbox.opportunities().len(), 25);
     Ok(())
@@ -489,7 +487,7 @@ async fn an_unknown_lead_fails_only_its_own_row() -> TestResult {
 
     let answer = add(&client, &rows(3)).await?;
 
-    let [first, second, third] = &answer.response[..] else {
+    let [first, second, third] = &answer[..] else {
         panic!("three results expected: {answer:?}")
     };
     for (row, number) in [(first, 1), (third, 3)] {
@@ -523,9 +521,9 @@ async fn an_event_code_of_zero_fails_its_row_with_invalid_activity() -> TestResu
 
     let answer = add(&client, &[row(1), zero]).await?;
 
-    assert_eq!(answer.response[0].opportunity_created, Some(true));
-    assert_eq!(answer.response[1].opportunity_created, Some(false));
-    assert_eq!(answer.response[1].exception_type, Some(ExceptionType::InvalidActivity));
+    assert_eq!(answer[0].opportunity_created, Some(true));
+    assert_eq!(answer[1].opportunity_created, Some(false));
+    assert_eq!(answer[1].exception_type, Some(ExceptionType::InvalidActivity));
     assert_eq!(stored_search_values(&sandbox), ["lead1@example.com"]);
     Ok(())
 }
@@ -541,7 +539,7 @@ async fn a_row_without_a_mandatory_field_is_not_created_unless_none_are_required
     // By default `mx_Custom_1` is mandatory.
     let sandbox = start(with_leads(1)).await;
     let answer = add(&sandbox.client()?, &batch).await?;
-    for result in &answer.response {
+    for result in &answer {
         assert_eq!(result.opportunity_created, Some(false), "{result:?}");
         assert_eq!(result.exception_type, Some(ExceptionType::InvalidActivityFields));
         let message = result.exception_message.as_deref().unwrap_or_default();
@@ -552,18 +550,15 @@ async fn a_row_without_a_mandatory_field_is_not_created_unless_none_are_required
     // No mandatory fields: both rows are created.
     let sandbox = start(with_leads(1).mandatory_fields(Vec::<String>::new())).await;
     let answer = add(&sandbox.client()?, &batch).await?;
-    assert!(
-        answer.response.iter().all(|r| r.opportunity_created == Some(true)),
-        "{answer:?}"
-    );
+    assert!(answer.iter().all(|r| r.opportunity_created == Some(true)), "{answer:?}");
     assert_eq!(sandbox.opportunities().len(), 2);
 
     // The list replaces the default: `Status` instead of `mx_Custom_1`.
     let sandbox = start(with_leads(1).mandatory_fields(["Status"])).await;
     let answer = add(&sandbox.client()?, &[batch[0].clone(), row(1)]).await?;
-    assert_eq!(answer.response[0].opportunity_created, Some(true));
-    assert_eq!(answer.response[1].opportunity_created, Some(false));
-    let message = answer.response[1].exception_message.as_deref().unwrap_or_default();
+    assert_eq!(answer[0].opportunity_created, Some(true));
+    assert_eq!(answer[1].opportunity_created, Some(false));
+    let message = answer[1].exception_message.as_deref().unwrap_or_default();
     assert!(message.contains("Status"), "{message}");
     Ok(())
 }
@@ -593,7 +588,7 @@ async fn a_custom_unique_field_finds_its_lead() -> TestResult {
         .add_opportunities_in_bulk(&SearchBy::Other("mx_Customer_Code".into()), &[by_code])
         .await?;
 
-    assert_eq!(answer.response[0].opportunity_created, Some(true), "{answer:?}");
+    assert_eq!(answer[0].opportunity_created, Some(true), "{answer:?}");
     let bob = sandbox
         .leads()
         .into_iter()
@@ -857,7 +852,7 @@ async fn fault_status_500_fails_calls_without_processing_them() -> TestResult {
     }
     assert!(sandbox.opportunities().is_empty());
     let answer = add(&client, &rows(1)).await?;
-    assert_eq!(answer.response[0].opportunity_created, Some(true));
+    assert_eq!(answer[0].opportunity_created, Some(true));
 
     let requests = sandbox.requests();
     let logged: Vec<_> = requests
@@ -1110,8 +1105,8 @@ async fn clones_share_the_client_and_concurrent_calls_each_create_their_row() ->
     let mut ids = BTreeSet::new();
     for task in tasks {
         let answer = task.await??;
-        assert_eq!(answer.response.len(), 1);
-        ids.insert(answer.response[0].prospect_opportunity_id.clone().expect("created"));
+        assert_eq!(answer.len(), 1);
+        ids.insert(answer[0].prospect_opportunity_id.clone().expect("created"));
     }
 
     assert_eq!(ids.len(), 4, "distinct ids: {ids:?}");
@@ -1269,7 +1264,7 @@ async fn email_lookups_ignore_case() -> TestResult {
 
     let answer = add(&sandbox.client()?, &[row]).await?;
 
-    assert_eq!(answer.response[0].opportunity_created, Some(true), "{answer:?}");
+    assert_eq!(answer[0].opportunity_created, Some(true), "{answer:?}");
     let lead_id = sandbox.leads()[0].id().map(str::to_string);
     assert_eq!(Some(sandbox.opportunities()[0].lead_id.clone()), lead_id);
     Ok(())

@@ -280,13 +280,30 @@ fn emit_method(endpoint: &Endpoint) -> TokenStream {
         }
     }
     let response = rust_type(&endpoint.response, false);
+    let send = match &endpoint.unwrap {
+        None => quote! { self.execute(request).await },
+        Some(field) => {
+            let envelope_doc = doc(&format!(
+                "The response body; the method returns its `{field}` attribute."
+            ));
+            quote! {
+            #envelope_doc
+            #[derive(::serde::Deserialize)]
+            struct Envelope {
+                #[serde(rename = #field)]
+                value: #response,
+            }
+            self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+            }
+        }
+    };
     quote! {
         impl crate::Client {
             #docs
             pub async fn #method(&self, #(#params),*) -> ::core::result::Result<#response, crate::Error> {
                 let request = crate::runtime::Request::new(&#descriptor);
                 #(#steps)*
-                self.execute(request).await
+                #send
             }
         }
     }

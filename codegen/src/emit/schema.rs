@@ -46,6 +46,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
             }
         };
         let response = shape(&endpoint.response);
+        let unwrap = option(endpoint.unwrap.as_deref().map(|field| quote! { #field }));
         let request_example = option(endpoint.request_example.as_deref().map(raw_string));
         let response_example = option(endpoint.response_example.as_deref().map(raw_string));
         quote! {
@@ -54,6 +55,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                 query: &[#(#query),*],
                 body: #body,
                 response: #response,
+                unwrap: #unwrap,
                 request_example: #request_example,
                 response_example: #response_example,
             }

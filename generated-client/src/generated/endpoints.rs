@@ -97,12 +97,18 @@ impl crate::Client {
         search_by: &super::types::SearchBy,
         items: &[super::types::OpportunityByLeadField],
     ) -> ::core::result::Result<
-        super::types::AddOpportunitiesInBulkResponse,
+        ::std::vec::Vec<super::types::OpportunityRowResult>,
         crate::Error,
     > {
         let request = crate::runtime::Request::new(&ADD_OPPORTUNITIES_IN_BULK);
         let request = request.query("SearchBy", search_by);
         let request = request.array_body(items)?;
-        self.execute(request).await
+        /// The response body; the method returns its `Response` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Response")]
+            value: ::std::vec::Vec<super::types::OpportunityRowResult>,
+        }
+        self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }

@@ -117,18 +117,6 @@ pub static SCHEMA: Schema = Schema {
             at_most_one_of: &[&["OverwriteFields", "UpdateEmptyFields"]],
         }),
         TypeSchema::Object(ObjectSchema {
-            name: "AddOpportunitiesInBulkResponse",
-            fields: &[
-                FieldSchema {
-                    wire: "Response",
-                    shape: Shape::Array(&Shape::Named("OpportunityRowResult")),
-                    required: true,
-                    lenient: false,
-                },
-            ],
-            at_most_one_of: &[],
-        }),
-        TypeSchema::Object(ObjectSchema {
             name: "OpportunityRowResult",
             fields: &[
                 FieldSchema {
@@ -181,7 +169,8 @@ pub static SCHEMA: Schema = Schema {
                 min_items: 1,
                 max_items: ::core::option::Option::Some(25),
             },
-            response: Shape::Named("AddOpportunitiesInBulkResponse"),
+            response: Shape::Array(&Shape::Named("OpportunityRowResult")),
+            unwrap: ::core::option::Option::Some("Response"),
             request_example: ::core::option::Option::Some(
                 r#"[
   {

@@ -420,26 +420,6 @@ impl crate::runtime::Validate for OpportunityByLeadField {
         ::core::result::Result::Ok(())
     }
 }
-/// The answer to Add Opportunities in Bulk, one result per row sent.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct AddOpportunitiesInBulkResponse {
-    /// `Response`: One result per row of the request, in the order of `RowNumber`. Required.
-    #[serde(rename = "Response")]
-    pub response: ::std::vec::Vec<OpportunityRowResult>,
-}
-impl AddOpportunitiesInBulkResponse {
-    /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(response: ::std::vec::Vec<OpportunityRowResult>) -> Self {
-        Self { response }
-    }
-}
-impl crate::runtime::IsSet for AddOpportunitiesInBulkResponse {}
-impl crate::runtime::Validate for AddOpportunitiesInBulkResponse {
-    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
-        ::core::result::Result::Ok(())
-    }
-}
 /// The result of one row of a bulk opportunity call. LeadSquared documents only the shape of a
 /// created row; every field is optional so that a failed row, whose shape is not documented, still
 /// parses.

@@ -109,8 +109,11 @@ pub struct EndpointSchema {
     pub query: &'static [FieldSchema],
     /// The request body.
     pub body: BodySchema,
-    /// The shape of a successful response body.
+    /// The shape of what a successful call returns: the whole body, or its attribute `unwrap`.
     pub response: Shape,
+    /// The body attribute holding the result when the body is an envelope such as
+    /// `{"Status":"Success","Message":{...}}`.
+    pub unwrap: Option<&'static str>,
     /// The documented request body example, as JSON, when the spec has one.
     pub request_example: Option<&'static str>,
     /// The documented response body example, as JSON, when the spec has one.
@@ -181,6 +184,28 @@ impl Schema {
             found: Vec::new(),
         };
         checker.value(shape, false, value, &mut String::from("$"));
+        checker.found
+    }
+
+    /// Checks a successful response body against an endpoint's response schema, envelope included.
+    pub fn check_response(&self, endpoint: &EndpointSchema, value: &Value) -> Vec<Mismatch> {
+        let Some(field) = endpoint.unwrap else {
+            return self.check(&endpoint.response, value);
+        };
+        let mut checker = Checker {
+            schema: self,
+            found: Vec::new(),
+        };
+        match value.get(field) {
+            Some(inner) if value.is_object() => {
+                checker.value(&endpoint.response, false, inner, &mut format!("$.{field}"))
+            }
+            _ => checker.report(
+                "$",
+                format!("expected an object with `{field}`, found {}", describe(value)),
+                true,
+            ),
+        }
         checker.found
     }
 

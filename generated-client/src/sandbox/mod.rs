@@ -54,7 +54,7 @@
 //!     .with_fields(vec![OpportunityField::new("mx_Custom_1", "Website redesign")]);
 //! let answer = client.add_opportunities_in_bulk(&SearchBy::EmailAddress, &[row]).await?;
 //!
-//! assert_eq!(answer.response[0].opportunity_created, Some(true));
+//! assert_eq!(answer[0].opportunity_created, Some(true));
 //! assert_eq!(sandbox.opportunities().len(), 1);
 //! sandbox.shutdown().await;
 //! # Ok(())

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use leadsquared::runtime::AuthPlacement;
 use leadsquared::{
-    AddOpportunitiesInBulkResponse, Client, ClientBuilder, Credentials, Error, OpportunityByLeadField,
-    OpportunityField, SearchBy,
+    Client, ClientBuilder, Credentials, Error, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -67,7 +66,7 @@ pub fn rows(count: usize) -> Vec<OpportunityByLeadField> {
 }
 
 /// Calls Add Opportunities in Bulk, searching leads by email address.
-pub async fn add(client: &Client, rows: &[OpportunityByLeadField]) -> Result<AddOpportunitiesInBulkResponse, Error> {
+pub async fn add(client: &Client, rows: &[OpportunityByLeadField]) -> Result<Vec<OpportunityRowResult>, Error> {
     client.add_opportunities_in_bulk(&SearchBy::EmailAddress, rows).await
 }
 

@@ -51,6 +51,7 @@ pub static SCHEMA: Schema = Schema {
                 max_items: ::core::option::Option::Some(10),
             },
             response: Shape::Array(&Shape::String),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::Some(
                 r##"[
   {

@@ -51,6 +51,7 @@ pub static SCHEMA: Schema = Schema {
             query: &[],
             body: BodySchema::Object(Shape::Named("Query")),
             response: Shape::Array(&Shape::Named("Operator")),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

@@ -71,6 +71,7 @@ pub static SCHEMA: Schema = Schema {
             ],
             body: BodySchema::None,
             response: Shape::Named("Thing"),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

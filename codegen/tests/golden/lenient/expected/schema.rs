@@ -53,6 +53,7 @@ pub static SCHEMA: Schema = Schema {
             query: &[],
             body: BodySchema::None,
             response: Shape::Array(&Shape::Named("Record")),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

@@ -77,6 +77,7 @@ pub static SCHEMA: Schema = Schema {
             query: &[],
             body: BodySchema::Object(Shape::Named("Update")),
             response: Shape::Named("Updated"),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

@@ -65,6 +65,7 @@ pub static SCHEMA: Schema = Schema {
             query: &[],
             body: BodySchema::Object(Shape::Named("Node")),
             response: Shape::Named("Chain"),
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

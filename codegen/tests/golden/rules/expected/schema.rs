@@ -69,6 +69,7 @@ pub static SCHEMA: Schema = Schema {
                 max_items: ::core::option::Option::Some(5),
             },
             response: Shape::Json,
+            unwrap: ::core::option::Option::None,
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },
