@@ -364,6 +364,19 @@ impl Lowerer<'_> {
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
+                let taken = raw
+                    .fields
+                    .iter()
+                    .any(|f| f.rust.as_deref().unwrap_or(&f.wire.to_snake_case()) == "additional_fields");
+                if raw.additional_fields && taken {
+                    let help = "rename the field with `rust:`; `additional_fields` holds the attributes the spec does not name".to_string();
+                    self.diags.push(file.error_at_key(
+                        &child(path, "additional_fields"),
+                        format!("type `{}` already has a field named `additional_fields`", raw.name),
+                        Some(help),
+                    ));
+                    ok = false;
+                }
                 let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
                 let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
                 let (fields, rules) = (fields?, rules?);
@@ -374,6 +387,7 @@ impl Lowerer<'_> {
                         fields,
                         rules,
                         needs_validation: false,
+                        additional_fields: raw.additional_fields,
                     })
                 })
             }
@@ -547,12 +561,20 @@ impl Lowerer<'_> {
                     .push(file.error_at_key(&child(&field_path, "lenient"), message, Some(help)));
                 ok = false;
             }
+            if field.json_string && (params || field.lenient) {
+                let message = format!("`json_string` is not valid on `{}` here", field.wire);
+                let help = "`json_string: true` is for body and response attributes whose value is JSON inside a string; it does not combine with `lenient`".to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
+                ok = false;
+            }
             fields.push(Field {
                 wire: field.wire.clone(),
                 rust,
                 ty,
                 required: field.required,
                 lenient: field.lenient,
+                json_string: field.json_string,
                 boxed: false,
                 description: field.description.clone(),
             });

@@ -137,6 +137,8 @@ pub struct ObjectDef {
     pub rules: Vec<Rule>,
     /// Whether validating a value needs to look inside it (it or a type it contains has rules).
     pub needs_validation: bool,
+    /// Whether attributes the spec does not name are kept (in a map) rather than ignored.
+    pub additional_fields: bool,
 }
 
 /// A field of an object, or a query parameter.
@@ -152,6 +154,8 @@ pub struct Field {
     pub required: bool,
     /// Whether the value may arrive as a string holding a number or boolean.
     pub lenient: bool,
+    /// Whether the value travels as a string holding its JSON (e.g. `"[{\"Value\":1}]"`).
+    pub json_string: bool,
     /// Whether the type is boxed because the field refers back to its own type directly.
     pub boxed: bool,
     /// Prose for rustdoc.

@@ -81,6 +81,8 @@ pub struct Type {
     pub open: Option<bool>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub additional_fields: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +95,8 @@ pub struct Field {
     pub required: bool,
     #[serde(default)]
     pub lenient: bool,
+    #[serde(default)]
+    pub json_string: bool,
     pub description: Option<String>,
 }
 
@@ -171,8 +175,25 @@ const AUTH: &[&str] = &["preferred", "header", "query"];
 const KEY_NAMES: &[&str] = &["access_key", "secret_key"];
 const ERROR_ENVELOPE: &[&str] = &["status_field", "error_value", "type_field", "message_field"];
 const RATE_LIMIT: &[&str] = &["calls", "per_seconds"];
-const TYPE: &[&str] = &["name", "kind", "description", "fields", "values", "open", "rules"];
-const FIELD: &[&str] = &["wire", "rust", "type", "required", "lenient", "description"];
+const TYPE: &[&str] = &[
+    "name",
+    "kind",
+    "description",
+    "fields",
+    "values",
+    "open",
+    "rules",
+    "additional_fields",
+];
+const FIELD: &[&str] = &[
+    "wire",
+    "rust",
+    "type",
+    "required",
+    "lenient",
+    "json_string",
+    "description",
+];
 const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited"];
 const RULE: &[&str] = &["at_most_one_of", "description"];
 const ENDPOINT: &[&str] = &[

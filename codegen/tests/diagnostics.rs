@@ -204,6 +204,37 @@ fn examples_must_be_json_and_need_a_body_to_exemplify() {
 }
 
 #[test]
+fn json_strings_and_additional_fields_are_checked() {
+    let spec = "
+types:
+  - name: Record
+    kind: object
+    additional_fields: true
+    fields:
+      - wire: AdditionalFields
+        type: string
+      - wire: Count
+        type: integer
+        lenient: true
+        json_string: true
+endpoints:
+  - name: get_record
+    title: Get a Record
+    group: records
+    method: GET
+    path: /Records.svc/Get
+    idempotent: true
+    query:
+      - wire: filter
+        type: string
+        json_string: true
+    response: Record
+    unwrap: \"Message \"
+";
+    insta::assert_snapshot!(render(&[("spec/records.yaml", spec)]));
+}
+
+#[test]
 fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();

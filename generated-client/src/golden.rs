@@ -19,6 +19,8 @@ mod get_query;
 mod lenient;
 #[path = "../../codegen/tests/golden/object_body/expected/mod.rs"]
 mod object_body;
+#[path = "../../codegen/tests/golden/open_objects/expected/mod.rs"]
+mod open_objects;
 #[path = "../../codegen/tests/golden/recursion/expected/mod.rs"]
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
@@ -61,6 +63,21 @@ fn rules_are_checked_in_nested_items_and_boxes_validate_their_content() {
     let tree = Node::new("root").with_parent(Node::new("up")).with_children(vec![Node::new("leaf")]);
     assert!(tree.validate().is_ok());
     assert_eq!(serde_json::to_value(&tree).unwrap()["Parent"]["Name"], "up");
+}
+
+#[test]
+fn open_objects_keep_unnamed_attributes_and_json_strings_are_decoded() {
+    use open_objects::types::Record;
+    let wire = serde_json::json!({
+        "Id": "r-1", "OptionSet": "[{\"Value\":\"Open\"}]", "Settings": "{\"a\":1}", "mx_Custom_9": "kept"
+    });
+    let record: Record = serde_json::from_value(wire.clone()).unwrap();
+    assert_eq!(record.option_set.as_ref().map(|set| set[0].value.as_str()), Some("Open"));
+    assert_eq!(record.settings, serde_json::json!({ "a": 1 }));
+    assert_eq!(record.additional_fields["mx_Custom_9"], "kept");
+    assert_eq!(serde_json::to_value(&record).unwrap(), wire);
+    let bare: Record = serde_json::from_value(serde_json::json!({ "Id": "r-2", "Settings": "null", "OptionSet": "" })).unwrap();
+    assert_eq!((bare.option_set, bare.additional_fields.len()), (None, 0));
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
 }
 
 fn emit_object(object: &ObjectDef) -> TokenStream {
-    let name = &object.name;
+    let (name, additional) = (&object.name, object.additional_fields);
     let fields = object.fields.iter().map(emit_field);
     let groups = object.rules.iter().map(|rule| match rule {
         Rule::AtMostOneOf { fields, .. } => {
@@ -88,6 +88,7 @@ fn emit_object(object: &ObjectDef) -> TokenStream {
             name: #name,
             fields: &[#(#fields),*],
             at_most_one_of: &[#(#groups),*],
+            additional_fields: #additional,
         })
     }
 }
@@ -101,10 +102,10 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
 }
 
 fn emit_field(field: &Field) -> TokenStream {
-    let (wire, required, lenient) = (&field.wire, field.required, field.lenient);
+    let (wire, required, lenient, json_string) = (&field.wire, field.required, field.lenient, field.json_string);
     let shape = shape(&field.ty);
     quote! {
-        FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient }
+        FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient, json_string: #json_string }
     }
 }
 

@@ -66,6 +66,8 @@ fn field_doc(field: &Field) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
     let lenient = if field.lenient {
         " Accepted as a number or as a string holding one."
+    } else if field.json_string {
+        " Sent and received as a string holding this value's JSON."
     } else {
         ""
     };
@@ -88,10 +90,25 @@ fn emit_object(object: &ObjectDef, spec: &Spec) -> TokenStream {
         let optional =
             (!field.required).then(|| quote! { default, skip_serializing_if = "::core::option::Option::is_none", });
         let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
+        let json_string = field.json_string.then(|| {
+            let path = if field.required {
+                "crate::runtime::json_string"
+            } else {
+                "crate::runtime::json_string::option"
+            };
+            quote! { with = #path, }
+        });
         quote! {
             #docs
-            #[serde(rename = #wire, #optional #lenient)]
+            #[serde(rename = #wire, #optional #lenient #json_string)]
             pub #rust: #ty,
+        }
+    });
+    let additional = object.additional_fields.then(|| {
+        quote! {
+            /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+            #[serde(flatten)]
+            pub additional_fields: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
         }
     });
     let required: Vec<&Field> = object.fields.iter().filter(|f| f.required).collect();
@@ -114,6 +131,11 @@ fn emit_object(object: &ObjectDef, spec: &Spec) -> TokenStream {
                 quote! { #name: ::core::option::Option::None }
             }
         });
+        let inits = inits.chain(
+            object
+                .additional_fields
+                .then(|| quote! { additional_fields: ::core::default::Default::default() }),
+        );
         let many = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
         Some(quote! {
             /// Creates a value from its required fields; the optional ones start unset.
@@ -145,6 +167,7 @@ fn emit_object(object: &ObjectDef, spec: &Spec) -> TokenStream {
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+            #additional
         }
 
         impl #name {

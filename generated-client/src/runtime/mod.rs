@@ -12,13 +12,15 @@
 //! - [`Request`] collects a call's query and body, checking limits and rules before anything is
 //!   sent.
 //! - [`Validate`], [`RuleViolation`] and [`is_set`] express the spec's cross-field rules.
-//! - [`QueryValue`], [`open_enum`] and [`lenient`] convert values to and from the wire.
+//! - [`QueryValue`], [`open_enum`], [`lenient`] and [`json_string`] convert values to and from
+//!   the wire.
 //! - [`schema`] holds the spec's wire shapes as data and checks JSON against them, independently
 //!   of the serde types (the sandbox validates requests with it).
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
 mod describe;
+pub mod json_string;
 pub mod lenient;
 pub mod open_enum;
 mod query;

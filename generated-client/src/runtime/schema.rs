@@ -55,6 +55,8 @@ pub struct ObjectSchema {
     pub fields: &'static [FieldSchema],
     /// Groups of keys of which at most one may be set (present, not `null`, not `false`).
     pub at_most_one_of: &'static [&'static [&'static str]],
+    /// Whether keys the schema does not name are allowed (e.g. an account's custom fields).
+    pub additional_fields: bool,
 }
 
 /// One key of an object, or one query parameter.
@@ -68,6 +70,8 @@ pub struct FieldSchema {
     pub required: bool,
     /// Whether a number or boolean may also come as a string (`"3"`, `"true"`).
     pub lenient: bool,
+    /// Whether the value travels as a string holding its JSON.
+    pub json_string: bool,
 }
 
 /// A string enum.
@@ -343,7 +347,7 @@ impl Checker<'_> {
             return;
         };
         for key in map.keys() {
-            if object.fields.iter().any(|field| field.wire == key) {
+            if object.additional_fields || object.fields.iter().any(|field| field.wire == key) {
                 continue;
             }
             let hint = match object.fields.iter().find(|field| field.wire.eq_ignore_ascii_case(key)) {
@@ -371,6 +375,16 @@ impl Checker<'_> {
                     true,
                 ),
                 None | Some(Value::Null) => {}
+                Some(Value::String(text)) if field.json_string => match serde_json::from_str::<Value>(text) {
+                    Ok(inner) => self.value(&field.shape, false, &inner, path),
+                    Err(_) if !field.required && text.trim().is_empty() => {}
+                    Err(error) => self.report(path, format!("expected a string holding JSON: {error}"), false),
+                },
+                Some(other) if field.json_string => self.report(
+                    path,
+                    format!("expected a string holding JSON, found {}", describe(other)),
+                    false,
+                ),
                 Some(inner) => self.value(&field.shape, field.lenient, inner, path),
             }
             path.truncate(len);
@@ -430,57 +444,43 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const fn field(wire: &'static str, shape: Shape, required: bool, lenient: bool) -> FieldSchema {
+        FieldSchema {
+            wire,
+            shape,
+            required,
+            lenient,
+            json_string: false,
+        }
+    }
+
     const ROW: ObjectSchema = ObjectSchema {
         name: "Row",
         fields: &[
-            FieldSchema {
-                wire: "Name",
-                shape: Shape::String,
-                required: true,
-                lenient: false,
-            },
-            FieldSchema {
-                wire: "Count",
-                shape: Shape::Integer,
-                required: false,
-                lenient: false,
-            },
-            FieldSchema {
-                wire: "Loose",
-                shape: Shape::Integer,
-                required: false,
-                lenient: true,
-            },
-            FieldSchema {
-                wire: "A",
-                shape: Shape::Boolean,
-                required: false,
-                lenient: false,
-            },
-            FieldSchema {
-                wire: "B",
-                shape: Shape::Boolean,
-                required: false,
-                lenient: false,
-            },
-            FieldSchema {
-                wire: "Kind",
-                shape: Shape::Named("Kind"),
-                required: false,
-                lenient: false,
-            },
-            FieldSchema {
-                wire: "Children",
-                shape: Shape::Array(&Shape::Named("Row")),
-                required: false,
-                lenient: false,
-            },
+            field("Name", Shape::String, true, false),
+            field("Count", Shape::Integer, false, false),
+            field("Loose", Shape::Integer, false, true),
+            field("A", Shape::Boolean, false, false),
+            field("B", Shape::Boolean, false, false),
+            field("Kind", Shape::Named("Kind"), false, false),
+            field("Children", Shape::Array(&Shape::Named("Row")), false, false),
         ],
         at_most_one_of: &[&["A", "B"]],
+        additional_fields: false,
+    };
+    const OPEN: ObjectSchema = ObjectSchema {
+        name: "Open",
+        fields: &[FieldSchema {
+            json_string: true,
+            ..field("Options", Shape::Array(&Shape::Integer), false, false)
+        }],
+        at_most_one_of: &[],
+        additional_fields: true,
     };
     const SCHEMA: Schema = Schema {
         types: &[
             TypeSchema::Object(ROW),
+            TypeSchema::Object(OPEN),
             TypeSchema::Enum(EnumSchema {
                 name: "Kind",
                 open: false,
@@ -521,6 +521,35 @@ mod tests {
                 "$.Children[0].Name: expected a string, found the number 7",
                 "$: `A` and `B` cannot both be set",
             ]
+        );
+    }
+
+    #[test]
+    fn open_objects_take_any_key_and_json_strings_are_checked_inside() {
+        let check = |value: Value| -> Vec<String> {
+            SCHEMA
+                .check(&Shape::Named("Open"), &value)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            check(json!({"Options": "[1, 2]", "mx_Custom_7": "x"})),
+            Vec::<String>::new()
+        );
+        assert_eq!(check(json!({"Options": ""})), Vec::<String>::new());
+        assert_eq!(
+            check(json!({"Options": "[\"a\"]"})),
+            ["$.Options[0]: expected a whole number, found the string \"a\""]
+        );
+        assert_eq!(
+            check(json!({"Options": [1]})),
+            ["$.Options: expected a string holding JSON, found an array of 1 items"]
+        );
+        assert!(
+            check(json!({"Options": "[1,"}))
+                .first()
+                .is_some_and(|m| m.contains("expected a string holding JSON"))
         );
     }
 

@@ -34,15 +34,18 @@ pub static SCHEMA: Schema = Schema {
                     shape: Shape::Named("Operator"),
                     required: true,
                     lenient: false,
+                    json_string: false,
                 },
                 FieldSchema {
                     wire: "Direction",
                     shape: Shape::Named("Direction"),
                     required: false,
                     lenient: false,
+                    json_string: false,
                 },
             ],
             at_most_one_of: &[],
+            additional_fields: false,
         }),
     ],
     endpoints: &[

@@ -24,9 +24,11 @@ pub static SCHEMA: Schema = Schema {
                     shape: Shape::String,
                     required: true,
                     lenient: false,
+                    json_string: false,
                 },
             ],
             at_most_one_of: &[],
+            additional_fields: false,
         }),
     ],
     endpoints: &[
