@@ -111,7 +111,7 @@ impl Lowerer<'_> {
                 let line = file.index.value(&child(&path, "name")).line;
                 endpoint_names.insert(raw.name.clone(), (file.file.name.clone(), line));
                 let api_defaults = api.map(|(file, api)| (&api.rate_limit, &api.statuses, file));
-                if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults) {
+                if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults, &types) {
                     endpoints.push(endpoint);
                 }
             }
@@ -688,6 +688,7 @@ impl Lowerer<'_> {
         path: &[Seg],
         raw: &raw::Endpoint,
         api: Option<(&raw::RateLimit, &Vec<raw::Status>, &Parsed<raw::File>)>,
+        types: &[TypeDef],
     ) -> Option<model::Endpoint> {
         let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None);
         let method = match raw.method.as_str() {
@@ -761,6 +762,13 @@ impl Lowerer<'_> {
             ));
             ok = false;
         }
+        let pagination = match (&raw.pagination, &body, &response) {
+            (None, _, _) => Some(None),
+            (Some(raw_pages), Some(body), Some(response)) => self
+                .lower_pagination(file, &child(path, "pagination"), raw_pages, body, response, types)
+                .map(Some),
+            (Some(_), _, _) => None,
+        };
         let mut query = query?;
         // Required parameters become positional arguments, in spec order, before the options.
         query.sort_by_key(|field| !field.required);
@@ -777,6 +785,7 @@ impl Lowerer<'_> {
             body: body?,
             response: response?,
             unwrap: raw.unwrap.clone(),
+            pagination: pagination?,
             rate_limit: rate_limit?,
             statuses: statuses?,
             request_example: request_example?,
@@ -784,6 +793,185 @@ impl Lowerer<'_> {
             source: file.file.name.clone(),
         };
         ok.then_some(endpoint)
+    }
+
+    fn lower_pagination(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::Pagination,
+        body: &Body,
+        response: &TypeRef,
+        types: &[TypeDef],
+    ) -> Option<model::Pagination> {
+        let Body::Object(body_type) = body else {
+            let help = "pagination reads the page index and size from an object body; declare `body: { kind: object, type: ... }`".to_string();
+            self.diags
+                .push(file.error_at_key(path, "a paged endpoint needs an object body".to_string(), Some(help)));
+            return None;
+        };
+        let integer = |ty: &TypeRef| *ty == TypeRef::Integer;
+        let page_index = self.resolve_path(
+            file,
+            &child(path, "page_index"),
+            body_type,
+            &raw.page_index,
+            types,
+            false,
+            "an integer",
+            integer,
+        );
+        let page_size = self.resolve_path(
+            file,
+            &child(path, "page_size"),
+            body_type,
+            &raw.page_size,
+            types,
+            false,
+            "an integer",
+            integer,
+        );
+        let is_array = |ty: &TypeRef| matches!(ty, TypeRef::Array(_));
+        let (items, item) = match &raw.items {
+            Some(items) => {
+                let resolved = self.resolve_path(
+                    file,
+                    &child(path, "items"),
+                    response,
+                    items,
+                    types,
+                    false,
+                    "an array",
+                    is_array,
+                );
+                match resolved {
+                    Some((items, TypeRef::Array(item))) => (Some(items), Some(*item)),
+                    _ => (None, None),
+                }
+            }
+            None => match response {
+                TypeRef::Array(item) => (Some(model::FieldPath::default()), Some((**item).clone())),
+                other => {
+                    let help = "name the response attribute holding the page's items, e.g. `items: List`".to_string();
+                    self.diags.push(file.error_at_key(
+                        path,
+                        format!("the response `{other}` is not an array, and `pagination` has no `items`"),
+                        Some(help),
+                    ));
+                    (None, None)
+                }
+            },
+        };
+        let total = match &raw.total {
+            Some(total) => Some(
+                self.resolve_path(
+                    file,
+                    &child(path, "total"),
+                    response,
+                    total,
+                    types,
+                    true,
+                    "an integer",
+                    integer,
+                )
+                .map(|(path, _)| path),
+            ),
+            None => None,
+        };
+        let total = match total {
+            Some(None) => return None,
+            Some(Some(total)) => Some(total),
+            None => None,
+        };
+        Some(model::Pagination {
+            page_index: page_index?.0,
+            page_size: page_size?.0,
+            items: items?,
+            item: item?,
+            total,
+        })
+    }
+
+    /// Follows a dotted wire path (`Paging.PageIndex`) from `start` through object fields. Every
+    /// field but the last must be required; the last must be required too unless
+    /// `optional_last`, and its type must pass `accept`.
+    #[allow(clippy::too_many_arguments)]
+    fn resolve_path(
+        &mut self,
+        file: &Parsed<raw::File>,
+        at: &[Seg],
+        start: &TypeRef,
+        dotted: &str,
+        types: &[TypeDef],
+        optional_last: bool,
+        expected: &str,
+        accept: impl Fn(&TypeRef) -> bool,
+    ) -> Option<(model::FieldPath, TypeRef)> {
+        let segments: Vec<&str> = dotted.split('.').collect();
+        let mut current = start.clone();
+        let mut rust = Vec::new();
+        let mut optional = false;
+        for (i, segment) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            let object = match &current {
+                TypeRef::Named(name) => types.iter().find_map(|ty| match ty {
+                    TypeDef::Object(object) if &object.name == name => Some(object),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            let Some(object) = object else {
+                let help = format!("`{dotted}` must lead through object types, attribute by attribute");
+                self.diags
+                    .push(file.error_at(at, format!("`{current}` has no attribute `{segment}`"), Some(help)));
+                return None;
+            };
+            let Some(field) = object.fields.iter().find(|field| field.wire == *segment) else {
+                let names = object.fields.iter().map(|f| f.wire.as_str());
+                let mut help = match did_you_mean(segment, names.clone()) {
+                    Some(best) => format!("did you mean `{best}`? {} has {}", object.name, one_of(names)),
+                    None => format!("{} has {}", object.name, one_of(names)),
+                };
+                if i == 0 {
+                    help = format!("the path starts inside `{}`; {help}", object.name);
+                }
+                self.diags.push(file.error_at(
+                    at,
+                    format!("`{}` has no attribute `{segment}`", object.name),
+                    Some(help),
+                ));
+                return None;
+            };
+            if !field.required && !(last && optional_last) {
+                let help = format!(
+                    "make `{}` of `{}` required: a page walker sets and reads it on every page",
+                    field.wire, object.name
+                );
+                self.diags.push(file.error_at(
+                    at,
+                    format!("`{dotted}` goes through the optional attribute `{}`", field.wire),
+                    Some(help),
+                ));
+                return None;
+            }
+            optional = !field.required;
+            rust.push(field.rust.clone());
+            current = field.ty.clone();
+        }
+        if !accept(&current) {
+            let help = format!("`{dotted}` must name {expected} attribute");
+            self.diags
+                .push(file.error_at(at, format!("`{dotted}` is `{current}`, not {expected}"), Some(help)));
+            return None;
+        }
+        Some((
+            model::FieldPath {
+                rust,
+                wire: dotted.to_string(),
+                optional,
+            },
+            current,
+        ))
     }
 
     /// An example as pretty JSON; `Some(None)` when absent, `None` when it is not JSON.

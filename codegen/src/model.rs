@@ -264,8 +264,36 @@ pub struct Endpoint {
     pub request_example: Option<String>,
     /// The documented response body example, as pretty-printed JSON.
     pub response_example: Option<String>,
+    /// How to walk the endpoint's pages, when it is paged.
+    pub pagination: Option<Pagination>,
     /// The spec file the endpoint is in.
     pub source: String,
+}
+
+/// Where a paged endpoint keeps its page number, page size, items and total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The page index in the body, as Rust field names from the body down (all required).
+    pub page_index: FieldPath,
+    /// The page size in the body, likewise.
+    pub page_size: FieldPath,
+    /// The page's items in the response; empty when the response is the array itself.
+    pub items: FieldPath,
+    /// The type of one item.
+    pub item: TypeRef,
+    /// The total count in the response, if it reports one.
+    pub total: Option<FieldPath>,
+}
+
+/// A chain of fields from a value down to one attribute.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldPath {
+    /// Rust field names, outermost first.
+    pub rust: Vec<String>,
+    /// The dotted wire path as written in the spec, e.g. `Paging.PageIndex`.
+    pub wire: String,
+    /// Whether the last field is optional (only allowed for the total).
+    pub optional: bool,
 }
 
 /// A request body.
@@ -306,4 +334,19 @@ pub enum Processed {
     Never,
     /// It may or may not have taken effect.
     Unknown,
+}
+
+impl std::fmt::Display for TypeRef {
+    /// The type expression as the spec writes it, e.g. `array<Item>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::String => f.write_str("string"),
+            TypeRef::Integer => f.write_str("integer"),
+            TypeRef::Number => f.write_str("number"),
+            TypeRef::Boolean => f.write_str("boolean"),
+            TypeRef::Json => f.write_str("json"),
+            TypeRef::Named(name) => f.write_str(name),
+            TypeRef::Array(inner) => write!(f, "array<{inner}>"),
+        }
+    }
 }

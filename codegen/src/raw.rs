@@ -133,6 +133,15 @@ pub struct Endpoint {
     pub rate_limit: Option<RateLimit>,
     pub statuses: Option<Vec<Status>>,
     pub examples: Option<Examples>,
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Pagination {
+    pub page_index: String,
+    pub page_size: String,
+    pub items: Option<String>,
+    pub total: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,7 +221,9 @@ const ENDPOINT: &[&str] = &[
     "rate_limit",
     "statuses",
     "examples",
+    "pagination",
 ];
+const PAGINATION: &[&str] = &["page_index", "page_size", "items", "total"];
 const EXAMPLES: &[&str] = &["request", "response"];
 const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
 const STATUS: &[&str] = &["code", "meaning", "processed"];
@@ -242,6 +253,7 @@ pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
         ["endpoints"] => ENDPOINT,
         ["endpoints", "body"] => BODY,
         ["endpoints", "examples"] => EXAMPLES,
+        ["endpoints", "pagination"] => PAGINATION,
         _ => &[],
     }
 }
@@ -303,6 +315,7 @@ mod tests {
         same(ENDPOINT, fields_of::<Endpoint>());
         same(BODY, fields_of::<Body>());
         same(EXAMPLES, fields_of::<Examples>());
+        same(PAGINATION, fields_of::<Pagination>());
         same(STATUS, fields_of::<Status>());
     }
 

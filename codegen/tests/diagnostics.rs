@@ -235,6 +235,52 @@ endpoints:
 }
 
 #[test]
+fn pagination_paths_are_resolved_and_checked() {
+    let spec = "
+types:
+  - name: Paging
+    kind: object
+    fields:
+      - wire: PageIndex
+        type: integer
+        required: true
+      - wire: PageSize
+        type: string
+        required: true
+  - name: Search
+    kind: object
+    fields:
+      - wire: Paging
+        type: Paging
+  - name: Found
+    kind: object
+    fields:
+      - wire: List
+        type: string
+        required: true
+      - wire: RecordCount
+        type: integer
+endpoints:
+  - name: search_things
+    title: Search Things
+    group: things
+    method: POST
+    path: /Things.svc/Search
+    idempotent: true
+    body:
+      kind: object
+      type: Search
+    response: Found
+    pagination:
+      page_index: Paging.PageIndex
+      page_size: Search.PageSize
+      items: List
+      total: RecordCont
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}
+
+#[test]
 fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();

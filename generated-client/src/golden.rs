@@ -21,6 +21,8 @@ mod lenient;
 mod object_body;
 #[path = "../../codegen/tests/golden/open_objects/expected/mod.rs"]
 mod open_objects;
+#[path = "../../codegen/tests/golden/paged/expected/mod.rs"]
+mod paged;
 #[path = "../../codegen/tests/golden/recursion/expected/mod.rs"]
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
@@ -92,7 +94,7 @@ fn optional_query_parameters_live_in_an_options_struct() {
 /// smallest value of the response type).
 #[cfg(feature = "sandbox")]
 mod sandbox {
-    use super::{array_body, envelopes, get_query};
+    use super::{array_body, envelopes, get_query, paged};
     use crate::sandbox::{Fault, Sandbox};
 
     #[tokio::test]
@@ -137,6 +139,76 @@ mod sandbox {
         sandbox.inject(Fault::Response { status: 200, body: r#"{"Status":"Success"}"#.into() }, 1);
         let error = client.golden_update_thing(&envelopes::types::IdResult::new("t-1")).await.unwrap_err();
         assert!(matches!(error, crate::Error::Decode { .. }), "{error:?}");
+    }
+
+    /// Scripts the sandbox to answer the next calls with `bodies`, in order.
+    fn script(sandbox: &Sandbox, bodies: &[serde_json::Value]) {
+        for body in bodies {
+            sandbox.inject(Fault::Response { status: 200, body: body.to_string() }, 1);
+        }
+    }
+
+    fn page_indexes(sandbox: &Sandbox) -> Vec<i64> {
+        let requests = sandbox.requests();
+        requests.iter().filter_map(|r| r.body.as_ref()?["Paging"]["PageIndex"].as_i64()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_paged_walk_asks_page_after_page_and_stops_at_the_total() {
+        use serde_json::json;
+        let sandbox = Sandbox::builder().schema(&paged::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let item = |id: &str| json!({ "Id": id });
+        // Five items in pages of two: pages 1 to 3, and no call for a fourth.
+        script(&sandbox, &[
+            json!({ "RecordCount": "5", "List": [item("a"), item("b")] }),
+            json!({ "RecordCount": "5", "List": [item("c"), item("d")] }),
+            json!({ "RecordCount": 5, "List": [item("e")] }),
+        ]);
+        let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
+        let mut pages = client.golden_search_items_pages(&search);
+        fn is_a_stream<S: futures_core::Stream>(_: &S) {}
+        is_a_stream(&pages);
+        let mut ids = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap();
+            assert_eq!(page.total, Some(5));
+            ids.extend(page.items.into_iter().map(|item| item.id));
+        }
+        assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+        assert_eq!(page_indexes(&sandbox), [1, 2, 3]);
+
+        // Full pages up to the total stop without an extra call.
+        script(&sandbox, &[json!({ "RecordCount": 2, "List": [item("a"), item("b")] })]);
+        let mut pages = client.golden_search_items_pages(&search);
+        assert_eq!(pages.next().await.unwrap().unwrap().items.len(), 2);
+        assert!(pages.next().await.is_none());
+        assert_eq!(page_indexes(&sandbox), [1, 2, 3, 1]);
+    }
+
+    #[tokio::test]
+    async fn a_paged_walk_without_a_total_stops_at_a_short_page_and_reports_errors() {
+        use serde_json::json;
+        let sandbox = Sandbox::builder().schema(&paged::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let items = |n: usize| json!((0..n).map(|i| json!({ "Id": i.to_string() })).collect::<Vec<_>>());
+        script(&sandbox, &[items(2), items(2), items(1)]);
+        let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
+        let options = paged::endpoints::GoldenListItemsOptions::default().with_verbose(true);
+        let mut pages = client.golden_list_items_pages("owner-1", &options, &search);
+        let mut sizes = Vec::new();
+        while let Some(page) = pages.next().await {
+            sizes.push(page.unwrap().items.len());
+        }
+        assert_eq!(sizes, [2, 2, 1]);
+        assert_eq!(page_indexes(&sandbox), [1, 2, 3]);
+        assert!(sandbox.requests().iter().all(|r| r.query.contains(&("ownerId".into(), "owner-1".into()))));
+
+        // An error ends the walk after it is reported.
+        sandbox.inject(Fault::Status(500), 1);
+        let mut pages = client.golden_list_items_pages("owner-1", &options, &search);
+        assert!(pages.next().await.unwrap().is_err());
+        assert!(pages.next().await.is_none());
     }
 
     #[tokio::test]

@@ -37,10 +37,12 @@ fn emit_endpoint(endpoint: &Endpoint) -> TokenStream {
     let description = emit_description(endpoint);
     let options = emit_options(endpoint);
     let method = emit_method(endpoint);
+    let pages = emit_pages(endpoint);
     quote! {
         #description
         #options
         #method
+        #pages
     }
 }
 
@@ -175,6 +177,86 @@ fn param_argument(field: &Field) -> (TokenStream, TokenStream) {
         }
         ty => (rust_type(ty, false), quote! { &#name }),
     }
+}
+
+/// For a paged endpoint, `<name>_pages`: the same arguments, and a `Pages` walker that calls the
+/// single-page method with the page index set, page after page.
+fn emit_pages(endpoint: &Endpoint) -> Option<TokenStream> {
+    let pagination = endpoint.pagination.as_ref()?;
+    let Body::Object(body_type) = &endpoint.body else {
+        return None;
+    };
+    let method = ident(&endpoint.name);
+    let pages = format_ident!("{}_pages", endpoint.name);
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for field in endpoint.query.iter().filter(|f| f.required) {
+        let name = ident(&field.rust);
+        let ty = match &field.ty {
+            TypeRef::String => quote! { &'a str },
+            TypeRef::Named(_) => {
+                let ty = rust_type(&field.ty, false);
+                quote! { &'a #ty }
+            }
+            ty => rust_type(ty, false),
+        };
+        params.push(quote! { #name: #ty });
+        args.push(quote! { #name });
+    }
+    if optional_params(endpoint).next().is_some() {
+        let options = options_name(endpoint);
+        params.push(quote! { options: &'a #options });
+        args.push(quote! { options });
+    }
+    let body_ty = rust_type(body_type, false);
+    let item = rust_type(&pagination.item, false);
+    let fields = |rust: &[String]| {
+        let names = rust.iter().map(|name| ident(name));
+        quote! { #(.#names)* }
+    };
+    let index = fields(&pagination.page_index.rust);
+    let size = fields(&pagination.page_size.rust);
+    let items = fields(&pagination.items.rust);
+    let total = match &pagination.total {
+        None => quote! { ::core::option::Option::None },
+        Some(total) if total.optional => {
+            let total = fields(&total.rust);
+            quote! { page #total }
+        }
+        Some(total) => {
+            let total = fields(&total.rust);
+            quote! { ::core::option::Option::Some(page #total) }
+        }
+    };
+    let stops = match &pagination.total {
+        Some(total) => format!(
+            "an empty page, a page shorter than `{}`, or when the items seen reach `{}`",
+            pagination.page_size.wire, total.wire
+        ),
+        None => format!("an empty page or a page shorter than `{}`", pagination.page_size.wire),
+    };
+    let docs = doc(&format!(
+        "Every page of {}, from the body's `{}` on.\n\nCalls [`Self::{}`] once per page, when the next page is asked for, and stops after {stops}, or after the first error. The result is a stream (`futures_core::Stream`) with an inherent `next()`; see [`crate::runtime::Pages`].",
+        endpoint.title, pagination.page_index.wire, endpoint.name
+    ));
+    Some(quote! {
+        impl crate::Client {
+            #docs
+            pub fn #pages<'a>(&'a self, #(#params,)* body: &#body_ty) -> crate::runtime::Pages<'a, #item> {
+                let body = body.clone();
+                let (first, size) = (body #index, body #size);
+                crate::runtime::Pages::new(first, size, move |index| {
+                    let mut body = body.clone();
+                    body #index = index;
+                    async move {
+                        let page = self.#method(#(#args,)* &body).await?;
+                        let total = #total;
+                        ::core::result::Result::Ok(crate::runtime::Page::new(index, page #items, total))
+                    }
+                })
+            }
+        }
+    })
 }
 
 fn method_doc(endpoint: &Endpoint) -> TokenStream {

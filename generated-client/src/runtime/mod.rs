@@ -16,6 +16,7 @@
 //!   the wire.
 //! - [`schema`] holds the spec's wire shapes as data and checks JSON against them, independently
 //!   of the serde types (the sandbox validates requests with it).
+//! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
@@ -23,6 +24,7 @@ mod describe;
 pub mod json_string;
 pub mod lenient;
 pub mod open_enum;
+mod pages;
 mod query;
 mod request;
 pub(crate) mod response;
@@ -33,6 +35,7 @@ mod validate;
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
+pub use pages::{Page, Pages};
 pub use query::QueryValue;
 pub use request::Request;
 pub use validate::{IsSet, Rule, RuleViolation, Validate, is_set};
