@@ -862,22 +862,19 @@ impl Lowerer<'_> {
                 }
             },
         };
-        let total = match &raw.total {
-            Some(total) => Some(
-                self.resolve_path(
-                    file,
-                    &child(path, "total"),
-                    response,
-                    total,
-                    types,
-                    true,
-                    "an integer",
-                    integer,
-                )
-                .map(|(path, _)| path),
-            ),
-            None => None,
-        };
+        let total = raw.total.as_ref().map(|total| {
+            self.resolve_path(
+                file,
+                &child(path, "total"),
+                response,
+                total,
+                types,
+                true,
+                "an integer",
+                integer,
+            )
+            .map(|(path, _)| path)
+        });
         let total = match total {
             Some(None) => return None,
             Some(Some(total)) => Some(total),
@@ -942,7 +939,7 @@ impl Lowerer<'_> {
                 ));
                 return None;
             };
-            if !field.required && !(last && optional_last) {
+            if !(field.required || last && optional_last) {
                 let help = format!(
                     "make `{}` of `{}` required: a page walker sets and reads it on every page",
                     field.wire, object.name
