@@ -185,7 +185,7 @@ impl Lowerer<'_> {
 
     fn lower_api(&mut self, file: &Parsed<raw::File>, raw: &raw::Api) -> Option<model::Api> {
         let path = p!["api"];
-        let mut ok = true;
+        let mut ok = self.check_snake_name(file, &child(&path, "crate_name"), &raw.crate_name, "crate", None);
         if raw.base_url.matches("{host}").count() != 1 || !raw.base_url.starts_with("https://") {
             let message = format!(
                 "base URL `{}` must start with `https://` and contain `{{host}}` once",
@@ -258,6 +258,7 @@ impl Lowerer<'_> {
         let envelope = &raw.error_envelope;
         let api = model::Api {
             name: raw.name.clone(),
+            crate_name: raw.crate_name.clone(),
             description: raw.description.clone(),
             base_url: raw.base_url.clone(),
             hosts,
@@ -753,6 +754,7 @@ impl Lowerer<'_> {
         let examples = raw.examples.as_ref();
         let request_example = self.lower_example(file, path, "request", examples.and_then(|e| e.request.as_ref()));
         let response_example = self.lower_example(file, path, "response", examples.and_then(|e| e.response.as_ref()));
+        let query_example = self.lower_query_example(file, path, raw, examples.and_then(|e| e.query.as_ref()));
         if matches!(body, Some(Body::None)) && examples.is_some_and(|e| e.request.is_some()) {
             let help = "remove `examples.request`, or declare the endpoint's `body:`".to_string();
             self.diags.push(file.error_at_key(
@@ -788,6 +790,7 @@ impl Lowerer<'_> {
             pagination: pagination?,
             rate_limit: rate_limit?,
             statuses: statuses?,
+            query_example: query_example?,
             request_example: request_example?,
             response_example: response_example?,
             source: file.file.name.clone(),
@@ -969,6 +972,66 @@ impl Lowerer<'_> {
             },
             current,
         ))
+    }
+
+    /// The example query: a mapping from declared parameters to scalars, as wire text.
+    fn lower_query_example(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::Endpoint,
+        example: Option<&YamlValue>,
+    ) -> Option<Vec<(String, String)>> {
+        let Some(example) = example else {
+            return Some(Vec::new());
+        };
+        let at = child(&child(path, "examples"), "query");
+        let Some(map) = example.as_mapping() else {
+            let help = "write `query: { ParamName: value }` with the endpoint's query parameters".to_string();
+            self.diags
+                .push(file.error_at(&at, "the query example is not a mapping".to_string(), Some(help)));
+            return None;
+        };
+        let mut values = Vec::new();
+        let mut ok = true;
+        for (key, value) in map {
+            let Some(name) = key.as_str() else { continue };
+            let at = child(&at, name);
+            if !raw.query.iter().any(|param| param.wire == name) {
+                let names = raw.query.iter().map(|param| param.wire.as_str());
+                let help = match did_you_mean(name, names.clone()) {
+                    Some(best) => format!(
+                        "did you mean `{best}`? the endpoint's query parameters: {}",
+                        one_of(names)
+                    ),
+                    None => format!("the endpoint's query parameters: {}", one_of(names)),
+                };
+                self.diags.push(file.error_at_key(
+                    &at,
+                    format!("`{name}` is not a query parameter of `{}`", raw.name),
+                    Some(help),
+                ));
+                ok = false;
+                continue;
+            }
+            let text = match value {
+                YamlValue::String(text) => text.clone(),
+                YamlValue::Number(number) => number.to_string(),
+                YamlValue::Bool(flag) => flag.to_string(),
+                _ => {
+                    let help = "a query value is a string, number or boolean".to_string();
+                    self.diags.push(file.error_at(
+                        &at,
+                        format!("the example value of `{name}` is not a scalar"),
+                        Some(help),
+                    ));
+                    ok = false;
+                    continue;
+                }
+            };
+            values.push((name.to_string(), text));
+        }
+        ok.then_some(values)
     }
 
     /// An example as pretty JSON; `Some(None)` when absent, `None` when it is not JSON.

@@ -23,6 +23,8 @@ pub struct Spec {
 pub struct Api {
     /// The API's name, e.g. `LeadSquared`.
     pub name: String,
+    /// The name of the generated crate as users import it, for doc examples.
+    pub crate_name: String,
     /// Prose for the generated module docs.
     pub description: Option<String>,
     /// Base URL template with a `{host}` placeholder.
@@ -260,6 +262,8 @@ pub struct Endpoint {
     pub rate_limit: RateLimit,
     /// Documented statuses.
     pub statuses: Vec<Status>,
+    /// Example values of query parameters, by wire name, as they go on the wire.
+    pub query_example: Vec<(String, String)>,
     /// The documented request body example, as pretty-printed JSON.
     pub request_example: Option<String>,
     /// The documented response body example, as pretty-printed JSON.

@@ -21,6 +21,7 @@ pub struct File {
 #[derive(Debug, Deserialize)]
 pub struct Api {
     pub name: String,
+    pub crate_name: String,
     pub description: Option<String>,
     pub base_url: String,
     pub hosts: Vec<Host>,
@@ -146,6 +147,7 @@ pub struct Pagination {
 
 #[derive(Debug, Deserialize)]
 pub struct Examples {
+    pub query: Option<YamlValue>,
     pub request: Option<YamlValue>,
     pub response: Option<YamlValue>,
 }
@@ -170,6 +172,7 @@ pub struct Status {
 const FILE: &[&str] = &["api", "types", "endpoints"];
 const API: &[&str] = &[
     "name",
+    "crate_name",
     "description",
     "base_url",
     "hosts",
@@ -224,7 +227,7 @@ const ENDPOINT: &[&str] = &[
     "pagination",
 ];
 const PAGINATION: &[&str] = &["page_index", "page_size", "items", "total"];
-const EXAMPLES: &[&str] = &["request", "response"];
+const EXAMPLES: &[&str] = &["query", "request", "response"];
 const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
 const STATUS: &[&str] = &["code", "meaning", "processed"];
 

@@ -7,7 +7,8 @@ use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, lit, rust_type};
+use super::example::{method_example, pages_example};
+use super::{doc, doc_lines, ident, lit, rust_type};
 use crate::model::{Body, Endpoint, Field, Method, Processed, Spec, TypeRef};
 
 pub(super) fn sources(spec: &Spec) -> Vec<String> {
@@ -18,7 +19,7 @@ pub(super) fn sources(spec: &Spec) -> Vec<String> {
 }
 
 pub(super) fn emit_endpoints(spec: &Spec) -> TokenStream {
-    let endpoints = spec.endpoints.iter().map(emit_endpoint);
+    let endpoints = spec.endpoints.iter().map(|endpoint| emit_endpoint(endpoint, spec));
     quote! {
         #![doc = " One description and one method per endpoint."]
         #(#endpoints)*
@@ -29,15 +30,15 @@ pub(super) fn const_name(endpoint: &Endpoint) -> proc_macro2::Ident {
     ident(&endpoint.name.to_shouty_snake_case())
 }
 
-fn options_name(endpoint: &Endpoint) -> proc_macro2::Ident {
+pub(super) fn options_name(endpoint: &Endpoint) -> proc_macro2::Ident {
     format_ident!("{}Options", endpoint.name.to_upper_camel_case())
 }
 
-fn emit_endpoint(endpoint: &Endpoint) -> TokenStream {
+fn emit_endpoint(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let description = emit_description(endpoint);
     let options = emit_options(endpoint);
-    let method = emit_method(endpoint);
-    let pages = emit_pages(endpoint);
+    let method = emit_method(endpoint, spec);
+    let pages = emit_pages(endpoint, spec);
     quote! {
         #description
         #options
@@ -181,7 +182,7 @@ fn param_argument(field: &Field) -> (TokenStream, TokenStream) {
 
 /// For a paged endpoint, `<name>_pages`: the same arguments, and a `Pages` walker that calls the
 /// single-page method with the page index set, page after page.
-fn emit_pages(endpoint: &Endpoint) -> Option<TokenStream> {
+fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
     let Body::Object(body_type) = &endpoint.body else {
         return None;
@@ -239,9 +240,14 @@ fn emit_pages(endpoint: &Endpoint) -> Option<TokenStream> {
         "Every page of {}, from the body's `{}` on.\n\nCalls [`Self::{}`] once per page, when the next page is asked for, and stops after {stops}, or after the first error. The result is a stream (`futures_core::Stream`) with an inherent `next()`; see [`crate::runtime::Pages`].",
         endpoint.title, pagination.page_index.wire, endpoint.name
     ));
+    let example = pages_example(endpoint, spec).map(|text| {
+        let lines = doc_lines(&text);
+        quote! { #[doc = ""] #lines }
+    });
     Some(quote! {
         impl crate::Client {
             #docs
+            #example
             pub fn #pages<'a>(&'a self, #(#params,)* body: &#body_ty) -> crate::runtime::Pages<'a, #item> {
                 let body = body.clone();
                 let (first, size) = (body #index, body #size);
@@ -321,10 +327,14 @@ fn method_doc(endpoint: &Endpoint) -> TokenStream {
     out
 }
 
-fn emit_method(endpoint: &Endpoint) -> TokenStream {
+fn emit_method(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let method = ident(&endpoint.name);
     let descriptor = const_name(endpoint);
     let docs = method_doc(endpoint);
+    let example = method_example(endpoint, spec).map(|text| {
+        let lines = doc_lines(&text);
+        quote! { #[doc = ""] #lines }
+    });
     let mut params = Vec::new();
     let mut steps = Vec::new();
     for field in endpoint.query.iter().filter(|f| f.required) {
@@ -382,6 +392,7 @@ fn emit_method(endpoint: &Endpoint) -> TokenStream {
     quote! {
         impl crate::Client {
             #docs
+            #example
             pub async fn #method(&self, #(#params),*) -> ::core::result::Result<#response, crate::Error> {
                 let request = crate::runtime::Request::new(&#descriptor);
                 #(#steps)*

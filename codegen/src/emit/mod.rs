@@ -10,6 +10,7 @@
 
 mod api;
 mod endpoints;
+mod example;
 mod schema;
 mod types;
 
@@ -85,6 +86,18 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// `#[doc]` attributes for prose, wrapped at 96 columns, one attribute per line.
 pub(crate) fn doc(text: &str) -> TokenStream {
     let lines = wrap(text, 96);
+    quote! { #(#[doc = #lines])* }
+}
+
+/// `#[doc]` attributes for preformatted text (code, headings), one per line, not wrapped.
+pub(crate) fn doc_lines(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
     quote! { #(#[doc = #lines])* }
 }
 

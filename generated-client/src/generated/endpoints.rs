@@ -92,6 +92,50 @@ impl crate::Client {
     /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
     ///   the failure is deterministic; without one the request may or may not have been processed.
     ///   (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Add Opportunities in Bulk documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{OpportunityByLeadField, OpportunityField, SearchBy};
+    ///
+    /// let items = [
+    ///     OpportunityByLeadField::new("+91-2543456794", 12114)
+    ///         .with_opportunity_note("Add/ByEmailAddress")
+    ///         .with_fields(
+    ///             vec![
+    ///                 OpportunityField::new("mx_Custom_1", "XYZ"),
+    ///                 OpportunityField::new("mx_Custom_2", "ABC"),
+    ///                 OpportunityField::new("mx_Custom_19", "One"),
+    ///                 OpportunityField::new("Status", "Open")
+    ///             ],
+    ///         )
+    ///         .with_update_empty_fields(true)
+    ///         .with_do_not_change_owner(true),
+    ///     OpportunityByLeadField::new("+91-2543456791", 12114)
+    ///         .with_opportunity_note("Add/ByEmailAddress")
+    ///         .with_fields(
+    ///             vec![
+    ///                 OpportunityField::new("mx_Custom_1", "ABC"),
+    ///                 OpportunityField::new("mx_Custom_2", "XYZ"),
+    ///                 OpportunityField::new("mx_Custom_19", "One"),
+    ///                 OpportunityField::new("Status", "Open")
+    ///             ],
+    ///         )
+    ///         .with_update_empty_fields(true)
+    ///         .with_do_not_change_owner(true),
+    /// ];
+    /// let result = client.add_opportunities_in_bulk(&SearchBy::Phone, &items).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn add_opportunities_in_bulk(
         &self,
         search_by: &super::types::SearchBy,

@@ -54,6 +54,28 @@ impl crate::Client {
     /// - 200: Added. (processed)
     ///
     /// - 429: Too many calls. (not processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Add Rows documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use example::Row;
+    ///
+    /// let items = [
+    ///     Row::new("first", 1),
+    ///     Row::new("second", 2).with_note("with \"quotes\"#"),
+    /// ];
+    /// let result = client.golden_add_rows(&items).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_add_rows(
         &self,
         items: &[super::types::Row],

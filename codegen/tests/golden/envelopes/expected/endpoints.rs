@@ -46,6 +46,25 @@ impl crate::Client {
     /// - 200: Success. (processed)
     ///
     /// - 500: Failure. (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update a Thing documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use example::IdResult;
+    ///
+    /// let body = IdResult::new("t-1");
+    /// let result = client.golden_update_thing(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_update_thing(
         &self,
         body: &super::types::IdResult,
@@ -105,6 +124,22 @@ impl crate::Client {
     /// - 200: Success. (processed)
     ///
     /// - 500: Failure. (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the List Things documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.golden_list_things().await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_list_things(
         &self,
     ) -> ::core::result::Result<::std::vec::Vec<super::types::IdResult>, crate::Error> {

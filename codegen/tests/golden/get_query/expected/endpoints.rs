@@ -80,6 +80,25 @@ impl crate::Client {
     /// - 200: Success. (processed)
     ///
     /// - 500: Failure. (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get a Thing documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use example::{Color, endpoints::GoldenGetThingOptions};
+    ///
+    /// let options = GoldenGetThingOptions::default();
+    /// let result = client.golden_get_thing("thingId", &Color::Red, &options).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_get_thing(
         &self,
         thing_id: &str,

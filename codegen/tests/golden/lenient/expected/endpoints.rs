@@ -46,6 +46,22 @@ impl crate::Client {
     /// - 200: Success. (processed)
     ///
     /// - 500: Failure. (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Records documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.golden_records().await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_records(
         &self,
     ) -> ::core::result::Result<::std::vec::Vec<super::types::Record>, crate::Error> {

@@ -46,6 +46,25 @@ impl crate::Client {
     /// - 200: Success. (processed)
     ///
     /// - 500: Failure. (may or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Search Items documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use example::{Paging, Search};
+    ///
+    /// let body = Search::new("x", Paging::new(1, 2));
+    /// let result = client.golden_search_items(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn golden_search_items(
         &self,
         body: &super::types::Search,
@@ -62,6 +81,28 @@ impl crate::Client {
     /// after an empty page, a page shorter than `Paging.PageSize`, or when the items seen reach
     /// `RecordCount`, or after the first error. The result is a stream (`futures_core::Stream`) with
     /// an inherent `next()`; see [`crate::runtime::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Search Items documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = example::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use example::{Paging, Search};
+    ///
+    /// let body = Search::new("x", Paging::new(1, 2));
+    /// let mut pages = client.golden_search_items_pages(&body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn golden_search_items_pages<'a>(
         &'a self,
         body: &super::types::Search,
