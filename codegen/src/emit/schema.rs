@@ -47,6 +47,10 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         };
         let response = shape(&endpoint.response);
         let unwrap = option(endpoint.unwrap.as_deref().map(|field| quote! { #field }));
+        let query_example = endpoint
+            .query_example
+            .iter()
+            .map(|(name, value)| quote! { (#name, #value) });
         let request_example = option(endpoint.request_example.as_deref().map(raw_string));
         let response_example = option(endpoint.response_example.as_deref().map(raw_string));
         quote! {
@@ -56,6 +60,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                 body: #body,
                 response: #response,
                 unwrap: #unwrap,
+                query_example: &[#(#query_example),*],
                 request_example: #request_example,
                 response_example: #response_example,
             }

@@ -192,6 +192,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
+            query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
   {

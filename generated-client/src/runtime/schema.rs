@@ -118,6 +118,8 @@ pub struct EndpointSchema {
     /// The body attribute holding the result when the body is an envelope such as
     /// `{"Status":"Success","Message":{...}}`.
     pub unwrap: Option<&'static str>,
+    /// Documented example values of query parameters, by wire name, as sent.
+    pub query_example: &'static [(&'static str, &'static str)],
     /// The documented request body example, as JSON, when the spec has one.
     pub request_example: Option<&'static str>,
     /// The documented response body example, as JSON, when the spec has one.

@@ -89,6 +89,10 @@ pub const DEFAULT_ACCESS_KEY: &str = "sandbox-access-key";
 pub const DEFAULT_SECRET_KEY: &str = "sandbox-secret-key";
 /// The lead fields that are unique in every LeadSquared account.
 pub const DEFAULT_UNIQUE_FIELDS: [&str; 3] = ["EmailAddress", "Phone", "Mobile"];
+/// The endpoints (by method name) with hand-written, stateful behaviour; every other endpoint of
+/// the spec is validated and answered with its spec example.
+pub const STATEFUL_ENDPOINTS: &[&str] = &[opportunities::ENDPOINT];
+
 /// The opportunity fields a row must carry to be created unless told otherwise: the opportunity
 /// name, which is mandatory in most accounts.
 pub const DEFAULT_MANDATORY_FIELDS: [&str; 1] = ["mx_Custom_1"];

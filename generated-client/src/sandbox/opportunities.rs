@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use super::state::{LeadLookup, Shared};
 use crate::ExceptionType;
 
+/// The endpoint this module gives behaviour to.
+pub(super) const ENDPOINT: &str = "add_opportunities_in_bulk";
+
 /// A whole-call failure: HTTP status, exception type, message.
 pub(super) type CallError = (u16, ExceptionType, String);
 

@@ -455,7 +455,7 @@ fn behave(shared: &Shared, seq: u64, schema: &EndpointSchema, query: &[(String, 
             .map(|(_, value)| value.as_str())
     };
     match schema.endpoint.name {
-        "add_opportunities_in_bulk" => {
+        opportunities::ENDPOINT => {
             match opportunities::add_in_bulk(shared, seq, param("SearchBy").unwrap_or(""), &body) {
                 Ok(answer) => Outcome::json(200, &answer, true),
                 Err((status, exception, message)) => Outcome::error(status, Some(&exception), &message),

@@ -56,6 +56,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Array(&Shape::String),
             unwrap: ::core::option::Option::None,
+            query_example: &[],
             request_example: ::core::option::Option::Some(
                 r##"[
   {

@@ -38,6 +38,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("IdResult")),
             response: Shape::Named("IdResult"),
             unwrap: ::core::option::Option::Some("Message"),
+            query_example: &[],
             request_example: ::core::option::Option::Some(r#"{
   "Id": "t-1"
 }"#),
@@ -56,6 +57,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::None,
             response: Shape::Array(&Shape::Named("IdResult")),
             unwrap: ::core::option::Option::None,
+            query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },

@@ -101,6 +101,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Search")),
             response: Shape::Named("ItemPage"),
             unwrap: ::core::option::Option::None,
+            query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
   "Name": "x",
@@ -142,6 +143,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Search")),
             response: Shape::Array(&Shape::Named("Item")),
             unwrap: ::core::option::Option::None,
+            query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,
         },
