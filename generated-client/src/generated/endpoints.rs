@@ -156,3 +156,127 @@ impl crate::Client {
         self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+/// Describes Update an Opportunity: method, path, item limits, rate limit and documented statuses.
+pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "update_opportunity",
+    title: "Update an Opportunity",
+    group: "opportunities",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/update-an-opportunity/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/Update",
+    idempotent: true,
+    items: ::core::option::Option::None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+impl crate::Client {
+    /// Update an Opportunity.
+    ///
+    /// Changes one opportunity: its note and the fields passed in `Fields`; fields not passed keep
+    /// their values. The opportunity is named by its id in the body (the page's prose says "in the
+    /// URL", but its URL template and example put it in the body).
+    ///
+    /// `POST /OpportunityManagement.svc/Update` ([API
+    /// documentation](https://apidocs.leadsquared.com/update-an-opportunity/))
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update an Opportunity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{OpportunityField, OpportunityUpdate};
+    ///
+    /// let body = OpportunityUpdate::new("5ca5b042-51ea-4699-b6f0-84c40ab12770")
+    ///     .with_opportunity_note("Update note")
+    ///     .with_fields(
+    ///         vec![
+    ///             OpportunityField::new("mx_Custom_6", "200,000"),
+    ///             OpportunityField::new("mx_Custom_8", "2020-09-16 12:13:44")
+    ///         ],
+    ///     );
+    /// let result = client.update_opportunity(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_opportunity(
+        &self,
+        body: &super::types::OpportunityUpdate,
+    ) -> ::core::result::Result<super::types::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(&UPDATE_OPPORTUNITY);
+        let request = request.json_body(body)?;
+        /// The response body; the method returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::types::RecordId,
+        }
+        self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}

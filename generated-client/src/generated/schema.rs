@@ -172,6 +172,48 @@ pub static SCHEMA: Schema = Schema {
             at_most_one_of: &[],
             additional_fields: false,
         }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityUpdate",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectOpportunityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "RecordId",
+            fields: &[
+                FieldSchema {
+                    wire: "Id",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
     ],
     endpoints: &[
         EndpointSchema {
@@ -261,6 +303,38 @@ pub static SCHEMA: Schema = Schema {
       "OpportunityCreated": true
     }
   ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            endpoint: &super::endpoints::UPDATE_OPPORTUNITY,
+            query: &[],
+            body: BodySchema::Object(Shape::Named("OpportunityUpdate")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectOpportunityId": "5ca5b042-51ea-4699-b6f0-84c40ab12770",
+  "OpportunityNote": "Update note",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_6",
+      "Value": "200,000"
+    },
+    {
+      "SchemaName": "mx_Custom_8",
+      "Value": "2020-09-16 12:13:44"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "5ca5b042-51ea-4699-b6f0-84c40ab12770"
+  }
 }"#,
             ),
         },

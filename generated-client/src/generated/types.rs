@@ -514,3 +514,80 @@ impl crate::runtime::Validate for OpportunityRowResult {
         ::core::result::Result::Ok(())
     }
 }
+/// The changes to one opportunity; only what is passed changes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityUpdate {
+    /// `ProspectOpportunityId`: The opportunity's id (a GUID), or the value of its AutoId field when
+    /// its opportunity type has one. Required.
+    #[serde(rename = "ProspectOpportunityId")]
+    pub prospect_opportunity_id: ::std::string::String,
+    /// `OpportunityNote`: The new description or notes. Optional.
+    #[serde(
+        rename = "OpportunityNote",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub opportunity_note: ::core::option::Option<::std::string::String>,
+    /// `Fields`: The fields to change, by schema name. Date-times are UTC `YYYY-MM-DD HH:MM:SS`;
+    /// `CreatedOn` can be written only when the account allows it. Optional.
+    #[serde(
+        rename = "Fields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub fields: ::core::option::Option<::std::vec::Vec<OpportunityField>>,
+}
+impl OpportunityUpdate {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        prospect_opportunity_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            prospect_opportunity_id: prospect_opportunity_id.into(),
+            opportunity_note: ::core::option::Option::None,
+            fields: ::core::option::Option::None,
+        }
+    }
+    /// Sets `OpportunityNote`.
+    #[must_use]
+    pub fn with_opportunity_note(
+        mut self,
+        opportunity_note: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.opportunity_note = ::core::option::Option::Some(opportunity_note.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: ::std::vec::Vec<OpportunityField>) -> Self {
+        self.fields = ::core::option::Option::Some(fields);
+        self
+    }
+}
+impl crate::runtime::IsSet for OpportunityUpdate {}
+impl crate::runtime::Validate for OpportunityUpdate {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
+/// The id of the record a call created or changed.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RecordId {
+    /// `Id`: The record's id. Required.
+    #[serde(rename = "Id")]
+    pub id: ::std::string::String,
+}
+impl RecordId {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(id: impl ::core::convert::Into<::std::string::String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+impl crate::runtime::IsSet for RecordId {}
+impl crate::runtime::Validate for RecordId {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
