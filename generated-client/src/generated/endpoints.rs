@@ -280,3 +280,136 @@ impl crate::Client {
         self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+/// Describes Get an Opportunity by Id: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_opportunity_by_id",
+    title: "Get an Opportunity by Id",
+    group: "opportunities",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/get-an-opportunity-by-id/",
+    ),
+    method: crate::runtime::Method::Get,
+    path: "/OpportunityManagement.svc/GetOpportunityDetails",
+    idempotent: true,
+    items: ::core::option::Option::None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+/// The optional query parameters of Get an Opportunity by Id; unset ones are not sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetOpportunityByIdOptions {
+    /// `getFileURL`: Whether to return the URLs of files in custom field sets.
+    pub get_file_url: ::core::option::Option<bool>,
+}
+impl GetOpportunityByIdOptions {
+    /// Sets `getFileURL`.
+    #[must_use]
+    pub fn with_get_file_url(mut self, get_file_url: bool) -> Self {
+        self.get_file_url = ::core::option::Option::Some(get_file_url);
+        self
+    }
+}
+impl crate::Client {
+    /// Get an Opportunity by Id.
+    ///
+    /// Reads one opportunity: its type and every field, with each field's value, data type, options
+    /// and whether it is mandatory.
+    ///
+    /// `GET /OpportunityManagement.svc/GetOpportunityDetails` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-an-opportunity-by-id/))
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get an Opportunity by Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::endpoints::GetOpportunityByIdOptions;
+    ///
+    /// let options = GetOpportunityByIdOptions::default().with_get_file_url(true);
+    /// let result = client
+    ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f", &options)
+    ///     .await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_opportunity_by_id(
+        &self,
+        opportunity_id: &str,
+        options: &GetOpportunityByIdOptions,
+    ) -> ::core::result::Result<super::types::OpportunityDetails, crate::Error> {
+        let request = crate::runtime::Request::new(&GET_OPPORTUNITY_BY_ID);
+        let request = request.query("OpportunityId", opportunity_id);
+        let request = match &options.get_file_url {
+            ::core::option::Option::Some(value) => request.query("getFileURL", value),
+            ::core::option::Option::None => request,
+        };
+        self.execute(request).await
+    }
+}

@@ -214,6 +214,153 @@ pub static SCHEMA: Schema = Schema {
             at_most_one_of: &[],
             additional_fields: false,
         }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityDetails",
+            fields: &[
+                FieldSchema {
+                    wire: "ID",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Name",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityFieldDetails")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityFieldDetails",
+            fields: &[
+                FieldSchema {
+                    wire: "SchemaName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "InternalName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Value",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DataType",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IsMandatory",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ShowInForm",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sequence",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ParentField",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OptionSet",
+                    shape: Shape::Json,
+                    required: false,
+                    lenient: false,
+                    json_string: true,
+                },
+                FieldSchema {
+                    wire: "IsDefault",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IsReadOnly",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IsMultiSelectDropdown",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "InternalSchemaName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "MaxFieldLength",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
     ],
     endpoints: &[
         EndpointSchema {
@@ -335,6 +482,50 @@ pub static SCHEMA: Schema = Schema {
   "Message": {
     "Id": "5ca5b042-51ea-4699-b6f0-84c40ab12770"
   }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            endpoint: &super::endpoints::GET_OPPORTUNITY_BY_ID,
+            query: &[
+                FieldSchema {
+                    wire: "OpportunityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "getFileURL",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("OpportunityDetails"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[
+                ("OpportunityId", "4597c076-be5a-4ba2-9b08-ecd21626750f"),
+                ("getFileURL", "true"),
+            ],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "ID": "4597c076-be5a-4ba2-9b08-ecd21626750f",
+  "Name": "Loan",
+  "DisplayName": "Loan",
+  "Fields": [
+    {
+      "SchemaName": "Status",
+      "Value": "Open",
+      "DataType": "SearchableDropdown",
+      "IsMandatory": true,
+      "Sequence": 2,
+      "OptionSet": "[{\"Value\":\"Open\",\"Label\":\"Open\"},{\"Value\":\"Won\",\"Label\":\"Won\"}]"
+    }
+  ]
 }"#,
             ),
         },

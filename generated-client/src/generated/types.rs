@@ -591,3 +591,346 @@ impl crate::runtime::Validate for RecordId {
         ::core::result::Result::Ok(())
     }
 }
+/// An opportunity with its type and every field's value and metadata. Attributes the spec does not
+/// name are kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityDetails {
+    /// `ID`: The opportunity type's id. Optional.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub id: ::core::option::Option<::std::string::String>,
+    /// `Name`: The opportunity type's name, e.g. `Loan`. Optional.
+    #[serde(
+        rename = "Name",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// `DisplayName`: The opportunity type's display name. Optional.
+    #[serde(
+        rename = "DisplayName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub display_name: ::core::option::Option<::std::string::String>,
+    /// `Fields`: The opportunity's fields, each with its value and how it is set up. Optional.
+    #[serde(
+        rename = "Fields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub fields: ::core::option::Option<::std::vec::Vec<OpportunityFieldDetails>>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+impl OpportunityDetails {
+    /// Sets `ID`.
+    #[must_use]
+    pub fn with_id(
+        mut self,
+        id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::core::option::Option::Some(id.into());
+        self
+    }
+    /// Sets `Name`.
+    #[must_use]
+    pub fn with_name(
+        mut self,
+        name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::core::option::Option::Some(name.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(
+        mut self,
+        display_name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::core::option::Option::Some(display_name.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(
+        mut self,
+        fields: ::std::vec::Vec<OpportunityFieldDetails>,
+    ) -> Self {
+        self.fields = ::core::option::Option::Some(fields);
+        self
+    }
+}
+impl crate::runtime::IsSet for OpportunityDetails {}
+impl crate::runtime::Validate for OpportunityDetails {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
+/// One field of an opportunity: its value and its setup. The API sends some numbers and booleans
+/// as strings; those fields accept both.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityFieldDetails {
+    /// `SchemaName`: The field's schema name, e.g. `Status` or `mx_Custom_1`. Optional.
+    #[serde(
+        rename = "SchemaName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub schema_name: ::core::option::Option<::std::string::String>,
+    /// `InternalName`: The field's internal name. Optional.
+    #[serde(
+        rename = "InternalName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub internal_name: ::core::option::Option<::std::string::String>,
+    /// `DisplayName`: The field's label. Optional.
+    #[serde(
+        rename = "DisplayName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub display_name: ::core::option::Option<::std::string::String>,
+    /// `Value`: The field's value, as text. Optional.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub value: ::core::option::Option<::std::string::String>,
+    /// `DataType`: The field's data type, e.g. `String` or `SearchableDropdown`. Optional.
+    #[serde(
+        rename = "DataType",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub data_type: ::core::option::Option<::std::string::String>,
+    /// `IsMandatory`: Whether the field must have a value. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "IsMandatory",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_mandatory: ::core::option::Option<bool>,
+    /// `ShowInForm`: Whether the field is shown in the opportunity form. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "ShowInForm",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub show_in_form: ::core::option::Option<bool>,
+    /// `Sequence`: The field's position. Optional. Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "Sequence",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub sequence: ::core::option::Option<i64>,
+    /// `ParentField`: The schema name of the custom field set this field belongs to, if any. Optional.
+    #[serde(
+        rename = "ParentField",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub parent_field: ::core::option::Option<::std::string::String>,
+    /// `OptionSet`: A dropdown's options. The API sends them as JSON inside a string
+    /// (`"[{\"Value\":\"Open\"}]"`); this is the decoded JSON. Optional. Sent and received as a string
+    /// holding this value's JSON.
+    #[serde(
+        rename = "OptionSet",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        with = "crate::runtime::json_string::option",
+    )]
+    pub option_set: ::core::option::Option<::serde_json::Value>,
+    /// `IsDefault`: Whether the field is a system field. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "IsDefault",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_default: ::core::option::Option<bool>,
+    /// `IsReadOnly`: Whether the field cannot be changed. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "IsReadOnly",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_read_only: ::core::option::Option<bool>,
+    /// `IsMultiSelectDropdown`: Whether the dropdown takes several values. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "IsMultiSelectDropdown",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_multi_select_dropdown: ::core::option::Option<bool>,
+    /// `InternalSchemaName`: The field's internal schema name. Optional.
+    #[serde(
+        rename = "InternalSchemaName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub internal_schema_name: ::core::option::Option<::std::string::String>,
+    /// `MaxFieldLength`: The longest value the field takes. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "MaxFieldLength",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub max_field_length: ::core::option::Option<i64>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+impl OpportunityFieldDetails {
+    /// Sets `SchemaName`.
+    #[must_use]
+    pub fn with_schema_name(
+        mut self,
+        schema_name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.schema_name = ::core::option::Option::Some(schema_name.into());
+        self
+    }
+    /// Sets `InternalName`.
+    #[must_use]
+    pub fn with_internal_name(
+        mut self,
+        internal_name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.internal_name = ::core::option::Option::Some(internal_name.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(
+        mut self,
+        display_name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::core::option::Option::Some(display_name.into());
+        self
+    }
+    /// Sets `Value`.
+    #[must_use]
+    pub fn with_value(
+        mut self,
+        value: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.value = ::core::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DataType`.
+    #[must_use]
+    pub fn with_data_type(
+        mut self,
+        data_type: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.data_type = ::core::option::Option::Some(data_type.into());
+        self
+    }
+    /// Sets `IsMandatory`.
+    #[must_use]
+    pub fn with_is_mandatory(mut self, is_mandatory: bool) -> Self {
+        self.is_mandatory = ::core::option::Option::Some(is_mandatory);
+        self
+    }
+    /// Sets `ShowInForm`.
+    #[must_use]
+    pub fn with_show_in_form(mut self, show_in_form: bool) -> Self {
+        self.show_in_form = ::core::option::Option::Some(show_in_form);
+        self
+    }
+    /// Sets `Sequence`.
+    #[must_use]
+    pub fn with_sequence(mut self, sequence: i64) -> Self {
+        self.sequence = ::core::option::Option::Some(sequence);
+        self
+    }
+    /// Sets `ParentField`.
+    #[must_use]
+    pub fn with_parent_field(
+        mut self,
+        parent_field: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.parent_field = ::core::option::Option::Some(parent_field.into());
+        self
+    }
+    /// Sets `OptionSet`.
+    #[must_use]
+    pub fn with_option_set(mut self, option_set: ::serde_json::Value) -> Self {
+        self.option_set = ::core::option::Option::Some(option_set);
+        self
+    }
+    /// Sets `IsDefault`.
+    #[must_use]
+    pub fn with_is_default(mut self, is_default: bool) -> Self {
+        self.is_default = ::core::option::Option::Some(is_default);
+        self
+    }
+    /// Sets `IsReadOnly`.
+    #[must_use]
+    pub fn with_is_read_only(mut self, is_read_only: bool) -> Self {
+        self.is_read_only = ::core::option::Option::Some(is_read_only);
+        self
+    }
+    /// Sets `IsMultiSelectDropdown`.
+    #[must_use]
+    pub fn with_is_multi_select_dropdown(
+        mut self,
+        is_multi_select_dropdown: bool,
+    ) -> Self {
+        self.is_multi_select_dropdown = ::core::option::Option::Some(
+            is_multi_select_dropdown,
+        );
+        self
+    }
+    /// Sets `InternalSchemaName`.
+    #[must_use]
+    pub fn with_internal_schema_name(
+        mut self,
+        internal_schema_name: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.internal_schema_name = ::core::option::Option::Some(
+            internal_schema_name.into(),
+        );
+        self
+    }
+    /// Sets `MaxFieldLength`.
+    #[must_use]
+    pub fn with_max_field_length(mut self, max_field_length: i64) -> Self {
+        self.max_field_length = ::core::option::Option::Some(max_field_length);
+        self
+    }
+}
+impl crate::runtime::IsSet for OpportunityFieldDetails {}
+impl crate::runtime::Validate for OpportunityFieldDetails {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
