@@ -109,6 +109,184 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+/// Describes Search Leads by Criteria: method, path, item limits, rate limit and documented
+/// statuses.
+pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "search_leads_by_criteria",
+    title: "Search Leads by Criteria",
+    group: "leads",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/search-by-lead-criteria/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Leads.Get",
+    idempotent: true,
+    items: ::core::option::Option::None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+impl crate::Client {
+    /// Search Leads by Criteria.
+    ///
+    /// Finds the leads whose field matches a condition, one page at a time. The answer is the page's
+    /// leads, a bare list without a total. Sort by a unique field (e.g. `ProspectID`) when walking
+    /// every page: sorting by a field that is not unique can skip or repeat leads between pages.
+    ///
+    /// `POST /LeadManagement.svc/Leads.Get` ([API
+    /// documentation](https://apidocs.leadsquared.com/search-by-lead-criteria/))
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Search Leads by Criteria documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting, SortDirection, SqlOperator};
+    ///
+    /// let body = SearchCriteria::new(
+    ///         SearchParameter::new("CreatedOn", "2015-01-01 14:36:59", SqlOperator::Gt),
+    ///         Paging::new(1, 100),
+    ///     )
+    ///     .with_columns(
+    ///         SearchColumns::new("ProspectID, FirstName, LastName, EmailAddress"),
+    ///     )
+    ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
+    /// let result = client.search_leads_by_criteria(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn search_leads_by_criteria(
+        &self,
+        body: &super::types::SearchCriteria,
+    ) -> ::core::result::Result<::std::vec::Vec<super::types::Lead>, crate::Error> {
+        let request = crate::runtime::Request::new(&SEARCH_LEADS_BY_CRITERIA);
+        let request = request.json_body(body)?;
+        self.execute(request).await
+    }
+}
+impl crate::Client {
+    /// Every page of Search Leads by Criteria, from the body's `Paging.PageIndex` on.
+    ///
+    /// Calls [`Self::search_leads_by_criteria`] once per page, when the next page is asked for, and
+    /// stops after an empty page or a page shorter than `Paging.PageSize`, or after the first error.
+    /// The result is a stream (`futures_core::Stream`) with an inherent `next()`; see
+    /// [`crate::runtime::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Search Leads by Criteria documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting, SortDirection, SqlOperator};
+    ///
+    /// let body = SearchCriteria::new(
+    ///         SearchParameter::new("CreatedOn", "2015-01-01 14:36:59", SqlOperator::Gt),
+    ///         Paging::new(1, 100),
+    ///     )
+    ///     .with_columns(
+    ///         SearchColumns::new("ProspectID, FirstName, LastName, EmailAddress"),
+    ///     )
+    ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
+    /// let mut pages = client.search_leads_by_criteria_pages(&body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn search_leads_by_criteria_pages<'a>(
+        &'a self,
+        body: &super::types::SearchCriteria,
+    ) -> crate::runtime::Pages<'a, super::types::Lead> {
+        let body = body.clone();
+        let (first, size) = (body.paging.page_index, body.paging.page_size);
+        crate::runtime::Pages::new(
+            first,
+            size,
+            move |index| {
+                let mut body = body.clone();
+                body.paging.page_index = index;
+                async move {
+                    let page = self.search_leads_by_criteria(&body).await?;
+                    let total = ::core::option::Option::None;
+                    ::core::result::Result::Ok(
+                        crate::runtime::Page::new(index, page, total),
+                    )
+                }
+            },
+        )
+    }
+}
 /// Describes Add Opportunities in Bulk: method, path, item limits, rate limit and documented
 /// statuses.
 pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
