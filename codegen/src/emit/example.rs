@@ -253,10 +253,15 @@ impl Builder<'_> {
         out.push_str("# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
         out.push_str(&format!("# let sandbox = {krate}::sandbox::Sandbox::start().await?;\n"));
         out.push_str("# let client = sandbox.client()?;\n");
-        match uses.as_slice() {
-            [] => {}
-            [one] => out.push_str(&format!("use {krate}::{one};\n\n")),
-            many => out.push_str(&format!("use {krate}::{{{}}};\n\n", many.join(", "))),
+        let use_line = match uses.as_slice() {
+            [] => None,
+            [one] => Some(format!("use {krate}::{one};")),
+            many => Some(format!("use {krate}::{{{}}};", many.join(", "))),
+        };
+        // Formatted like the code, so a long list wraps.
+        if let Some(tokens) = use_line.and_then(|line| line.parse::<TokenStream>().ok()) {
+            out.push_str(&body_lines(tokens));
+            out.push('\n');
         }
         out.push_str(&code);
         out.push_str("# Ok(())\n# }\n```");

@@ -204,7 +204,10 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting, SortDirection, SqlOperator};
+    /// use leadsquared::{
+    ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
+    ///     SortDirection, SqlOperator,
+    /// };
     ///
     /// let body = SearchCriteria::new(
     ///         SearchParameter::new("CreatedOn", "2015-01-01 14:36:59", SqlOperator::Gt),
@@ -246,7 +249,10 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting, SortDirection, SqlOperator};
+    /// use leadsquared::{
+    ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
+    ///     SortDirection, SqlOperator,
+    /// };
     ///
     /// let body = SearchCriteria::new(
     ///         SearchParameter::new("CreatedOn", "2015-01-01 14:36:59", SqlOperator::Gt),
