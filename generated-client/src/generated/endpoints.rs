@@ -704,3 +704,185 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+/// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_opportunities_by_unique_lead_field",
+    title: "Get Opportunities by Unique Lead Field",
+    group: "opportunities",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/get-opportunities-by-unique-lead-field",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
+    idempotent: true,
+    items: ::core::option::Option::None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+impl crate::Client {
+    /// Get Opportunities by Unique Lead Field.
+    ///
+    /// Lists the opportunities of the lead whose unique field matches, one page at a time, with the
+    /// total. `Parameter.LookupName` is the schema name of a unique lead field (e.g. `Mobile`) and
+    /// `SqlOperator` is `=`.
+    ///
+    /// `POST /OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-opportunities-by-unique-lead-field))
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Opportunities by Unique Lead Field documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{
+    ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
+    ///     SortDirection, SqlOperator,
+    /// };
+    ///
+    /// let body = SearchCriteria::new(
+    ///         SearchParameter::new("Mobile", "+91-8271229832", SqlOperator::Eq),
+    ///         Paging::new(1, 25),
+    ///     )
+    ///     .with_columns(SearchColumns::new("ProspectId,FirstName"))
+    ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
+    /// let result = client.get_opportunities_by_unique_lead_field(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_opportunities_by_unique_lead_field(
+        &self,
+        body: &super::types::SearchCriteria,
+    ) -> ::core::result::Result<super::types::OpportunityPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+            &GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+        );
+        let request = request.json_body(body)?;
+        self.execute(request).await
+    }
+}
+impl crate::Client {
+    /// Every page of Get Opportunities by Unique Lead Field, from the body's `Paging.PageIndex` on.
+    ///
+    /// Calls [`Self::get_opportunities_by_unique_lead_field`] once per page, when the next page is
+    /// asked for, and stops after an empty page, a page shorter than `Paging.PageSize`, or when the
+    /// items seen reach `RecordCount`, or after the first error. The result is a stream
+    /// (`futures_core::Stream`) with an inherent `next()`; see [`crate::runtime::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Opportunities by Unique Lead Field documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{
+    ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
+    ///     SortDirection, SqlOperator,
+    /// };
+    ///
+    /// let body = SearchCriteria::new(
+    ///         SearchParameter::new("Mobile", "+91-8271229832", SqlOperator::Eq),
+    ///         Paging::new(1, 25),
+    ///     )
+    ///     .with_columns(SearchColumns::new("ProspectId,FirstName"))
+    ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
+    /// let mut pages = client.get_opportunities_by_unique_lead_field_pages(&body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_opportunities_by_unique_lead_field_pages<'a>(
+        &'a self,
+        body: &super::types::SearchCriteria,
+    ) -> crate::runtime::Pages<'a, super::types::OpportunityRecord> {
+        let body = body.clone();
+        let (first, size) = (body.paging.page_index, body.paging.page_size);
+        crate::runtime::Pages::new(
+            first,
+            size,
+            move |index| {
+                let mut body = body.clone();
+                body.paging.page_index = index;
+                async move {
+                    let page = self.get_opportunities_by_unique_lead_field(&body).await?;
+                    let total = ::core::option::Option::Some(page.record_count);
+                    ::core::result::Result::Ok(
+                        crate::runtime::Page::new(index, page.list, total),
+                    )
+                }
+            },
+        )
+    }
+}

@@ -439,6 +439,55 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: true,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "List",
+                    shape: Shape::Array(&Shape::Named("OpportunityRecord")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityRecord",
+            fields: &[
+                FieldSchema {
+                    wire: "RelatedProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityEvent",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityEventType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "SearchCriteria",
             fields: &[
                 FieldSchema {
@@ -799,6 +848,49 @@ pub static SCHEMA: Schema = Schema {
       "IsMandatory": true,
       "Sequence": 2,
       "OptionSet": "[{\"Value\":\"Open\",\"Label\":\"Open\"},{\"Value\":\"Won\",\"Label\":\"Won\"}]"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            endpoint: &super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+            query: &[],
+            body: BodySchema::Object(Shape::Named("SearchCriteria")),
+            response: Shape::Named("OpportunityPage"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "LookupName": "Mobile",
+    "LookupValue": "+91-8271229832",
+    "SqlOperator": "="
+  },
+  "Columns": {
+    "Include_CSV": "ProspectId,FirstName"
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": "1"
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 25
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "List": [
+    {
+      "ProspectId": "a2b2c3d4-0000-4000-8000-000000000001",
+      "FirstName": "Sam",
+      "RelatedProspectId": "a2b2c3d4-0000-4000-8000-000000000002",
+      "OpportunityEvent": "12000",
+      "OpportunityEventType": "2",
+      "TrackingNormalized": null
     }
   ]
 }"#,

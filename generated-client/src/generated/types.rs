@@ -1113,6 +1113,101 @@ impl crate::runtime::Validate for OpportunityFieldDetails {
         ::core::result::Result::Ok(())
     }
 }
+/// One page of opportunities, with the total over all pages.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityPage {
+    /// `RecordCount`: How many opportunities match, over all pages. Required. Accepted as a number or
+    /// as a string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `List`: This page's opportunities. Required.
+    #[serde(rename = "List")]
+    pub list: ::std::vec::Vec<OpportunityRecord>,
+}
+impl OpportunityPage {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, list: ::std::vec::Vec<OpportunityRecord>) -> Self {
+        Self { record_count, list }
+    }
+}
+impl crate::runtime::IsSet for OpportunityPage {}
+impl crate::runtime::Validate for OpportunityPage {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
+/// An opportunity as the search endpoints return it: the columns asked for, by schema name, mostly
+/// as strings (`"OpportunityEvent":"12000"`). The fields named here accept numbers sent as
+/// strings; every other column is in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityRecord {
+    /// `RelatedProspectId`: The id of the lead the opportunity belongs to. Optional.
+    #[serde(
+        rename = "RelatedProspectId",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub related_prospect_id: ::core::option::Option<::std::string::String>,
+    /// `OpportunityEvent`: The opportunity type's event code, e.g. `12000`. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "OpportunityEvent",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub opportunity_event: ::core::option::Option<i64>,
+    /// `OpportunityEventType`: The kind of event. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "OpportunityEventType",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub opportunity_event_type: ::core::option::Option<i64>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+impl OpportunityRecord {
+    /// Sets `RelatedProspectId`.
+    #[must_use]
+    pub fn with_related_prospect_id(
+        mut self,
+        related_prospect_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.related_prospect_id = ::core::option::Option::Some(
+            related_prospect_id.into(),
+        );
+        self
+    }
+    /// Sets `OpportunityEvent`.
+    #[must_use]
+    pub fn with_opportunity_event(mut self, opportunity_event: i64) -> Self {
+        self.opportunity_event = ::core::option::Option::Some(opportunity_event);
+        self
+    }
+    /// Sets `OpportunityEventType`.
+    #[must_use]
+    pub fn with_opportunity_event_type(mut self, opportunity_event_type: i64) -> Self {
+        self.opportunity_event_type = ::core::option::Option::Some(
+            opportunity_event_type,
+        );
+        self
+    }
+}
+impl crate::runtime::IsSet for OpportunityRecord {}
+impl crate::runtime::Validate for OpportunityRecord {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
 /// A search: one condition on a field, the columns to return, the order, and the page.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
