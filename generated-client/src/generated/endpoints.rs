@@ -886,3 +886,126 @@ impl crate::Client {
         )
     }
 }
+/// Describes Capture Opportunities: method, path, item limits, rate limit and documented statuses.
+pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "capture_opportunity",
+    title: "Capture Opportunities",
+    group: "opportunities",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/capture-opportunities/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/Capture",
+    idempotent: false,
+    items: ::core::option::Option::None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+impl crate::Client {
+    /// Capture Opportunities.
+    ///
+    /// Adds an opportunity to the lead found by its unique fields, creating the lead when none
+    /// matches. An "opportunity captured" activity is always posted on the lead. Not idempotent:
+    /// without duplicate-detection rules, repeating a capture adds a second opportunity.
+    ///
+    /// `POST /OpportunityManagement.svc/Capture` ([API
+    /// documentation](https://apidocs.leadsquared.com/capture-opportunities/))
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Capture Opportunities documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{
+    ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
+    /// };
+    ///
+    /// let body = OpportunityCapture::new(
+    ///     vec![
+    ///         LeadAttribute::new("EmailAddress", "johndoe@example.com"),
+    ///         LeadAttribute::new("mx_City", "Bangalore"), LeadAttribute::new("SearchBy",
+    ///         "EmailAddress")
+    ///     ],
+    ///     CapturedOpportunity::new(12231)
+    ///         .with_opportunity_note("Opportunity capture api")
+    ///         .with_opportunity_date_time("2020-12-05 12:13:44")
+    ///         .with_fields(vec![OpportunityField::new("mx_Custom_1", "1")]),
+    /// );
+    /// let result = client.capture_opportunity(&body).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn capture_opportunity(
+        &self,
+        body: &super::types::OpportunityCapture,
+    ) -> ::core::result::Result<super::types::CaptureResult, crate::Error> {
+        let request = crate::runtime::Request::new(&CAPTURE_OPPORTUNITY);
+        let request = request.json_body(body)?;
+        self.execute(request).await
+    }
+}

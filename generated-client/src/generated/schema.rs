@@ -488,6 +488,153 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: true,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityCapture",
+            fields: &[
+                FieldSchema {
+                    wire: "LeadDetails",
+                    shape: Shape::Array(&Shape::Named("LeadAttribute")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Opportunity",
+                    shape: Shape::Named("CapturedOpportunity"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadAttribute",
+            fields: &[
+                FieldSchema {
+                    wire: "Attribute",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Value",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "CapturedOpportunity",
+            fields: &[
+                FieldSchema {
+                    wire: "OpportunityEventCode",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OverwriteFields",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "UpdateEmptyFields",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DoNotPostDuplicateActivity",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DoNotChangeOwner",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[&["OverwriteFields", "UpdateEmptyFields"]],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "CaptureResult",
+            fields: &[
+                FieldSchema {
+                    wire: "AdditionalDetails",
+                    shape: Shape::Array(&Shape::Named("CaptureAction")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ConflictedOpportunityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "CaptureAction",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "PostDeDupActionPerformed",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "SearchCriteria",
             fields: &[
                 FieldSchema {
@@ -893,6 +1040,54 @@ pub static SCHEMA: Schema = Schema {
       "TrackingNormalized": null
     }
   ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            endpoint: &super::endpoints::CAPTURE_OPPORTUNITY,
+            query: &[],
+            body: BodySchema::Object(Shape::Named("OpportunityCapture")),
+            response: Shape::Named("CaptureResult"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "LeadDetails": [
+    {
+      "Attribute": "EmailAddress",
+      "Value": "johndoe@example.com"
+    },
+    {
+      "Attribute": "mx_City",
+      "Value": "Bangalore"
+    },
+    {
+      "Attribute": "SearchBy",
+      "Value": "EmailAddress"
+    }
+  ],
+  "Opportunity": {
+    "OpportunityEventCode": 12231,
+    "OpportunityNote": "Opportunity capture api",
+    "OpportunityDateTime": "2020-12-05 12:13:44",
+    "Fields": [
+      {
+        "SchemaName": "mx_Custom_1",
+        "Value": "1"
+      }
+    ]
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "AdditionalDetails": [
+    {
+      "ActivityId": "5ca5b042-51ea-4699-b6f0-84c40ab12770",
+      "PostDeDupActionPerformed": 1
+    }
+  ],
+  "ConflictedOpportunityId": null
 }"#,
             ),
         },

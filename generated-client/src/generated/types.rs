@@ -1208,6 +1208,330 @@ impl crate::runtime::Validate for OpportunityRecord {
         ::core::result::Result::Ok(())
     }
 }
+/// A lead, found or created by its unique fields, and the opportunity to capture on it.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityCapture {
+    /// `LeadDetails`: The lead's unique fields (at least one), plus the element
+    /// `{"Attribute":"SearchBy","Value":"EmailAddress"}` naming the field to search by. When no lead
+    /// matches, a new lead is created with these values. Required.
+    #[serde(rename = "LeadDetails")]
+    pub lead_details: ::std::vec::Vec<LeadAttribute>,
+    /// `Opportunity`: The opportunity to add to the lead. Required.
+    #[serde(rename = "Opportunity")]
+    pub opportunity: CapturedOpportunity,
+}
+impl OpportunityCapture {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        lead_details: ::std::vec::Vec<LeadAttribute>,
+        opportunity: CapturedOpportunity,
+    ) -> Self {
+        Self { lead_details, opportunity }
+    }
+}
+impl crate::runtime::IsSet for OpportunityCapture {}
+impl crate::runtime::Validate for OpportunityCapture {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.opportunity;
+            crate::runtime::Validate::validate(value)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+/// One lead field value, by schema name.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadAttribute {
+    /// `Attribute`: The field's schema name, e.g. `EmailAddress`, or `SearchBy`. Required.
+    #[serde(rename = "Attribute")]
+    pub attribute: ::std::string::String,
+    /// `Value`: The field's value. Required.
+    #[serde(rename = "Value")]
+    pub value: ::std::string::String,
+}
+impl LeadAttribute {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        attribute: impl ::core::convert::Into<::std::string::String>,
+        value: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            attribute: attribute.into(),
+            value: value.into(),
+        }
+    }
+}
+impl crate::runtime::IsSet for LeadAttribute {}
+impl crate::runtime::Validate for LeadAttribute {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
+/// The opportunity of a capture. When duplicate-detection rules match an existing opportunity,
+/// none is created, and the flags say what happens to the existing one.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CapturedOpportunity {
+    /// `OpportunityEventCode`: The opportunity type's event code, e.g. `12231`. Required.
+    #[serde(rename = "OpportunityEventCode")]
+    pub opportunity_event_code: i64,
+    /// `OpportunityNote`: The description or notes of the opportunity. Optional.
+    #[serde(
+        rename = "OpportunityNote",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub opportunity_note: ::core::option::Option<::std::string::String>,
+    /// `OpportunityDateTime`: When the opportunity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(
+        rename = "OpportunityDateTime",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub opportunity_date_time: ::core::option::Option<::std::string::String>,
+    /// `Fields`: The opportunity's field values by schema name. When the account requires a comment on
+    /// status change, `mx_Custom_19` must be passed. Optional.
+    #[serde(
+        rename = "Fields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub fields: ::core::option::Option<::std::vec::Vec<OpportunityField>>,
+    /// `OverwriteFields`: On a duplicate, overwrite the existing opportunity's fields. Optional.
+    #[serde(
+        rename = "OverwriteFields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub overwrite_fields: ::core::option::Option<bool>,
+    /// `UpdateEmptyFields`: On a duplicate, fill only the existing opportunity's empty fields.
+    /// Optional.
+    #[serde(
+        rename = "UpdateEmptyFields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub update_empty_fields: ::core::option::Option<bool>,
+    /// `DoNotPostDuplicateActivity`: On a duplicate, do not post the "duplicate detected" activity.
+    /// Optional.
+    #[serde(
+        rename = "DoNotPostDuplicateActivity",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub do_not_post_duplicate_activity: ::core::option::Option<bool>,
+    /// `DoNotChangeOwner`: On a duplicate, keep the existing opportunity's owner. Optional.
+    #[serde(
+        rename = "DoNotChangeOwner",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub do_not_change_owner: ::core::option::Option<bool>,
+}
+impl CapturedOpportunity {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(opportunity_event_code: i64) -> Self {
+        Self {
+            opportunity_event_code,
+            opportunity_note: ::core::option::Option::None,
+            opportunity_date_time: ::core::option::Option::None,
+            fields: ::core::option::Option::None,
+            overwrite_fields: ::core::option::Option::None,
+            update_empty_fields: ::core::option::Option::None,
+            do_not_post_duplicate_activity: ::core::option::Option::None,
+            do_not_change_owner: ::core::option::Option::None,
+        }
+    }
+    /// Sets `OpportunityNote`.
+    #[must_use]
+    pub fn with_opportunity_note(
+        mut self,
+        opportunity_note: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.opportunity_note = ::core::option::Option::Some(opportunity_note.into());
+        self
+    }
+    /// Sets `OpportunityDateTime`.
+    #[must_use]
+    pub fn with_opportunity_date_time(
+        mut self,
+        opportunity_date_time: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.opportunity_date_time = ::core::option::Option::Some(
+            opportunity_date_time.into(),
+        );
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: ::std::vec::Vec<OpportunityField>) -> Self {
+        self.fields = ::core::option::Option::Some(fields);
+        self
+    }
+    /// Sets `OverwriteFields`.
+    #[must_use]
+    pub fn with_overwrite_fields(mut self, overwrite_fields: bool) -> Self {
+        self.overwrite_fields = ::core::option::Option::Some(overwrite_fields);
+        self
+    }
+    /// Sets `UpdateEmptyFields`.
+    #[must_use]
+    pub fn with_update_empty_fields(mut self, update_empty_fields: bool) -> Self {
+        self.update_empty_fields = ::core::option::Option::Some(update_empty_fields);
+        self
+    }
+    /// Sets `DoNotPostDuplicateActivity`.
+    #[must_use]
+    pub fn with_do_not_post_duplicate_activity(
+        mut self,
+        do_not_post_duplicate_activity: bool,
+    ) -> Self {
+        self.do_not_post_duplicate_activity = ::core::option::Option::Some(
+            do_not_post_duplicate_activity,
+        );
+        self
+    }
+    /// Sets `DoNotChangeOwner`.
+    #[must_use]
+    pub fn with_do_not_change_owner(mut self, do_not_change_owner: bool) -> Self {
+        self.do_not_change_owner = ::core::option::Option::Some(do_not_change_owner);
+        self
+    }
+}
+impl crate::runtime::IsSet for CapturedOpportunity {}
+impl crate::runtime::Validate for CapturedOpportunity {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        if [
+            crate::runtime::is_set(&self.overwrite_fields),
+            crate::runtime::is_set(&self.update_empty_fields),
+        ]
+            .into_iter()
+            .filter(|set| *set)
+            .count() > 1
+        {
+            return ::core::result::Result::Err(crate::runtime::RuleViolation {
+                type_name: "CapturedOpportunity",
+                rule: crate::runtime::Rule::AtMostOneOf,
+                fields: &["OverwriteFields", "UpdateEmptyFields"],
+                description: "LeadSquared rejects a capture where both are true (`MXInvalidInputException`).",
+            });
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+/// The answer to a capture. The page documents it only in part, so every field is optional and
+/// attributes the spec does not name are kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CaptureResult {
+    /// `AdditionalDetails`: What was done, one entry per action. Optional.
+    #[serde(
+        rename = "AdditionalDetails",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub additional_details: ::core::option::Option<::std::vec::Vec<CaptureAction>>,
+    /// `ConflictedOpportunityId`: The existing opportunity that a duplicate-detection rule matched, if
+    /// any. Optional.
+    #[serde(
+        rename = "ConflictedOpportunityId",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub conflicted_opportunity_id: ::core::option::Option<::std::string::String>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+impl CaptureResult {
+    /// Sets `AdditionalDetails`.
+    #[must_use]
+    pub fn with_additional_details(
+        mut self,
+        additional_details: ::std::vec::Vec<CaptureAction>,
+    ) -> Self {
+        self.additional_details = ::core::option::Option::Some(additional_details);
+        self
+    }
+    /// Sets `ConflictedOpportunityId`.
+    #[must_use]
+    pub fn with_conflicted_opportunity_id(
+        mut self,
+        conflicted_opportunity_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.conflicted_opportunity_id = ::core::option::Option::Some(
+            conflicted_opportunity_id.into(),
+        );
+        self
+    }
+}
+impl crate::runtime::IsSet for CaptureResult {}
+impl crate::runtime::Validate for CaptureResult {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
+/// One action of a capture.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CaptureAction {
+    /// `ActivityId`: The id of the opportunity (an activity on the lead) the action concerns.
+    /// Optional.
+    #[serde(
+        rename = "ActivityId",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub activity_id: ::core::option::Option<::std::string::String>,
+    /// `PostDeDupActionPerformed`: `1`: a new opportunity was created; `3`: a duplicate was detected
+    /// and none was created. Optional. Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "PostDeDupActionPerformed",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub post_de_dup_action_performed: ::core::option::Option<i64>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+impl CaptureAction {
+    /// Sets `ActivityId`.
+    #[must_use]
+    pub fn with_activity_id(
+        mut self,
+        activity_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.activity_id = ::core::option::Option::Some(activity_id.into());
+        self
+    }
+    /// Sets `PostDeDupActionPerformed`.
+    #[must_use]
+    pub fn with_post_de_dup_action_performed(
+        mut self,
+        post_de_dup_action_performed: i64,
+    ) -> Self {
+        self.post_de_dup_action_performed = ::core::option::Option::Some(
+            post_de_dup_action_performed,
+        );
+        self
+    }
+}
+impl crate::runtime::IsSet for CaptureAction {}
+impl crate::runtime::Validate for CaptureAction {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
 /// A search: one condition on a field, the columns to return, the order, and the page.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
