@@ -1141,3 +1141,130 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+/// Describes Bulk Update Opportunities: method, path, item limits, rate limit and documented
+/// statuses.
+pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "bulk_update_opportunities",
+    title: "Bulk Update Opportunities",
+    group: "opportunities",
+    docs_url: ::core::option::Option::Some(
+        "https://apidocs.leadsquared.com/bulk-update-opportunities/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/Bulk/Update/ByOpportunityId",
+    idempotent: true,
+    items: ::core::option::Option::Some(crate::runtime::ItemLimit {
+        min: 1,
+        max: ::core::option::Option::Some(25),
+    }),
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: &[
+        crate::runtime::StatusSpec {
+            code: 200,
+            meaning: "The call succeeded; the body may still report an error (`\"Status\":\"Error\"`).",
+            processed: crate::runtime::Processed::Always,
+        },
+        crate::runtime::StatusSpec {
+            code: 400,
+            meaning: "The request is not as the API specifies: the content type must be `application/json` and the JSON must have the right attribute names and structure.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 401,
+            meaning: "The access key or secret key is not valid, the user is inactive, or the call went to another region's host.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 404,
+            meaning: "The API could not be found; check the path.",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 429,
+            meaning: "API calls exceeded the account's limit (25 in 5 seconds by default).",
+            processed: crate::runtime::Processed::Never,
+        },
+        crate::runtime::StatusSpec {
+            code: 500,
+            meaning: "The call failed; the exception message says why. With an `MX...Exception` in the body the failure is deterministic; without one the call may or may not have been processed.",
+            processed: crate::runtime::Processed::Unknown,
+        },
+    ],
+};
+impl crate::Client {
+    /// Bulk Update Opportunities.
+    ///
+    /// Changes up to 25 opportunities in one call, each named by its id; there is no limit on the
+    /// fields per opportunity. The page does not show the answer, so it is returned as JSON.
+    ///
+    /// `POST /OpportunityManagement.svc/Bulk/Update/ByOpportunityId` ([API
+    /// documentation](https://apidocs.leadsquared.com/bulk-update-opportunities/))
+    ///
+    /// # Limits
+    ///
+    /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
+    /// anything is sent.
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Bulk Update Opportunities documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::{OpportunityBulkUpdate, OpportunityField};
+    ///
+    /// let items = [
+    ///     OpportunityBulkUpdate::new("4f530c63-4c93-4150-8b8e-83487befb3b2")
+    ///         .with_opportunity_event_code(12003)
+    ///         .with_fields(
+    ///             vec![
+    ///                 OpportunityField::new("Status", "Won"),
+    ///                 OpportunityField::new("Owner",
+    ///                 "96105aa0-61f2-11ea-8109-022edb41208c")
+    ///             ],
+    ///         ),
+    /// ];
+    /// let result = client.bulk_update_opportunities(&items).await?;
+    /// println!("{result:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn bulk_update_opportunities(
+        &self,
+        items: &[super::types::OpportunityBulkUpdate],
+    ) -> ::core::result::Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(&BULK_UPDATE_OPPORTUNITIES);
+        let request = request.array_body(items)?;
+        self.execute(request).await
+    }
+}

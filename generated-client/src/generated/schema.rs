@@ -691,6 +691,34 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: true,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityBulkUpdate",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectOpportunityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OpportunityEventCode",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "SearchCriteria",
             fields: &[
                 FieldSchema {
@@ -1187,6 +1215,37 @@ pub static SCHEMA: Schema = Schema {
   "ConflictedOpportunityId": null
 }"#,
             ),
+        },
+        EndpointSchema {
+            endpoint: &super::endpoints::BULK_UPDATE_OPPORTUNITIES,
+            query: &[],
+            body: BodySchema::Array {
+                items: Shape::Named("OpportunityBulkUpdate"),
+                min_items: 1,
+                max_items: ::core::option::Option::Some(25),
+            },
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"[
+  {
+    "ProspectOpportunityId": "4f530c63-4c93-4150-8b8e-83487befb3b2",
+    "OpportunityEventCode": 12003,
+    "Fields": [
+      {
+        "SchemaName": "Status",
+        "Value": "Won"
+      },
+      {
+        "SchemaName": "Owner",
+        "Value": "96105aa0-61f2-11ea-8109-022edb41208c"
+      }
+    ]
+  }
+]"#,
+            ),
+            response_example: ::core::option::Option::None,
         },
     ],
 };

@@ -1621,6 +1621,63 @@ impl crate::runtime::Validate for CaptureAction {
         ::core::result::Result::Ok(())
     }
 }
+/// The changes to one opportunity of a bulk update. System fields (`CreatedOn`, `ModifiedOn`,
+/// `CreatedBy`, `ModifiedBy`) cannot be changed, except `CreatedOn` when the account allows it for
+/// migrations.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityBulkUpdate {
+    /// `ProspectOpportunityId`: The opportunity's id (a GUID), or the value of its AutoId field when
+    /// its opportunity type has one. Required.
+    #[serde(rename = "ProspectOpportunityId")]
+    pub prospect_opportunity_id: ::std::string::String,
+    /// `OpportunityEventCode`: The opportunity type's event code, e.g. `12003`. Optional.
+    #[serde(
+        rename = "OpportunityEventCode",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub opportunity_event_code: ::core::option::Option<i64>,
+    /// `Fields`: The fields to change, by schema name, e.g. `Status` or `Owner` (a user id). Optional.
+    #[serde(
+        rename = "Fields",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none",
+    )]
+    pub fields: ::core::option::Option<::std::vec::Vec<OpportunityField>>,
+}
+impl OpportunityBulkUpdate {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        prospect_opportunity_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            prospect_opportunity_id: prospect_opportunity_id.into(),
+            opportunity_event_code: ::core::option::Option::None,
+            fields: ::core::option::Option::None,
+        }
+    }
+    /// Sets `OpportunityEventCode`.
+    #[must_use]
+    pub fn with_opportunity_event_code(mut self, opportunity_event_code: i64) -> Self {
+        self.opportunity_event_code = ::core::option::Option::Some(
+            opportunity_event_code,
+        );
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: ::std::vec::Vec<OpportunityField>) -> Self {
+        self.fields = ::core::option::Option::Some(fields);
+        self
+    }
+}
+impl crate::runtime::IsSet for OpportunityBulkUpdate {}
+impl crate::runtime::Validate for OpportunityBulkUpdate {
+    fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
+        ::core::result::Result::Ok(())
+    }
+}
 /// A search: one condition on a field, the columns to return, the order, and the page.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
