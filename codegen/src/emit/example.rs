@@ -30,7 +30,7 @@ pub(super) fn method_example(endpoint: &Endpoint, spec: &Spec) -> Option<String>
         let result = client.#method(#(#args),*).await?;
         println!("{result:?}");
     };
-    Some(builder.section(endpoint, spec, lets, statement))
+    Some(builder.section(endpoint, spec, lets, statement, true))
 }
 
 /// The example of a paged endpoint's `…_pages` method.
@@ -49,7 +49,7 @@ pub(super) fn pages_example(endpoint: &Endpoint, spec: &Spec) -> Option<String> 
             println!("page {}: {} items", page.index, page.items.len());
         }
     };
-    Some(builder.section(endpoint, spec, lets, statement))
+    Some(builder.section(endpoint, spec, lets, statement, false))
 }
 
 struct Builder<'s> {
@@ -235,8 +235,16 @@ impl Builder<'_> {
         self.value(&field.ty, value, field.ty == TypeRef::String)
     }
 
-    /// The whole `# Example` section: prose, then a doctest whose hidden lines start a sandbox.
-    fn section(&self, endpoint: &Endpoint, spec: &Spec, lets: Vec<TokenStream>, statement: TokenStream) -> String {
+    /// The whole `# Example` section: prose, then a doctest whose hidden lines start a sandbox
+    /// and, with `check_wire`, check that what was sent is the documented query and body.
+    fn section(
+        &self,
+        endpoint: &Endpoint,
+        spec: &Spec,
+        lets: Vec<TokenStream>,
+        statement: TokenStream,
+        check_wire: bool,
+    ) -> String {
         let krate = &spec.api.crate_name;
         let code = body_lines(quote! { #(#lets)* #statement });
         let mut uses: Vec<String> = self.uses.iter().cloned().collect();
@@ -264,6 +272,18 @@ impl Builder<'_> {
             out.push('\n');
         }
         out.push_str(&code);
+        if check_wire {
+            let name = &endpoint.name;
+            out.push_str(&format!(
+                "# let documented = {krate}::SCHEMA.endpoint_named(\"{name}\").unwrap();\n"
+            ));
+            out.push_str("# let sent = sandbox.requests().pop().unwrap();\n");
+            out.push_str("# let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;\n");
+            out.push_str("# assert_eq!(sent.body, body, \"the example sends the documented body\");\n");
+            out.push_str("# for (name, value) in documented.query_example {\n");
+            out.push_str("#     assert!(sent.query.contains(&(name.to_string(), value.to_string())), \"{name}\");\n");
+            out.push_str("# }\n");
+        }
         out.push_str("# Ok(())\n# }\n```");
         out
     }

@@ -120,6 +120,13 @@ impl crate::Client {
     ///     )
     ///     .await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("post_bulk_activities_on_opportunity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -229,6 +236,13 @@ impl crate::Client {
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_by_email("george@example.com").await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("get_lead_by_email").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -351,6 +365,13 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
     /// let result = client.search_leads_by_criteria(&body).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("search_leads_by_criteria").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -556,6 +577,13 @@ impl crate::Client {
     /// ];
     /// let result = client.add_opportunities_in_bulk(&SearchBy::Phone, &items).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("add_opportunities_in_bulk").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -685,6 +713,13 @@ impl crate::Client {
     ///     );
     /// let result = client.update_opportunity(&body).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("update_opportunity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -819,6 +854,13 @@ impl crate::Client {
     ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f", &options)
     ///     .await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("get_opportunity_by_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -944,6 +986,13 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
     /// let result = client.get_opportunities_by_unique_lead_field(&body).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("get_opportunities_by_unique_lead_field").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -1129,6 +1178,13 @@ impl crate::Client {
     /// );
     /// let result = client.capture_opportunity(&body).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("capture_opportunity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -1256,6 +1312,13 @@ impl crate::Client {
     /// ];
     /// let result = client.bulk_update_opportunities(&items).await?;
     /// println!("{result:?}");
+    /// # let documented = leadsquared::SCHEMA.endpoint_named("bulk_update_opportunities").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```

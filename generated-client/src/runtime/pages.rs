@@ -1,22 +1,4 @@
 //! Walking a paged endpoint: [`Pages`] asks for page after page and stops on its own.
-//!
-//! A spec endpoint with `pagination:` gets a `…_pages` method that returns a `Pages`. It is a
-//! [`futures_core::Stream`] of [`Page`]s, and also has an inherent [`Pages::next`] so that a
-//! caller needs no stream library:
-//!
-//! ```no_run
-//! # async fn walk(mut pages: leadsquared::runtime::Pages<'_, String>) -> Result<(), leadsquared::Error> {
-//! while let Some(page) = pages.next().await {
-//!     let page = page?;
-//!     println!("page {}: {} items of {:?}", page.index, page.items.len(), page.total);
-//! }
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! The walk stops after a page that is empty, shorter than the page size, or that brings the
-//! items seen to the total the server reported; and after the first error. Pages are fetched one
-//! at a time, when asked for, so memory holds one page.
 
 use std::fmt;
 use std::future::Future;
@@ -47,7 +29,25 @@ impl<T> Page<T> {
 type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send + 'a>>;
 type Fetch<'a, T> = Box<dyn FnMut(i64) -> PageFuture<'a, T> + Send + 'a>;
 
-/// The pages of a paged endpoint, fetched one at a time; see the [module docs](self).
+/// The pages of a paged endpoint, fetched one at a time, as a stream.
+///
+/// A spec endpoint with `pagination:` gets a `…_pages` method that returns a `Pages`. It is a
+/// [`futures_core::Stream`] of [`Page`]s, and also has an inherent [`Pages::next`] so that a
+/// caller needs no stream library:
+///
+/// ```no_run
+/// # async fn walk(mut pages: leadsquared::runtime::Pages<'_, String>) -> Result<(), leadsquared::Error> {
+/// while let Some(page) = pages.next().await {
+///     let page = page?;
+///     println!("page {}: {} items of {:?}", page.index, page.items.len(), page.total);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The walk stops after a page that is empty, shorter than the page size, or that brings the
+/// items seen to the total the server reported; and after the first error. Pages are fetched one
+/// at a time, when asked for, so memory holds one page.
 pub struct Pages<'a, T> {
     fetch: Fetch<'a, T>,
     next_index: i64,

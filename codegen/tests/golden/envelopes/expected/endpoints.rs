@@ -62,6 +62,13 @@ impl crate::Client {
     /// let body = IdResult::new("t-1");
     /// let result = client.golden_update_thing(&body).await?;
     /// println!("{result:?}");
+    /// # let documented = example::SCHEMA.endpoint_named("golden_update_thing").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
@@ -137,6 +144,13 @@ impl crate::Client {
     /// # let client = sandbox.client()?;
     /// let result = client.golden_list_things().await?;
     /// println!("{result:?}");
+    /// # let documented = example::SCHEMA.endpoint_named("golden_list_things").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```

@@ -96,6 +96,13 @@ impl crate::Client {
     /// let options = GoldenGetThingOptions::default();
     /// let result = client.golden_get_thing("thingId", &Color::Red, &options).await?;
     /// println!("{result:?}");
+    /// # let documented = example::SCHEMA.endpoint_named("golden_get_thing").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
     /// # Ok(())
     /// # }
     /// ```
