@@ -281,6 +281,14 @@ endpoints:
 }
 
 #[test]
+fn query_examples_name_declared_parameters_and_hold_scalars() {
+    let spec = format!(
+        "{ENDPOINT_HEAD}    query:\n      - wire: limit\n        type: integer\n    examples:\n      query: {{ limt: 5, limit: [1] }}\n"
+    );
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+}
+
+#[test]
 fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();
