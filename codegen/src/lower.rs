@@ -95,6 +95,7 @@ impl Lowerer<'_> {
 
         let mut endpoints = Vec::new();
         let mut endpoint_names: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut row_result_types: BTreeMap<String, String> = BTreeMap::new();
         for file in files {
             for (i, raw) in file.value.endpoints.iter().enumerate() {
                 let path = p!["endpoints", i];
@@ -112,6 +113,16 @@ impl Lowerer<'_> {
                 endpoint_names.insert(raw.name.clone(), (file.file.name.clone(), line));
                 let api_defaults = api.map(|(file, api)| (&api.rate_limit, &api.statuses, file));
                 if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults, &types) {
+                    let mapped = endpoint.row_results.as_ref().map(|results| results.type_name.clone());
+                    if let Some(first) = mapped.and_then(|name| row_result_types.insert(name, endpoint.name.clone())) {
+                        let help = format!(
+                            "`{first}` already reads this result type; give each bulk endpoint its own result type"
+                        );
+                        let message = "two bulk endpoints read the same per-row result type".to_string();
+                        self.diags
+                            .push(file.error_at_key(&child(&path, "bulk"), message, Some(help)));
+                        continue;
+                    }
                     endpoints.push(endpoint);
                 }
             }
@@ -771,6 +782,13 @@ impl Lowerer<'_> {
                 .map(Some),
             (Some(_), _, _) => None,
         };
+        let row_results = match (&raw.bulk, &body, &response) {
+            (None, _, _) => Some(None),
+            (Some(raw_bulk), Some(body), Some(response)) => self
+                .lower_row_results(file, &child(path, "bulk"), raw_bulk, body, response, types)
+                .map(Some),
+            (Some(_), _, _) => None,
+        };
         let mut query = query?;
         // Required parameters become positional arguments, in spec order, before the options.
         query.sort_by_key(|field| !field.required);
@@ -788,6 +806,7 @@ impl Lowerer<'_> {
             response: response?,
             unwrap: raw.unwrap.clone(),
             pagination: pagination?,
+            row_results: row_results?,
             rate_limit: rate_limit?,
             statuses: statuses?,
             query_example: query_example?,
@@ -889,6 +908,95 @@ impl Lowerer<'_> {
             items: items?,
             item: item?,
             total,
+        })
+    }
+
+    fn lower_row_results(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::BulkResults,
+        body: &Body,
+        response: &TypeRef,
+        types: &[TypeDef],
+    ) -> Option<model::RowResults> {
+        if !matches!(body, Body::Array { max_items: Some(_), .. }) {
+            let help = "per-row results are for bulk endpoints: an array body with `max_items`".to_string();
+            self.diags.push(file.error_at_key(
+                path,
+                "`bulk` needs an array body with `max_items`".to_string(),
+                Some(help),
+            ));
+            return None;
+        }
+        let object = match response {
+            TypeRef::Array(item) => match &**item {
+                TypeRef::Named(name) => types.iter().find_map(|ty| match ty {
+                    TypeDef::Object(object) if &object.name == name => Some(object),
+                    _ => None,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(object) = object else {
+            let help = "the response (after `unwrap`) must be an array of objects, one per row".to_string();
+            self.diags.push(file.error_at_key(
+                path,
+                format!("the response `{response}` is not an array of result objects"),
+                Some(help),
+            ));
+            return None;
+        };
+        let mut find = |key: &str, wire: &str, want: &dyn Fn(&TypeRef) -> bool, expected: &str| -> Option<Field> {
+            let at = child(path, key);
+            match object.fields.iter().find(|field| field.wire == wire) {
+                Some(field) if want(&field.ty) => Some(field.clone()),
+                Some(field) => {
+                    let help = format!("`{key}` must name {expected} attribute of `{}`", object.name);
+                    self.diags.push(file.error_at(
+                        &at,
+                        format!("`{wire}` is `{}`, not {expected}", field.ty),
+                        Some(help),
+                    ));
+                    None
+                }
+                None => {
+                    let names = object.fields.iter().map(|f| f.wire.as_str());
+                    let help = match did_you_mean(wire, names.clone()) {
+                        Some(best) => format!("did you mean `{best}`? {} has {}", object.name, one_of(names)),
+                        None => format!("{} has {}", object.name, one_of(names)),
+                    };
+                    self.diags.push(file.error_at(
+                        &at,
+                        format!("`{}` has no attribute `{wire}`", object.name),
+                        Some(help),
+                    ));
+                    None
+                }
+            }
+        };
+        let integer = |ty: &TypeRef| *ty == TypeRef::Integer;
+        let boolean = |ty: &TypeRef| *ty == TypeRef::Boolean;
+        let string = |ty: &TypeRef| *ty == TypeRef::String;
+        let exception = |ty: &TypeRef| *ty == TypeRef::Named("ExceptionType".into());
+        let row_number = find("row_number", &raw.row_number, &integer, "an integer");
+        let succeeded = find("succeeded", &raw.succeeded, &boolean, "a boolean");
+        let mut optional =
+            |key: &str, wire: &Option<String>, want: &dyn Fn(&TypeRef) -> bool, expected: &str| match wire {
+                Some(wire) => find(key, wire, want, expected).map(Some),
+                None => Some(None),
+            };
+        let id = optional("id", &raw.id, &string, "a string");
+        let exception_type = optional("exception_type", &raw.exception_type, &exception, "an `ExceptionType`");
+        let message = optional("message", &raw.message, &string, "a string");
+        Some(model::RowResults {
+            type_name: object.name.clone(),
+            row_number: row_number?,
+            succeeded: succeeded?,
+            id: id?,
+            exception_type: exception_type?,
+            message: message?,
         })
     }
 

@@ -270,6 +270,8 @@ pub struct Endpoint {
     pub response_example: Option<String>,
     /// How to walk the endpoint's pages, when it is paged.
     pub pagination: Option<Pagination>,
+    /// How each row's result reads, for a bulk endpoint that answers per row.
+    pub row_results: Option<RowResults>,
     /// The spec file the endpoint is in.
     pub source: String,
 }
@@ -287,6 +289,23 @@ pub struct Pagination {
     pub item: TypeRef,
     /// The total count in the response, if it reports one.
     pub total: Option<FieldPath>,
+}
+
+/// The fields of a per-row result type that a bulk job reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowResults {
+    /// The per-row result type (an object).
+    pub type_name: String,
+    /// The 1-based row number (integer).
+    pub row_number: Field,
+    /// Whether the row was applied (boolean).
+    pub succeeded: Field,
+    /// The id of the record created (string).
+    pub id: Option<Field>,
+    /// The row's exception type (the API's `ExceptionType`).
+    pub exception_type: Option<Field>,
+    /// The row's message (string).
+    pub message: Option<Field>,
 }
 
 /// A chain of fields from a value down to one attribute.

@@ -135,6 +135,16 @@ pub struct Endpoint {
     pub statuses: Option<Vec<Status>>,
     pub examples: Option<Examples>,
     pub pagination: Option<Pagination>,
+    pub bulk: Option<BulkResults>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BulkResults {
+    pub row_number: String,
+    pub succeeded: String,
+    pub id: Option<String>,
+    pub exception_type: Option<String>,
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,7 +235,9 @@ const ENDPOINT: &[&str] = &[
     "statuses",
     "examples",
     "pagination",
+    "bulk",
 ];
+const BULK: &[&str] = &["row_number", "succeeded", "id", "exception_type", "message"];
 const PAGINATION: &[&str] = &["page_index", "page_size", "items", "total"];
 const EXAMPLES: &[&str] = &["query", "request", "response"];
 const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
@@ -257,6 +269,7 @@ pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
         ["endpoints", "body"] => BODY,
         ["endpoints", "examples"] => EXAMPLES,
         ["endpoints", "pagination"] => PAGINATION,
+        ["endpoints", "bulk"] => BULK,
         _ => &[],
     }
 }
@@ -319,6 +332,7 @@ mod tests {
         same(BODY, fields_of::<Body>());
         same(EXAMPLES, fields_of::<Examples>());
         same(PAGINATION, fields_of::<Pagination>());
+        same(BULK, fields_of::<BulkResults>());
         same(STATUS, fields_of::<Status>());
     }
 

@@ -289,6 +289,52 @@ fn query_examples_name_declared_parameters_and_hold_scalars() {
 }
 
 #[test]
+fn bulk_result_mappings_are_checked() {
+    let spec = "
+types:
+  - name: Item
+    kind: object
+    fields:
+      - wire: Name
+        type: string
+        required: true
+  - name: ItemResult
+    kind: object
+    fields:
+      - wire: RowNumber
+        type: string
+      - wire: Created
+        type: boolean
+endpoints:
+  - name: add_items
+    title: Add Items
+    group: items
+    method: POST
+    path: /Items.svc/Add
+    idempotent: false
+    body:
+      kind: array
+      items: Item
+      max_items: 25
+    response: array<ItemResult>
+    bulk:
+      row_number: RowNumber
+      succeeded: Creatd
+  - name: list_items
+    title: List Items
+    group: items
+    method: GET
+    path: /Items.svc/List
+    idempotent: true
+    response: array<ItemResult>
+    bulk:
+      row_number: RowNumber
+      succeeded: Created
+";
+    insta::assert_snapshot!(render(&[("spec/items.yaml", spec)]));
+}
+
+#[test]
 fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();

@@ -24,7 +24,8 @@ use tracing::Instrument;
 
 use crate::Error;
 use crate::generated::api::{API, Region};
-use crate::runtime::{AuthPlacement, Method, Request, response};
+use crate::runtime::limiter::{RateLimiter, default_margin};
+use crate::runtime::{AuthPlacement, Method, RateLimit, Request, response};
 
 /// The environment variable [`Client::from_env`] reads the full base URL from (it wins over the
 /// host), e.g. `http://127.0.0.1:8080/v2` for a local sandbox.
@@ -117,6 +118,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: Option<String>,
+    rate_limit: RateLimit,
+    rate_limit_margin: Option<Duration>,
 }
 
 impl Default for ClientBuilder {
@@ -129,6 +132,8 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
+            rate_limit: API.rate_limit,
+            rate_limit_margin: None,
         }
     }
 }
@@ -194,6 +199,27 @@ impl ClientBuilder {
         self
     }
 
+    /// The account's rate limit, which bulk jobs (the `<endpoint>_all` methods) keep to: at most
+    /// `calls` calls in any window of `per`. The documented default is 25 calls in 5 seconds;
+    /// plans differ (from 2 to 25 calls per 5 s), so set yours. All clones of the client share
+    /// one limiter; single calls (the plain endpoint methods) are not held back by it.
+    pub fn rate_limit(mut self, calls: u32, per: Duration) -> Self {
+        let per_millis = u64::try_from(per.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.rate_limit = RateLimit {
+            calls: calls.max(1),
+            per_millis,
+        };
+        self
+    }
+
+    /// Extra time added to the rate-limit window so that network jitter cannot make the server
+    /// count more calls in one window than the client sent: 3% of the window by default, at least
+    /// 10 ms and at most 250 ms.
+    pub fn rate_limit_margin(mut self, margin: Duration) -> Self {
+        self.rate_limit_margin = Some(margin);
+        self
+    }
+
     /// The access key and secret key to authenticate with (required).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
@@ -252,6 +278,11 @@ impl ClientBuilder {
                 auth_headers,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
+                limiter: Arc::new(RateLimiter::new(
+                    self.rate_limit,
+                    self.rate_limit_margin
+                        .unwrap_or_else(|| default_margin(Duration::from_millis(self.rate_limit.per_millis))),
+                )),
             }),
         })
     }
@@ -351,6 +382,8 @@ struct Inner {
     auth_headers: HeaderMap,
     connect_timeout: Duration,
     timeout: Duration,
+    /// The account's rate limit, shared by every clone; used by bulk jobs.
+    limiter: Arc<RateLimiter>,
 }
 
 impl fmt::Debug for Client {
@@ -388,6 +421,15 @@ impl Client {
     /// Where the keys are sent.
     pub fn auth_placement(&self) -> AuthPlacement {
         self.inner.auth_placement
+    }
+
+    /// The rate limit bulk jobs keep to (see [`ClientBuilder::rate_limit`]).
+    pub fn rate_limit(&self) -> RateLimit {
+        self.inner.limiter.limit()
+    }
+
+    pub(crate) fn rate_limiter(&self) -> Arc<RateLimiter> {
+        Arc::clone(&self.inner.limiter)
     }
 
     /// Sends `request` and decodes the answer as `R`; called by the generated endpoint methods.

@@ -148,6 +148,16 @@ pub enum Error {
         /// The transport's error, without the URL.
         source: reqwest::Error,
     },
+
+    /// A bulk answer did not account for a row exactly once (no result for it, several, or one
+    /// that does not say whether it was applied). Reported for that row by bulk jobs.
+    #[error("{endpoint}: {detail}; the row may or may not have been applied")]
+    ResultMismatch {
+        /// The endpoint's method name.
+        endpoint: &'static str,
+        /// What did not match.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -196,7 +206,10 @@ impl Error {
             | Error::Serialize { .. }
             | Error::Connect { .. } => Processed::Never,
             Error::Decode { processed, .. } => *processed,
-            Error::UnexpectedStatus { .. } | Error::Timeout { .. } | Error::Transport { .. } => Processed::Unknown,
+            Error::UnexpectedStatus { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::ResultMismatch { .. } => Processed::Unknown,
             Error::BadRequest(error)
             | Error::Unauthorized(error)
             | Error::NotFound(error)
@@ -218,7 +231,8 @@ impl Error {
             | Error::Decode { endpoint, .. }
             | Error::Timeout { endpoint, .. }
             | Error::Connect { endpoint, .. }
-            | Error::Transport { endpoint, .. } => Some(endpoint),
+            | Error::Transport { endpoint, .. }
+            | Error::ResultMismatch { endpoint, .. } => Some(endpoint),
             Error::BadRequest(error)
             | Error::Unauthorized(error)
             | Error::NotFound(error)

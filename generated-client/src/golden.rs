@@ -9,6 +9,8 @@
 
 #[path = "../../codegen/tests/golden/array_body/expected/mod.rs"]
 mod array_body;
+#[path = "../../codegen/tests/golden/bulk_rows/expected/mod.rs"]
+mod bulk_rows;
 #[path = "../../codegen/tests/golden/enums/expected/mod.rs"]
 mod enums;
 #[path = "../../codegen/tests/golden/envelopes/expected/mod.rs"]
@@ -94,7 +96,7 @@ fn optional_query_parameters_live_in_an_options_struct() {
 /// smallest value of the response type).
 #[cfg(feature = "sandbox")]
 mod sandbox {
-    use super::{array_body, envelopes, get_query, paged};
+    use super::{array_body, bulk_rows, envelopes, get_query, paged};
     use crate::sandbox::{Fault, Sandbox};
 
     #[tokio::test]
@@ -209,6 +211,56 @@ mod sandbox {
         let mut pages = client.golden_list_items_pages("owner-1", &options, &search);
         assert!(pages.next().await.unwrap().is_err());
         assert!(pages.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_bulk_job_splits_rows_by_the_spec_limit_and_reads_each_row_result() {
+        use crate::runtime::{BulkOptions, RowOutcome, bulk::from_iter};
+        let sandbox = Sandbox::builder().schema(&bulk_rows::schema::SCHEMA).start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        // Three calls of at most five rows; the second answer is scripted: row 2 refused.
+        let results = |n: usize| (1..=n).map(|i| serde_json::json!({ "Row": i, "Done": "true", "Id": format!("id-{i}") })).collect::<Vec<_>>();
+        let mut second = results(5);
+        second[1] = serde_json::json!({ "Row": 2, "Done": false });
+        script(&sandbox, &[
+            serde_json::json!({ "Results": results(5) }),
+            serde_json::json!({ "Results": second }),
+            serde_json::json!({ "Results": results(2) }),
+        ]);
+        let rows = (0..12).map(|i| bulk_rows::types::Item::new(format!("item-{i}")));
+        let options = BulkOptions::default().concurrency(1);
+        let mut job = client.golden_add_items_all(from_iter(rows), &options);
+        let mut outcomes = Vec::new();
+        while let Some(report) = job.next().await {
+            outcomes.push((report.index, match report.outcome {
+                RowOutcome::Succeeded { id, .. } => id.unwrap_or_default(),
+                RowOutcome::Refused { .. } => "refused".into(),
+                _ => "other".into(),
+            }));
+        }
+        outcomes.sort();
+        assert_eq!(outcomes.len(), 12);
+        assert_eq!(outcomes[6], (6, "refused".into()));
+        assert_eq!(outcomes[11], (11, "id-2".into()));
+        let sizes: Vec<_> = sandbox.requests().iter().filter_map(|r| r.rows()).collect();
+        assert_eq!(sizes, [5, 5, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_bulk_job_without_per_row_answers_counts_whole_calls() {
+        use crate::runtime::{BulkOptions, bulk::from_iter};
+        let sandbox = Sandbox::builder().schema(&array_body::schema::SCHEMA).no_rate_limit().start().await.unwrap();
+        let client = sandbox.client_builder().rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap();
+        let rows = (0..23).map(|i| array_body::types::Row::new(format!("r{i}"), i));
+        let mut job = client.golden_add_rows_all(from_iter(rows), &BulkOptions::default());
+        let mut succeeded = 0;
+        while let Some(report) = job.next().await {
+            succeeded += usize::from(report.outcome.is_success());
+        }
+        assert_eq!(succeeded, 23);
+        let sizes: Vec<_> = sandbox.requests().iter().filter_map(|r| r.rows()).collect();
+        assert_eq!(sizes.iter().sum::<usize>(), 23);
+        assert!(sizes.iter().all(|&size| size <= 10));
     }
 
     #[tokio::test]

@@ -39,11 +39,15 @@ fn emit_endpoint(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let options = emit_options(endpoint);
     let method = emit_method(endpoint, spec);
     let pages = emit_pages(endpoint, spec);
+    let bulk = emit_bulk(endpoint);
+    let row_result = emit_row_result(endpoint);
     quote! {
         #description
         #options
         #method
         #pages
+        #bulk
+        #row_result
     }
 }
 
@@ -189,26 +193,7 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
     };
     let method = ident(&endpoint.name);
     let pages = format_ident!("{}_pages", endpoint.name);
-    let mut params = Vec::new();
-    let mut args = Vec::new();
-    for field in endpoint.query.iter().filter(|f| f.required) {
-        let name = ident(&field.rust);
-        let ty = match &field.ty {
-            TypeRef::String => quote! { &'a str },
-            TypeRef::Named(_) => {
-                let ty = rust_type(&field.ty, false);
-                quote! { &'a #ty }
-            }
-            ty => rust_type(ty, false),
-        };
-        params.push(quote! { #name: #ty });
-        args.push(quote! { #name });
-    }
-    if optional_params(endpoint).next().is_some() {
-        let options = options_name(endpoint);
-        params.push(quote! { options: &'a #options });
-        args.push(quote! { options });
-    }
+    let (params, args) = borrowed_params(endpoint);
     let body_ty = rust_type(body_type, false);
     let item = rust_type(&pagination.item, false);
     let fields = |rust: &[String]| {
@@ -263,6 +248,136 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
             }
         }
     })
+}
+
+/// For an endpoint with an array body and an item limit, `<name>_all`: a bulk job over any
+/// number of rows, in calls of at most the limit, under the client's rate limiter.
+fn emit_bulk(endpoint: &Endpoint) -> Option<TokenStream> {
+    let Body::Array {
+        items,
+        max_items: Some(max),
+        ..
+    } = &endpoint.body
+    else {
+        return None;
+    };
+    let method = ident(&endpoint.name);
+    let all = format_ident!("{}_all", endpoint.name);
+    let descriptor = const_name(endpoint);
+    let (params, args) = borrowed_params(endpoint);
+    let item = rust_type(items, false);
+    let (result, split) = match &endpoint.row_results {
+        Some(results) => {
+            let result = rust_type(&TypeRef::Named(results.type_name.clone()), false);
+            (
+                result,
+                quote! { crate::runtime::bulk::per_row(#descriptor.name, answer, rows.len()) },
+            )
+        }
+        None => (
+            quote! { () },
+            quote! { { let _ = answer; crate::runtime::bulk::whole_request(rows.len()) } },
+        ),
+    };
+    let per_row = if endpoint.row_results.is_some() {
+        "Each row's outcome comes from its own result in the answer, matched by row number."
+    } else {
+        "The endpoint does not answer per row, so a successful call makes each of its rows `Succeeded` without an id."
+    };
+    let docs = doc(&format!(
+        "{} for any number of rows: a bulk job (see [`crate::runtime::bulk`]).\n\nReads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator), sends them in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::runtime::RowReport`] per row, tied to its index. {per_row}",
+        endpoint.title
+    ));
+    Some(quote! {
+        impl crate::Client {
+            #docs
+            pub fn #all<'a, S>(&'a self, #(#params,)* rows: S, bulk: &crate::runtime::BulkOptions) -> crate::runtime::Bulk<'a, #result>
+            where
+                S: ::futures_core::Stream<Item = #item> + ::core::marker::Send + 'a,
+            {
+                let send = move |rows: ::std::sync::Arc<[#item]>| async move {
+                    let answer = self.#method(#(#args,)* &rows).await?;
+                    ::core::result::Result::Ok(#split)
+                };
+                crate::runtime::Bulk::new(self, &#descriptor, rows, bulk, send)
+            }
+        }
+    })
+}
+
+/// `RowResult` for the per-row result type of a bulk endpoint.
+fn emit_row_result(endpoint: &Endpoint) -> Option<TokenStream> {
+    let results = endpoint.row_results.as_ref()?;
+    let name = rust_type(&TypeRef::Named(results.type_name.clone()), false);
+    let copied = |field: &Field| {
+        let rust = ident(&field.rust);
+        if field.required {
+            quote! { ::core::option::Option::Some(self.#rust) }
+        } else {
+            quote! { self.#rust }
+        }
+    };
+    let borrowed = |field: Option<&Field>, deref: TokenStream| match field {
+        None => quote! { ::core::option::Option::None },
+        Some(field) => {
+            let rust = ident(&field.rust);
+            if field.required {
+                quote! { ::core::option::Option::Some(&self.#rust) }
+            } else {
+                quote! { self.#rust.#deref }
+            }
+        }
+    };
+    let row_number = copied(&results.row_number);
+    let succeeded = copied(&results.succeeded);
+    let id = borrowed(results.id.as_ref(), quote! { as_deref() });
+    let exception_type = match &results.exception_type {
+        None => quote! { ::core::option::Option::None },
+        Some(field) => {
+            let rust = ident(&field.rust);
+            if field.required {
+                quote! { ::core::option::Option::Some(self.#rust.as_str()) }
+            } else {
+                quote! { self.#rust.as_ref().map(|value| value.as_str()) }
+            }
+        }
+    };
+    let message = borrowed(results.message.as_ref(), quote! { as_deref() });
+    Some(quote! {
+        impl crate::runtime::RowResult for #name {
+            fn row_number(&self) -> ::core::option::Option<i64> { #row_number }
+            fn succeeded(&self) -> ::core::option::Option<bool> { #succeeded }
+            fn id(&self) -> ::core::option::Option<&str> { #id }
+            fn exception_type(&self) -> ::core::option::Option<&str> { #exception_type }
+            fn message(&self) -> ::core::option::Option<&str> { #message }
+        }
+    })
+}
+
+/// The required query parameters and options of `endpoint` as parameters that borrow for `'a`,
+/// and the argument list that passes them on.
+fn borrowed_params(endpoint: &Endpoint) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for field in endpoint.query.iter().filter(|f| f.required) {
+        let name = ident(&field.rust);
+        let ty = match &field.ty {
+            TypeRef::String => quote! { &'a str },
+            TypeRef::Named(_) => {
+                let ty = rust_type(&field.ty, false);
+                quote! { &'a #ty }
+            }
+            ty => rust_type(ty, false),
+        };
+        params.push(quote! { #name: #ty });
+        args.push(quote! { #name });
+    }
+    if optional_params(endpoint).next().is_some() {
+        let options = options_name(endpoint);
+        params.push(quote! { options: &'a #options });
+        args.push(quote! { options });
+    }
+    (params, args)
 }
 
 fn method_doc(endpoint: &Endpoint) -> TokenStream {

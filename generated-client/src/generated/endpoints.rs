@@ -141,6 +141,43 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+impl crate::Client {
+    /// Post Bulk Activities on Opportunities for any number of rows: a bulk job (see
+    /// [`crate::runtime::bulk`]).
+    ///
+    /// Reads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator),
+    /// sends them in calls of at most 25 under the client's rate limit
+    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// [`crate::runtime::RowReport`] per row, tied to its index. The endpoint does not answer per row,
+    /// so a successful call makes each of its rows `Succeeded` without an id.
+    pub fn post_bulk_activities_on_opportunity_all<'a, S>(
+        &'a self,
+        opportunity_id: &'a str,
+        rows: S,
+        bulk: &crate::runtime::BulkOptions,
+    ) -> crate::runtime::Bulk<'a, ()>
+    where
+        S: ::futures_core::Stream<Item = super::types::OpportunityActivity>
+            + ::core::marker::Send + 'a,
+    {
+        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityActivity]>| async move {
+            let answer = self
+                .post_bulk_activities_on_opportunity(opportunity_id, &rows)
+                .await?;
+            ::core::result::Result::Ok({
+                let _ = answer;
+                crate::runtime::bulk::whole_request(rows.len())
+            })
+        };
+        crate::runtime::Bulk::new(
+            self,
+            &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
+            rows,
+            bulk,
+            send,
+        )
+    }
+}
 /// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.
 pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_email",
@@ -605,6 +642,54 @@ impl crate::Client {
             value: ::std::vec::Vec<super::types::OpportunityRowResult>,
         }
         self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl crate::Client {
+    /// Add Opportunities in Bulk for any number of rows: a bulk job (see [`crate::runtime::bulk`]).
+    ///
+    /// Reads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator),
+    /// sends them in calls of at most 25 under the client's rate limit
+    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// [`crate::runtime::RowReport`] per row, tied to its index. Each row's outcome comes from its own
+    /// result in the answer, matched by row number.
+    pub fn add_opportunities_in_bulk_all<'a, S>(
+        &'a self,
+        search_by: &'a super::types::SearchBy,
+        rows: S,
+        bulk: &crate::runtime::BulkOptions,
+    ) -> crate::runtime::Bulk<'a, super::types::OpportunityRowResult>
+    where
+        S: ::futures_core::Stream<Item = super::types::OpportunityByLeadField>
+            + ::core::marker::Send + 'a,
+    {
+        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityByLeadField]>| async move {
+            let answer = self.add_opportunities_in_bulk(search_by, &rows).await?;
+            ::core::result::Result::Ok(
+                crate::runtime::bulk::per_row(
+                    ADD_OPPORTUNITIES_IN_BULK.name,
+                    answer,
+                    rows.len(),
+                ),
+            )
+        };
+        crate::runtime::Bulk::new(self, &ADD_OPPORTUNITIES_IN_BULK, rows, bulk, send)
+    }
+}
+impl crate::runtime::RowResult for super::types::OpportunityRowResult {
+    fn row_number(&self) -> ::core::option::Option<i64> {
+        self.row_number
+    }
+    fn succeeded(&self) -> ::core::option::Option<bool> {
+        self.opportunity_created
+    }
+    fn id(&self) -> ::core::option::Option<&str> {
+        self.prospect_opportunity_id.as_deref()
+    }
+    fn exception_type(&self) -> ::core::option::Option<&str> {
+        self.exception_type.as_ref().map(|value| value.as_str())
+    }
+    fn message(&self) -> ::core::option::Option<&str> {
+        self.exception_message.as_deref()
     }
 }
 /// Describes Update an Opportunity: method, path, item limits, rate limit and documented statuses.
@@ -1329,5 +1414,32 @@ impl crate::Client {
         let request = crate::runtime::Request::new(&BULK_UPDATE_OPPORTUNITIES);
         let request = request.array_body(items)?;
         self.execute(request).await
+    }
+}
+impl crate::Client {
+    /// Bulk Update Opportunities for any number of rows: a bulk job (see [`crate::runtime::bulk`]).
+    ///
+    /// Reads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator),
+    /// sends them in calls of at most 25 under the client's rate limit
+    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// [`crate::runtime::RowReport`] per row, tied to its index. The endpoint does not answer per row,
+    /// so a successful call makes each of its rows `Succeeded` without an id.
+    pub fn bulk_update_opportunities_all<'a, S>(
+        &'a self,
+        rows: S,
+        bulk: &crate::runtime::BulkOptions,
+    ) -> crate::runtime::Bulk<'a, ()>
+    where
+        S: ::futures_core::Stream<Item = super::types::OpportunityBulkUpdate>
+            + ::core::marker::Send + 'a,
+    {
+        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityBulkUpdate]>| async move {
+            let answer = self.bulk_update_opportunities(&rows).await?;
+            ::core::result::Result::Ok({
+                let _ = answer;
+                crate::runtime::bulk::whole_request(rows.len())
+            })
+        };
+        crate::runtime::Bulk::new(self, &BULK_UPDATE_OPPORTUNITIES, rows, bulk, send)
     }
 }

@@ -16,13 +16,16 @@
 //!   the wire.
 //! - [`schema`] holds the spec's wire shapes as data and checks JSON against them, independently
 //!   of the serde types (the sandbox validates requests with it).
+//! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
+pub mod bulk;
 mod describe;
 pub mod json_string;
 pub mod lenient;
+pub(crate) mod limiter;
 pub mod open_enum;
 mod pages;
 mod query;
@@ -32,6 +35,7 @@ pub mod schema;
 pub(crate) mod text;
 mod validate;
 
+pub use bulk::{Bulk, BulkOptions, Progress, ProgressSnapshot, RowOutcome, RowReport, RowResult};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };

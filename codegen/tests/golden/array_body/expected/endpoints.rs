@@ -92,3 +92,29 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+impl crate::Client {
+    /// Add Rows for any number of rows: a bulk job (see [`crate::runtime::bulk`]).
+    ///
+    /// Reads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator),
+    /// sends them in calls of at most 10 under the client's rate limit
+    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// [`crate::runtime::RowReport`] per row, tied to its index. The endpoint does not answer per row,
+    /// so a successful call makes each of its rows `Succeeded` without an id.
+    pub fn golden_add_rows_all<'a, S>(
+        &'a self,
+        rows: S,
+        bulk: &crate::runtime::BulkOptions,
+    ) -> crate::runtime::Bulk<'a, ()>
+    where
+        S: ::futures_core::Stream<Item = super::types::Row> + ::core::marker::Send + 'a,
+    {
+        let send = move |rows: ::std::sync::Arc<[super::types::Row]>| async move {
+            let answer = self.golden_add_rows(&rows).await?;
+            ::core::result::Result::Ok({
+                let _ = answer;
+                crate::runtime::bulk::whole_request(rows.len())
+            })
+        };
+        crate::runtime::Bulk::new(self, &GOLDEN_ADD_ROWS, rows, bulk, send)
+    }
+}

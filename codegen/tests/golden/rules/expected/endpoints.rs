@@ -61,3 +61,30 @@ impl crate::Client {
         self.execute(request).await
     }
 }
+impl crate::Client {
+    /// Batch for any number of rows: a bulk job (see [`crate::runtime::bulk`]).
+    ///
+    /// Reads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator),
+    /// sends them in calls of at most 5 under the client's rate limit
+    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// [`crate::runtime::RowReport`] per row, tied to its index. The endpoint does not answer per row,
+    /// so a successful call makes each of its rows `Succeeded` without an id.
+    pub fn golden_batch_all<'a, S>(
+        &'a self,
+        rows: S,
+        bulk: &crate::runtime::BulkOptions,
+    ) -> crate::runtime::Bulk<'a, ()>
+    where
+        S: ::futures_core::Stream<Item = super::types::Batch> + ::core::marker::Send
+            + 'a,
+    {
+        let send = move |rows: ::std::sync::Arc<[super::types::Batch]>| async move {
+            let answer = self.golden_batch(&rows).await?;
+            ::core::result::Result::Ok({
+                let _ = answer;
+                crate::runtime::bulk::whole_request(rows.len())
+            })
+        };
+        crate::runtime::Bulk::new(self, &GOLDEN_BATCH, rows, bulk, send)
+    }
+}
