@@ -1371,3 +1371,31 @@ async fn a_path_without_the_base_gets_a_404_that_names_the_base() -> TestResult 
     assert!(message.contains(&format!("/v2{path}")), "{message}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_state_is_readable_over_http_and_a_lean_sandbox_keeps_counts_only() -> TestResult {
+    for lean in [false, true] {
+        let sandbox = start(with_leads(2).lean(lean)).await;
+        add(&sandbox.client()?, &rows(2)).await?;
+        let base = format!("http://{}/_sandbox", sandbox.addr());
+        let get = |what: &str| {
+            raw_http()
+                .get(format!("{base}/{what}"))
+                .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+                .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+        };
+        let opportunities = raw_send(get("opportunities")).await;
+        assert_eq!(opportunities.status, 200, "{}", opportunities.text);
+        let list = opportunities.body.as_array().expect("a list").clone();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["Row"].is_null(), lean, "lean sandboxes keep no rows");
+        assert_eq!(sandbox.opportunities().len(), 2);
+        let requests = raw_send(get("requests")).await;
+        assert_eq!(requests.body[0]["Rows"], 2);
+        assert_eq!(requests.body[0]["Status"], 200);
+        assert_eq!(sandbox.requests()[0].body.is_none(), lean);
+        assert_eq!(raw_send(raw_http().get(format!("{base}/requests"))).await.status, 401);
+        assert_eq!(raw_send(get("nothing")).await.status, 404);
+    }
+    Ok(())
+}

@@ -35,9 +35,11 @@ Options:
   --mandatory-field NAME    An opportunity field every row must carry; replaces the default
                             mx_Custom_1 (repeatable; `none` requires none)
   --latency MILLIS          Wait this long before every answer [default: 0]
+  --lean                    Keep counts, not contents (created rows, request bodies): for long runs
   -h, --help                Print this help
 
-The first line of stdout is the base URL to give the client.";
+The first line of stdout is the base URL to give the client. The sandbox's state is readable at
+GET /_sandbox/opportunities and GET /_sandbox/requests (with the same keys).";
 
 fn main() -> ExitCode {
     let builder = match parse(std::env::args().skip(1)) {
@@ -158,6 +160,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<SandboxBuilder
                     .map_err(|_| format!("--latency: `{text}` is not a whole number of milliseconds"))?;
                 builder = builder.latency(Duration::from_millis(millis));
             }
+            "--lean" => builder = builder.lean(true),
             other => return Err(format!("unknown option `{other}`")),
         }
     }

@@ -28,6 +28,44 @@ use crate::{API, ExceptionType};
 
 /// The largest body the sandbox reads (25 rows are a few kilobytes).
 const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Where the sandbox's own state can be read, for tests in other processes and languages.
+const ADMIN_PREFIX: &str = "/_sandbox/";
+
+/// `GET /_sandbox/opportunities` and `GET /_sandbox/requests`: the state as JSON.
+fn admin(shared: &Shared, method: &str, what: &str) -> Outcome {
+    let body = match (method, what) {
+        ("GET", "opportunities") => Value::Array(
+            shared
+                .opportunities()
+                .into_iter()
+                .map(|o| {
+                    json!({ "Id": o.id, "LeadId": o.lead_id, "EventCode": o.event_code,
+                            "RequestSeq": o.request_seq, "RowNumber": o.row_number, "Row": o.row })
+                })
+                .collect(),
+        ),
+        ("GET", "requests") => Value::Array(
+            shared
+                .requests()
+                .into_iter()
+                .map(|r| {
+                    json!({ "Seq": r.seq, "AtMs": r.at.as_secs_f64() * 1000.0,
+                            "AdmittedAtMs": r.admitted_at.map(|at| at.as_secs_f64() * 1000.0),
+                            "Method": r.method, "Path": r.path, "Endpoint": r.endpoint, "Status": r.status,
+                            "Processed": r.processed, "Rows": r.row_count })
+                })
+                .collect(),
+        ),
+        _ => {
+            let message = format!(
+                "No sandbox API at {ADMIN_PREFIX}{what}; there are GET {ADMIN_PREFIX}opportunities and GET {ADMIN_PREFIX}requests"
+            );
+            return Outcome::error(404, None, &message);
+        }
+    };
+    Outcome::json(200, &body, false)
+}
+
 /// Shown instead of a key in the request log.
 const REDACTED: &str = "<redacted>";
 
@@ -122,6 +160,7 @@ async fn handle(
         query: logged_query,
         endpoint: None,
         body: None,
+        row_count: None,
         admitted_at: None,
         status: None,
         dropped: false,
@@ -132,8 +171,13 @@ async fn handle(
     // Logged at arrival, so the log is in arrival order; the body is added once it is read.
     let bytes = Limited::new(body, MAX_BODY).collect().await.map(|body| body.to_bytes());
     if let Ok(bytes) = &bytes {
-        let body = serde_json::from_slice(bytes).ok();
-        shared.update(seq, |logged| logged.body = body);
+        let body: Option<Value> = serde_json::from_slice(bytes).ok();
+        let row_count = body.as_ref().and_then(Value::as_array).map(Vec::len);
+        let body = if shared.lean { None } else { body };
+        shared.update(seq, |logged| {
+            logged.body = body;
+            logged.row_count = row_count;
+        });
     }
     let outcome = match bytes {
         Ok(bytes) => pipeline(shared, seq, &parts, &query, &bytes),
@@ -176,6 +220,12 @@ fn pipeline(
     query: &[(String, String)],
     body: &Bytes,
 ) -> Outcome {
+    if let Some(what) = parts.uri.path().strip_prefix(ADMIN_PREFIX) {
+        return match authenticate(shared, &parts.headers, query) {
+            Ok(()) => admin(shared, parts.method.as_str(), what),
+            Err(message) => Outcome::error(401, None, &message),
+        };
+    }
     let schema = match route(shared.schema, parts.method.as_str(), parts.uri.path()) {
         Ok(schema) => schema,
         Err(message) => return Outcome::error(404, None, &message),

@@ -15,6 +15,8 @@ use crate::runtime::schema::Schema;
 pub(super) struct Shared {
     pub(super) started: Instant,
     pub(super) schema: &'static Schema,
+    /// Whether to keep counts rather than contents (see `SandboxBuilder::lean`).
+    pub(super) lean: bool,
     access_key: String,
     secret_key: String,
     inner: Mutex<Inner>,
@@ -84,10 +86,12 @@ impl Shared {
         unique_fields: Vec<String>,
         mandatory_fields: Vec<String>,
         latency: Duration,
+        lean: bool,
     ) -> Self {
         Self {
             started: Instant::now(),
             schema,
+            lean,
             access_key,
             secret_key,
             inner: Mutex::new(Inner {
@@ -202,6 +206,7 @@ impl Shared {
     ) -> String {
         let mut inner = self.lock();
         let id = format!("00000000-0000-4000-a000-{:012x}", inner.opportunities.len() + 1);
+        let row = if self.lean { serde_json::Value::Null } else { row };
         inner.opportunities.push(Opportunity {
             id: id.clone(),
             lead_id,
@@ -317,6 +322,7 @@ mod tests {
             vec!["EmailAddress".into()],
             vec![],
             Duration::ZERO,
+            false,
         );
         let id = shared.add_lead(Lead::new().with_email("Ana@Example.com")).unwrap();
         assert!(
