@@ -486,16 +486,7 @@ impl SandboxBuilder {
 
     /// Binds the socket, stores the leads and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let shared = Arc::new(Shared::new(
-            self.schema,
-            self.access_key,
-            self.secret_key,
-            self.rate_limit,
-            self.unique_fields,
-            self.mandatory_fields,
-            self.latency,
-            self.lean,
-        ));
+        let shared = Arc::new(Shared::new(&self));
         for lead in self.leads {
             shared.add_lead(lead)?;
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{Fault, Lead, Opportunity, RecordedRequest, SandboxError};
+use super::{Fault, Lead, Opportunity, RecordedRequest, SandboxBuilder, SandboxError};
 use crate::Credentials;
 use crate::runtime::RateLimit;
 use crate::runtime::schema::Schema;
@@ -78,30 +78,22 @@ pub(super) enum LeadLookup {
 }
 
 impl Shared {
-    pub(super) fn new(
-        schema: &'static Schema,
-        access_key: String,
-        secret_key: String,
-        rate_limit: Option<RateLimit>,
-        unique_fields: Vec<String>,
-        mandatory_fields: Vec<String>,
-        latency: Duration,
-        lean: bool,
-    ) -> Self {
+    /// The state a sandbox starts with: its keys and settings, no leads yet.
+    pub(super) fn new(config: &SandboxBuilder) -> Self {
         Self {
             started: Instant::now(),
-            schema,
-            lean,
-            access_key,
-            secret_key,
+            schema: config.schema,
+            lean: config.lean,
+            access_key: config.access_key.clone(),
+            secret_key: config.secret_key.clone(),
             inner: Mutex::new(Inner {
                 limiter: Limiter {
-                    limit: rate_limit,
+                    limit: config.rate_limit,
                     admitted: VecDeque::new(),
                 },
-                latency,
-                unique_fields,
-                mandatory_fields,
+                latency: config.latency,
+                unique_fields: config.unique_fields.clone(),
+                mandatory_fields: config.mandatory_fields.clone(),
                 leads: Vec::new(),
                 index: HashMap::new(),
                 opportunities: Vec::new(),
@@ -315,14 +307,9 @@ mod tests {
     #[test]
     fn unique_values_are_found_without_regard_to_case_and_duplicates_are_refused() {
         let shared = Shared::new(
-            &crate::SCHEMA,
-            "a".into(),
-            "s".into(),
-            None,
-            vec!["EmailAddress".into()],
-            vec![],
-            Duration::ZERO,
-            false,
+            &SandboxBuilder::default()
+                .no_rate_limit()
+                .mandatory_fields(Vec::<String>::new()),
         );
         let id = shared.add_lead(Lead::new().with_email("Ana@Example.com")).unwrap();
         assert!(
