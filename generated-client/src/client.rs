@@ -269,13 +269,20 @@ impl ClientBuilder {
         auth_headers.insert(header_name(API.auth.header_access_key)?, access_value);
         auth_headers.insert(header_name(API.auth.header_secret_key)?, secret_value);
 
+        // Headers every call sends (the keys marked sensitive), set once on the HTTP client
+        // rather than per call.
+        let mut default_headers = HeaderMap::with_capacity(3);
+        default_headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+        if self.auth_placement == AuthPlacement::Header {
+            default_headers.extend(auth_headers);
+        }
+
         Ok(Client {
             inner: Arc::new(Inner {
-                http: self.http_client()?,
+                http: self.http_client(default_headers)?,
                 base_url: self.resolve_base_url()?,
                 auth_placement: self.auth_placement,
                 credentials,
-                auth_headers,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 limiter: Arc::new(RateLimiter::new(
@@ -326,7 +333,7 @@ impl ClientBuilder {
 
     /// The one place the HTTP stack is set up, with TLS from [`tls_config`]: rustls, so the
     /// crate needs no system OpenSSL.
-    fn http_client(&self) -> Result<reqwest::Client, Error> {
+    fn http_client(&self, default_headers: HeaderMap) -> Result<reqwest::Client, Error> {
         let user_agent = self
             .user_agent
             .clone()
@@ -336,6 +343,7 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(user_agent)
+            .default_headers(default_headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| Error::config(format!("could not set up the HTTP client: {}", error.without_url())))
@@ -378,8 +386,6 @@ struct Inner {
     base_url: Url,
     auth_placement: AuthPlacement,
     credentials: Credentials,
-    /// The two key headers, built and checked once, marked sensitive.
-    auth_headers: HeaderMap,
     connect_timeout: Duration,
     timeout: Duration,
     /// The account's rate limit, shared by every clone; used by bulk jobs.
@@ -454,16 +460,19 @@ impl Client {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut http = inner.http.request(method, self.url(&request)).header(ACCEPT, JSON);
-        if inner.auth_placement == AuthPlacement::Header {
-            http = http.headers(inner.auth_headers.clone());
-        }
+        // `Accept` and, in header mode, the keys are the HTTP client's default headers.
+        let mut http = inner.http.request(method, self.url(&request));
         if let Some(body) = request.body {
             http = http.header(CONTENT_TYPE, JSON).body(body);
         }
 
-        let started = Instant::now();
-        let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // The clock is read only when the events below are logged.
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let elapsed_ms = || {
+            started.map_or(0, |started| {
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+            })
+        };
         let fail = |error: reqwest::Error| {
             let error = transport_error(endpoint.name, error);
             tracing::debug!(elapsed_ms = elapsed_ms(), error = %error, "call failed");

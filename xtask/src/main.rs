@@ -6,8 +6,12 @@
 //! - `cargo xtask check` changes nothing and fails when any committed generated file is
 //!   stale, printing the diff and the command that fixes it.
 //!
-//! Both go through [`fresh::plan`], which a `#[test]` also runs, so `cargo test` catches
-//! stale generated code too.
+//! - `cargo xtask bench` runs the client's benchmark (`cargo bench -p leadsquared --bench
+//!   bulk`, release build) and passes its output through; the last line is a machine-readable
+//!   summary.
+//!
+//! `generate` and `check` go through [`fresh::plan`], which a `#[test]` also runs, so
+//! `cargo test` catches stale generated code too.
 
 mod fresh;
 
@@ -17,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   generate [--stat]   regenerate generated-client/src/generated from spec/ and show what changed
-  check               fail if the generated code is stale (nothing is written)";
+  check               fail if the generated code is stale (nothing is written)
+  bench               run the client's benchmark (CPU, bulk throughput, rate limits, memory)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +32,7 @@ fn main() -> ExitCode {
         ["generate"] => generate(&root, false),
         ["generate", "--stat"] => generate(&root, true),
         ["check"] => check(&root),
+        ["bench"] => bench(&root),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -86,4 +92,18 @@ fn check(root: &std::path::Path) -> Result<ExitCode, Box<dyn std::error::Error>>
             .join("\n")
     );
     Ok(ExitCode::FAILURE)
+}
+
+/// Runs the benchmark in release mode with this workspace's cargo.
+fn bench(root: &std::path::Path) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["bench", "--quiet", "--package", "leadsquared", "--bench", "bulk"])
+        .status()?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

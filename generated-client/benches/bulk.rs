@@ -1,0 +1,467 @@
+//! The client's benchmark: `cargo bench -p leadsquared --bench bulk` (or `cargo xtask bench`).
+//!
+//! Every figure is a ratio against a baseline measured in the same run, and the server is the
+//! standalone sandbox in its own process, so CPU and memory figures count the client alone.
+//!
+//! 1. CPU per call of 25 rows: the generated `add_opportunities_in_bulk` against a minimal
+//!    hand-written reqwest + serde_json client of the same call (same reqwest settings), in
+//!    alternating rounds. Target: at most 1.02.
+//! 2. Bulk throughput, 10,000 rows, the server limiting 25 calls per 250 ms with 20 ms latency:
+//!    rows per second over the ceiling (limit × 25 rows / window). Target: at least 0.95 with no
+//!    429.
+//! 3. The same with the server allowing 15 calls per 250 ms while the client believes 25: no row
+//!    lost or duplicated, throughput at least 0.8 of the lower ceiling.
+//! 4. Peak memory (VmHWM) of a child process streaming 1,000,000 rows over one streaming 10,000.
+//!    Target: under 1.5.
+//!
+//! The last line is machine-readable: `summary cpu_ratio=… throughput_ratio=… …`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use leadsquared::runtime::bulk::from_iter;
+use leadsquared::runtime::{BulkOptions, RowOutcome};
+use leadsquared::sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY};
+use leadsquared::{Client, Credentials, OpportunityByLeadField, OpportunityField, SearchBy};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+const SANDBOX: &str = env!("CARGO_BIN_EXE_leadsquared-sandbox");
+const LEADS: usize = 25;
+const CHILD: &str = "LSQ_BENCH_CHILD";
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The standalone sandbox, killed on drop.
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Result<Server> {
+        let leads: Vec<Value> = (0..LEADS)
+            .map(|i| serde_json::json!({ "EmailAddress": email(i) }))
+            .collect();
+        let path = std::env::temp_dir().join(format!("lsq-bench-leads-{}.json", std::process::id()));
+        std::fs::write(&path, serde_json::to_string(&leads)?)?;
+        let mut child = Command::new(SANDBOX)
+            .args(["--addr", "127.0.0.1:0", "--mandatory-field", "none", "--leads"])
+            .arg(&path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+        Ok(Server {
+            child,
+            base_url: line.trim().to_string(),
+        })
+    }
+
+    fn admin(&self, what: &str) -> Result<Vec<Value>> {
+        let origin = self.base_url.trim_end_matches("/v2");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async {
+            let text = raw_http()
+                .get(format!("{origin}/_sandbox/{what}"))
+                .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+                .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+                .send()
+                .await?
+                .text()
+                .await?;
+            Ok(serde_json::from_str(&text)?)
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn email(i: usize) -> String {
+    format!("lead{}@example.com", i % LEADS)
+}
+
+fn row(i: usize) -> OpportunityByLeadField {
+    OpportunityByLeadField::new(email(i), 12114).with_fields(vec![
+        OpportunityField::new("mx_Custom_1", format!("row-{i}")),
+        OpportunityField::new("Status", "Open"),
+    ])
+}
+
+fn raw_http() -> reqwest::Client {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .expect("a plain HTTP client")
+}
+
+fn client(base_url: &str, calls: u32, per: Duration) -> Result<Client> {
+    Ok(Client::builder()
+        .base_url(base_url)
+        .credentials(Credentials::new(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY))
+        .rate_limit(calls, per)
+        .build()?)
+}
+
+/// CPU time (user + system) of this thread so far. The client runs on a current-thread runtime,
+/// so this is all of its work. The total is exact; the kernel's user/system split is sampled at
+/// clock ticks, so only the total is used.
+fn cpu_time() -> Duration {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let usage = getrusage(UsageWho::RUSAGE_THREAD).expect("getrusage");
+    let time =
+        |t: nix::sys::time::TimeVal| Duration::new(t.tv_sec() as u64, 0) + Duration::from_micros(t.tv_usec() as u64);
+    time(usage.user_time()) + time(usage.system_time())
+}
+
+/// The mean of the middle 80% of `samples`: robust to the interrupts and context switches that
+/// land on a few calls.
+fn trimmed_mean(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    let cut = samples.len() / 10;
+    let kept = &samples[cut..samples.len() - cut];
+    kept.iter().sum::<Duration>() / kept.len().max(1) as u32
+}
+
+/// Peak resident memory of this process, in KiB (VmHWM).
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+// The hand-written baseline: the same call with reqwest and serde_json, nothing else.
+#[derive(Serialize)]
+struct HandRow<'a> {
+    #[serde(rename = "SearchByValue")]
+    search_by_value: &'a str,
+    #[serde(rename = "OpportunityEventCode")]
+    event_code: i64,
+    #[serde(rename = "Fields")]
+    fields: Vec<HandField<'a>>,
+}
+
+#[derive(Serialize)]
+struct HandField<'a> {
+    #[serde(rename = "SchemaName")]
+    schema_name: &'a str,
+    #[serde(rename = "Value")]
+    value: &'a str,
+}
+
+#[derive(Deserialize)]
+struct HandAnswer {
+    #[serde(rename = "Response")]
+    rows: Vec<HandResult>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandResult {
+    #[serde(rename = "ProspectOpportunityId")]
+    id: Option<String>,
+    #[serde(rename = "RowNumber")]
+    row_number: Option<i64>,
+    #[serde(rename = "OpportunityCreated")]
+    created: Option<bool>,
+}
+
+async fn hand_call(http: &reqwest::Client, url: &str, rows: &[HandRow<'_>]) -> Result<HandAnswer> {
+    let response = http
+        .post(url)
+        .header("accept", "application/json")
+        .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+        .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+        .json(rows)
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    if !status.is_success() {
+        return Err(format!("HTTP {status}").into());
+    }
+    Ok(serde_json::from_slice(&body)?)
+}
+
+/// The CPU figures of part 1: trimmed means per call, and their ratio.
+struct CpuFigures {
+    ratio: f64,
+    generated: Duration,
+    hand: Duration,
+    calls: usize,
+}
+
+/// 1: client CPU per call, generated over hand-written.
+fn cpu_ratio() -> Result<CpuFigures> {
+    let server = Server::start(&["--rate-limit", "off", "--lean"])?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let generated = client(&server.base_url, 1_000_000, Duration::from_secs(1))?;
+        // The same reqwest settings and headers as the generated client's: timeouts, no
+        // redirects, its user agent; so both send byte-for-byte the same request.
+        let http = {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let tls = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(60))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("leadsquared-rust/", env!("CARGO_PKG_VERSION")))
+                .build()?
+        };
+        let url = format!(
+            "{}/OpportunityManagement.svc/Bulk/Add/ByLeadField?SearchBy=EmailAddress",
+            server.base_url
+        );
+        let rows: Vec<OpportunityByLeadField> = (0..25).map(row).collect();
+        let markers: Vec<String> = (0..25).map(|i| format!("row-{i}")).collect();
+        let emails: Vec<String> = (0..25).map(email).collect();
+        let hand_rows: Vec<HandRow<'_>> = (0..25)
+            .map(|i| HandRow {
+                search_by_value: &emails[i],
+                event_code: 12114,
+                fields: vec![
+                    HandField {
+                        schema_name: "mx_Custom_1",
+                        value: &markers[i],
+                    },
+                    HandField {
+                        schema_name: "Status",
+                        value: "Open",
+                    },
+                ],
+            })
+            .collect();
+        // Calls alternate one by one (the order swapped every pair), each timed on its own, so
+        // both clients meet the same machine; the ratio is of trimmed means.
+        let pairs = 6000;
+        let (mut generated_cpu, mut hand_cpu) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+        for pair in 0..pairs + 200 {
+            for generated_first in [pair % 2 == 0, pair % 2 != 0] {
+                let before = cpu_time();
+                if generated_first {
+                    let answer = generated
+                        .add_opportunities_in_bulk(&SearchBy::EmailAddress, &rows)
+                        .await?;
+                    assert_eq!(answer.len(), 25);
+                } else {
+                    let answer = hand_call(&http, &url, &hand_rows).await?;
+                    assert_eq!(answer.rows.len(), 25);
+                }
+                let spent = cpu_time() - before;
+                // The first 200 pairs warm up connections and allocators.
+                if pair >= 200 {
+                    if generated_first {
+                        generated_cpu.push(spent)
+                    } else {
+                        hand_cpu.push(spent)
+                    }
+                }
+            }
+        }
+        let generated = trimmed_mean(&mut generated_cpu);
+        let hand = trimmed_mean(&mut hand_cpu);
+        Ok(CpuFigures {
+            ratio: generated.as_secs_f64() / hand.as_secs_f64(),
+            generated,
+            hand,
+            calls: pairs,
+        })
+    })
+}
+
+struct BulkRun {
+    rows_per_second: f64,
+    ceiling: f64,
+    throttled: usize,
+    lost: usize,
+    duplicated: usize,
+    max_in_window: usize,
+}
+
+/// 2 and 3: a 10,000-row job against a server limiting `server_calls` per 250 ms, the client
+/// believing `client_calls`.
+fn bulk_run(server_calls: u32, client_calls: u32, rows: usize) -> Result<BulkRun> {
+    let window = Duration::from_millis(250);
+    let limit = format!("{server_calls}/0.25");
+    let server = Server::start(&["--rate-limit", &limit, "--latency", "20"])?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (elapsed, succeeded) = runtime.block_on(async {
+        let client = client(&server.base_url, client_calls, window)?;
+        let started = Instant::now();
+        let mut job = client.add_opportunities_in_bulk_all(
+            &SearchBy::EmailAddress,
+            from_iter((0..rows).map(row)),
+            &BulkOptions::default(),
+        );
+        let mut succeeded = 0;
+        while let Some(report) = job.next().await {
+            succeeded += usize::from(matches!(report.outcome, RowOutcome::Succeeded { .. }));
+        }
+        Ok::<_, Box<dyn std::error::Error>>((started.elapsed(), succeeded))
+    })?;
+    let requests = server.admin("requests")?;
+    let throttled = requests.iter().filter(|r| r["Status"] == 429).count();
+    let mut admitted: Vec<f64> = requests.iter().filter_map(|r| r["AdmittedAtMs"].as_f64()).collect();
+    admitted.sort_by(f64::total_cmp);
+    let window_ms = window.as_secs_f64() * 1000.0;
+    let max_in_window = (0..admitted.len())
+        .map(|start| {
+            admitted[start..]
+                .iter()
+                .take_while(|&&at| at - admitted[start] < window_ms)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let mut created: BTreeMap<String, usize> = BTreeMap::new();
+    for opportunity in server.admin("opportunities")? {
+        let marker = opportunity["Row"]["Fields"][0]["Value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        *created.entry(marker).or_insert(0) += 1;
+    }
+    let duplicated = created.values().filter(|&&times| times > 1).count();
+    Ok(BulkRun {
+        rows_per_second: rows as f64 / elapsed.as_secs_f64(),
+        ceiling: f64::from(server_calls) * 25.0 / window.as_secs_f64(),
+        throttled,
+        lost: rows - succeeded,
+        duplicated,
+        max_in_window,
+    })
+}
+
+/// 4, in a child process: stream `rows` rows and print the peak memory.
+fn memory_child(rows: usize, base_url: &str) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let succeeded = runtime.block_on(async {
+        let client = client(base_url, 1_000_000, Duration::from_secs(1))?;
+        let mut job = client.add_opportunities_in_bulk_all(
+            &SearchBy::EmailAddress,
+            from_iter((0..rows).map(row)),
+            &BulkOptions::default(),
+        );
+        let mut succeeded = 0usize;
+        while let Some(report) = job.next().await {
+            succeeded += usize::from(report.outcome.is_success());
+        }
+        Ok::<_, Box<dyn std::error::Error>>(succeeded)
+    })?;
+    println!("peak_kib={} succeeded={succeeded}", peak_kib());
+    Ok(())
+}
+
+fn memory_peak(rows: usize, server: &Server) -> Result<u64> {
+    let output = Command::new(std::env::current_exe()?)
+        .env(CHILD, format!("{rows} {}", server.base_url))
+        .stderr(Stdio::inherit())
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("peak_kib="))
+        .ok_or(format!("no figure from the child: {text}"))?;
+    let succeeded: usize = line
+        .split("succeeded=")
+        .nth(1)
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    if succeeded != rows {
+        return Err(format!("the {rows}-row job created {succeeded}").into());
+    }
+    Ok(line
+        .trim_start_matches("peak_kib=")
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0))
+}
+
+fn main() -> Result<()> {
+    if let Ok(spec) = std::env::var(CHILD) {
+        let (rows, base_url) = spec.split_once(' ').ok_or("LSQ_BENCH_CHILD is `ROWS BASE_URL`")?;
+        return memory_child(rows.parse()?, base_url);
+    }
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    writeln!(
+        out,
+        "leadsquared bulk benchmark (server: the standalone sandbox, in its own process)"
+    )?;
+
+    let cpu = cpu_ratio()?;
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    writeln!(
+        out,
+        "1. client CPU per 25-row call ({} calls each, alternating): generated {:.1} µs, hand-written {:.1} µs, ratio {:.3} (target <= 1.02)",
+        cpu.calls,
+        micros(cpu.generated),
+        micros(cpu.hand),
+        cpu.ratio
+    )?;
+    let cpu_ratio = cpu.ratio;
+    if std::env::var("LSQ_BENCH_ONLY").as_deref() == Ok("cpu") {
+        return Ok(());
+    }
+
+    let shared = bulk_run(25, 25, 10_000)?;
+    let throughput_ratio = shared.rows_per_second / shared.ceiling;
+    writeln!(
+        out,
+        "2. 10,000 rows, 25 calls/250 ms, 20 ms latency: {:.0} rows/s of a {:.0} ceiling, ratio {throughput_ratio:.3} (target >= 0.95); 429s {}; most calls in a window {}; lost {}, duplicated {}",
+        shared.rows_per_second, shared.ceiling, shared.throttled, shared.max_in_window, shared.lost, shared.duplicated
+    )?;
+
+    let lower = bulk_run(15, 25, 10_000)?;
+    let lower_ratio = lower.rows_per_second / lower.ceiling;
+    writeln!(
+        out,
+        "3. server limit 15/250 ms, client believing 25: {:.0} rows/s of a {:.0} ceiling, ratio {lower_ratio:.3} (target >= 0.8); 429s {}; most calls in a window {}; lost {}, duplicated {}",
+        lower.rows_per_second, lower.ceiling, lower.throttled, lower.max_in_window, lower.lost, lower.duplicated
+    )?;
+
+    let server = Server::start(&["--rate-limit", "off", "--lean"])?;
+    let small = memory_peak(10_000, &server)?;
+    let large = memory_peak(1_000_000, &server)?;
+    drop(server);
+    let memory_ratio = large as f64 / small as f64;
+    writeln!(
+        out,
+        "4. peak memory: 10,000 rows {small} KiB, 1,000,000 rows {large} KiB, ratio {memory_ratio:.3} (target < 1.5)"
+    )?;
+
+    writeln!(
+        out,
+        "summary cpu_ratio={cpu_ratio:.3} throughput_ratio={throughput_ratio:.3} throttled={} lower_limit_ratio={lower_ratio:.3} lost={} duplicated={} memory_ratio={memory_ratio:.3}",
+        shared.throttled,
+        shared.lost + lower.lost,
+        shared.duplicated + lower.duplicated
+    )?;
+    Ok(())
+}
