@@ -322,7 +322,7 @@ pub struct RecordedRequest {
     /// Whether the rate limiter counted it (it passed authentication and was not refused with 429).
     pub admitted: bool,
     /// When the rate limiter counted it, measured from the sandbox's start: the time the
-    /// limit applies to (after the body was read, so it can be later than `at`).
+    /// limit applies to (when its headers arrived, before its body was read).
     pub admitted_at: Option<Duration>,
     /// The fault applied to it, if any.
     pub fault: Option<Fault>,

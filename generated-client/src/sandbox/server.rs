@@ -168,7 +168,9 @@ async fn handle(
         admitted: false,
         fault: None,
     });
-    // Logged at arrival, so the log is in arrival order; the body is added once it is read.
+    // Logged at arrival, so the log is in arrival order; routing, keys and the rate limit are
+    // decided on the headers, as a gateway would, before the body is read.
+    let gate = gate(shared, seq, &parts, &query);
     let bytes = Limited::new(body, MAX_BODY).collect().await.map(|body| body.to_bytes());
     if let Ok(bytes) = &bytes {
         let body: Option<Value> = serde_json::from_slice(bytes).ok();
@@ -179,13 +181,14 @@ async fn handle(
             logged.row_count = row_count;
         });
     }
-    let outcome = match bytes {
-        Ok(bytes) => pipeline(shared, seq, &parts, &query, &bytes),
-        Err(_) => Outcome::error(
+    let outcome = match (gate, bytes) {
+        (Err(outcome), _) => outcome,
+        (Ok(_), Err(_)) => Outcome::error(
             400,
             Some(&ExceptionType::InvalidInput),
             "The request body could not be read or is too large",
         ),
+        (Ok(schema), Ok(bytes)) => pipeline(shared, seq, schema, &parts, &query, &bytes),
     };
     shared.update(seq, |logged| {
         logged.status = (!outcome.drop_connection).then_some(outcome.status);
@@ -213,35 +216,44 @@ fn is_auth_param(name: &str) -> bool {
     name == API.auth.query_access_key || name == API.auth.query_secret_key
 }
 
-fn pipeline(
+/// Route, authenticate and count the call against the rate limit: the endpoint, or the final
+/// answer (404, 401, 429, or an answer of the sandbox's own API).
+fn gate(
     shared: &Shared,
     seq: u64,
     parts: &hyper::http::request::Parts,
     query: &[(String, String)],
-    body: &Bytes,
-) -> Outcome {
+) -> Result<&'static EndpointSchema, Outcome> {
     if let Some(what) = parts.uri.path().strip_prefix(ADMIN_PREFIX) {
-        return match authenticate(shared, &parts.headers, query) {
+        return Err(match authenticate(shared, &parts.headers, query) {
             Ok(()) => admin(shared, parts.method.as_str(), what),
             Err(message) => Outcome::error(401, None, &message),
-        };
+        });
     }
-    let schema = match route(shared.schema, parts.method.as_str(), parts.uri.path()) {
-        Ok(schema) => schema,
-        Err(message) => return Outcome::error(404, None, &message),
-    };
+    let schema = route(shared.schema, parts.method.as_str(), parts.uri.path())
+        .map_err(|message| Outcome::error(404, None, &message))?;
     shared.update(seq, |logged| logged.endpoint = Some(schema.endpoint.name));
-    if let Err(message) = authenticate(shared, &parts.headers, query) {
-        return Outcome::error(401, None, &message);
-    }
+    authenticate(shared, &parts.headers, query).map_err(|message| Outcome::error(401, None, &message))?;
     let Some(now) = shared.admit() else {
-        return Outcome::error(429, rate_limit_exception(), &rate_limit_message(shared));
+        return Err(Outcome::error(429, rate_limit_exception(), &rate_limit_message(shared)));
     };
     let admitted_at = now.duration_since(shared.started);
     shared.update(seq, |logged| {
         logged.admitted = true;
         logged.admitted_at = Some(admitted_at);
     });
+    Ok(schema)
+}
+
+/// Everything after the gate: an injected fault, validation, then the endpoint's behaviour.
+fn pipeline(
+    shared: &Shared,
+    seq: u64,
+    schema: &'static EndpointSchema,
+    parts: &hyper::http::request::Parts,
+    query: &[(String, String)],
+    body: &Bytes,
+) -> Outcome {
     let fault = shared.next_fault();
     shared.update(seq, |logged| logged.fault = fault.clone());
     match &fault {
