@@ -214,7 +214,7 @@ impl ClientBuilder {
 
     /// Extra time added to the rate-limit window so that network jitter cannot make the server
     /// count more calls in one window than the client sent: 3% of the window by default, at least
-    /// 10 ms and at most 250 ms.
+    /// 20 ms and at most 250 ms.
     pub fn rate_limit_margin(mut self, margin: Duration) -> Self {
         self.rate_limit_margin = Some(margin);
         self

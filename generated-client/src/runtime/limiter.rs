@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 use super::RateLimit;
 
-/// The default margin: 3% of the window, at least 10 ms and at most 250 ms.
+/// The default margin: 3% of the window, at least 20 ms (a busy machine can stall a call's
+/// arrival that long) and at most 250 ms.
 pub(crate) fn default_margin(window: Duration) -> Duration {
-    (window * 3 / 100).clamp(Duration::from_millis(10), Duration::from_millis(250))
+    (window * 3 / 100).clamp(Duration::from_millis(20), Duration::from_millis(250))
 }
 
 /// A sliding-window rate limiter; see the module docs.
