@@ -196,7 +196,16 @@ impl Lowerer<'_> {
 
     fn lower_api(&mut self, file: &Parsed<raw::File>, raw: &raw::Api) -> Option<model::Api> {
         let path = p!["api"];
-        let mut ok = self.check_snake_name(file, &child(&path, "crate_name"), &raw.crate_name, "crate", None);
+        // Optional, so that specs written before the key existed still load (`cargo xtask diff`
+        // lowers old revisions): the API's name in lower case, letters and digits only.
+        let crate_name = raw.crate_name.clone().unwrap_or_else(|| {
+            raw.name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        });
+        let mut ok = self.check_snake_name(file, &child(&path, "crate_name"), &crate_name, "crate", None);
         if raw.base_url.matches("{host}").count() != 1 || !raw.base_url.starts_with("https://") {
             let message = format!(
                 "base URL `{}` must start with `https://` and contain `{{host}}` once",
@@ -269,7 +278,7 @@ impl Lowerer<'_> {
         let envelope = &raw.error_envelope;
         let api = model::Api {
             name: raw.name.clone(),
-            crate_name: raw.crate_name.clone(),
+            crate_name,
             description: raw.description.clone(),
             base_url: raw.base_url.clone(),
             hosts,

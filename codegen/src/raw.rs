@@ -21,7 +21,7 @@ pub struct File {
 #[derive(Debug, Deserialize)]
 pub struct Api {
     pub name: String,
-    pub crate_name: String,
+    pub crate_name: Option<String>,
     pub description: Option<String>,
     pub base_url: String,
     pub hosts: Vec<Host>,
