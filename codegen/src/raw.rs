@@ -4,12 +4,14 @@
 //! the lowering in `lower` can report a wrong value with its position and the list of valid
 //! ones. Defaults here are only "absent"; meaning is given in `lower`.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::yaml::{Seg, YamlValue};
 
 /// One spec file. Exactly one file of a spec has `api`; any file may have types and endpoints.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct File {
     pub api: Option<Api>,
     #[serde(default)]
@@ -18,7 +20,8 @@ pub struct File {
     pub endpoints: Vec<Endpoint>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Api {
     pub name: String,
     pub crate_name: Option<String>,
@@ -34,7 +37,8 @@ pub struct Api {
     pub statuses: Vec<Status>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Host {
     pub region: String,
     pub host: String,
@@ -43,20 +47,24 @@ pub struct Host {
     pub default: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Auth {
+    #[schemars(extend("enum" = ["header", "query"]))]
     pub preferred: String,
     pub header: KeyNames,
     pub query: KeyNames,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct KeyNames {
     pub access_key: String,
     pub secret_key: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ErrorEnvelope {
     pub status_field: String,
     pub error_value: String,
@@ -64,15 +72,18 @@ pub struct ErrorEnvelope {
     pub message_field: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RateLimit {
     pub calls: u32,
     pub per_seconds: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Type {
     pub name: String,
+    #[schemars(extend("enum" = ["object", "enum"]))]
     pub kind: String,
     pub description: Option<String>,
     #[serde(default)]
@@ -86,7 +97,8 @@ pub struct Type {
     pub additional_fields: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Field {
     pub wire: String,
     pub rust: Option<String>,
@@ -101,7 +113,8 @@ pub struct Field {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct EnumValue {
     pub wire: String,
     pub rust: Option<String>,
@@ -110,19 +123,22 @@ pub struct EnumValue {
     pub rate_limited: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Rule {
     pub at_most_one_of: Option<Vec<String>>,
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Endpoint {
     pub name: String,
     pub title: String,
     pub group: String,
     pub description: Option<String>,
     pub docs_url: Option<String>,
+    #[schemars(extend("enum" = ["GET", "POST"]))]
     pub method: String,
     pub path: String,
     pub idempotent: bool,
@@ -138,7 +154,8 @@ pub struct Endpoint {
     pub bulk: Option<BulkResults>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct BulkResults {
     pub row_number: String,
     pub succeeded: String,
@@ -147,7 +164,8 @@ pub struct BulkResults {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Pagination {
     pub page_index: String,
     pub page_size: String,
@@ -155,15 +173,21 @@ pub struct Pagination {
     pub total: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Examples {
+    #[schemars(with = "Option<serde_json::Value>")]
     pub query: Option<YamlValue>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub request: Option<YamlValue>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub response: Option<YamlValue>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Body {
+    #[schemars(extend("enum" = ["none", "object", "array"]))]
     pub kind: String,
     #[serde(rename = "type")]
     pub ty: Option<String>,
@@ -172,10 +196,12 @@ pub struct Body {
     pub max_items: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Status {
     pub code: u16,
     pub meaning: String,
+    #[schemars(extend("enum" = ["always", "never", "unknown"]))]
     pub processed: String,
 }
 
@@ -334,6 +360,49 @@ mod tests {
         same(PAGINATION, fields_of::<Pagination>());
         same(BULK, fields_of::<BulkResults>());
         same(STATUS, fields_of::<Status>());
+    }
+
+    #[test]
+    fn the_json_schema_lists_exactly_the_keys_the_loader_takes() {
+        let schema: serde_json::Value = serde_json::from_str(&crate::spec_json_schema()).unwrap();
+        let keys = |props: &serde_json::Value| {
+            let mut keys: Vec<String> = props.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |list: &[&str]| {
+            let mut list: Vec<String> = list.iter().map(|k| k.to_string()).collect();
+            list.sort();
+            list
+        };
+        assert_eq!(keys(&schema["properties"]), sorted(FILE));
+        assert_eq!(schema["additionalProperties"], false);
+        for (name, list) in [
+            ("Api", API),
+            ("Host", HOST),
+            ("Auth", AUTH),
+            ("KeyNames", KEY_NAMES),
+            ("ErrorEnvelope", ERROR_ENVELOPE),
+            ("RateLimit", RATE_LIMIT),
+            ("Type", TYPE),
+            ("Field", FIELD),
+            ("EnumValue", ENUM_VALUE),
+            ("Rule", RULE),
+            ("Endpoint", ENDPOINT),
+            ("Body", BODY),
+            ("Status", STATUS),
+            ("Examples", EXAMPLES),
+            ("Pagination", PAGINATION),
+            ("BulkResults", BULK),
+        ] {
+            let def = &schema["$defs"][name];
+            assert_eq!(keys(&def["properties"]), sorted(list), "{name}");
+            assert_eq!(def["additionalProperties"], false, "{name}");
+        }
+        assert_eq!(
+            schema["$defs"]["Endpoint"]["properties"]["method"]["enum"],
+            serde_json::json!(["GET", "POST"])
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// Where generated files live, relative to the workspace root.
 pub const GENERATED_DIR: &str = "generated-client/src/generated";
+/// The JSON Schema of the spec format, generated, referenced by every spec file.
+pub const SCHEMA_FILE: &str = "spec/schema.json";
 
 /// The marker every generated file starts with; files without it are never removed.
 const MARKER: &str = "// @generated";
@@ -104,6 +106,21 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
                 new: file.contents.clone(),
             }),
         }
+    }
+    // The spec format's JSON Schema, for editors, lives next to the spec.
+    let schema_path = Path::new(SCHEMA_FILE);
+    let schema = codegen::spec_json_schema();
+    match std::fs::read_to_string(root.join(schema_path)) {
+        Ok(old) if old == schema => {}
+        Ok(old) => changes.push(Change::Modified {
+            path: schema_path.to_path_buf(),
+            old,
+            new: schema,
+        }),
+        Err(_) => changes.push(Change::Added {
+            path: schema_path.to_path_buf(),
+            new: schema,
+        }),
     }
     let produced: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     if let Ok(entries) = std::fs::read_dir(&dir) {
