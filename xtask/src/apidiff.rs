@@ -124,7 +124,7 @@ pub fn compare(old: Option<&Spec>, new: &Spec) -> Vec<ApiChange> {
                 format!("endpoint {name}"),
                 format!("`Client::{name}` and its companions disappear"),
             ),
-            Some(new_endpoint) => compare_endpoint(&mut report, old_endpoint, new_endpoint),
+            Some(new_endpoint) => compare_endpoint(&mut report, old_endpoint, new_endpoint, (&old.api, &new.api)),
         }
     }
     for name in new_endpoints.keys().filter(|name| !old_endpoints.contains_key(*name)) {
@@ -461,7 +461,12 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef) {
     }
 }
 
-fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint) {
+fn compare_endpoint(
+    report: &mut Report,
+    old: &Endpoint,
+    new: &Endpoint,
+    apis: (&codegen::model::Api, &codegen::model::Api),
+) {
     let at = format!("endpoint {}", old.name);
     if old.method != new.method || old.path != new.path {
         report.push(
@@ -569,7 +574,9 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint) {
         ),
         _ => {}
     }
-    if old.rate_limit != new.rate_limit {
+    // An endpoint that inherits the API's limit on both sides is covered by the API's change.
+    let inherited = old.rate_limit == apis.0.rate_limit && new.rate_limit == apis.1.rate_limit;
+    if old.rate_limit != new.rate_limit && !inherited {
         report.push(
             Impact::Compatible,
             "rate limit changed",
@@ -976,6 +983,100 @@ endpoints:
             .map(|c| (c.impact, c.kind))
             .collect();
         assert_eq!(found, [(Breaking, "rule added")]);
+    }
+
+    fn with_api(api: &str, rest: &str) -> Spec {
+        let sources = [
+            SourceFile {
+                name: "spec/api.yaml".into(),
+                text: api.into(),
+            },
+            SourceFile {
+                name: "spec/rows.yaml".into(),
+                text: rest.into(),
+            },
+        ];
+        codegen::load(&sources).unwrap_or_else(|diags| panic!("{diags}"))
+    }
+
+    #[test]
+    fn api_level_changes_regions_exceptions_and_limits() {
+        let kinds = |api: &str| -> Vec<(Impact, &'static str)> {
+            let mut found: Vec<_> = compare(Some(&spec(BASE)), &with_api(api, BASE))
+                .into_iter()
+                .map(|c| (c.impact, c.kind))
+                .collect();
+            found.sort();
+            found
+        };
+        let region = API.replace(
+            "      default: true\n",
+            "      default: true\n    - region: Second\n      host: api2.example.com\n",
+        );
+        assert_eq!(kinds(&region), [(Compatible, "region added")]);
+        assert_eq!(
+            kinds(&API.replace(
+                "    - { wire: MXOne, rust: One, description: One. }\n",
+                "    - { wire: MXTwo, rust: Two }\n"
+            )),
+            [(Compatible, "enum value added"), (Breaking, "enum value removed"),]
+        );
+        assert_eq!(
+            kinds(&API.replace("calls: 25", "calls: 10")),
+            [(Compatible, "rate limit changed")]
+        );
+        assert_eq!(
+            kinds(&API.replace("x-Secret", "x-Secret-Key")),
+            [(Compatible, "wire convention changed")]
+        );
+    }
+
+    #[test]
+    fn paging_and_per_row_results_appear_and_disappear() {
+        let paged_types = "
+types:
+  - name: Paging
+    kind: object
+    fields:
+      - { wire: PageIndex, type: integer, required: true }
+      - { wire: PageSize, type: integer, required: true }
+  - name: Search
+    kind: object
+    fields:
+      - { wire: Paging, type: Paging, required: true }
+endpoints:
+  - name: search
+    title: Search
+    group: rows
+    method: POST
+    path: /Search
+    idempotent: true
+    body: { kind: object, type: Search }
+    response: array<string>
+";
+        let paged =
+            format!("{paged_types}    pagination: {{ page_index: Paging.PageIndex, page_size: Paging.PageSize }}\n");
+        let found: Vec<_> = compare(Some(&spec(paged_types)), &spec(&paged))
+            .into_iter()
+            .map(|c| (c.impact, c.kind))
+            .collect();
+        assert_eq!(found, [(Compatible, "pagination added")]);
+        let found: Vec<_> = compare(Some(&spec(&paged)), &spec(paged_types))
+            .into_iter()
+            .map(|c| (c.impact, c.kind))
+            .collect();
+        assert_eq!(found, [(Breaking, "pagination removed")]);
+    }
+
+    #[test]
+    fn a_base_without_a_spec_makes_everything_new() {
+        let found = compare(None, &spec(BASE));
+        assert!(found.iter().all(|c| c.impact == Compatible));
+        assert!(
+            found
+                .iter()
+                .any(|c| c.kind == "endpoint added" && c.subject == "endpoint add_rows")
+        );
     }
 
     #[test]
