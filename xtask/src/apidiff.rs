@@ -1069,6 +1069,118 @@ endpoints:
     }
 
     #[test]
+    fn every_other_kind_of_change_on_small_pairs() {
+        // (edits to BASE, expected (impact, kind) pairs), one concern per row.
+        let table: &[(&[(&str, &str)], &[(Impact, &str)])] = &[
+            (
+                &[(
+                    "  - name: Color\n    kind: enum\n    values: [ { wire: red }, { wire: blue } ]\n",
+                    "  - name: Color\n    kind: enum\n    values: [ { wire: red }, { wire: blue } ]\n  - name: Extra\n    kind: enum\n    values: [ { wire: x } ]\n",
+                )],
+                &[(Compatible, "type added")],
+            ),
+            (
+                &[("{ wire: red }", "{ wire: red, rust: Crimson }")],
+                &[(Breaking, "enum variant renamed")],
+            ),
+            (
+                &[("    kind: enum\n", "    kind: enum\n    description: Colors.\n")],
+                &[(Documentation, "description changed")],
+            ),
+            (
+                &[(
+                    "  - name: Row\n    kind: object\n",
+                    "  - name: Row\n    kind: object\n    additional_fields: true\n",
+                )],
+                &[(Compatible, "additional fields changed")],
+            ),
+            (
+                &[(
+                    "{ wire: Name, type: string, required: true }",
+                    "{ wire: Name, type: string, required: true, description: The name. }",
+                )],
+                &[(Documentation, "description changed")],
+            ),
+            (
+                &[(
+                    "body: { kind: array, items: Row, min_items: 1, max_items: 25 }",
+                    "body: { kind: object, type: Row }",
+                )],
+                &[(Breaking, "body changed")],
+            ),
+            (
+                &[(
+                    "    response: json\n",
+                    "    response: json\n    statuses:\n      - { code: 200, meaning: Done., processed: always }\n      - { code: 500, meaning: Failed., processed: unknown }\n",
+                )],
+                &[(Compatible, "statuses changed")],
+            ),
+            (
+                &[("min_items: 1", "min_items: 2")],
+                &[(Breaking, "item limit tightened")],
+            ),
+            (
+                &[(
+                    "    response: json\n",
+                    "    response: json\n    rate_limit: { calls: 1, per_seconds: 5 }\n",
+                )],
+                &[(Compatible, "rate limit changed")],
+            ),
+        ];
+        for (edits, expected) in table {
+            let mut expected = expected.to_vec();
+            expected.sort();
+            assert_eq!(changes(edits), expected, "{edits:?}");
+        }
+    }
+
+    #[test]
+    fn a_type_that_changes_kind_or_disappears_is_breaking() {
+        let object = BASE.replace(
+            "kind: enum\n    values: [ { wire: red }, { wire: blue } ]",
+            "kind: object\n    fields: [ { wire: Red, type: string } ]",
+        );
+        let object = object.replace(
+            "{ wire: color, type: Color, required: true }",
+            "{ wire: color, type: string, required: true }",
+        );
+        let found: Vec<_> = compare(Some(&spec(BASE)), &spec(&object))
+            .into_iter()
+            .map(|c| (c.impact, c.kind))
+            .collect();
+        assert!(found.contains(&(Breaking, "type kind changed")), "{found:?}");
+        let without = object.replace(
+            "  - name: Color\n    kind: object\n    fields: [ { wire: Red, type: string } ]\n",
+            "",
+        );
+        let found: Vec<_> = compare(Some(&spec(&object)), &spec(&without))
+            .into_iter()
+            .map(|c| (c.impact, c.kind))
+            .collect();
+        assert_eq!(found, [(Breaking, "type removed")]);
+    }
+
+    #[test]
+    fn moving_definitions_between_files_changes_nothing() {
+        let split = [
+            SourceFile {
+                name: "spec/api.yaml".into(),
+                text: API.into(),
+            },
+            SourceFile {
+                name: "spec/types.yaml".into(),
+                text: BASE.split("endpoints:").next().unwrap_or_default().into(),
+            },
+            SourceFile {
+                name: "spec/zz/endpoints.yaml".into(),
+                text: format!("endpoints:{}", BASE.split("endpoints:").nth(1).unwrap_or_default()),
+            },
+        ];
+        let moved = codegen::load(&split).unwrap_or_else(|diags| panic!("{diags}"));
+        assert_eq!(compare(Some(&spec(BASE)), &moved), []);
+    }
+
+    #[test]
     fn a_base_without_a_spec_makes_everything_new() {
         let found = compare(None, &spec(BASE));
         assert!(found.iter().all(|c| c.impact == Compatible));
