@@ -1071,7 +1071,9 @@ endpoints:
     #[test]
     fn every_other_kind_of_change_on_small_pairs() {
         // (edits to BASE, expected (impact, kind) pairs), one concern per row.
-        let table: &[(&[(&str, &str)], &[(Impact, &str)])] = &[
+        type Edits = &'static [(&'static str, &'static str)];
+        type Expected = &'static [(Impact, &'static str)];
+        let table: &[(Edits, Expected)] = &[
             (
                 &[(
                     "  - name: Color\n    kind: enum\n    values: [ { wire: red }, { wire: blue } ]\n",
