@@ -939,13 +939,7 @@ impl Lowerer<'_> {
             return None;
         }
         let object = match response {
-            TypeRef::Array(item) => match &**item {
-                TypeRef::Named(name) => types.iter().find_map(|ty| match ty {
-                    TypeDef::Object(object) if &object.name == name => Some(object),
-                    _ => None,
-                }),
-                _ => None,
-            },
+            TypeRef::Array(item) => object_of(types, item),
             _ => None,
         };
         let Some(object) = object else {
@@ -971,11 +965,7 @@ impl Lowerer<'_> {
                     None
                 }
                 None => {
-                    let names = object.fields.iter().map(|f| f.wire.as_str());
-                    let help = match did_you_mean(wire, names.clone()) {
-                        Some(best) => format!("did you mean `{best}`? {} has {}", object.name, one_of(names)),
-                        None => format!("{} has {}", object.name, one_of(names)),
-                    };
+                    let help = attribute_help(object, wire);
                     self.diags.push(file.error_at(
                         &at,
                         format!("`{}` has no attribute `{wire}`", object.name),
@@ -1030,13 +1020,7 @@ impl Lowerer<'_> {
         let mut optional = false;
         for (i, segment) in segments.iter().enumerate() {
             let last = i + 1 == segments.len();
-            let object = match &current {
-                TypeRef::Named(name) => types.iter().find_map(|ty| match ty {
-                    TypeDef::Object(object) if &object.name == name => Some(object),
-                    _ => None,
-                }),
-                _ => None,
-            };
+            let object = object_of(types, &current);
             let Some(object) = object else {
                 let help = format!("`{dotted}` must lead through object types, attribute by attribute");
                 self.diags
@@ -1044,11 +1028,7 @@ impl Lowerer<'_> {
                 return None;
             };
             let Some(field) = object.fields.iter().find(|field| field.wire == *segment) else {
-                let names = object.fields.iter().map(|f| f.wire.as_str());
-                let mut help = match did_you_mean(segment, names.clone()) {
-                    Some(best) => format!("did you mean `{best}`? {} has {}", object.name, one_of(names)),
-                    None => format!("{} has {}", object.name, one_of(names)),
-                };
+                let mut help = attribute_help(object, segment);
                 if i == 0 {
                     help = format!("the path starts inside `{}`; {help}", object.name);
                 }
@@ -1317,6 +1297,24 @@ impl Lowerer<'_> {
 }
 
 /// Why `name` cannot be a Rust identifier, if it cannot.
+/// The object type named `name`, if `ty` names one.
+fn object_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t ObjectDef> {
+    let TypeRef::Named(name) = ty else { return None };
+    types.iter().find_map(|def| match def {
+        TypeDef::Object(object) if &object.name == name => Some(object),
+        _ => None,
+    })
+}
+
+/// The help for an attribute `wire` that `object` does not have: the closest name, and the list.
+fn attribute_help(object: &ObjectDef, wire: &str) -> String {
+    let names = object.fields.iter().map(|f| f.wire.as_str());
+    match did_you_mean(wire, names.clone()) {
+        Some(best) => format!("did you mean `{best}`? {} has {}", object.name, one_of(names)),
+        None => format!("{} has {}", object.name, one_of(names)),
+    }
+}
+
 fn ident_problem(name: &str) -> Option<&'static str> {
     let plain = !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

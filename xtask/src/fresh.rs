@@ -52,15 +52,7 @@ impl Change {
     /// One line: what happened to which file, and how many lines changed.
     pub fn summary(&self) -> String {
         let (old, new) = self.texts();
-        let diff = similar::TextDiff::from_lines(old, new);
-        let (mut added, mut removed) = (0, 0);
-        for change in diff.iter_all_changes() {
-            match change.tag() {
-                similar::ChangeTag::Insert => added += 1,
-                similar::ChangeTag::Delete => removed += 1,
-                similar::ChangeTag::Equal => {}
-            }
-        }
+        let (added, removed) = line_counts(old, new);
         let verb = match self {
             Change::Added { .. } => "added",
             Change::Modified { .. } => "modified",
@@ -236,4 +228,18 @@ mod tests {
         assert!(changes[0].summary().contains("modified"));
         let _ = std::fs::remove_dir_all(root);
     }
+}
+
+/// Lines added and removed from `old` to `new`.
+pub fn line_counts(old: &str, new: &str) -> (usize, usize) {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let (mut added, mut removed) = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => added += 1,
+            similar::ChangeTag::Delete => removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (added, removed)
 }

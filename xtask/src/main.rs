@@ -221,16 +221,7 @@ fn code_changes(old: &[codegen::GeneratedFile], new: &[codegen::GeneratedFile]) 
     paths
         .into_iter()
         .filter_map(|path| {
-            let (before, after) = (text(old, path), text(new, path));
-            let diff = similar::TextDiff::from_lines(&before, &after);
-            let (mut added, mut removed) = (0, 0);
-            for change in diff.iter_all_changes() {
-                match change.tag() {
-                    similar::ChangeTag::Insert => added += 1,
-                    similar::ChangeTag::Delete => removed += 1,
-                    similar::ChangeTag::Equal => {}
-                }
-            }
+            let (added, removed) = fresh::line_counts(&text(old, path), &text(new, path));
             (added + removed > 0).then(|| {
                 (
                     std::path::Path::new(fresh::GENERATED_DIR)
