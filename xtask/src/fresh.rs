@@ -159,6 +159,20 @@ pub fn apply(root: &Path, changes: &[Change]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Lines added and removed from `old` to `new`.
+pub fn line_counts(old: &str, new: &str) -> (usize, usize) {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let (mut added, mut removed) = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => added += 1,
+            similar::ChangeTag::Delete => removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (added, removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,18 +242,4 @@ mod tests {
         assert!(changes[0].summary().contains("modified"));
         let _ = std::fs::remove_dir_all(root);
     }
-}
-
-/// Lines added and removed from `old` to `new`.
-pub fn line_counts(old: &str, new: &str) -> (usize, usize) {
-    let diff = similar::TextDiff::from_lines(old, new);
-    let (mut added, mut removed) = (0, 0);
-    for change in diff.iter_all_changes() {
-        match change.tag() {
-            similar::ChangeTag::Insert => added += 1,
-            similar::ChangeTag::Delete => removed += 1,
-            similar::ChangeTag::Equal => {}
-        }
-    }
-    (added, removed)
 }
