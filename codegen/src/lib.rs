@@ -23,10 +23,22 @@ use std::path::{Path, PathBuf};
 pub use diag::{Diagnostic, Diagnostics};
 pub use yaml::SourceFile;
 
-/// One generated file: its path relative to the generated folder, and its full contents.
+/// The crate a generated file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// The client crate users depend on: types, endpoint methods, request builders.
+    Client,
+    /// The sandbox crate: the wire schema as data, which it validates requests against.
+    Sandbox,
+}
+
+/// One generated file: the crate it belongs to, its path relative to that crate's generated
+/// folder, and its full contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
-    /// Path relative to the folder that holds generated code, e.g. `types.rs`.
+    /// The crate the file belongs to.
+    pub target: Target,
+    /// Path relative to the folder that holds the crate's generated code, e.g. `types.rs`.
     pub path: PathBuf,
     /// The file's contents, header included.
     pub contents: String,
@@ -171,6 +183,7 @@ fn format_file(emitted: emit::Emitted) -> Result<GeneratedFile, Error> {
         emitted.sources.join(", ")
     );
     Ok(GeneratedFile {
+        target: emitted.target,
         path: PathBuf::from(emitted.name),
         contents: header + &body,
     })

@@ -15,6 +15,22 @@ use crate::raw;
 use crate::yaml::{Parsed, Seg, YamlValue, to_json};
 
 /// Names the generated crate already uses at its root; a spec type may not take them.
+/// Module names of the client crate that a group (which becomes a module) cannot take.
+const RESERVED_MODULE_NAMES: &[&str] = &[
+    "api",
+    "bulk",
+    "client",
+    "endpoints",
+    "error",
+    "generated",
+    "pages",
+    "requests",
+    "runtime",
+    "sandbox",
+    "schema",
+    "types",
+];
+
 const RESERVED_TYPE_NAMES: &[&str] = &[
     "Api",
     "ApiError",
@@ -264,6 +280,7 @@ impl Lowerer<'_> {
         let rate_limit = self.lower_rate_limit(file, &child(&path, "rate_limit"), &raw.rate_limit);
         let exceptions = EnumDef {
             name: "ExceptionType".into(),
+            group: None,
             description: Some(format!(
                 "An exception type {} returns in `{}`.",
                 raw.name, raw.error_envelope.type_field
@@ -276,6 +293,7 @@ impl Lowerer<'_> {
             secret_key: names.secret_key.clone(),
         };
         let envelope = &raw.error_envelope;
+        let statuses = self.lower_statuses(file, &child(&path, "statuses"), &raw.statuses);
         let api = model::Api {
             name: raw.name.clone(),
             crate_name,
@@ -294,6 +312,7 @@ impl Lowerer<'_> {
                 message_field: envelope.message_field.clone(),
             },
             rate_limit: rate_limit?,
+            statuses: statuses?,
             exceptions,
             source: file.file.name.clone(),
         };
@@ -369,8 +388,34 @@ impl Lowerer<'_> {
         true
     }
 
+    /// The module a type or endpoint belongs to: its own `group:`, else its file's. Checks the
+    /// name it is given; `Err(())` after reporting a bad one.
+    fn group(&mut self, file: &Parsed<raw::File>, path: &[Seg], own: Option<&String>) -> Result<Option<String>, ()> {
+        let (name, path) = match (own, &file.value.group) {
+            (Some(own), _) => (own, child(path, "group")),
+            (None, Some(group)) => (group, p!["group"].to_vec()),
+            (None, None) => return Ok(None),
+        };
+        if !self.check_snake_name(file, &path, name, "group", None) {
+            return Err(());
+        }
+        if RESERVED_MODULE_NAMES.contains(&name.as_str()) {
+            let message = format!("group name `{name}` is taken by a module of the client crate");
+            let help = format!(
+                "groups become modules; choose another name; reserved: {}",
+                one_of(RESERVED_MODULE_NAMES.iter().copied())
+            );
+            self.diags.push(file.error_at(&path, message, Some(help)));
+            return Err(());
+        }
+        Ok(Some(name.clone()))
+    }
+
     fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
         let mut ok = self.check_type_like_name(file, &child(path, "name"), &raw.name, "type");
+        let group = self.group(file, path, raw.group.as_ref());
+        ok &= group.is_ok();
+        let group = group.unwrap_or_default();
         if RESERVED_TYPE_NAMES.contains(&raw.name.as_str()) {
             let message = format!("type name `{}` is taken by the client crate", raw.name);
             let help = format!(
@@ -404,6 +449,7 @@ impl Lowerer<'_> {
                 ok.then(|| {
                     TypeDef::Object(ObjectDef {
                         name: raw.name.clone(),
+                        group,
                         description: raw.description.clone(),
                         fields,
                         rules,
@@ -429,6 +475,7 @@ impl Lowerer<'_> {
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
                         name: raw.name.clone(),
+                        group,
                         description: raw.description.clone(),
                         open,
                         values,
@@ -712,6 +759,18 @@ impl Lowerer<'_> {
         types: &[TypeDef],
     ) -> Option<model::Endpoint> {
         let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None);
+        let group = match self.group(file, path, raw.group.as_ref()) {
+            Ok(Some(group)) => Some(group),
+            Ok(None) => {
+                let help = "set `group:` on the endpoint, or once for the file at its top level".to_string();
+                let message = format!("endpoint `{}` has no group", raw.name);
+                self.diags
+                    .push(file.error_at(&child(path, "name"), message, Some(help)));
+                None
+            }
+            Err(()) => None,
+        };
+        ok &= group.is_some();
         let method = match raw.method.as_str() {
             "GET" => Some(model::Method::Get),
             "POST" => Some(model::Method::Post),
@@ -804,7 +863,7 @@ impl Lowerer<'_> {
         let endpoint = model::Endpoint {
             name: raw.name.clone(),
             title: raw.title.clone(),
-            group: raw.group.clone(),
+            group: group?,
             description: raw.description.clone(),
             docs_url: raw.docs_url.clone(),
             method: method?,

@@ -37,6 +37,8 @@ pub struct Api {
     pub error_envelope: ErrorEnvelope,
     /// Default rate limit.
     pub rate_limit: RateLimit,
+    /// The statuses of endpoints that do not list their own (may be empty).
+    pub statuses: Vec<Status>,
     /// The exception types, as an open enum named `ExceptionType`.
     pub exceptions: EnumDef,
     /// The spec file that holds the API section.
@@ -124,6 +126,14 @@ impl TypeDef {
             TypeDef::Enum(def) => &def.name,
         }
     }
+
+    /// The type's group (the module it is emitted in), if any.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            TypeDef::Object(object) => object.group.as_deref(),
+            TypeDef::Enum(def) => def.group.as_deref(),
+        }
+    }
 }
 
 /// A JSON object type.
@@ -131,6 +141,8 @@ impl TypeDef {
 pub struct ObjectDef {
     /// Rust name (UpperCamelCase).
     pub name: String,
+    /// The module the type is emitted in (its group); `None` for the crate root.
+    pub group: Option<String>,
     /// Prose for rustdoc.
     pub description: Option<String>,
     /// Fields in spec order.
@@ -200,6 +212,8 @@ pub enum Rule {
 pub struct EnumDef {
     /// Rust name (UpperCamelCase).
     pub name: String,
+    /// The module the type is emitted in (its group); `None` for the crate root.
+    pub group: Option<String>,
     /// Prose for rustdoc.
     pub description: Option<String>,
     /// Whether unknown values are kept in an `Other(String)` variant.

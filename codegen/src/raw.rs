@@ -14,6 +14,7 @@ use crate::yaml::{Seg, YamlValue};
 #[schemars(deny_unknown_fields)]
 pub struct File {
     pub api: Option<Api>,
+    pub group: Option<String>,
     #[serde(default)]
     pub types: Vec<Type>,
     #[serde(default)]
@@ -83,6 +84,7 @@ pub struct RateLimit {
 #[schemars(deny_unknown_fields)]
 pub struct Type {
     pub name: String,
+    pub group: Option<String>,
     #[schemars(extend("enum" = ["object", "enum"]))]
     pub kind: String,
     pub description: Option<String>,
@@ -135,7 +137,7 @@ pub struct Rule {
 pub struct Endpoint {
     pub name: String,
     pub title: String,
-    pub group: String,
+    pub group: Option<String>,
     pub description: Option<String>,
     pub docs_url: Option<String>,
     #[schemars(extend("enum" = ["GET", "POST"]))]
@@ -205,7 +207,7 @@ pub struct Status {
     pub processed: String,
 }
 
-const FILE: &[&str] = &["api", "types", "endpoints"];
+const FILE: &[&str] = &["api", "group", "types", "endpoints"];
 const API: &[&str] = &[
     "name",
     "crate_name",
@@ -225,6 +227,7 @@ const ERROR_ENVELOPE: &[&str] = &["status_field", "error_value", "type_field", "
 const RATE_LIMIT: &[&str] = &["calls", "per_seconds"];
 const TYPE: &[&str] = &[
     "name",
+    "group",
     "kind",
     "description",
     "fields",

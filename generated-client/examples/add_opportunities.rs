@@ -17,10 +17,9 @@
 
 use std::process::ExitCode;
 
-use leadsquared::sandbox::{Lead, Sandbox};
-use leadsquared::{
-    Client, ENV_ACCESS_KEY, ENV_SECRET_KEY, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy,
-};
+use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::{Client, ENV_ACCESS_KEY, ENV_SECRET_KEY};
+use leadsquared_sandbox::{Lead, Sandbox};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -77,7 +76,7 @@ async fn run() -> Result<(), String> {
 
     println!("Adding {} opportunities, leads found by {search_by}\n", rows.len());
     let answer = client
-        .add_opportunities_in_bulk(&search_by, &rows)
+        .add_opportunities_in_bulk(search_by, rows.as_slice())
         .await
         .map_err(|error| error.to_string())?;
     print_results(&rows, &answer);

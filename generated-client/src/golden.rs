@@ -15,8 +15,14 @@ mod bulk_rows;
 mod enums;
 #[path = "../../codegen/tests/golden/envelopes/expected/mod.rs"]
 mod envelopes;
+#[path = "../../codegen/tests/golden/evolve_v1/expected/mod.rs"]
+mod evolve_v1;
+#[path = "../../codegen/tests/golden/evolve_v2/expected/mod.rs"]
+mod evolve_v2;
 #[path = "../../codegen/tests/golden/get_query/expected/mod.rs"]
 mod get_query;
+#[path = "../../codegen/tests/golden/groups/expected/mod.rs"]
+mod groups;
 #[path = "../../codegen/tests/golden/lenient/expected/mod.rs"]
 mod lenient;
 #[path = "../../codegen/tests/golden/object_body/expected/mod.rs"]
@@ -29,6 +35,35 @@ mod paged;
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
 mod rules;
+// Each case's wire schema, for the sandbox.
+#[path = "../../codegen/tests/golden/array_body/expected/schema.rs"]
+mod array_body_schema;
+#[path = "../../codegen/tests/golden/bulk_rows/expected/schema.rs"]
+mod bulk_rows_schema;
+#[path = "../../codegen/tests/golden/enums/expected/schema.rs"]
+mod enums_schema;
+#[path = "../../codegen/tests/golden/envelopes/expected/schema.rs"]
+mod envelopes_schema;
+#[path = "../../codegen/tests/golden/evolve_v1/expected/schema.rs"]
+mod evolve_v1_schema;
+#[path = "../../codegen/tests/golden/evolve_v2/expected/schema.rs"]
+mod evolve_v2_schema;
+#[path = "../../codegen/tests/golden/get_query/expected/schema.rs"]
+mod get_query_schema;
+#[path = "../../codegen/tests/golden/groups/expected/schema.rs"]
+mod groups_schema;
+#[path = "../../codegen/tests/golden/lenient/expected/schema.rs"]
+mod lenient_schema;
+#[path = "../../codegen/tests/golden/object_body/expected/schema.rs"]
+mod object_body_schema;
+#[path = "../../codegen/tests/golden/open_objects/expected/schema.rs"]
+mod open_objects_schema;
+#[path = "../../codegen/tests/golden/paged/expected/schema.rs"]
+mod paged_schema;
+#[path = "../../codegen/tests/golden/recursion/expected/schema.rs"]
+mod recursion_schema;
+#[path = "../../codegen/tests/golden/rules/expected/schema.rs"]
+mod rules_schema;
 
 use crate::runtime::Validate;
 
@@ -65,7 +100,7 @@ fn rules_are_checked_in_nested_items_and_boxes_validate_their_content() {
 
     use recursion::types::Node;
     let tree = Node::new("root").with_parent(Node::new("up")).with_children(vec![Node::new("leaf")]);
-    assert!(tree.validate().is_ok());
+    // Without rules, a type has no `Validate` impl to run.
     assert_eq!(serde_json::to_value(&tree).unwrap()["Parent"]["Name"], "up");
 }
 
@@ -85,26 +120,90 @@ fn open_objects_keep_unnamed_attributes_and_json_strings_are_decoded() {
 }
 
 #[test]
-fn optional_query_parameters_live_in_an_options_struct() {
-    let options = get_query::endpoints::GoldenGetThingOptions::default().with_limit(5).with_label("x");
-    assert_eq!((options.limit, options.label.as_deref(), options.with_files), (Some(5), Some("x"), None));
+fn optional_query_parameters_are_builder_methods() {
+    let client = crate::Client::builder()
+        .base_url("http://127.0.0.1:9/v2")
+        .credentials(crate::Credentials::new("a", "s"))
+        .build()
+        .unwrap();
+    let call = client.golden_get_thing("t-1", get_query::types::Color::DarkBlue).limit(5).label("x");
+    let shown = format!("{call:?}");
+    assert!(shown.contains("limit: Some(5)") && shown.contains("label: Some(\"x\")") && shown.contains("with_files: None"), "{shown}");
     assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.items.and_then(|limit| limit.max), Some(10));
     assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.rate_limit.calls, 1);
 }
+/// The same caller's code, for the endpoint before and after the API gained an optional query
+/// parameter and an optional body field: it compiles against both, and each version's new
+/// inputs are reached only through builder methods and setters.
+macro_rules! note_caller {
+    ($case:ident, $method:ident) => {
+        pub async fn add_note(client: &crate::Client) -> Result<serde_json::Value, crate::Error> {
+            let note = super::$case::evolve::Note::new("Called back");
+            client.$method("lead-1", note).await
+        }
+    };
+}
+
+mod evolve_v1_caller {
+    note_caller!(evolve_v1, golden_add_note_v1);
+}
+
+mod evolve_v2_caller {
+    note_caller!(evolve_v2, golden_add_note_v2);
+
+    /// The new inputs, used the only way they can be.
+    pub async fn add_pinned_note(client: &crate::Client) -> Result<serde_json::Value, crate::Error> {
+        let note = super::evolve_v2::evolve::Note::new("Called back").with_pinned(true);
+        client.golden_add_note_v2("lead-1", note).notify(true).await
+    }
+}
+
+#[test]
+fn groups_put_types_in_their_modules_and_refer_across_them() {
+    use groups::billing::{Currency, Money};
+    use groups::orders::{Order, OrderLine};
+    let order = Order::new("o-1")
+        .with_total(Money::new(12.5).with_currency(Currency::Inr))
+        .with_lines(vec![OrderLine::new("sku-1")]);
+    assert_eq!(
+        serde_json::to_value(&order).unwrap(),
+        serde_json::json!({ "Id": "o-1", "Total": { "Amount": 12.5, "Currency": "INR" }, "Lines": [{ "Sku": "sku-1" }] })
+    );
+}
+
 /// The sandbox serves any generated schema: endpoints without hand-written behaviour are
 /// validated like the others and answered with their spec example (or, without one, the
 /// smallest value of the response type).
-#[cfg(feature = "sandbox")]
 mod sandbox {
-    use super::{array_body, bulk_rows, envelopes, get_query, paged};
-    use crate::sandbox::{Fault, Sandbox};
+    use leadsquared_sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Fault, Sandbox};
+
+    use super::*;
+
+    /// A builder for a client of this crate's test build (the golden methods exist only here)
+    /// pointed at `sandbox`.
+    fn client_builder(sandbox: &Sandbox) -> crate::ClientBuilder {
+        crate::Client::builder()
+            .base_url(sandbox.base_url())
+            .credentials(crate::Credentials::new(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY))
+    }
+
+    /// A golden case's schema with this crate's API section: the client under test is this
+    /// crate's, so it sends the real API's key names below the real API's base path.
+    fn golden(schema: &leadsquared_sandbox::schema::Schema) -> &'static leadsquared_sandbox::schema::Schema {
+        let api = leadsquared_sandbox::SCHEMA.api;
+        Box::leak(Box::new(leadsquared_sandbox::schema::Schema { api, ..*schema }))
+    }
+
+    fn client(sandbox: &Sandbox) -> crate::Client {
+        client_builder(sandbox).build().unwrap()
+    }
 
     #[tokio::test]
     async fn an_endpoint_with_an_example_is_answered_with_it_after_validation() {
-        let sandbox = Sandbox::builder().schema(&array_body::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
         let rows = [array_body::types::Row::new("first", 1)];
-        assert_eq!(client.golden_add_rows(&rows).await.unwrap(), ["id-1", "id-2"]);
+        assert_eq!(client.golden_add_rows(rows.clone()).await.unwrap(), ["id-1", "id-2"]);
 
         // The sandbox checks what the client sent against the schema, not with its serde types.
         let raw = reqwest::Client::builder()
@@ -112,8 +211,8 @@ mod sandbox {
             .build()
             .unwrap()
             .post(format!("{}/Rows.svc/Bulk/Add", sandbox.base_url()))
-            .header("x-LSQ-AccessKey", crate::sandbox::DEFAULT_ACCESS_KEY)
-            .header("x-LSQ-SecretKey", crate::sandbox::DEFAULT_SECRET_KEY)
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
             .json(&serde_json::json!([{ "Name": "x", "Count": "1" }]))
             .send()
             .await
@@ -127,19 +226,19 @@ mod sandbox {
         // Its per-endpoint rate limit is the spec's; the sandbox enforces the account limit it
         // was given, and faults apply to every endpoint alike.
         sandbox.inject(Fault::Status(500), 1);
-        assert_eq!(client.golden_add_rows(&rows).await.unwrap_err().status(), Some(500));
+        assert_eq!(client.golden_add_rows(rows).await.unwrap_err().status(), Some(500));
     }
 
     #[tokio::test]
     async fn an_envelope_is_unwrapped_and_a_bare_array_is_returned_as_is() {
-        let sandbox = Sandbox::builder().schema(&envelopes::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
-        let updated = client.golden_update_thing(&envelopes::types::IdResult::new("t-1")).await.unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&envelopes_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
+        let updated = client.golden_update_thing(envelopes::types::IdResult::new("t-1")).await.unwrap();
         assert_eq!(updated.id, "t-1");
         assert_eq!(client.golden_list_things().await.unwrap(), []);
         // Without the envelope's attribute the answer is a decode error, not a default value.
         sandbox.inject(Fault::Response { status: 200, body: r#"{"Status":"Success"}"#.into() }, 1);
-        let error = client.golden_update_thing(&envelopes::types::IdResult::new("t-1")).await.unwrap_err();
+        let error = client.golden_update_thing(envelopes::types::IdResult::new("t-1")).await.unwrap_err();
         assert!(matches!(error, crate::Error::Decode { .. }), "{error:?}");
     }
 
@@ -158,8 +257,8 @@ mod sandbox {
     #[tokio::test]
     async fn a_paged_walk_asks_page_after_page_and_stops_at_the_total() {
         use serde_json::json;
-        let sandbox = Sandbox::builder().schema(&paged::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
         let item = |id: &str| json!({ "Id": id });
         // Five items in pages of two: pages 1 to 3, and no call for a fourth.
         script(&sandbox, &[
@@ -168,7 +267,7 @@ mod sandbox {
             json!({ "RecordCount": 5, "List": [item("e")] }),
         ]);
         let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
-        let mut pages = client.golden_search_items_pages(&search);
+        let mut pages = client.golden_search_items_pages(search.clone());
         fn is_a_stream<S: futures_core::Stream>(_: &S) {}
         is_a_stream(&pages);
         let mut ids = Vec::new();
@@ -182,7 +281,7 @@ mod sandbox {
 
         // Full pages up to the total stop without an extra call.
         script(&sandbox, &[json!({ "RecordCount": 2, "List": [item("a"), item("b")] })]);
-        let mut pages = client.golden_search_items_pages(&search);
+        let mut pages = client.golden_search_items_pages(search.clone());
         assert_eq!(pages.next().await.unwrap().unwrap().items.len(), 2);
         assert!(pages.next().await.is_none());
         assert_eq!(page_indexes(&sandbox), [1, 2, 3, 1]);
@@ -191,13 +290,12 @@ mod sandbox {
     #[tokio::test]
     async fn a_paged_walk_without_a_total_stops_at_a_short_page_and_reports_errors() {
         use serde_json::json;
-        let sandbox = Sandbox::builder().schema(&paged::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
         let items = |n: usize| json!((0..n).map(|i| json!({ "Id": i.to_string() })).collect::<Vec<_>>());
         script(&sandbox, &[items(2), items(2), items(1)]);
         let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
-        let options = paged::endpoints::GoldenListItemsOptions::default().with_verbose(true);
-        let mut pages = client.golden_list_items_pages("owner-1", &options, &search);
+        let mut pages = client.golden_list_items("owner-1", search.clone()).verbose(true).pages();
         let mut sizes = Vec::new();
         while let Some(page) = pages.next().await {
             sizes.push(page.unwrap().items.len());
@@ -208,16 +306,16 @@ mod sandbox {
 
         // An error ends the walk after it is reported.
         sandbox.inject(Fault::Status(500), 1);
-        let mut pages = client.golden_list_items_pages("owner-1", &options, &search);
+        let mut pages = client.golden_list_items("owner-1", search).verbose(true).pages();
         assert!(pages.next().await.unwrap().is_err());
         assert!(pages.next().await.is_none());
     }
 
     #[tokio::test]
     async fn a_bulk_job_splits_rows_by_the_spec_limit_and_reads_each_row_result() {
-        use crate::runtime::{BulkOptions, RowOutcome, bulk::from_iter};
-        let sandbox = Sandbox::builder().schema(&bulk_rows::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
+        use crate::bulk::{BulkOptions, RowOutcome};
+        let sandbox = Sandbox::builder().schema(golden(&bulk_rows_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
         // Three calls of at most five rows; the second answer is scripted: row 2 refused.
         let results = |n: usize| (1..=n).map(|i| serde_json::json!({ "Row": i, "Done": "true", "Id": format!("id-{i}") })).collect::<Vec<_>>();
         let mut second = results(5);
@@ -229,7 +327,7 @@ mod sandbox {
         ]);
         let rows = (0..12).map(|i| bulk_rows::types::Item::new(format!("item-{i}")));
         let options = BulkOptions::default().concurrency(1);
-        let mut job = client.golden_add_items_all(from_iter(rows), &options);
+        let mut job = client.golden_add_items_all(rows).options(options);
         let mut outcomes = Vec::new();
         while let Some(report) = job.next().await {
             outcomes.push((report.index, match report.outcome {
@@ -248,11 +346,11 @@ mod sandbox {
 
     #[tokio::test]
     async fn a_bulk_job_without_per_row_answers_counts_whole_calls() {
-        use crate::runtime::{BulkOptions, bulk::from_iter};
-        let sandbox = Sandbox::builder().schema(&array_body::schema::SCHEMA).no_rate_limit().start().await.unwrap();
-        let client = sandbox.client_builder().rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap();
+
+        let sandbox = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).no_rate_limit().start().await.unwrap();
+        let client = client_builder(&sandbox).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap();
         let rows = (0..23).map(|i| array_body::types::Row::new(format!("r{i}"), i));
-        let mut job = client.golden_add_rows_all(from_iter(rows), &BulkOptions::default());
+        let mut job = client.golden_add_rows_all(rows);
         let mut succeeded = 0;
         while let Some(report) = job.next().await {
             succeeded += usize::from(report.outcome.is_success());
@@ -264,11 +362,54 @@ mod sandbox {
     }
 
     #[tokio::test]
+    async fn a_caller_compiles_and_sends_the_same_against_both_versions_of_an_endpoint() {
+        for schema in [&evolve_v1_schema::SCHEMA, &evolve_v2_schema::SCHEMA] {
+            let sandbox = Sandbox::builder().schema(golden(schema)).start().await.unwrap();
+            let client = client(&sandbox);
+            if std::ptr::eq(schema, &evolve_v1_schema::SCHEMA) {
+                super::evolve_v1_caller::add_note(&client).await.unwrap();
+            } else {
+                super::evolve_v2_caller::add_note(&client).await.unwrap();
+                super::evolve_v2_caller::add_pinned_note(&client).await.unwrap();
+            }
+            let bodies: Vec<_> = sandbox.requests().into_iter().map(|r| (r.query, r.body)).collect();
+            assert_eq!(bodies[0].0, [("leadId".to_string(), "lead-1".to_string())]);
+            assert_eq!(bodies[0].1, Some(serde_json::json!({ "Text": "Called back" })));
+            if let Some((query, body)) = bodies.get(1) {
+                assert!(query.contains(&("notify".to_string(), "true".to_string())), "{query:?}");
+                assert_eq!(body, &Some(serde_json::json!({ "Text": "Called back", "Pinned": true })));
+            }
+        }
+    }
+
+    /// A page walk and a bulk job built by a helper that returns them (they own their client and
+    /// arguments), then run on `tokio::spawn`.
+    fn jobs(client: &crate::Client) -> (crate::pages::Pages<paged::types::Item>, crate::bulk::Bulk<()>) {
+        let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
+        let rows: Vec<_> = (0..23).map(|i| array_body::types::Row::new(format!("r{i}"), i)).collect();
+        (client.golden_search_items_pages(search), client.golden_add_rows_all(rows))
+    }
+
+    #[tokio::test]
+    async fn page_walks_and_bulk_jobs_run_on_spawned_tasks() {
+        use futures_util::StreamExt;
+        let pages = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
+        let rows = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).no_rate_limit().start().await.unwrap();
+        script(&pages, &[serde_json::json!({ "RecordCount": 3, "List": [{ "Id": "a" }, { "Id": "b" }] }), serde_json::json!({ "RecordCount": 3, "List": [{ "Id": "c" }] })]);
+        let (walk, _) = jobs(&client(&pages));
+        let (_, job) = jobs(&client_builder(&rows).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap());
+        let walked = tokio::spawn(async move { walk.map(|page| page.map(|page| page.items.len())).collect::<Vec<_>>().await });
+        let applied = tokio::spawn(async move { job.filter(|report| std::future::ready(report.outcome.is_success())).count().await });
+        let sizes: Vec<usize> = walked.await.unwrap().into_iter().map(Result::unwrap).collect();
+        assert_eq!(sizes, [2, 1]);
+        assert_eq!(applied.await.unwrap(), 23);
+    }
+
+    #[tokio::test]
     async fn an_endpoint_without_an_example_gets_the_smallest_valid_answer() {
-        let sandbox = Sandbox::builder().schema(&get_query::schema::SCHEMA).start().await.unwrap();
-        let client = sandbox.client().unwrap();
-        let options = get_query::endpoints::GoldenGetThingOptions::default().with_limit(3).with_with_files(true);
-        let thing = client.golden_get_thing("t-1", &get_query::types::Color::DarkBlue, &options).await.unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&get_query_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
+        let thing = client.golden_get_thing("t-1", get_query::types::Color::DarkBlue).limit(3).with_files(true).await.unwrap();
         assert_eq!(thing.id, "");
         let logged = &sandbox.requests()[0];
         assert_eq!(logged.method, "GET");

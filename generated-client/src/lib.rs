@@ -20,7 +20,8 @@
 //! # Example
 //!
 //! ```no_run
-//! use leadsquared::{Client, Credentials, OpportunityByLeadField, OpportunityField, Region, SearchBy};
+//! use leadsquared::{Client, Credentials, Region};
+//! use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
 //!
 //! # async fn run() -> Result<(), leadsquared::Error> {
 //! let client = Client::builder()
@@ -35,7 +36,7 @@
 //!         OpportunityField::new("Status", "Open"),
 //!     ])];
 //!
-//! match client.add_opportunities_in_bulk(&SearchBy::EmailAddress, &rows).await {
+//! match client.add_opportunities_in_bulk(SearchBy::EmailAddress, rows).await {
 //!     Ok(answer) => {
 //!         for row in &answer {
 //!             println!("row {:?}: created {:?}", row.row_number, row.opportunity_created);
@@ -51,12 +52,25 @@
 //! [`Client::from_env`] reads `LSQ_ACCESS_KEY`, `LSQ_SECRET_KEY` and optionally `LSQ_HOST` or
 //! `LSQ_BASE_URL` instead.
 //!
+//! # How the API is laid out
+//!
+//! - [`Client`] has one method per endpoint, named after it in snake_case. Required inputs are
+//!   its arguments; the method returns a request builder (in [`requests`]) with one method per
+//!   optional query parameter, and the call is sent when the builder is awaited. Adding an
+//!   optional parameter to an endpoint therefore never breaks a caller.
+//! - Batch endpoints also have `<name>_all` (any number of rows; see [`bulk`]) and paged ones
+//!   `<name>_pages` (every page as a stream; see [`pages`]). Both own a clone of the client and
+//!   their arguments, so they can be returned, stored or spawned.
+//! - Types live in the module of their group ([`opportunities`], [`leads`], [`activities`],
+//!   [`search`]); the crate root keeps the client, its configuration, errors and what all
+//!   groups share ([`ExceptionType`]).
+//!
 //! # Testing without LeadSquared
 //!
-//! The `sandbox` feature adds `leadsquared::sandbox`: an emulator of the API on loopback
-//! that validates every request against the spec independently of this crate's types, keeps
-//! leads and created opportunities, enforces the keys and the rate limit, and injects faults.
-//! Enable it in `[dev-dependencies]`; without it the crate has no server code or dependencies.
+//! The `leadsquared-sandbox` crate is an emulator of the API on loopback that validates every
+//! request against the spec independently of this crate's types, keeps leads and created
+//! opportunities, enforces the keys and the rate limit, and injects faults. Add it under
+//! `[dev-dependencies]`; this crate has no server code or dependencies.
 //!
 //! # Logging
 //!
@@ -75,17 +89,48 @@ mod golden;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
-pub mod runtime;
-#[cfg(feature = "sandbox")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
-pub mod sandbox;
+// The contract between generated code and the hand-written runtime: crate-private, so that it
+// can change with the generator without breaking users. What users read of it is re-exported
+// below (`bulk`, `pages`, `endpoints`). It serves every spec the generator accepts, so the
+// current spec need not use all of it (the golden tests compile the rest).
+#[allow(dead_code)]
+pub(crate) mod runtime;
+// The golden outputs' wire schemas are data for the sandbox crate; its types are named
+// `crate::schema` in generated code.
+#[cfg(test)]
+use leadsquared_sandbox::schema;
 
 pub use client::{Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_BASE_URL, ENV_HOST, ENV_SECRET_KEY};
 pub use error::{ApiError, Error};
-pub use generated::api::{API, Region};
-pub use generated::endpoints;
-pub use generated::schema::SCHEMA;
+pub use generated::api::Region;
+// The modules of the spec's groups (`opportunities`, `leads`, …), `requests` (one request
+// builder per endpoint) and `endpoints` (their descriptions).
+pub use generated::*;
+// The types of no group, e.g. `ExceptionType`.
 pub use generated::types::*;
-// Re-exported from `runtime` because callers configure (`ClientBuilder::auth_placement`) and
-// inspect (`Error::processed`) them.
+// Re-exported because callers configure (`ClientBuilder::auth_placement`) and inspect
+// (`Error::processed`) them.
 pub use runtime::{AuthPlacement, Processed};
+
+// Bulk jobs (`<name>_all`) and page walks (`<name>_pages`): what callers hold and read.
+pub use runtime::{bulk, pages};
+
+pub mod rules {
+    //! The spec's cross-field rules, checked before anything is sent.
+    //!
+    //! A type whose spec states a rule (e.g. "at most one of `OverwriteFields` and
+    //! `UpdateEmptyFields`") implements [`Validate`]; the client runs it on every body, and a
+    //! broken rule is [`Error::InvalidBody`](crate::Error::InvalidBody) or
+    //! [`Error::InvalidItem`](crate::Error::InvalidItem) carrying a [`RuleViolation`]. Call it
+    //! yourself to check rows read from a file before a bulk job starts.
+    pub use crate::runtime::{Rule, RuleViolation, Validate};
+}
+
+/// What the spec says of each endpoint, as data: method, path, limits, statuses.
+///
+/// One constant per endpoint (e.g. `endpoints::ADD_OPPORTUNITIES_IN_BULK`), for logs, metrics
+/// and tools; the calls themselves are methods of [`Client`].
+pub mod endpoints {
+    pub use crate::generated::endpoints::*;
+    pub use crate::runtime::{Endpoint, ItemLimit, Method, Processed, RateLimit, StatusSpec};
+}

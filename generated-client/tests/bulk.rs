@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use leadsquared::runtime::bulk::from_iter;
-use leadsquared::runtime::{BulkOptions, RowOutcome, RowReport};
-use leadsquared::sandbox::{Fault, Lead, Sandbox, SandboxBuilder};
-use leadsquared::{Client, ExceptionType, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::bulk::{BulkOptions, RowOutcome, RowReport};
+use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::{Client, ExceptionType};
+use leadsquared_sandbox::{Fault, Lead, Sandbox, SandboxBuilder};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -41,8 +41,9 @@ fn client(sandbox: &Sandbox, calls: u32, per: Duration) -> Result<Client, leadsq
 }
 
 async fn run(client: &Client, count: usize, options: &BulkOptions) -> Vec<RowReport<OpportunityRowResult>> {
-    let mut job =
-        client.add_opportunities_in_bulk_all(&SearchBy::EmailAddress, from_iter((0..count).map(row)), options);
+    let mut job = client
+        .add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..count).map(row))
+        .options(options.clone());
     let mut reports = Vec::new();
     while let Some(report) = job.next().await {
         reports.push(report);
@@ -113,8 +114,9 @@ async fn a_clean_run_creates_every_row_once_within_the_limit() -> TestResult {
         .build()?;
     let count = 400; // 16 calls: a bit more than three windows
     let options = BulkOptions::default().concurrency(4);
-    let mut job =
-        client.add_opportunities_in_bulk_all(&SearchBy::EmailAddress, from_iter((0..count).map(row)), &options);
+    let mut job = client
+        .add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..count).map(row))
+        .options(options);
     let progress = job.progress();
     let mut reports = Vec::new();
     while let Some(report) = job.next().await {
@@ -299,8 +301,8 @@ async fn a_refused_connection_is_retried_until_the_server_is_up() -> TestResult 
     let client = Client::builder()
         .base_url(format!("http://{addr}/v2"))
         .credentials(leadsquared::Credentials::new(
-            leadsquared::sandbox::DEFAULT_ACCESS_KEY,
-            leadsquared::sandbox::DEFAULT_SECRET_KEY,
+            leadsquared_sandbox::DEFAULT_ACCESS_KEY,
+            leadsquared_sandbox::DEFAULT_SECRET_KEY,
         ))
         .build()?;
     let starter = tokio::spawn(async move {

@@ -8,8 +8,9 @@
 mod common;
 
 use common::{ACCESS_KEY, PATH, SECRET_KEY, add, answer, builder_for, error_body, mock, received, rows};
-use leadsquared::runtime::{AuthPlacement, Processed};
-use leadsquared::{Client, Error, ExceptionType, SearchBy};
+use leadsquared::opportunities::SearchBy;
+use leadsquared::{AuthPlacement, Processed};
+use leadsquared::{Client, Error, ExceptionType};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -109,7 +110,7 @@ async fn custom_search_fields_go_in_the_query() -> TestResult {
     .await;
 
     client
-        .add_opportunities_in_bulk(&SearchBy::Other("mx_Unique".into()), &rows(1))
+        .add_opportunities_in_bulk(SearchBy::Other("mx_Unique".into()), rows(1))
         .await?;
 
     let requests = server.received_requests().await.unwrap_or_default();

@@ -5,11 +5,9 @@
 
 mod common;
 
-use leadsquared::sandbox::{Fault, Sandbox};
-use leadsquared::{
-    LeadAttribute, OpportunityCapture, OpportunityField, OpportunityUpdate, Paging, SearchCriteria, SearchParameter,
-    SqlOperator, endpoints,
-};
+use leadsquared::opportunities::{LeadAttribute, OpportunityCapture, OpportunityField, OpportunityUpdate};
+use leadsquared::search::{Paging, SearchCriteria, SearchParameter, SqlOperator};
+use leadsquared_sandbox::{Fault, Sandbox};
 use serde_json::json;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -19,7 +17,7 @@ async fn update_returns_the_id_inside_the_message_envelope() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let update = OpportunityUpdate::new("5ca5b042-51ea-4699-b6f0-84c40ab12770")
         .with_fields(vec![OpportunityField::new("Status", "Won")]);
-    let id = sandbox.client()?.update_opportunity(&update).await?;
+    let id = sandbox.client()?.update_opportunity(update).await?;
     assert_eq!(id.id, "5ca5b042-51ea-4699-b6f0-84c40ab12770");
     Ok(())
 }
@@ -27,8 +25,7 @@ async fn update_returns_the_id_inside_the_message_envelope() -> TestResult {
 #[tokio::test]
 async fn an_opportunity_decodes_its_option_set_and_string_flags() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let options = endpoints::GetOpportunityByIdOptions::default();
-    let details = sandbox.client()?.get_opportunity_by_id("4597c076", &options).await?;
+    let details = sandbox.client()?.get_opportunity_by_id("4597c076").await?;
     assert_eq!(details.name.as_deref(), Some("Loan"));
     let fields = details.fields.unwrap_or_default();
     let status = &fields[0];
@@ -46,7 +43,7 @@ async fn an_opportunity_decodes_its_option_set_and_string_flags() -> TestResult 
         },
         1,
     );
-    let details = sandbox.client()?.get_opportunity_by_id("4597c076", &options).await?;
+    let details = sandbox.client()?.get_opportunity_by_id("4597c076").await?;
     let field = &details.fields.unwrap_or_default()[0];
     assert_eq!(
         (field.is_mandatory, field.sequence, &field.option_set),
@@ -117,7 +114,7 @@ async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> Te
         Paging::new(1, 2),
     );
     let client = sandbox.client()?;
-    let mut pages = client.get_opportunities_by_unique_lead_field_pages(&search);
+    let mut pages = client.get_opportunities_by_unique_lead_field_pages(search);
     let mut seen = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page?;
@@ -153,11 +150,11 @@ async fn a_capture_with_both_duplicate_flags_is_refused_before_sending() -> Test
             LeadAttribute::new("EmailAddress", "a@example.com"),
             LeadAttribute::new("SearchBy", "EmailAddress"),
         ],
-        leadsquared::CapturedOpportunity::new(12231)
+        leadsquared::opportunities::CapturedOpportunity::new(12231)
             .with_overwrite_fields(true)
             .with_update_empty_fields(true),
     );
-    let error = sandbox.client()?.capture_opportunity(&capture).await.unwrap_err();
+    let error = sandbox.client()?.capture_opportunity(capture).await.unwrap_err();
     assert!(matches!(error, leadsquared::Error::InvalidBody { .. }), "{error:?}");
     assert!(sandbox.requests().is_empty());
     Ok(())
@@ -167,17 +164,17 @@ async fn a_capture_with_both_duplicate_flags_is_refused_before_sending() -> Test
 async fn bulk_activities_refuse_26_and_put_the_opportunity_in_the_query() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let client = sandbox.client()?;
-    let activity = leadsquared::OpportunityActivity::new(208, "owner@example.com");
+    let activity = leadsquared::activities::OpportunityActivity::new(208, "owner@example.com");
     let too_many = vec![activity.clone(); 26];
     let error = client
-        .post_bulk_activities_on_opportunity("opp-1", &too_many)
+        .post_bulk_activities_on_opportunity("opp-1", too_many)
         .await
         .unwrap_err();
     assert!(
         matches!(error, leadsquared::Error::ItemCount { count: 26, .. }),
         "{error:?}"
     );
-    client.post_bulk_activities_on_opportunity("opp-1", &[activity]).await?;
+    client.post_bulk_activities_on_opportunity("opp-1", [activity]).await?;
     assert_eq!(
         sandbox.requests()[0].query,
         [("opportunityId".to_string(), "opp-1".to_string())]

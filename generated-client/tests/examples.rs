@@ -1,22 +1,25 @@
 //! The documented examples, built with the generated types, against the documented JSON.
 //!
-//! The request examples come from the seed page (Example A, both rows, verbatim) and reference
-//! §1.4 (Example B, with its Postman placeholders kept as literal strings, as the docs print
-//! them). Comparing `serde_json::Value`s makes the check independent of key order and spacing.
+//! The request examples come from the Add Opportunities in Bulk page
+//! (https://apidocs.leadsquared.com/add-opportunities-in-bulk/): its first example, both rows,
+//! verbatim, and a second one with its Postman placeholders kept as literal strings, as the docs
+//! print them. Comparing `serde_json::Value`s makes the check independent of key order and
+//! spacing. Answers are decoded by the client itself, from a local mock server.
 
-use leadsquared::runtime::{Endpoint, Request, Rule, Validate};
-use leadsquared::{
-    Error, ExceptionType, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy, endpoints,
-};
+mod common;
+
+use common::{answer, mock};
+use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::rules::{Rule, Validate};
+use leadsquared::{AuthPlacement, Client, Credentials, Error, ExceptionType};
 use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
 
-/// The request example of the seed page, exactly as printed there.
+/// The page's request example, exactly as printed there.
 const SEED_REQUEST: &str = r#"[ { "SearchByValue":"+91-2543456794", "OpportunityEventCode":12114, "OpportunityNote":"Add/ByEmailAddress", "UpdateEmptyFields":true, "DoNotChangeOwner":true, "Fields":[ { "SchemaName":"mx_Custom_1", "Value":"XYZ" }, { "SchemaName":"mx_Custom_2", "Value":"ABC" }, { "SchemaName":"mx_Custom_19", "Value":"One" }, { "SchemaName":"Status", "Value":"Open" } ] }, { "SearchByValue":"+91-2543456791", "OpportunityEventCode":12114, "OpportunityNote":"Add/ByEmailAddress", "UpdateEmptyFields":true, "DoNotChangeOwner":true, "Fields":[ { "SchemaName":"mx_Custom_1", "Value":"ABC" }, { "SchemaName":"mx_Custom_2", "Value":"XYZ" }, { "SchemaName":"mx_Custom_19", "Value":"One" }, { "SchemaName":"Status", "Value":"Open" } ] } ]"#;
 
-/// The response example of the seed page, exactly as printed there.
+/// The page's response example, exactly as printed there.
 const SEED_RESPONSE: &str = r#"{ "Response":[ { "ProspectOpportunityId":"001ea287-b311-4b05-8d7f-2f398379801f", "RowNumber":1, "OpportunityCreated":true }, { "ProspectOpportunityId":"189eddf1-3bc6-4580-96b8-dc57e49eab12", "RowNumber":2, "OpportunityCreated":true } ] }"#;
-
-const ENDPOINT: &Endpoint = &endpoints::ADD_OPPORTUNITIES_IN_BULK;
 
 fn field(schema_name: &str, value: &str) -> OpportunityField {
     OpportunityField::new(schema_name, value)
@@ -35,14 +38,26 @@ fn seed_row(phone: &str, custom_1: &str, custom_2: &str) -> OpportunityByLeadFie
         ])
 }
 
-/// Parses a response body the way `add_opportunities_in_bulk` does: the rows under `Response`.
-fn parse_response(body: &str) -> serde_json::Result<Vec<OpportunityRowResult>> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(rename = "Response")]
-        rows: Vec<OpportunityRowResult>,
-    }
-    serde_json::from_str::<Body>(body).map(|body| body.rows)
+/// What `add_opportunities_in_bulk` returns when the server answers `body` with 200.
+async fn parse_response(body: &str) -> Result<Vec<OpportunityRowResult>, Error> {
+    let (server, client) = mock(AuthPlacement::Header).await?;
+    answer(
+        &server,
+        ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"),
+    )
+    .await;
+    client
+        .add_opportunities_in_bulk(SearchBy::Phone, [OpportunityByLeadField::new("+91-2543456794", 12114)])
+        .await
+}
+
+/// A client whose calls can only fail before anything is sent: nothing listens at its address.
+fn offline_client() -> Client {
+    Client::builder()
+        .base_url("http://127.0.0.1:9/v2")
+        .credentials(Credentials::new("access", "secret"))
+        .build()
+        .expect("a valid configuration")
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Value {
@@ -105,9 +120,9 @@ fn example_b_with_owner_email_and_a_nested_custom_field_set() {
     assert_eq!(to_value(&rows), documented);
 }
 
-#[test]
-fn seed_response_example_parses_with_the_right_values() {
-    let response = parse_response(SEED_RESPONSE).expect("parses");
+#[tokio::test]
+async fn seed_response_example_parses_with_the_right_values() {
+    let response = parse_response(SEED_RESPONSE).await.expect("parses");
     let rows: Vec<_> = response
         .iter()
         .map(|row| {
@@ -132,8 +147,8 @@ fn seed_response_example_parses_with_the_right_values() {
     );
 }
 
-#[test]
-fn undocumented_row_shapes_still_parse() {
+#[tokio::test]
+async fn undocumented_row_shapes_still_parse() {
     let body = r#"{"Response":[
         {"RowNumber":"3","OpportunityCreated":"false","ExceptionType":"MXInvalidActivityFieldsException",
          "ExceptionMessage":"Field name : 'mx_Custom_19' of datatype : 'String' is mandatory.",
@@ -141,7 +156,7 @@ fn undocumented_row_shapes_still_parse() {
         {},
         {"RowNumber":" 5 ","OpportunityCreated":"True","ExceptionType":"MXBrandNewException","Extra":null}
     ],"RequestId":"abc"}"#;
-    let response = parse_response(body).expect("parses");
+    let response = parse_response(body).await.expect("parses");
     let [failed, empty, unknown] = &response[..] else {
         panic!("three rows expected: {response:?}")
     };
@@ -165,10 +180,12 @@ fn undocumented_row_shapes_still_parse() {
     );
 }
 
-#[test]
-fn a_response_without_its_required_list_is_an_error() {
-    assert!(parse_response(r#"{"Status":"Success"}"#).is_err());
-    assert!(parse_response(r#"{"Response":[{"RowNumber":"x"}]}"#).is_err());
+#[tokio::test]
+async fn a_response_without_its_required_list_is_an_error() {
+    let missing = parse_response(r#"{"Status":"Success"}"#).await.unwrap_err();
+    assert!(matches!(missing, Error::Decode { .. }), "{missing:?}");
+    let mistyped = parse_response(r#"{"Response":[{"RowNumber":"x"}]}"#).await.unwrap_err();
+    assert!(matches!(mistyped, Error::Decode { .. }), "{mistyped:?}");
 }
 
 #[test]
@@ -248,11 +265,12 @@ fn both_overwrite_and_update_empty_break_the_rule() {
     assert_eq!(row_with(None, Some(true)).validate(), Ok(()));
 }
 
-#[test]
-fn a_rule_broken_in_a_batch_names_the_item() {
+#[tokio::test]
+async fn a_rule_broken_in_a_batch_names_the_item() {
     let rows = [row_with(None, Some(true)), row_with(Some(true), Some(true))];
-    let error = Request::new(ENDPOINT)
-        .array_body(&rows)
+    let error = offline_client()
+        .add_opportunities_in_bulk(SearchBy::EmailAddress, rows)
+        .await
         .expect_err("the second row is invalid");
     let Error::InvalidItem {
         endpoint,
@@ -274,14 +292,15 @@ fn a_rule_broken_in_a_batch_names_the_item() {
     );
 }
 
-#[test]
-fn item_limits_are_checked_before_serializing() {
+#[tokio::test]
+async fn item_limits_are_checked_before_sending() {
     let rows: Vec<_> = (0..26)
         .map(|n| OpportunityByLeadField::new(format!("{n}@example.com"), 1))
         .collect();
     for count in [0, 26] {
-        let error = Request::new(ENDPOINT)
-            .array_body(&rows[..count])
+        let error = offline_client()
+            .add_opportunities_in_bulk(SearchBy::EmailAddress, &rows[..count])
+            .await
             .expect_err("outside 1..=25");
         let Error::ItemCount {
             endpoint,
@@ -297,10 +316,12 @@ fn item_limits_are_checked_before_serializing() {
         );
     }
     for count in [1, 25] {
-        assert!(
-            Request::new(ENDPOINT).array_body(&rows[..count]).is_ok(),
-            "{count} rows"
-        );
+        // Within the limit the call is sent: nothing listens, so it fails to connect.
+        let error = offline_client()
+            .add_opportunities_in_bulk(SearchBy::EmailAddress, &rows[..count])
+            .await
+            .expect_err("nothing listens");
+        assert!(matches!(error, Error::Connect { .. }), "{count} rows: {error:?}");
     }
 }
 

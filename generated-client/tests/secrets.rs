@@ -17,7 +17,7 @@ use std::sync::{Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use common::{ACCESS_KEY, PLACEMENTS, SECRET_KEY, add, answer, builder, builder_for, mock, rows};
-use leadsquared::runtime::AuthPlacement;
+use leadsquared::AuthPlacement;
 use leadsquared::{Client, Credentials, Error};
 use serde_json::json;
 use tracing_subscriber::filter::LevelFilter;
@@ -228,6 +228,7 @@ async fn assert_server_got_the_keys(server: &MockServer, placement: AuthPlacemen
     match placement {
         AuthPlacement::Header => assert_eq!(header.as_deref(), Some(SECRET_KEY.as_bytes())),
         AuthPlacement::Query => assert!(query.contains(SECRET_KEY), "{query}"),
+        other => panic!("no test for {other:?}"),
     }
 }
 

@@ -7,8 +7,23 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where generated files live, relative to the workspace root.
+/// Where the client crate's generated files live, relative to the workspace root.
 pub const GENERATED_DIR: &str = "generated-client/src/generated";
+/// Where the sandbox crate's generated files (its wire schema) live.
+pub const SANDBOX_GENERATED_DIR: &str = "sandbox/src/generated";
+
+/// The folder, relative to the workspace root, that holds generated files of `target`.
+pub fn generated_dir(target: codegen::Target) -> &'static str {
+    match target {
+        codegen::Target::Client => GENERATED_DIR,
+        codegen::Target::Sandbox => SANDBOX_GENERATED_DIR,
+    }
+}
+
+/// A generated file's path relative to the workspace root.
+pub fn generated_path(file: &codegen::GeneratedFile) -> PathBuf {
+    Path::new(generated_dir(file.target)).join(&file.path)
+}
 /// The JSON Schema of the spec format, generated, referenced by every spec file.
 pub const SCHEMA_FILE: &str = "spec/schema.json";
 
@@ -82,10 +97,9 @@ impl fmt::Display for Change {
 /// What regenerating from the spec under `root` would change, in path order.
 pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
     let files = codegen::generate_dir(&root.join("spec"), root)?;
-    let dir = root.join(GENERATED_DIR);
     let mut changes = Vec::new();
     for file in &files {
-        let path = Path::new(GENERATED_DIR).join(&file.path);
+        let path = generated_path(file);
         match std::fs::read_to_string(root.join(&path)) {
             Ok(old) if old == file.contents => {}
             Ok(old) => changes.push(Change::Modified {
@@ -114,27 +128,23 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
             new: schema,
         }),
     }
-    let produced: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    let produced: Vec<PathBuf> = files.iter().map(generated_path).collect();
+    for dir in [GENERATED_DIR, SANDBOX_GENERATED_DIR] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         let mut stale: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter_map(|entry| entry.ok()?.file_name().to_str().map(|name| Path::new(dir).join(name)))
             .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-            .filter(|path| {
-                path.file_name()
-                    .is_some_and(|name| !produced.contains(&Path::new(name)))
-            })
+            .filter(|path| !produced.contains(path))
             .collect();
         stale.sort();
         for path in stale {
-            let Ok(old) = std::fs::read_to_string(&path) else {
+            let Ok(old) = std::fs::read_to_string(root.join(&path)) else {
                 continue;
             };
             if old.starts_with(MARKER) {
-                let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-                changes.push(Change::Removed {
-                    path: Path::new(GENERATED_DIR).join(name),
-                    old,
-                });
+                changes.push(Change::Removed { path, old });
             }
         }
     }
@@ -231,7 +241,7 @@ mod tests {
         assert!(generated.join("handwritten.rs").exists());
 
         // A hand edit is detected as a modification and reverted by the next apply.
-        let types = generated.join("types.rs");
+        let types = generated.join("requests.rs");
         let edited = std::fs::read_to_string(&types)
             .unwrap()
             .replace("pub struct", "pub(crate) struct");

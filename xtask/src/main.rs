@@ -110,9 +110,18 @@ fn check(root: &std::path::Path) -> Result<ExitCode, Box<dyn std::error::Error>>
     Ok(ExitCode::FAILURE)
 }
 
-/// Runs the benchmark in release mode with this workspace's cargo.
+/// Runs the benchmark in release mode with this workspace's cargo, after building the
+/// standalone sandbox it runs as its server (another package, so the benchmark cannot ask cargo
+/// for it; it finds it beside itself in the target folder).
 fn bench(root: &std::path::Path) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args(["build", "--quiet", "--release", "--package", "leadsquared-sandbox"])
+        .status()?;
+    if !built.success() {
+        return Ok(ExitCode::FAILURE);
+    }
     let status = std::process::Command::new(cargo)
         .current_dir(root)
         .args(["bench", "--quiet", "--package", "leadsquared", "--bench", "bulk"])
@@ -208,30 +217,21 @@ fn spec_at(root: &std::path::Path, rev: &str) -> Result<Vec<codegen::SourceFile>
 
 /// Lines added and removed per generated file between two sets of generated files.
 fn code_changes(old: &[codegen::GeneratedFile], new: &[codegen::GeneratedFile]) -> Vec<(String, usize, usize)> {
-    let mut paths: Vec<&std::path::Path> = old.iter().chain(new).map(|f| f.path.as_path()).collect();
+    let mut paths: Vec<std::path::PathBuf> = old.iter().chain(new).map(fresh::generated_path).collect();
     paths.sort();
     paths.dedup();
     let text = |files: &[codegen::GeneratedFile], path: &std::path::Path| {
         files
             .iter()
-            .find(|f| f.path == path)
+            .find(|f| fresh::generated_path(f) == path)
             .map(|f| f.contents.clone())
             .unwrap_or_default()
     };
     paths
         .into_iter()
         .filter_map(|path| {
-            let (added, removed) = fresh::line_counts(&text(old, path), &text(new, path));
-            (added + removed > 0).then(|| {
-                (
-                    std::path::Path::new(fresh::GENERATED_DIR)
-                        .join(path)
-                        .display()
-                        .to_string(),
-                    added,
-                    removed,
-                )
-            })
+            let (added, removed) = fresh::line_counts(&text(old, &path), &text(new, &path));
+            (added + removed > 0).then(|| (path.display().to_string(), added, removed))
         })
         .collect()
 }

@@ -1,15 +1,25 @@
-//! Emits `endpoints.rs`: per endpoint, a description constant, an options struct when it has
-//! optional query parameters, and one method on `Client` that builds a request for the
-//! runtime. The method holds no transport logic: limits, validation, sending and error
-//! decoding are the runtime's, so a fix there reaches every endpoint.
+//! Emits `endpoints.rs` and `requests.rs`.
+//!
+//! Per endpoint, `endpoints.rs` holds a description constant and the methods on `Client`: one
+//! that starts a call (`<name>`), and for paged and bulk endpoints `<name>_pages` and
+//! `<name>_all`. `requests.rs` holds the call itself: a request builder that owns a clone of
+//! the client and the call's inputs, with one setter per optional query parameter, and that is
+//! sent by awaiting it (`IntoFuture`) or with `send`. The builder holds no transport logic:
+//! limits, validation, sending and error decoding are the runtime's, so a fix there reaches
+//! every endpoint.
+//!
+//! The shape is chosen so that the spec can grow without breaking callers: required inputs are
+//! positional arguments (changing them is breaking, and `cargo xtask diff` says so), while an
+//! optional query parameter only adds a builder method.
 
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::example::{method_example, pages_example};
-use super::{doc, doc_lines, ident, lit, rust_type};
-use crate::model::{Body, Endpoint, Field, Method, Processed, Spec, TypeRef};
+use super::types::needs_validation;
+use super::{Paths, doc, doc_lines, ident, lit};
+use crate::model::{Body, Endpoint, Field, Method, Processed, Spec, Status, TypeRef};
 
 pub(super) fn sources(spec: &Spec) -> Vec<String> {
     let mut sources: Vec<String> = spec.endpoints.iter().map(|e| e.source.clone()).collect();
@@ -18,40 +28,70 @@ pub(super) fn sources(spec: &Spec) -> Vec<String> {
     sources
 }
 
-pub(super) fn emit_endpoints(spec: &Spec) -> TokenStream {
-    let endpoints = spec.endpoints.iter().map(|endpoint| emit_endpoint(endpoint, spec));
+pub(super) fn emit_endpoints(spec: &Spec, paths: &Paths) -> TokenStream {
+    let default_statuses = (!spec.api.statuses.is_empty()).then(|| emit_default_statuses(&spec.api.statuses));
+    let endpoints = spec.endpoints.iter().map(|endpoint| {
+        let description = emit_description(endpoint, spec);
+        let methods = emit_client_methods(endpoint, spec, paths);
+        let row_result = emit_row_result(endpoint, paths);
+        quote! {
+            #description
+            #methods
+            #row_result
+        }
+    });
     quote! {
-        #![doc = " One description and one method per endpoint."]
+        #![doc = " One description per endpoint, and the methods of `Client` that call it."]
+        #default_statuses
         #(#endpoints)*
     }
 }
 
-pub(super) fn const_name(endpoint: &Endpoint) -> proc_macro2::Ident {
-    ident(&endpoint.name.to_shouty_snake_case())
-}
-
-pub(super) fn options_name(endpoint: &Endpoint) -> proc_macro2::Ident {
-    format_ident!("{}Options", endpoint.name.to_upper_camel_case())
-}
-
-fn emit_endpoint(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
-    let description = emit_description(endpoint);
-    let options = emit_options(endpoint);
-    let method = emit_method(endpoint, spec);
-    let pages = emit_pages(endpoint, spec);
-    let bulk = emit_bulk(endpoint);
-    let row_result = emit_row_result(endpoint);
+pub(super) fn emit_requests(spec: &Spec, paths: &Paths) -> TokenStream {
+    let builders = spec
+        .endpoints
+        .iter()
+        .map(|endpoint| emit_builder(endpoint, spec, paths));
     quote! {
-        #description
-        #options
-        #method
-        #pages
-        #bulk
-        #row_result
+        #![doc = " The calls, one request builder per endpoint: set optional parameters, then `.await` it."]
+        #![doc = ""]
+        #![doc = " Each builder is returned by the `Client` method of the same name in snake_case, owns a"]
+        #![doc = " clone of the client and its inputs (so it can be stored, returned or spawned), and sends"]
+        #![doc = " nothing until it is awaited or its `send` method is called."]
+        #(#builders)*
     }
 }
 
-fn emit_description(endpoint: &Endpoint) -> TokenStream {
+pub(super) fn const_name(endpoint: &Endpoint) -> Ident {
+    ident(&endpoint.name.to_shouty_snake_case())
+}
+
+pub(super) fn builder_name(endpoint: &Endpoint) -> Ident {
+    ident(&endpoint.name.to_upper_camel_case())
+}
+
+/// The statuses shared by every endpoint that does not list its own, emitted once.
+fn emit_default_statuses(statuses: &[Status]) -> TokenStream {
+    let statuses = statuses.iter().map(emit_status);
+    quote! {
+        /// The statuses every endpoint documents unless it lists its own.
+        pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[#(#statuses),*];
+    }
+}
+
+fn emit_status(status: &Status) -> TokenStream {
+    let (code, meaning) = (lit(status.code.into()), &status.meaning);
+    let processed = match status.processed {
+        Processed::Always => quote! { Always },
+        Processed::Never => quote! { Never },
+        Processed::Unknown => quote! { Unknown },
+    };
+    quote! {
+        crate::runtime::StatusSpec { code: #code, meaning: #meaning, processed: crate::runtime::Processed::#processed }
+    }
+}
+
+fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let name_const = const_name(endpoint);
     let docs = doc(&format!(
         "Describes {}: method, path, item limits, rate limit and documented statuses.",
@@ -59,8 +99,8 @@ fn emit_description(endpoint: &Endpoint) -> TokenStream {
     ));
     let (name, title, group, path) = (&endpoint.name, &endpoint.title, &endpoint.group, &endpoint.path);
     let docs_url = match &endpoint.docs_url {
-        Some(url) => quote! { ::core::option::Option::Some(#url) },
-        None => quote! { ::core::option::Option::None },
+        Some(url) => quote! { Some(#url) },
+        None => quote! { None },
     };
     let method = match endpoint.method {
         Method::Get => quote! { Get },
@@ -75,29 +115,24 @@ fn emit_description(endpoint: &Endpoint) -> TokenStream {
             let max = match max_items {
                 Some(max) => {
                     let max = lit(*max as u64);
-                    quote! { ::core::option::Option::Some(#max) }
+                    quote! { Some(#max) }
                 }
-                None => quote! { ::core::option::Option::None },
+                None => quote! { None },
             };
-            quote! { ::core::option::Option::Some(crate::runtime::ItemLimit { min: #min_items, max: #max }) }
+            quote! { Some(crate::runtime::ItemLimit { min: #min_items, max: #max }) }
         }
-        _ => quote! { ::core::option::Option::None },
+        _ => quote! { None },
     };
     let (calls, per_millis) = (
         lit(endpoint.rate_limit.calls.into()),
         lit(endpoint.rate_limit.per_millis),
     );
-    let statuses = endpoint.statuses.iter().map(|status| {
-        let (code, meaning) = (lit(status.code.into()), &status.meaning);
-        let processed = match status.processed {
-            Processed::Always => quote! { Always },
-            Processed::Never => quote! { Never },
-            Processed::Unknown => quote! { Unknown },
-        };
-        quote! {
-            crate::runtime::StatusSpec { code: #code, meaning: #meaning, processed: crate::runtime::Processed::#processed }
-        }
-    });
+    let statuses = if !spec.api.statuses.is_empty() && endpoint.statuses == spec.api.statuses {
+        quote! { DEFAULT_STATUSES }
+    } else {
+        let statuses = endpoint.statuses.iter().map(emit_status);
+        quote! { &[#(#statuses),*] }
+    };
     quote! {
         #docs
         pub const #name_const: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -110,7 +145,7 @@ fn emit_description(endpoint: &Endpoint) -> TokenStream {
             idempotent: #idempotent,
             items: #items,
             rate_limit: crate::runtime::RateLimit { calls: #calls, per_millis: #per_millis },
-            statuses: &[#(#statuses),*],
+            statuses: #statuses,
         };
     }
 }
@@ -119,83 +154,236 @@ fn optional_params(endpoint: &Endpoint) -> impl Iterator<Item = &Field> {
     endpoint.query.iter().filter(|f| !f.required)
 }
 
-fn emit_options(endpoint: &Endpoint) -> Option<TokenStream> {
-    optional_params(endpoint).next()?;
-    let name = options_name(endpoint);
+fn required_params(endpoint: &Endpoint) -> impl Iterator<Item = &Field> {
+    endpoint.query.iter().filter(|f| f.required)
+}
+
+/// How a value is taken by a method: the parameter's type, and the expression that turns the
+/// argument into the stored value (strings and arrays take `impl Into<…>`).
+fn taken(name: &Ident, ty: &TypeRef, paths: &Paths) -> (TokenStream, TokenStream) {
+    match ty {
+        TypeRef::String => (quote! { impl Into<String> }, quote! { #name.into() }),
+        TypeRef::Array(inner) => {
+            let inner = paths.rust_type(inner);
+            (quote! { impl Into<Vec<#inner>> }, quote! { #name.into() })
+        }
+        ty => (paths.rust_type(ty), quote! { #name }),
+    }
+}
+
+/// The stored body: its field name and type, if the endpoint has a body.
+fn body_field(endpoint: &Endpoint, paths: &Paths) -> Option<(Ident, TokenStream, TokenStream)> {
+    match &endpoint.body {
+        Body::None => None,
+        Body::Object(ty) => Some((ident("body"), paths.rust_type(ty), paths.rust_type(ty))),
+        Body::Array { items, .. } => {
+            let item = paths.rust_type(items);
+            Some((ident("items"), quote! { Vec<#item> }, quote! { [#item] }))
+        }
+    }
+}
+
+/// The method's positional inputs: required query parameters in spec order, then the body.
+/// Returns parameters, and the expressions that store them.
+fn positional(endpoint: &Endpoint, paths: &Paths) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for field in required_params(endpoint) {
+        let name = ident(&field.rust);
+        let (ty, value) = taken(&name, &field.ty, paths);
+        params.push(quote! { #name: #ty });
+        values.push(value);
+    }
+    match &endpoint.body {
+        Body::None => {}
+        Body::Object(ty) => {
+            let ty = paths.rust_type(ty);
+            params.push(quote! { body: #ty });
+            values.push(quote! { body });
+        }
+        Body::Array { items, .. } => {
+            let (ty, value) = taken(&ident("items"), &TypeRef::Array(Box::new(items.clone())), paths);
+            params.push(quote! { items: #ty });
+            values.push(value);
+        }
+    }
+    (params, values)
+}
+
+fn emit_client_methods(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream {
+    let method = ident(&endpoint.name);
+    let builder = builder_name(endpoint);
+    let docs = method_doc(endpoint);
+    let example = method_example(endpoint, spec, paths).map(|text| {
+        let lines = doc_lines(&text);
+        quote! { #[doc = ""] #lines }
+    });
+    let (params, values) = positional(endpoint, paths);
+    let pages = emit_pages(endpoint, spec, paths);
+    let bulk = emit_bulk(endpoint, paths);
+    quote! {
+        impl crate::Client {
+            #docs
+            #example
+            pub fn #method(&self, #(#params),*) -> super::requests::#builder {
+                super::requests::#builder::new(self.clone(), #(#values),*)
+            }
+            #pages
+            #bulk
+        }
+    }
+}
+
+/// The request builder of `endpoint`.
+fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream {
+    let name = builder_name(endpoint);
+    let method = &endpoint.name;
+    let descriptor = const_name(endpoint);
     let docs = doc(&format!(
-        "The optional query parameters of {}; unset ones are not sent.",
+        "A call to {}, made by [`crate::Client::{method}`]: set its optional parameters, then `.await` it (or call [`Self::send`]).",
         endpoint.title
     ));
-    let fields = optional_params(endpoint).map(|field| {
+    let response = paths.rust_type(&endpoint.response);
+
+    let mut fields = Vec::new();
+    let mut new_params = Vec::new();
+    let mut inits = Vec::new();
+    let mut steps = Vec::new();
+    for field in required_params(endpoint) {
         let rust = ident(&field.rust);
-        let ty = rust_type(&field.ty, false);
-        let docs = doc(&format!(
-            "`{}`: {}",
-            field.wire,
-            field.description.as_deref().unwrap_or("").trim()
-        ));
-        quote! { #docs pub #rust: ::core::option::Option<#ty>, }
-    });
+        let ty = paths.rust_type(&field.ty);
+        let wire = &field.wire;
+        fields.push(quote! { #rust: #ty, });
+        new_params.push(quote! { #rust: #ty });
+        inits.push(quote! { #rust, });
+        steps.push(quote! { .query(#wire, &self.#rust) });
+    }
+    for field in optional_params(endpoint) {
+        let rust = ident(&field.rust);
+        let ty = paths.rust_type(&field.ty);
+        let wire = &field.wire;
+        fields.push(quote! { #rust: Option<#ty>, });
+        inits.push(quote! { #rust: None, });
+        steps.push(quote! { .query_opt(#wire, self.#rust.as_ref()) });
+    }
     let setters = optional_params(endpoint).map(|field| {
         let rust = ident(&field.rust);
-        let setter = format_ident!("with_{}", field.rust);
-        let ty = rust_type(&field.ty, false);
-        let (arg, value) = match field.ty {
-            TypeRef::String => (
-                quote! { impl ::core::convert::Into<::std::string::String> },
-                quote! { #rust.into() },
-            ),
-            _ => (ty, quote! { #rust }),
-        };
-        let docs = doc(&format!("Sets `{}`.", field.wire));
+        let (arg, value) = taken(&rust, &field.ty, paths);
+        let description = field.description.as_deref().unwrap_or("").trim();
+        let docs = doc(&format!("Sets the query parameter `{}`: {description}", field.wire));
         quote! {
             #docs
-            #[must_use]
-            pub fn #setter(mut self, #rust: #arg) -> Self {
-                self.#rust = ::core::option::Option::Some(#value);
+            pub fn #rust(mut self, #rust: #arg) -> Self {
+                self.#rust = Some(#value);
                 self
             }
         }
     });
-    Some(quote! {
+    let body = body_field(endpoint, paths);
+    let (call_param, call_body, send_arg) = match (&endpoint.body, &body) {
+        (Body::Object(body_type), Some((field, ty, _))) => {
+            let set_body = if needs_validation(body_type, spec) {
+                quote! { .checked_json_body(body)? }
+            } else {
+                quote! { .json_body(body)? }
+            };
+            fields.push(quote! { #field: #ty, });
+            new_params.push(quote! { #field: #ty });
+            inits.push(quote! { #field, });
+            (Some(quote! { body: &#ty }), set_body, quote! { &self.#field })
+        }
+        (Body::Array { items, .. }, Some((field, ty, slice))) => {
+            let set_body = if needs_validation(items, spec) {
+                quote! { .checked_array_body(items)? }
+            } else {
+                quote! { .array_body(items)? }
+            };
+            fields.push(quote! { #field: #ty, });
+            new_params.push(quote! { #field: #ty });
+            inits.push(quote! { #field, });
+            (Some(quote! { items: &#slice }), set_body, quote! { &self.#field })
+        }
+        _ => (None, quote! {}, quote! {}),
+    };
+    let decode = match &endpoint.unwrap {
+        None => quote! { self.client.execute(request).await },
+        Some(field) => {
+            let envelope_doc = doc(&format!("The response body; the call returns its `{field}` attribute."));
+            quote! {
+                #envelope_doc
+                #[derive(::serde::Deserialize)]
+                struct Envelope {
+                    #[serde(rename = #field)]
+                    value: #response,
+                }
+                self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+            }
+        }
+    };
+    let (call_vis, call_doc) = if matches!(endpoint.body, Body::Array { max_items: Some(_), .. }) {
+        (
+            quote! { pub(crate) },
+            quote! { #[doc = " Sends the call with `items` as its body; bulk jobs send each batch this way."] },
+        )
+    } else {
+        (
+            quote! {},
+            quote! { #[doc = " Sends the call with `body` as its body."] },
+        )
+    };
+    let call_param = call_param.into_iter();
+    let page_setters = emit_page_setters(endpoint, paths);
+    let send_doc = doc(&format!(
+        "Sends the call and decodes the answer.\n\nAwaiting the builder does the same. See [`crate::Client::{method}`] for the errors."
+    ));
+    quote! {
         #docs
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[non_exhaustive]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited"]
         pub struct #name {
+            client: crate::Client,
             #(#fields)*
         }
 
         impl #name {
-            #(#setters)*
-        }
-    })
-}
+            pub(crate) fn new(client: crate::Client, #(#new_params),*) -> Self {
+                Self { client, #(#inits)* }
+            }
 
-/// The argument type of a required query parameter, and how to pass it to `Request::query`.
-fn param_argument(field: &Field) -> (TokenStream, TokenStream) {
-    let name = ident(&field.rust);
-    match &field.ty {
-        TypeRef::String => (quote! { &str }, quote! { #name }),
-        TypeRef::Named(_) => {
-            let ty = rust_type(&field.ty, false);
-            (quote! { &#ty }, quote! { #name })
+            #(#setters)*
+            #page_setters
+
+            #send_doc
+            pub async fn send(self) -> Result<#response, crate::Error> {
+                self.call(#send_arg).await
+            }
+
+            #call_doc
+            #call_vis async fn call(&self, #(#call_param)*) -> Result<#response, crate::Error> {
+                let request = crate::runtime::Request::new(&super::endpoints::#descriptor)
+                    #(#steps)*
+                    #call_body;
+                #decode
+            }
         }
-        ty => (rust_type(ty, false), quote! { &#name }),
+
+        impl ::core::future::IntoFuture for #name {
+            type Output = Result<#response, crate::Error>;
+            type IntoFuture = crate::runtime::ResponseFuture<#response>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
     }
 }
 
-/// For a paged endpoint, `<name>_pages`: the same arguments, and a `Pages` walker that calls the
-/// single-page method with the page index set, page after page.
-fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
+/// For a paged endpoint: `page_index` and `page_size` setters on the builder, and `pages`.
+fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
-    let Body::Object(body_type) = &endpoint.body else {
+    let Body::Object(_) = &endpoint.body else {
         return None;
     };
-    let method = ident(&endpoint.name);
-    let pages = format_ident!("{}_pages", endpoint.name);
-    let (params, args) = borrowed_params(endpoint);
-    let body_ty = rust_type(body_type, false);
-    let item = rust_type(&pagination.item, false);
     let fields = |rust: &[String]| {
         let names = rust.iter().map(|name| ident(name));
         quote! { #(.#names)* }
@@ -203,17 +391,26 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
     let index = fields(&pagination.page_index.rust);
     let size = fields(&pagination.page_size.rust);
     let items = fields(&pagination.items.rust);
+    let item = paths.rust_type(&pagination.item);
     let total = match &pagination.total {
-        None => quote! { ::core::option::Option::None },
+        None => quote! { None },
         Some(total) if total.optional => {
             let total = fields(&total.rust);
             quote! { page #total }
         }
         Some(total) => {
             let total = fields(&total.rust);
-            quote! { ::core::option::Option::Some(page #total) }
+            quote! { Some(page #total) }
         }
     };
+    let index_doc = doc(&format!(
+        "Sets the body's `{}`: the page to fetch (the first is 1).",
+        pagination.page_index.wire
+    ));
+    let size_doc = doc(&format!(
+        "Sets the body's `{}`: how many items a page holds.",
+        pagination.page_size.wire
+    ));
     let stops = match &pagination.total {
         Some(total) => format!(
             "an empty page, a page shorter than `{}`, or when the items seen reach `{}`",
@@ -221,38 +418,72 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec) -> Option<TokenStream> {
         ),
         None => format!("an empty page or a page shorter than `{}`", pagination.page_size.wire),
     };
+    let pages_doc = doc(&format!(
+        "Every page from the body's `{}` on, as a stream ([`crate::pages::Pages`]).\n\nSends one call per page, when the next page is asked for, and stops after {stops}, or after the first error. The stream owns the builder, so it can be returned or spawned.",
+        pagination.page_index.wire
+    ));
+    Some(quote! {
+        #index_doc
+        pub fn page_index(mut self, page_index: i64) -> Self {
+            self.body #index = page_index;
+            self
+        }
+
+        #size_doc
+        pub fn page_size(mut self, page_size: i64) -> Self {
+            self.body #size = page_size;
+            self
+        }
+
+        #pages_doc
+        pub fn pages(self) -> crate::runtime::Pages<#item> {
+            let (first, size) = (self.body #index, self.body #size);
+            crate::runtime::Pages::new(first, size, move |index| {
+                let mut call = self.clone();
+                call.body #index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = #total;
+                    Ok(crate::runtime::Page::new(index, page #items, total))
+                }
+            })
+        }
+    })
+}
+
+/// For a paged endpoint, `<name>_pages`: the same arguments, and every page as a stream.
+fn emit_pages(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenStream> {
+    let pagination = endpoint.pagination.as_ref()?;
+    let Body::Object(_) = &endpoint.body else {
+        return None;
+    };
+    let method = ident(&endpoint.name);
+    let pages = format_ident!("{}_pages", endpoint.name);
+    let (params, _) = positional(endpoint, paths);
+    let args = required_params(endpoint)
+        .map(|field| ident(&field.rust))
+        .chain(std::iter::once(ident("body")));
+    let item = paths.rust_type(&pagination.item);
     let docs = doc(&format!(
-        "Every page of {}, from the body's `{}` on.\n\nCalls [`Self::{}`] once per page, when the next page is asked for, and stops after {stops}, or after the first error. The result is a stream (`futures_core::Stream`) with an inherent `next()`; see [`crate::runtime::Pages`].",
+        "Every page of {}, from the body's `{}` on: `self.{}(…).pages()`.\n\nThe stream owns a clone of the client and the arguments, so it can be returned from a function, stored or spawned. See [`crate::pages::Pages`].",
         endpoint.title, pagination.page_index.wire, endpoint.name
     ));
-    let example = pages_example(endpoint, spec).map(|text| {
+    let example = pages_example(endpoint, spec, paths).map(|text| {
         let lines = doc_lines(&text);
         quote! { #[doc = ""] #lines }
     });
     Some(quote! {
-        impl crate::Client {
-            #docs
-            #example
-            pub fn #pages<'a>(&'a self, #(#params,)* body: &#body_ty) -> crate::runtime::Pages<'a, #item> {
-                let body = body.clone();
-                let (first, size) = (body #index, body #size);
-                crate::runtime::Pages::new(first, size, move |index| {
-                    let mut body = body.clone();
-                    body #index = index;
-                    async move {
-                        let page = self.#method(#(#args,)* &body).await?;
-                        let total = #total;
-                        ::core::result::Result::Ok(crate::runtime::Page::new(index, page #items, total))
-                    }
-                })
-            }
+        #docs
+        #example
+        pub fn #pages(&self, #(#params),*) -> crate::runtime::Pages<#item> {
+            self.#method(#(#args),*).pages()
         }
     })
 }
 
 /// For an endpoint with an array body and an item limit, `<name>_all`: a bulk job over any
 /// number of rows, in calls of at most the limit, under the client's rate limiter.
-fn emit_bulk(endpoint: &Endpoint) -> Option<TokenStream> {
+fn emit_bulk(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let Body::Array {
         items,
         max_items: Some(max),
@@ -261,22 +492,35 @@ fn emit_bulk(endpoint: &Endpoint) -> Option<TokenStream> {
     else {
         return None;
     };
-    let method = ident(&endpoint.name);
     let all = format_ident!("{}_all", endpoint.name);
+    let builder = builder_name(endpoint);
     let descriptor = const_name(endpoint);
-    let (params, args) = borrowed_params(endpoint);
-    let item = rust_type(items, false);
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for field in required_params(endpoint) {
+        let name = ident(&field.rust);
+        let (ty, value) = taken(&name, &field.ty, paths);
+        params.push(quote! { #name: #ty });
+        values.push(value);
+    }
+    let item = paths.rust_type(items);
     let (result, split) = match &endpoint.row_results {
         Some(results) => {
-            let result = rust_type(&TypeRef::Named(results.type_name.clone()), false);
+            let result = paths.rust_type(&TypeRef::Named(results.type_name.clone()));
             (
                 result,
-                quote! { crate::runtime::bulk::per_row(#descriptor.name, answer, rows.len()) },
+                quote! {
+                    let answer = call.call(&rows).await?;
+                    Ok(crate::runtime::bulk::per_row(#descriptor.name, answer, rows.len()))
+                },
             )
         }
         None => (
             quote! { () },
-            quote! { { let _ = answer; crate::runtime::bulk::whole_request(rows.len()) } },
+            quote! {
+                call.call(&rows).await?;
+                Ok(crate::runtime::bulk::whole_request(rows.len()))
+            },
         ),
     };
     let per_row = if endpoint.row_results.is_some() {
@@ -285,44 +529,43 @@ fn emit_bulk(endpoint: &Endpoint) -> Option<TokenStream> {
         "The endpoint does not answer per row, so a successful call makes each of its rows `Succeeded` without an id."
     };
     let docs = doc(&format!(
-        "{} for any number of rows: a bulk job (see [`crate::runtime::bulk`]).\n\nReads `rows` lazily (use [`crate::runtime::bulk::from_iter`] for a slice, `Vec` or iterator), sends them in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::runtime::RowReport`] per row, tied to its index. {per_row}",
+        "{} for any number of rows: a bulk job (see [`crate::bulk`]).\n\n`rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read lazily. The job sends them in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::bulk::RowReport`] per row, tied to its index. {per_row} The job owns a clone of the client and its arguments, so it can be returned from a function, stored or spawned; [`crate::bulk::Bulk::options`] tunes it before it starts.",
         endpoint.title
     ));
     Some(quote! {
-        impl crate::Client {
-            #docs
-            pub fn #all<'a, S>(&'a self, #(#params,)* rows: S, bulk: &crate::runtime::BulkOptions) -> crate::runtime::Bulk<'a, #result>
-            where
-                S: ::futures_core::Stream<Item = #item> + ::core::marker::Send + 'a,
-            {
-                let send = move |rows: ::std::sync::Arc<[#item]>| async move {
-                    let answer = self.#method(#(#args,)* &rows).await?;
-                    ::core::result::Result::Ok(#split)
-                };
-                crate::runtime::Bulk::new(self, &#descriptor, rows, bulk, send)
-            }
+        #docs
+        pub fn #all<R, M>(&self, #(#params,)* rows: R) -> crate::runtime::Bulk<#result>
+        where
+            R: crate::runtime::IntoRows<#item, M>,
+        {
+            let call = ::std::sync::Arc::new(super::requests::#builder::new(self.clone(), #(#values,)* Vec::new()));
+            let send = move |rows: ::std::sync::Arc<[#item]>| {
+                let call = ::std::sync::Arc::clone(&call);
+                async move { #split }
+            };
+            crate::runtime::Bulk::new(self, &#descriptor, rows.into_rows(), send)
         }
     })
 }
 
 /// `RowResult` for the per-row result type of a bulk endpoint.
-fn emit_row_result(endpoint: &Endpoint) -> Option<TokenStream> {
+fn emit_row_result(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let results = endpoint.row_results.as_ref()?;
-    let name = rust_type(&TypeRef::Named(results.type_name.clone()), false);
+    let name = paths.rust_type(&TypeRef::Named(results.type_name.clone()));
     let copied = |field: &Field| {
         let rust = ident(&field.rust);
         if field.required {
-            quote! { ::core::option::Option::Some(self.#rust) }
+            quote! { Some(self.#rust) }
         } else {
             quote! { self.#rust }
         }
     };
     let borrowed = |field: Option<&Field>, deref: TokenStream| match field {
-        None => quote! { ::core::option::Option::None },
+        None => quote! { None },
         Some(field) => {
             let rust = ident(&field.rust);
             if field.required {
-                quote! { ::core::option::Option::Some(&self.#rust) }
+                quote! { Some(&self.#rust) }
             } else {
                 quote! { self.#rust.#deref }
             }
@@ -332,11 +575,11 @@ fn emit_row_result(endpoint: &Endpoint) -> Option<TokenStream> {
     let succeeded = copied(&results.succeeded);
     let id = borrowed(results.id.as_ref(), quote! { as_deref() });
     let exception_type = match &results.exception_type {
-        None => quote! { ::core::option::Option::None },
+        None => quote! { None },
         Some(field) => {
             let rust = ident(&field.rust);
             if field.required {
-                quote! { ::core::option::Option::Some(self.#rust.as_str()) }
+                quote! { Some(self.#rust.as_str()) }
             } else {
                 quote! { self.#rust.as_ref().map(|value| value.as_str()) }
             }
@@ -345,39 +588,13 @@ fn emit_row_result(endpoint: &Endpoint) -> Option<TokenStream> {
     let message = borrowed(results.message.as_ref(), quote! { as_deref() });
     Some(quote! {
         impl crate::runtime::RowResult for #name {
-            fn row_number(&self) -> ::core::option::Option<i64> { #row_number }
-            fn succeeded(&self) -> ::core::option::Option<bool> { #succeeded }
-            fn id(&self) -> ::core::option::Option<&str> { #id }
-            fn exception_type(&self) -> ::core::option::Option<&str> { #exception_type }
-            fn message(&self) -> ::core::option::Option<&str> { #message }
+            fn row_number(&self) -> Option<i64> { #row_number }
+            fn succeeded(&self) -> Option<bool> { #succeeded }
+            fn id(&self) -> Option<&str> { #id }
+            fn exception_type(&self) -> Option<&str> { #exception_type }
+            fn message(&self) -> Option<&str> { #message }
         }
     })
-}
-
-/// The required query parameters and options of `endpoint` as parameters that borrow for `'a`,
-/// and the argument list that passes them on.
-fn borrowed_params(endpoint: &Endpoint) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let mut params = Vec::new();
-    let mut args = Vec::new();
-    for field in endpoint.query.iter().filter(|f| f.required) {
-        let name = ident(&field.rust);
-        let ty = match &field.ty {
-            TypeRef::String => quote! { &'a str },
-            TypeRef::Named(_) => {
-                let ty = rust_type(&field.ty, false);
-                quote! { &'a #ty }
-            }
-            ty => rust_type(ty, false),
-        };
-        params.push(quote! { #name: #ty });
-        args.push(quote! { #name });
-    }
-    if optional_params(endpoint).next().is_some() {
-        let options = options_name(endpoint);
-        params.push(quote! { options: &'a #options });
-        args.push(quote! { options });
-    }
-    (params, args)
 }
 
 fn method_doc(endpoint: &Endpoint) -> TokenStream {
@@ -394,6 +611,21 @@ fn method_doc(endpoint: &Endpoint) -> TokenStream {
     if let Some(url) = &endpoint.docs_url {
         text.push_str(&format!(" ([API documentation]({url}))"));
     }
+    let builder = builder_name(endpoint);
+    let setters: Vec<String> = optional_params(endpoint)
+        .map(|field| format!("`{}`", field.rust))
+        .collect();
+    text.push_str(&format!(
+        "\n\nReturns a [`crate::requests::{builder}`]: await it to send the call{}.",
+        if setters.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", after setting any of its optional query parameters ({})",
+                setters.join(", ")
+            )
+        }
+    ));
     text.push_str("\n\n# Limits");
     if let Body::Array {
         min_items, max_items, ..
@@ -430,89 +662,13 @@ fn method_doc(endpoint: &Endpoint) -> TokenStream {
             status.meaning.trim()
         ));
     }
-    let lines: Vec<&str> = text.split('\n').collect();
     // Lists and code keep their own lines; paragraphs are wrapped.
     let mut out = TokenStream::new();
-    for paragraph in lines.join("\n").split("\n\n") {
+    for paragraph in text.split("\n\n") {
         if !out.is_empty() {
             out.extend(quote! { #[doc = ""] });
         }
         out.extend(doc(paragraph));
     }
     out
-}
-
-fn emit_method(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
-    let method = ident(&endpoint.name);
-    let descriptor = const_name(endpoint);
-    let docs = method_doc(endpoint);
-    let example = method_example(endpoint, spec).map(|text| {
-        let lines = doc_lines(&text);
-        quote! { #[doc = ""] #lines }
-    });
-    let mut params = Vec::new();
-    let mut steps = Vec::new();
-    for field in endpoint.query.iter().filter(|f| f.required) {
-        let name = ident(&field.rust);
-        let wire = &field.wire;
-        let (ty, value) = param_argument(field);
-        params.push(quote! { #name: #ty });
-        steps.push(quote! { let request = request.query(#wire, #value); });
-    }
-    if optional_params(endpoint).next().is_some() {
-        let options = options_name(endpoint);
-        params.push(quote! { options: &#options });
-        for field in optional_params(endpoint) {
-            let name = ident(&field.rust);
-            let wire = &field.wire;
-            steps.push(quote! {
-                let request = match &options.#name {
-                    ::core::option::Option::Some(value) => request.query(#wire, value),
-                    ::core::option::Option::None => request,
-                };
-            });
-        }
-    }
-    match &endpoint.body {
-        Body::None => {}
-        Body::Object(ty) => {
-            let ty = rust_type(ty, false);
-            params.push(quote! { body: &#ty });
-            steps.push(quote! { let request = request.json_body(body)?; });
-        }
-        Body::Array { items, .. } => {
-            let ty = rust_type(items, false);
-            params.push(quote! { items: &[#ty] });
-            steps.push(quote! { let request = request.array_body(items)?; });
-        }
-    }
-    let response = rust_type(&endpoint.response, false);
-    let send = match &endpoint.unwrap {
-        None => quote! { self.execute(request).await },
-        Some(field) => {
-            let envelope_doc = doc(&format!(
-                "The response body; the method returns its `{field}` attribute."
-            ));
-            quote! {
-            #envelope_doc
-            #[derive(::serde::Deserialize)]
-            struct Envelope {
-                #[serde(rename = #field)]
-                value: #response,
-            }
-            self.execute::<Envelope>(request).await.map(|envelope| envelope.value)
-            }
-        }
-    };
-    quote! {
-        impl crate::Client {
-            #docs
-            #example
-            pub async fn #method(&self, #(#params),*) -> ::core::result::Result<#response, crate::Error> {
-                let request = crate::runtime::Request::new(&#descriptor);
-                #(#steps)*
-                #send
-            }
-        }
-    }
 }

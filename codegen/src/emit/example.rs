@@ -12,38 +12,43 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::endpoints::options_name;
-use super::ident;
+use super::{Paths, ident};
 use crate::model::{Body, Endpoint, EnumDef, Field, ObjectDef, Spec, TypeDef, TypeRef};
 
 /// The `# Example` section of an endpoint method, or `None` when the spec's examples cannot be
 /// expressed (e.g. a value of a closed enum that the enum does not list).
-pub(super) fn method_example(endpoint: &Endpoint, spec: &Spec) -> Option<String> {
+pub(super) fn method_example(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<String> {
     let mut builder = Builder {
         spec,
+        paths,
         uses: BTreeSet::new(),
-        options: None,
     };
-    let (lets, args) = builder.arguments(endpoint)?;
+    let (lets, args, setters) = builder.arguments(endpoint)?;
     let method = ident(&endpoint.name);
     let statement = quote! {
-        let result = client.#method(#(#args),*).await?;
+        let result = client.#method(#(#args),*) #(#setters)* .await?;
         println!("{result:?}");
     };
     Some(builder.section(endpoint, spec, lets, statement, true))
 }
 
 /// The example of a paged endpoint's `…_pages` method.
-pub(super) fn pages_example(endpoint: &Endpoint, spec: &Spec) -> Option<String> {
+pub(super) fn pages_example(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<String> {
     let mut builder = Builder {
         spec,
+        paths,
         uses: BTreeSet::new(),
-        options: None,
     };
-    let (lets, args) = builder.arguments(endpoint)?;
-    let pages = format_ident!("{}_pages", endpoint.name);
+    let (lets, args, setters) = builder.arguments(endpoint)?;
+    let walk = if setters.is_empty() {
+        let pages = format_ident!("{}_pages", endpoint.name);
+        quote! { client.#pages(#(#args),*) }
+    } else {
+        let method = ident(&endpoint.name);
+        quote! { client.#method(#(#args),*) #(#setters)* .pages() }
+    };
     let statement = quote! {
-        let mut pages = client.#pages(#(#args),*);
+        let mut pages = #walk;
         while let Some(page) = pages.next().await {
             let page = page?;
             println!("page {}: {} items", page.index, page.items.len());
@@ -54,17 +59,21 @@ pub(super) fn pages_example(endpoint: &Endpoint, spec: &Spec) -> Option<String> 
 
 struct Builder<'s> {
     spec: &'s Spec,
+    paths: &'s Paths,
     /// Types the example names, for its `use` line.
     uses: BTreeSet<String>,
-    /// The options struct, when the example uses one.
-    options: Option<String>,
 }
 
+/// An example call: `let` statements for the values, the positional arguments, and the setters
+/// of the optional query parameters the example sets.
+type Call = (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>);
+
 impl Builder<'_> {
-    /// `let` statements for the values, and the call's arguments.
-    fn arguments(&mut self, endpoint: &Endpoint) -> Option<(Vec<TokenStream>, Vec<TokenStream>)> {
+    /// `let` statements for the values, the call's arguments and its setters.
+    fn arguments(&mut self, endpoint: &Endpoint) -> Option<Call> {
         let mut lets = Vec::new();
         let mut args = Vec::new();
+        let mut setters = Vec::new();
         let example = |wire: &str| {
             endpoint
                 .query_example
@@ -73,24 +82,13 @@ impl Builder<'_> {
                 .map(|(_, text)| text.as_str())
         };
         for field in endpoint.query.iter().filter(|field| field.required) {
-            let value = self.query_value(field, example(&field.wire))?;
-            args.push(match &field.ty {
-                TypeRef::Named(_) => quote! { &#value },
-                _ => value,
-            });
+            args.push(self.query_value(field, example(&field.wire))?);
         }
-        if endpoint.query.iter().any(|field| !field.required) {
-            let name = options_name(endpoint);
-            self.options = Some(name.to_string());
-            let mut setters = Vec::new();
-            for field in endpoint.query.iter().filter(|field| !field.required) {
-                let Some(text) = example(&field.wire) else { continue };
-                let value = self.query_value(field, Some(text))?;
-                let setter = format_ident!("with_{}", field.rust);
-                setters.push(quote! { .#setter(#value) });
-            }
-            lets.push(quote! { let options = #name::default() #(#setters)*; });
-            args.push(quote! { &options });
+        for field in endpoint.query.iter().filter(|field| !field.required) {
+            let Some(text) = example(&field.wire) else { continue };
+            let value = self.query_value(field, Some(text))?;
+            let setter = ident(&field.rust);
+            setters.push(quote! { .#setter(#value) });
         }
         let request = match &endpoint.request_example {
             Some(text) => Some(serde_json::from_str::<Value>(text).ok()?),
@@ -101,7 +99,7 @@ impl Builder<'_> {
             (Body::Object(ty), Some(request)) => {
                 let body = self.value(ty, &request, false)?;
                 lets.push(quote! { let body = #body; });
-                args.push(quote! { &body });
+                args.push(quote! { body });
             }
             (Body::Array { items, .. }, Some(Value::Array(rows))) => {
                 let rows = rows
@@ -109,12 +107,12 @@ impl Builder<'_> {
                     .map(|row| self.value(items, row, false))
                     .collect::<Option<Vec<_>>>()?;
                 lets.push(quote! { let items = [#(#rows),*]; });
-                args.push(quote! { &items });
+                args.push(quote! { items });
             }
             // A body without an example: no honest example to show.
             _ => return None,
         }
-        Some((lets, args))
+        Some((lets, args, setters))
     }
 
     /// A query argument: the example's value, or a placeholder of the parameter's type.
@@ -235,6 +233,33 @@ impl Builder<'_> {
         self.value(&field.ty, value, field.ty == TypeRef::String)
     }
 
+    /// `use` items for the types the example names: one per module, sorted.
+    fn use_items(&self, krate: &str) -> TokenStream {
+        let mut by_module: std::collections::BTreeMap<Option<String>, Vec<proc_macro2::Ident>> = Default::default();
+        for name in &self.uses {
+            let module = self
+                .paths
+                .public_path(name)
+                .rsplit_once("::")
+                .map(|(module, _)| module.to_owned());
+            by_module.entry(module).or_default().push(ident(name));
+        }
+        let krate = ident(krate);
+        by_module
+            .into_iter()
+            .map(|(module, names)| {
+                let module = module.map(|module| {
+                    let module = ident(&module);
+                    quote! { ::#module }
+                });
+                match names.as_slice() {
+                    [one] => quote! { use #krate #module::#one; },
+                    many => quote! { use #krate #module::{#(#many),*}; },
+                }
+            })
+            .collect()
+    }
+
     /// The whole `# Example` section: prose, then a doctest whose hidden lines start a sandbox
     /// and, with `check_wire`, check that what was sent is the documented query and body.
     fn section(
@@ -247,10 +272,6 @@ impl Builder<'_> {
     ) -> String {
         let krate = &spec.api.crate_name;
         let code = body_lines(quote! { #(#lets)* #statement });
-        let mut uses: Vec<String> = self.uses.iter().cloned().collect();
-        if let Some(options) = &self.options {
-            uses.push(format!("endpoints::{options}"));
-        }
         let mut out = String::from("# Example\n\n");
         out.push_str(&format!(
             "The request of the {} documentation, built with the generated types;\n`client` is a [`crate::Client`] (here, one of the `sandbox`).\n\n",
@@ -259,23 +280,19 @@ impl Builder<'_> {
         out.push_str("```\n");
         out.push_str("# #[tokio::main(flavor = \"current_thread\")]\n");
         out.push_str("# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
-        out.push_str(&format!("# let sandbox = {krate}::sandbox::Sandbox::start().await?;\n"));
+        out.push_str(&format!("# let sandbox = {krate}_sandbox::Sandbox::start().await?;\n"));
         out.push_str("# let client = sandbox.client()?;\n");
-        let use_line = match uses.as_slice() {
-            [] => None,
-            [one] => Some(format!("use {krate}::{one};")),
-            many => Some(format!("use {krate}::{{{}}};", many.join(", "))),
-        };
-        // Formatted like the code, so a long list wraps.
-        if let Some(tokens) = use_line.and_then(|line| line.parse::<TokenStream>().ok()) {
-            out.push_str(&body_lines(tokens));
+        // One `use` per module, formatted like the code, so a long list wraps.
+        let uses = self.use_items(krate);
+        if !uses.is_empty() {
+            out.push_str(&body_lines(uses));
             out.push('\n');
         }
         out.push_str(&code);
         if check_wire {
             let name = &endpoint.name;
             out.push_str(&format!(
-                "# let documented = {krate}::SCHEMA.endpoint_named(\"{name}\").unwrap();\n"
+                "# let documented = {krate}_sandbox::SCHEMA.endpoint_named(\"{name}\").unwrap();\n"
             ));
             out.push_str("# let sent = sandbox.requests().pop().unwrap();\n");
             out.push_str("# let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;\n");

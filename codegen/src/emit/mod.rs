@@ -14,15 +14,19 @@ mod example;
 mod schema;
 mod types;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Spec, TypeRef};
+use crate::model::{Spec, TypeDef, TypeRef};
 
 /// One emitted file, before formatting: its name, the spec files it comes from, its tokens.
 pub struct Emitted {
-    /// File name inside the generated folder, e.g. `types.rs`.
-    pub name: &'static str,
+    /// The crate the file belongs to.
+    pub target: crate::Target,
+    /// File name inside that crate's generated folder, e.g. `types.rs`.
+    pub name: String,
     /// Spec files this file is generated from.
     pub sources: Vec<String>,
     /// The file's items.
@@ -31,45 +35,81 @@ pub struct Emitted {
 
 /// Emits every generated file of `spec`, in a fixed order.
 pub fn emit(spec: &Spec) -> Vec<Emitted> {
-    vec![
+    let paths = Paths::new(spec);
+    let groups = groups(spec);
+    let mut files = vec![
         Emitted {
-            name: "mod.rs",
+            target: crate::Target::Client,
+            name: "mod.rs".into(),
             sources: spec.sources.clone(),
-            tokens: emit_mod(),
+            tokens: emit_mod(&groups),
         },
         Emitted {
-            name: "api.rs",
+            target: crate::Target::Client,
+            name: "api.rs".into(),
             sources: vec![spec.api.source.clone()],
             tokens: api::emit_api(&spec.api),
         },
         Emitted {
-            name: "types.rs",
-            sources: spec.sources.clone(),
-            tokens: types::emit_types(spec),
+            target: crate::Target::Client,
+            name: "types.rs".into(),
+            sources: types::sources(spec),
+            tokens: types::emit_types(spec, None, &paths),
         },
+    ];
+    for group in &groups {
+        files.push(Emitted {
+            target: crate::Target::Client,
+            name: format!("{group}.rs"),
+            sources: types::sources(spec),
+            tokens: types::emit_types(spec, Some(group), &paths),
+        });
+    }
+    files.extend([
         Emitted {
-            name: "endpoints.rs",
+            target: crate::Target::Client,
+            name: "endpoints.rs".into(),
             sources: endpoints::sources(spec),
-            tokens: endpoints::emit_endpoints(spec),
+            tokens: endpoints::emit_endpoints(spec, &paths),
         },
         Emitted {
-            name: "schema.rs",
+            target: crate::Target::Client,
+            name: "requests.rs".into(),
+            sources: endpoints::sources(spec),
+            tokens: endpoints::emit_requests(spec, &paths),
+        },
+        Emitted {
+            target: crate::Target::Sandbox,
+            name: "schema.rs".into(),
             sources: spec.sources.clone(),
             tokens: schema::emit_schema(spec),
         },
-    ]
+    ]);
+    files
 }
 
-fn emit_mod() -> TokenStream {
+/// The groups that hold types, sorted; each becomes a module.
+fn groups(spec: &Spec) -> Vec<String> {
+    let groups: BTreeSet<&str> = spec.types.iter().filter_map(TypeDef::group).collect();
+    groups.into_iter().map(str::to_owned).collect()
+}
+
+fn emit_mod(groups: &[String]) -> TokenStream {
     let docs = inner_doc(
-        "Code generated from the spec: API-level facts, the named types, one description and one method per endpoint, and the wire schema as data.",
+        "Code generated from the spec: API-level facts, the types of each group (a module each, and `types` for those of no group), one description, one `Client` method and and one request builder per endpoint. The crate root re-exports what is public here; the wire schema the sandbox reads is generated into the sandbox crate.",
     );
+    let groups = groups.iter().map(|group| {
+        let docs = doc(&format!("The `{group}` group's types."));
+        let group = ident(group);
+        quote! { #docs pub mod #group; }
+    });
     quote! {
         #docs
-        pub mod api;
+        pub(crate) mod api;
         pub mod endpoints;
-        pub mod schema;
-        pub mod types;
+        pub mod requests;
+        pub(crate) mod types;
+        #(#groups)*
     }
 }
 
@@ -138,28 +178,62 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// Where a named type lives, as seen from a sibling generated module.
-pub(crate) fn type_path(name: &str) -> TokenStream {
-    let name = ident(name);
-    quote! { super::types::#name }
+/// Where each named type is emitted, and how generated modules refer to it.
+///
+/// A type lives in the module of its group, or in `types` (re-exported at the crate root) when
+/// it has none. Code in one generated module refers to a type of another as `super::<module>::T`
+/// and to one of its own module by its bare name. `String`, `Vec`, `Option`, `Box` and `Result`
+/// are written bare: the loader refuses them as type names, so nothing generated shadows them.
+pub(crate) struct Paths {
+    modules: BTreeMap<String, Ident>,
 }
 
-/// The Rust type of a type expression, seen from a sibling generated module.
-pub(crate) fn rust_type(ty: &TypeRef, local: bool) -> TokenStream {
-    match ty {
-        TypeRef::String => quote! { ::std::string::String },
-        TypeRef::Integer => quote! { i64 },
-        TypeRef::Number => quote! { f64 },
-        TypeRef::Boolean => quote! { bool },
-        TypeRef::Json => quote! { ::serde_json::Value },
-        TypeRef::Named(name) if local => {
-            let name = ident(name);
-            quote! { #name }
+impl Paths {
+    pub(crate) fn new(spec: &Spec) -> Self {
+        let mut modules = BTreeMap::new();
+        modules.insert(spec.api.exceptions.name.clone(), ident("types"));
+        for def in &spec.types {
+            modules.insert(def.name().to_owned(), ident(def.group().unwrap_or("types")));
         }
-        TypeRef::Named(name) => type_path(name),
-        TypeRef::Array(inner) => {
-            let inner = rust_type(inner, local);
-            quote! { ::std::vec::Vec<#inner> }
+        Paths { modules }
+    }
+
+    /// The path of a named type from the crate root, e.g. `orders::OrderLine`, or just
+    /// its name for a type of no group (re-exported at the root).
+    pub(crate) fn public_path(&self, name: &str) -> String {
+        match self.modules.get(name).map(Ident::to_string) {
+            Some(module) if module != "types" => format!("{module}::{name}"),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// The Rust type of a type expression, seen from a module that holds no named type.
+    pub(crate) fn rust_type(&self, ty: &TypeRef) -> TokenStream {
+        self.rust_type_in(ty, None)
+    }
+
+    /// The Rust type of a type expression, seen from the module `here` (a group's module, or
+    /// `types`).
+    pub(crate) fn rust_type_in(&self, ty: &TypeRef, here: Option<&str>) -> TokenStream {
+        match ty {
+            TypeRef::String => quote! { String },
+            TypeRef::Integer => quote! { i64 },
+            TypeRef::Number => quote! { f64 },
+            TypeRef::Boolean => quote! { bool },
+            TypeRef::Json => quote! { ::serde_json::Value },
+            TypeRef::Named(name) => {
+                let module = self.modules.get(name).cloned().unwrap_or_else(|| ident("types"));
+                let name = ident(name);
+                if here.is_some_and(|here| module == here) {
+                    quote! { #name }
+                } else {
+                    quote! { super::#module::#name }
+                }
+            }
+            TypeRef::Array(inner) => {
+                let inner = self.rust_type_in(inner, here);
+                quote! { Vec<#inner> }
+            }
         }
     }
 }

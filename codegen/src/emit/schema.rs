@@ -1,12 +1,13 @@
-//! `schema.rs`: the spec's wire shapes as data (`crate::runtime::schema`), for checkers that
-//! must not share the serde types' code, such as the sandbox's request validation.
+//! `schema.rs` of the sandbox crate: the spec's wire shapes as data (`crate::schema`), for
+//! checkers that must not share the client's code, such as the sandbox's request validation.
+//! Everything it holds is written from the model again (names, methods, paths, API facts),
+//! so it refers to nothing in the client crate.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::endpoints::const_name;
 use super::{doc, inner_doc, lit};
-use crate::model::{Body, EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{Body, EnumDef, Field, Method, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
 /// The `SCHEMA` static: every type (the API's exception types included) and every endpoint.
 pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
@@ -23,7 +24,11 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         TypeDef::Enum(def) => emit_enum(def),
     }));
     let endpoints = spec.endpoints.iter().map(|endpoint| {
-        let descriptor = const_name(endpoint);
+        let (name, path) = (&endpoint.name, &endpoint.path);
+        let method = match endpoint.method {
+            Method::Get => quote! { Method::Get },
+            Method::Post => quote! { Method::Post },
+        };
         let query = endpoint.query.iter().map(emit_field);
         let body = match &endpoint.body {
             Body::None => quote! { BodySchema::None },
@@ -55,7 +60,9 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         let response_example = option(endpoint.response_example.as_deref().map(raw_string));
         quote! {
             EndpointSchema {
-                endpoint: &super::endpoints::#descriptor,
+                name: #name,
+                method: #method,
+                path: #path,
                 query: &[#(#query),*],
                 body: #body,
                 response: #response,
@@ -66,16 +73,46 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
             }
         }
     });
+    let api = emit_api(spec);
     quote! {
         #module_docs
-        use crate::runtime::schema::{
-            BodySchema, EndpointSchema, EnumSchema, FieldSchema, ObjectSchema, Schema, Shape, TypeSchema,
+        use crate::schema::{
+            ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateLimit, Schema, Shape,
+            TypeSchema,
         };
         #docs
         pub static SCHEMA: Schema = Schema {
+            api: #api,
             types: &[#(#types),*],
             endpoints: &[#(#endpoints),*],
         };
+    }
+}
+
+/// What the API shares: base URL, key names, error envelope, rate limit.
+fn emit_api(spec: &Spec) -> TokenStream {
+    let api = &spec.api;
+    let (name, base_url) = (&api.name, &api.base_url);
+    let (header_access, header_secret) = (&api.auth.header.access_key, &api.auth.header.secret_key);
+    let (query_access, query_secret) = (&api.auth.query.access_key, &api.auth.query.secret_key);
+    let envelope = &api.error_envelope;
+    let (status_field, error_value) = (&envelope.status_field, &envelope.error_value);
+    let (type_field, message_field) = (&envelope.type_field, &envelope.message_field);
+    let (calls, per_millis) = (lit(api.rate_limit.calls.into()), lit(api.rate_limit.per_millis));
+    quote! {
+        ApiSchema {
+            name: #name,
+            base_url: #base_url,
+            header_access_key: #header_access,
+            header_secret_key: #header_secret,
+            query_access_key: #query_access,
+            query_secret_key: #query_secret,
+            status_field: #status_field,
+            error_value: #error_value,
+            type_field: #type_field,
+            message_field: #message_field,
+            rate_limit: RateLimit { calls: #calls, per_millis: #per_millis },
+        }
     }
 }
 

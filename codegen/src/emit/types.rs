@@ -1,50 +1,235 @@
-//! Emits `types.rs`: one struct or enum per named type, plus the API's `ExceptionType`.
+//! Emits the type modules: `types.rs` for the types of no group (and the API's
+//! `ExceptionType`), and one `<group>.rs` per group, one struct or enum per named type.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, rust_type};
+use super::{Paths, doc, ident, inner_doc};
 use crate::model::{EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
-pub(super) fn emit_types(spec: &Spec) -> TokenStream {
-    let exceptions = emit_enum(&spec.api.exceptions, true);
-    let defs = spec.types.iter().map(|def| match def {
-        TypeDef::Object(object) => emit_object(object, spec),
-        TypeDef::Enum(def) => emit_enum(def, false),
-    });
+/// The spec files a type module comes from: every file, since a type's group may be set by
+/// the file it is in or by the type itself.
+pub(super) fn sources(spec: &Spec) -> Vec<String> {
+    spec.sources.clone()
+}
+
+pub(super) fn emit_types(spec: &Spec, group: Option<&str>, paths: &Paths) -> TokenStream {
+    let module_doc = match group {
+        None => inner_doc(
+            "The types of no group, re-exported at the crate root: the API's exception types and the types the spec shares.",
+        ),
+        Some(group) => inner_doc(&format!(
+            "The types of the `{group}` group: request and response bodies and enums."
+        )),
+    };
+    let exceptions = group.is_none().then(|| emit_enum(&spec.api.exceptions, true));
+    let here = Some(group.unwrap_or("types"));
+    let cx = Cx { spec, paths, here };
+    let defs = spec
+        .types
+        .iter()
+        .filter(|def| def.group() == group)
+        .map(|def| match def {
+            TypeDef::Object(object) => cx.emit_object(object),
+            TypeDef::Enum(def) => emit_enum(def, false),
+        });
     quote! {
-        #![doc = " The types the spec names: request and response bodies, enums, and exception types."]
+        #module_doc
         #exceptions
         #(#defs)*
     }
 }
 
-/// The field's type as declared in the struct: boxed and optional as the model says.
-fn field_type(field: &Field) -> TokenStream {
-    let mut ty = rust_type(&field.ty, true);
-    if field.boxed {
-        ty = quote! { ::std::boxed::Box<#ty> };
-    }
-    if field.required {
-        ty
-    } else {
-        quote! { ::core::option::Option<#ty> }
-    }
+/// What emitting one type module needs: the spec, the paths and the module's name.
+struct Cx<'a> {
+    spec: &'a Spec,
+    paths: &'a Paths,
+    here: Option<&'a str>,
 }
 
-/// What a constructor or setter takes for a field, and how to turn it into the field's type.
-fn argument(field: &Field) -> (TokenStream, TokenStream) {
-    let name = ident(&field.rust);
-    match (&field.ty, field.boxed) {
-        (TypeRef::String, _) => (
-            quote! { impl ::core::convert::Into<::std::string::String> },
-            quote! { #name.into() },
-        ),
-        (ty, true) => {
-            let ty = rust_type(ty, true);
-            (ty, quote! { ::std::boxed::Box::new(#name) })
+impl Cx<'_> {
+    fn rust_type(&self, ty: &TypeRef) -> TokenStream {
+        self.paths.rust_type_in(ty, self.here)
+    }
+
+    /// The field's type as declared in the struct: boxed and optional as the model says.
+    fn field_type(&self, field: &Field) -> TokenStream {
+        let mut ty = self.rust_type(&field.ty);
+        if field.boxed {
+            ty = quote! { Box<#ty> };
         }
-        (ty, false) => (rust_type(ty, true), quote! { #name }),
+        if field.required {
+            ty
+        } else {
+            quote! { Option<#ty> }
+        }
+    }
+
+    /// What a constructor or setter takes for a field, and how to turn it into the field's type.
+    fn argument(&self, field: &Field) -> (TokenStream, TokenStream) {
+        let name = ident(&field.rust);
+        match (&field.ty, field.boxed) {
+            (TypeRef::String, _) => (quote! { impl Into<String> }, quote! { #name.into() }),
+            (ty, true) => (self.rust_type(ty), quote! { Box::new(#name) }),
+            (ty, false) => (self.rust_type(ty), quote! { #name }),
+        }
+    }
+
+    fn emit_object(&self, object: &ObjectDef) -> TokenStream {
+        let name = ident(&object.name);
+        let type_doc = doc(object.description.as_deref().unwrap_or(&object.name));
+        let fields = object.fields.iter().map(|field| {
+            let rust = ident(&field.rust);
+            let wire = &field.wire;
+            let ty = self.field_type(field);
+            let docs = field_doc(field);
+            let optional = (!field.required).then(|| quote! { default, skip_serializing_if = "Option::is_none", });
+            let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
+            let json_string = field.json_string.then(|| {
+                let path = if field.required {
+                    "crate::runtime::json_string"
+                } else {
+                    "crate::runtime::json_string::option"
+                };
+                quote! { with = #path, }
+            });
+            quote! {
+                #docs
+                #[serde(rename = #wire, #optional #lenient #json_string)]
+                pub #rust: #ty,
+            }
+        });
+        let additional = object.additional_fields.then(|| {
+            quote! {
+                /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+                #[serde(flatten)]
+                pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+            }
+        });
+        let required: Vec<&Field> = object.fields.iter().filter(|f| f.required).collect();
+        let constructor = if required.is_empty() {
+            None
+        } else {
+            let params = required.iter().map(|field| {
+                let name = ident(&field.rust);
+                let (ty, _) = self.argument(field);
+                quote! { #name: #ty }
+            });
+            let inits = object.fields.iter().map(|field| {
+                let name = ident(&field.rust);
+                if field.required && (field.boxed || field.ty == TypeRef::String) {
+                    let (_, value) = self.argument(field);
+                    quote! { #name: #value }
+                } else if field.required {
+                    quote! { #name }
+                } else {
+                    quote! { #name: None }
+                }
+            });
+            let inits = inits.chain(
+                object
+                    .additional_fields
+                    .then(|| quote! { additional_fields: Default::default() }),
+            );
+            let many = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+            Some(quote! {
+                /// Creates a value from its required fields; the optional ones start unset.
+                #many
+                pub fn new(#(#params),*) -> Self {
+                    Self { #(#inits),* }
+                }
+            })
+        };
+        let setters = object.fields.iter().filter(|f| !f.required).map(|field| {
+            let name = ident(&field.rust);
+            let setter = format_ident!("with_{}", field.rust);
+            let (ty, value) = self.argument(field);
+            let docs = doc(&format!("Sets `{}`.", field.wire));
+            quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(mut self, #name: #ty) -> Self {
+                    self.#name = Some(#value);
+                    self
+                }
+            }
+        });
+        let default = required.is_empty().then(|| quote! { Default, });
+        let validate = self.emit_validate(object);
+        quote! {
+            #type_doc
+            #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+                #additional
+            }
+
+            impl #name {
+                #constructor
+                #(#setters)*
+            }
+
+            #validate
+        }
+    }
+
+    /// `Validate`, for an object with rules or with fields whose types have some: the object's
+    /// rules, then the fields whose types need validation.
+    fn emit_validate(&self, object: &ObjectDef) -> Option<TokenStream> {
+        if !object.needs_validation {
+            return None;
+        }
+        let spec = self.spec;
+        let name = ident(&object.name);
+        let type_name = &object.name;
+        let rules = object.rules.iter().map(|rule| match rule {
+            Rule::AtMostOneOf { fields, description } => {
+                // A flag sent as `false` asks for the default behaviour, so it does not count as set.
+                let checks = fields.iter().map(|&i| {
+                    let field = &object.fields[i];
+                    let name = ident(&field.rust);
+                    match (&field.ty, field.required) {
+                        (TypeRef::Boolean, false) => quote! { self.#name == Some(true) },
+                        (TypeRef::Boolean, true) => quote! { self.#name },
+                        (_, false) => quote! { self.#name.is_some() },
+                        (_, true) => quote! { true },
+                    }
+                });
+                let wires = fields.iter().map(|&i| object.fields[i].wire.as_str());
+                quote! {
+                    if [#(#checks),*].into_iter().filter(|set| *set).count() > 1 {
+                        return Err(crate::runtime::RuleViolation {
+                            type_name: #type_name,
+                            rule: crate::runtime::Rule::AtMostOneOf,
+                            fields: &[#(#wires),*],
+                            description: #description,
+                        });
+                    }
+                }
+            }
+        });
+        let nested = object.fields.iter().filter_map(|field| {
+            if !needs_validation(&field.ty, spec) {
+                return None;
+            }
+            let name = ident(&field.rust);
+            let check = validate_value(&field.ty, quote! { value });
+            Some(if field.required {
+                quote! { { let value = &self.#name; #check } }
+            } else {
+                quote! { if let Some(value) = &self.#name { #check } }
+            })
+        });
+        Some(quote! {
+            impl crate::runtime::Validate for #name {
+                fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+                    #(#rules)*
+                    #(#nested)*
+                    Ok(())
+                }
+            }
+        })
     }
 }
 
@@ -79,155 +264,8 @@ fn field_doc(field: &Field) -> TokenStream {
     doc(&text)
 }
 
-fn emit_object(object: &ObjectDef, spec: &Spec) -> TokenStream {
-    let name = ident(&object.name);
-    let type_doc = doc(object.description.as_deref().unwrap_or(&object.name));
-    let fields = object.fields.iter().map(|field| {
-        let rust = ident(&field.rust);
-        let wire = &field.wire;
-        let ty = field_type(field);
-        let docs = field_doc(field);
-        let optional =
-            (!field.required).then(|| quote! { default, skip_serializing_if = "::core::option::Option::is_none", });
-        let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
-        let json_string = field.json_string.then(|| {
-            let path = if field.required {
-                "crate::runtime::json_string"
-            } else {
-                "crate::runtime::json_string::option"
-            };
-            quote! { with = #path, }
-        });
-        quote! {
-            #docs
-            #[serde(rename = #wire, #optional #lenient #json_string)]
-            pub #rust: #ty,
-        }
-    });
-    let additional = object.additional_fields.then(|| {
-        quote! {
-            /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
-            #[serde(flatten)]
-            pub additional_fields: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        }
-    });
-    let required: Vec<&Field> = object.fields.iter().filter(|f| f.required).collect();
-    let constructor = if required.is_empty() {
-        None
-    } else {
-        let params = required.iter().map(|field| {
-            let name = ident(&field.rust);
-            let (ty, _) = argument(field);
-            quote! { #name: #ty }
-        });
-        let inits = object.fields.iter().map(|field| {
-            let name = ident(&field.rust);
-            if field.required && (field.boxed || field.ty == TypeRef::String) {
-                let (_, value) = argument(field);
-                quote! { #name: #value }
-            } else if field.required {
-                quote! { #name }
-            } else {
-                quote! { #name: ::core::option::Option::None }
-            }
-        });
-        let inits = inits.chain(
-            object
-                .additional_fields
-                .then(|| quote! { additional_fields: ::core::default::Default::default() }),
-        );
-        let many = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
-        Some(quote! {
-            /// Creates a value from its required fields; the optional ones start unset.
-            #many
-            pub fn new(#(#params),*) -> Self {
-                Self { #(#inits),* }
-            }
-        })
-    };
-    let setters = object.fields.iter().filter(|f| !f.required).map(|field| {
-        let name = ident(&field.rust);
-        let setter = format_ident!("with_{}", field.rust);
-        let (ty, value) = argument(field);
-        let docs = doc(&format!("Sets `{}`.", field.wire));
-        quote! {
-            #docs
-            #[must_use]
-            pub fn #setter(mut self, #name: #ty) -> Self {
-                self.#name = ::core::option::Option::Some(#value);
-                self
-            }
-        }
-    });
-    let default = required.is_empty().then(|| quote! { Default, });
-    let validate = emit_validate(object, spec);
-    quote! {
-        #type_doc
-        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-            #additional
-        }
-
-        impl #name {
-            #constructor
-            #(#setters)*
-        }
-
-        impl crate::runtime::IsSet for #name {}
-
-        #validate
-    }
-}
-
-/// `Validate`: the object's rules, then the fields whose types need validation.
-fn emit_validate(object: &ObjectDef, spec: &Spec) -> TokenStream {
-    let name = ident(&object.name);
-    let type_name = &object.name;
-    let rules = object.rules.iter().map(|rule| match rule {
-        Rule::AtMostOneOf { fields, description } => {
-            let checks = fields.iter().map(|&i| {
-                let field = ident(&object.fields[i].rust);
-                quote! { crate::runtime::is_set(&self.#field) }
-            });
-            let wires = fields.iter().map(|&i| object.fields[i].wire.as_str());
-            quote! {
-                if [#(#checks),*].into_iter().filter(|set| *set).count() > 1 {
-                    return ::core::result::Result::Err(crate::runtime::RuleViolation {
-                        type_name: #type_name,
-                        rule: crate::runtime::Rule::AtMostOneOf,
-                        fields: &[#(#wires),*],
-                        description: #description,
-                    });
-                }
-            }
-        }
-    });
-    let nested = object.fields.iter().filter_map(|field| {
-        if !needs_validation(&field.ty, spec) {
-            return None;
-        }
-        let name = ident(&field.rust);
-        let check = validate_value(&field.ty, quote! { value });
-        Some(if field.required {
-            quote! { { let value = &self.#name; #check } }
-        } else {
-            quote! { if let ::core::option::Option::Some(value) = &self.#name { #check } }
-        })
-    });
-    quote! {
-        impl crate::runtime::Validate for #name {
-            fn validate(&self) -> ::core::result::Result<(), crate::runtime::RuleViolation> {
-                #(#rules)*
-                #(#nested)*
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-}
-
-fn needs_validation(ty: &TypeRef, spec: &Spec) -> bool {
+/// Whether values of `ty` have rules to check before sending (their type implements `Validate`).
+pub(super) fn needs_validation(ty: &TypeRef, spec: &Spec) -> bool {
     match ty {
         TypeRef::Named(name) => spec
             .types
@@ -393,8 +431,6 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
                 ::std::borrow::Cow::Borrowed(self.as_str())
             }
         }
-
-        impl crate::runtime::IsSet for #name {}
 
         #open_impls
     }

@@ -2,10 +2,12 @@
 //!
 //! Every endpoint whose spec declares an array body with `max_items` gets a generated
 //! `<name>_all` method that returns a [`Bulk`]: a stream of one [`RowReport`] per input row,
-//! tied to the row's index in the input. Rows are read lazily from any [`Stream`] (use
-//! [`from_iter`] for a slice, a `Vec` or an iterator), split into calls of at most the spec's
-//! item limit, and sent with bounded concurrency under the client's rate limiter (shared by all
-//! its clones). Memory is bounded by the concurrency, not by the number of rows.
+//! tied to the row's index in the input. Rows are read lazily from anything iterable (a `Vec`,
+//! an array, an iterator) or from a [`Stream`] (see [`IntoRows`]), split into calls of at most
+//! the spec's item limit, and sent with bounded concurrency under the client's rate limiter
+//! (shared by all its clones). Memory is bounded by the concurrency, not by the number of rows.
+//! A job owns a clone of the client and its rows, so it is `Send + 'static`: it can be returned
+//! from a function, kept in a struct or run on `tokio::spawn`.
 //!
 //! What is retried, and what is not (the default never sends a row twice):
 //!
@@ -132,6 +134,7 @@ impl<R> RowOutcome<R> {
 
 /// One input row's outcome, by the row's 0-based position in the input.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RowReport<R> {
     /// The row's position in the input, from 0.
     pub index: usize,
@@ -140,7 +143,7 @@ pub struct RowReport<R> {
 }
 
 /// A per-row result of a bulk endpoint, as the spec's `bulk:` section maps it.
-pub trait RowResult {
+pub(crate) trait RowResult {
     /// The 1-based position of the row the result is for.
     fn row_number(&self) -> Option<i64>;
     /// Whether the row was applied, when the result says.
@@ -155,7 +158,11 @@ pub trait RowResult {
 
 /// Matches per-row results to the `rows` rows of one call by `RowNumber`. Called by generated
 /// code. A row with no result, or with more than one, is `Unknown`.
-pub fn per_row<R: RowResult + Clone>(endpoint: &'static str, results: Vec<R>, rows: usize) -> Vec<RowOutcome<R>> {
+pub(crate) fn per_row<R: RowResult + Clone>(
+    endpoint: &'static str,
+    results: Vec<R>,
+    rows: usize,
+) -> Vec<RowOutcome<R>> {
     let mut slots: Vec<Vec<R>> = (0..rows).map(|_| Vec::new()).collect();
     for result in results {
         let slot = result
@@ -199,18 +206,64 @@ pub fn per_row<R: RowResult + Clone>(endpoint: &'static str, results: Vec<R>, ro
 
 /// Every row of a call that succeeded as a whole, for endpoints without per-row answers.
 /// Called by generated code.
-pub fn whole_request<R>(rows: usize) -> Vec<RowOutcome<R>> {
+pub(crate) fn whole_request<R>(rows: usize) -> Vec<RowOutcome<R>> {
     (0..rows)
         .map(|_| RowOutcome::Succeeded { id: None, result: None })
         .collect()
 }
 
-/// Rows from a slice, a `Vec` or any iterator, as the stream a bulk method takes.
-pub fn from_iter<I>(rows: I) -> futures_util::stream::Iter<I::IntoIter>
+/// The rows of a bulk job: anything iterable (a `Vec`, an array, an iterator) or a [`Stream`].
+///
+/// `M` only tells the two kinds apart ([`Iterable`] or [`FromStream`]); it is inferred, so
+/// callers never name it. Rows are owned: to send rows kept in a slice, pass
+/// `slice.iter().cloned()` or `slice.to_vec()`.
+///
+/// ```
+/// # async fn run(client: leadsquared::Client, stream: impl futures_core::Stream<Item = leadsquared::opportunities::OpportunityByLeadField> + Send + 'static) {
+/// use leadsquared::opportunities::{OpportunityByLeadField, SearchBy};
+///
+/// let rows = vec![OpportunityByLeadField::new("ana@example.com", 12114)];
+/// let from_a_vec = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, rows);
+/// let from_a_stream = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, stream);
+/// # }
+/// ```
+pub trait IntoRows<T, M>: Send + 'static {
+    /// The stream the job reads.
+    type Rows: Stream<Item = T> + Send + 'static;
+
+    /// The rows as a stream.
+    fn into_rows(self) -> Self::Rows;
+}
+
+/// Marks rows given as an iterable value (see [`IntoRows`]).
+#[derive(Debug)]
+pub enum Iterable {}
+
+/// Marks rows given as a [`Stream`] (see [`IntoRows`]).
+#[derive(Debug)]
+pub enum FromStream {}
+
+impl<I> IntoRows<I::Item, Iterable> for I
 where
-    I: IntoIterator,
+    I: IntoIterator + Send + 'static,
+    I::IntoIter: Send + 'static,
 {
-    futures_util::stream::iter(rows)
+    type Rows = futures_util::stream::Iter<I::IntoIter>;
+
+    fn into_rows(self) -> Self::Rows {
+        futures_util::stream::iter(self)
+    }
+}
+
+impl<S> IntoRows<S::Item, FromStream> for S
+where
+    S: Stream + Send + 'static,
+{
+    type Rows = S;
+
+    fn into_rows(self) -> Self::Rows {
+        self
+    }
 }
 
 /// Live counters of a bulk job; clone it to watch the job from elsewhere (a progress bar).
@@ -298,19 +351,34 @@ impl Progress {
     }
 }
 
-/// A running bulk job: a stream of one [`RowReport`] per input row, in completion order.
+/// A bulk job: a stream of one [`RowReport`] per input row, in completion order.
 ///
-/// Nothing is sent until the stream is polled; dropping it cancels the calls in flight (their
-/// rows' outcomes are then not known to the caller). See the [module docs](self) for what is
-/// retried.
-pub struct Bulk<'a, R> {
-    reports: Pin<Box<dyn Stream<Item = RowReport<R>> + Send + 'a>>,
+/// Nothing is sent until the stream is first polled, so [`Bulk::options`] can still tune the
+/// job; dropping it cancels the calls in flight (their rows' outcomes are then not known to the
+/// caller). See the [module docs](self) for what is retried.
+pub struct Bulk<R> {
+    state: State<R>,
     progress: Progress,
 }
 
-impl<R> std::fmt::Debug for Bulk<'_, R> {
+type Reports<R> = Pin<Box<dyn Stream<Item = RowReport<R>> + Send>>;
+type Start<R> = Box<dyn FnOnce(BulkOptions) -> Reports<R> + Send>;
+
+enum State<R> {
+    /// Not polled yet: the options can still change.
+    Ready {
+        options: BulkOptions,
+        start: Start<R>,
+    },
+    Running(Reports<R>),
+    /// Only while the job starts.
+    Starting,
+}
+
+impl<R> std::fmt::Debug for Bulk<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bulk")
+            .field("started", &matches!(self.state, State::Running(_)))
             .field("progress", &self.progress.snapshot())
             .finish_non_exhaustive()
     }
@@ -362,21 +430,15 @@ impl Job {
     }
 }
 
-impl<'a, R: Send + 'a> Bulk<'a, R> {
+impl<R: Send + 'static> Bulk<R> {
     /// A job over `rows` for `endpoint`; `send` makes one call for a batch and returns one
     /// outcome per row. Called by the generated `<name>_all` methods.
-    pub fn new<T, S, F, Fut>(
-        client: &crate::Client,
-        endpoint: &'static Endpoint,
-        rows: S,
-        options: &BulkOptions,
-        send: F,
-    ) -> Self
+    pub(crate) fn new<T, S, F, Fut>(client: &crate::Client, endpoint: &'static Endpoint, rows: S, send: F) -> Self
     where
-        T: Send + Sync + 'a,
-        S: Stream<Item = T> + Send + 'a,
-        F: Fn(Arc<[T]>) -> Fut + Send + Sync + 'a,
-        Fut: Future<Output = Result<Vec<RowOutcome<R>>, Error>> + Send + 'a,
+        T: Send + Sync + 'static,
+        S: Stream<Item = T> + Send + 'static,
+        F: Fn(Arc<[T]>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<RowOutcome<R>>, Error>> + Send + 'static,
     {
         let progress = Progress(Arc::new(Counters {
             started: Instant::now(),
@@ -389,31 +451,53 @@ impl<'a, R: Send + 'a> Bulk<'a, R> {
             requests: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
         }));
-        let job = Arc::new(Job {
-            endpoint,
-            limiter: client.rate_limiter(),
-            retry_ambiguous: options.retry_ambiguous.unwrap_or(endpoint.idempotent),
-            options: options.clone(),
-            stopped: AtomicBool::new(false),
-            progress: progress.clone(),
-        });
-        let batch_size = endpoint.items.and_then(|items| items.max).unwrap_or(1).max(1);
-        let send = Arc::new(send);
-        let concurrency = options.concurrency;
-        let reports = rows
-            .chunks(batch_size)
-            .scan(0usize, |next, batch| {
-                let first = *next;
-                *next += batch.len();
-                std::future::ready(Some((first, batch)))
-            })
-            .map(move |(first, batch)| run_batch(Arc::clone(&job), Arc::clone(&send), first, batch))
-            .buffer_unordered(concurrency)
-            .flat_map(futures_util::stream::iter);
+        let limiter = client.rate_limiter();
+        let counters = progress.clone();
+        let start = move |options: BulkOptions| -> Reports<R> {
+            let job = Arc::new(Job {
+                endpoint,
+                limiter,
+                retry_ambiguous: options.retry_ambiguous.unwrap_or(endpoint.idempotent),
+                stopped: AtomicBool::new(false),
+                progress: counters,
+                options,
+            });
+            let batch_size = endpoint.items.and_then(|items| items.max).unwrap_or(1).max(1);
+            let send = Arc::new(send);
+            let concurrency = job.options.concurrency;
+            let reports = rows
+                .chunks(batch_size)
+                .scan(0usize, |next, batch| {
+                    let first = *next;
+                    *next += batch.len();
+                    std::future::ready(Some((first, batch)))
+                })
+                .map(move |(first, batch)| run_batch(Arc::clone(&job), Arc::clone(&send), first, batch))
+                .buffer_unordered(concurrency)
+                .flat_map(futures_util::stream::iter);
+            Box::pin(reports)
+        };
         Bulk {
-            reports: Box::pin(reports),
+            state: State::Ready {
+                options: BulkOptions::default(),
+                start: Box::new(start),
+            },
             progress,
         }
+    }
+
+    /// Runs the job with `options` instead of [`BulkOptions::default`].
+    ///
+    /// Call it before the job is first polled; once rows are being sent the options in force
+    /// stay, and a warning is logged.
+    pub fn options(mut self, options: BulkOptions) -> Self {
+        match &mut self.state {
+            State::Ready { options: current, .. } => *current = options,
+            State::Running(_) | State::Starting => {
+                tracing::warn!("bulk job options changed after it started; they are ignored")
+            }
+        }
+        self
     }
 
     /// Live counters of the job; clone them to watch from another task.
@@ -423,15 +507,24 @@ impl<'a, R: Send + 'a> Bulk<'a, R> {
 
     /// The next row's outcome, or `None` when every row has one.
     pub async fn next(&mut self) -> Option<RowReport<R>> {
-        self.reports.next().await
+        StreamExt::next(self).await
     }
 }
 
-impl<R> Stream for Bulk<'_, R> {
+impl<R> Stream for Bulk<R> {
     type Item = RowReport<R>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.reports.as_mut().poll_next(cx)
+        let this = &mut *self;
+        if let State::Ready { .. } = this.state {
+            if let State::Ready { options, start } = std::mem::replace(&mut this.state, State::Starting) {
+                this.state = State::Running(start(options));
+            }
+        }
+        match &mut this.state {
+            State::Running(reports) => reports.as_mut().poll_next(cx),
+            State::Ready { .. } | State::Starting => Poll::Ready(None),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use std::fmt;
 
 /// What every endpoint of the API shares: base URL, authentication, error envelope, rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Api {
     /// The API's name, e.g. `LeadSquared`.
     pub name: &'static str,
@@ -31,6 +32,7 @@ pub struct Api {
 /// LeadSquared accepts both forms on every endpoint; it recommends headers because a query
 /// string tends to end up in proxy and server logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Auth {
     /// The placement a client uses unless told otherwise.
     pub preferred: AuthPlacement,
@@ -46,6 +48,7 @@ pub struct Auth {
 
 /// Where the keys go on each request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum AuthPlacement {
     /// In two request headers (recommended by LeadSquared; keeps the keys out of URLs).
     #[default]
@@ -57,6 +60,7 @@ pub enum AuthPlacement {
 /// The field names of LeadSquared's error body,
 /// e.g. `{"Status":"Error","ExceptionType":"MX…","ExceptionMessage":"…"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorEnvelope {
     /// The field whose value marks an error, e.g. `Status`.
     pub status_field: &'static str,
@@ -70,6 +74,7 @@ pub struct ErrorEnvelope {
 
 /// A rate limit: at most `calls` calls per `per_millis` milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// How many calls the window allows.
     pub calls: u32,
@@ -79,6 +84,7 @@ pub struct RateLimit {
 
 /// One endpoint: everything the runtime needs to send a call and to interpret the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoint {
     /// The Rust method name, e.g. `add_opportunities_in_bulk`; used in errors and logs.
     pub name: &'static str,
@@ -112,6 +118,7 @@ impl Endpoint {
 
 /// How many items an array body may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ItemLimit {
     /// The fewest items one call takes.
     pub min: usize,
@@ -138,6 +145,7 @@ impl fmt::Display for ItemLimit {
 
 /// The HTTP methods LeadSquared uses; it has no PUT or DELETE (deleting is a GET).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// `GET`.
     Get,
@@ -163,6 +171,7 @@ impl fmt::Display for Method {
 
 /// One documented HTTP status of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatusSpec {
     /// The HTTP status code.
     pub code: u16,
@@ -177,6 +186,7 @@ pub struct StatusSpec {
 /// This is what decides if resending is safe: `Never` can be resent as is, `Always` must not be,
 /// and `Unknown` needs a check (e.g. a search) before a non-idempotent call is resent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Processed {
     /// The server processed the call.
     Always,

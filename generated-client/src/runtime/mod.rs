@@ -11,11 +11,9 @@
 //!   runtime as `const` values.
 //! - [`Request`] collects a call's query and body, checking limits and rules before anything is
 //!   sent.
-//! - [`Validate`], [`RuleViolation`] and [`is_set`] express the spec's cross-field rules.
+//! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
 //! - [`QueryValue`], [`open_enum`], [`lenient`] and [`json_string`] convert values to and from
 //!   the wire.
-//! - [`schema`] holds the spec's wire shapes as data and checks JSON against them, independently
-//!   of the serde types (the sandbox validates requests with it).
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
@@ -27,19 +25,23 @@ pub mod json_string;
 pub mod lenient;
 pub(crate) mod limiter;
 pub mod open_enum;
-mod pages;
+pub mod pages;
 mod query;
 mod request;
 pub(crate) mod response;
-pub mod schema;
 pub(crate) mod text;
 mod validate;
 
-pub use bulk::{Bulk, BulkOptions, Progress, ProgressSnapshot, RowOutcome, RowReport, RowResult};
+pub(crate) use bulk::{Bulk, IntoRows, RowResult};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
 pub use pages::{Page, Pages};
 pub use query::QueryValue;
 pub use request::Request;
-pub use validate::{IsSet, Rule, RuleViolation, Validate, is_set};
+pub use validate::{Rule, RuleViolation, Validate};
+
+/// What awaiting a request builder gives: the call, boxed so that the builder's `IntoFuture`
+/// names one type.
+pub type ResponseFuture<T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, crate::Error>> + Send + 'static>>;

@@ -1,4 +1,6 @@
-//! Walking a paged endpoint: [`Pages`] asks for page after page and stops on its own.
+//! Walking a paged endpoint: every paged endpoint has a `<name>_pages` method on
+//! [`Client`](crate::Client) (and its request builder a `pages` method) that returns [`Pages`],
+//! a stream of [`Page`]s that asks for page after page and stops on its own.
 
 use std::fmt;
 use std::future::Future;
@@ -21,22 +23,24 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page; called by generated code.
-    pub fn new(index: i64, items: Vec<T>, total: Option<i64>) -> Self {
+    pub(crate) fn new(index: i64, items: Vec<T>, total: Option<i64>) -> Self {
         Self { index, items, total }
     }
 }
 
-type PageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send + 'a>>;
-type Fetch<'a, T> = Box<dyn FnMut(i64) -> PageFuture<'a, T> + Send + 'a>;
+type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
+type Fetch<T> = Box<dyn FnMut(i64) -> PageFuture<T> + Send>;
 
 /// The pages of a paged endpoint, fetched one at a time, as a stream.
 ///
-/// A spec endpoint with `pagination:` gets a `…_pages` method that returns a `Pages`. It is a
+/// A spec endpoint with `pagination:` gets a `…_pages` method (and its request builder a
+/// `pages` method) that returns a `Pages`. It owns a clone of the client and the call, so it is
+/// `Send + 'static`: it can be returned from a function, kept in a struct or spawned. It is a
 /// [`futures_core::Stream`] of [`Page`]s, and also has an inherent [`Pages::next`] so that a
 /// caller needs no stream library:
 ///
 /// ```no_run
-/// # async fn walk(mut pages: leadsquared::runtime::Pages<'_, String>) -> Result<(), leadsquared::Error> {
+/// # async fn walk(mut pages: leadsquared::pages::Pages<String>) -> Result<(), leadsquared::Error> {
 /// while let Some(page) = pages.next().await {
 ///     let page = page?;
 ///     println!("page {}: {} items of {:?}", page.index, page.items.len(), page.total);
@@ -48,16 +52,16 @@ type Fetch<'a, T> = Box<dyn FnMut(i64) -> PageFuture<'a, T> + Send + 'a>;
 /// The walk stops after a page that is empty, shorter than the page size, or that brings the
 /// items seen to the total the server reported; and after the first error. Pages are fetched one
 /// at a time, when asked for, so memory holds one page.
-pub struct Pages<'a, T> {
-    fetch: Fetch<'a, T>,
+pub struct Pages<T> {
+    fetch: Fetch<T>,
     next_index: i64,
     page_size: i64,
     seen: i64,
     done: bool,
-    in_flight: Option<PageFuture<'a, T>>,
+    in_flight: Option<PageFuture<T>>,
 }
 
-impl<T> fmt::Debug for Pages<'_, T> {
+impl<T> fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
             .field("next_index", &self.next_index)
@@ -68,13 +72,13 @@ impl<T> fmt::Debug for Pages<'_, T> {
     }
 }
 
-impl<'a, T> Pages<'a, T> {
+impl<T> Pages<T> {
     /// Pages from `first_index` on, `page_size` items each; `fetch` gets one page. Called by
     /// generated code.
-    pub fn new<F, Fut>(first_index: i64, page_size: i64, mut fetch: F) -> Self
+    pub(crate) fn new<F, Fut>(first_index: i64, page_size: i64, mut fetch: F) -> Self
     where
-        F: FnMut(i64) -> Fut + Send + 'a,
-        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'a,
+        F: FnMut(i64) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
     {
         Self {
             fetch: Box::new(move |index| Box::pin(fetch(index))),
@@ -126,7 +130,7 @@ impl<'a, T> Pages<'a, T> {
     }
 }
 
-impl<T> futures_core::Stream for Pages<'_, T> {
+impl<T> futures_core::Stream for Pages<T> {
     type Item = Result<Page<T>, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -172,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_ends_the_walk_after_it_is_reported() {
-        let mut pages: Pages<'_, ()> = Pages::new(1, 10, |_| async { Err(Error::config("boom")) });
+        let mut pages: Pages<()> = Pages::new(1, 10, |_| async { Err(Error::config("boom")) });
         assert!(matches!(pages.next().await, Some(Err(Error::Config { .. }))));
         assert!(pages.next().await.is_none());
     }

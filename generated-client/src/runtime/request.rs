@@ -15,7 +15,7 @@ use crate::Error;
 
 /// One call to one endpoint, built by the generated methods.
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `Client::execute` sends it"]
+#[must_use = "a request does nothing until the client executes it"]
 pub struct Request<'a> {
     pub(crate) endpoint: &'static Endpoint,
     pub(crate) query: Vec<(&'static str, Cow<'a, str>)>,
@@ -32,15 +32,29 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// The endpoint this call goes to.
-    pub fn endpoint(&self) -> &'static Endpoint {
-        self.endpoint
-    }
-
     /// Adds the query parameter `name=value`; the client percent-encodes it when sending.
     pub fn query(mut self, name: &'static str, value: &'a (impl QueryValue + ?Sized)) -> Self {
         self.query.push((name, value.to_query()));
         self
+    }
+
+    /// Adds the query parameter `name=value` when `value` is set.
+    pub fn query_opt(self, name: &'static str, value: Option<&'a (impl QueryValue + ?Sized)>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+
+    /// Sets an object body whose type has no rules to check.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] when serialization fails; nothing is sent.
+    pub fn json_body<T: Serialize>(mut self, body: &T) -> Result<Self, Error> {
+        let endpoint = self.endpoint.name;
+        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Serialize { endpoint, source })?);
+        Ok(self)
     }
 
     /// Sets an object body, after checking the spec's rules on it.
@@ -49,24 +63,42 @@ impl<'a> Request<'a> {
     ///
     /// [`Error::InvalidBody`] when a rule is broken, [`Error::Serialize`] when serialization
     /// fails; in both cases nothing is sent.
-    pub fn json_body<T: Serialize + Validate>(mut self, body: &T) -> Result<Self, Error> {
+    pub fn checked_json_body<T: Serialize + Validate>(self, body: &T) -> Result<Self, Error> {
         let endpoint = self.endpoint.name;
         body.validate()
             .map_err(|violation| Error::InvalidBody { endpoint, violation })?;
-        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Serialize { endpoint, source })?);
+        self.json_body(body)
+    }
+
+    /// Sets an array body whose items have no rules to check, after checking the endpoint's
+    /// item limit: a wrong count is [`Error::ItemCount`], so a batch LeadSquared would refuse
+    /// is never sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ItemCount`] or [`Error::Serialize`]; nothing is sent.
+    pub fn array_body<T: Serialize>(mut self, items: &[T]) -> Result<Self, Error> {
+        let endpoint = self.endpoint.name;
+        if let Some(limit) = self.endpoint.items {
+            if !limit.allows(items.len()) {
+                return Err(Error::ItemCount {
+                    endpoint,
+                    count: items.len(),
+                    limit,
+                });
+            }
+        }
+        self.body = Some(serde_json::to_vec(items).map_err(|source| Error::Serialize { endpoint, source })?);
         Ok(self)
     }
 
-    /// Sets an array body, after checking the endpoint's item limit and each item's rules.
-    ///
-    /// The checks come first so that a batch LeadSquared would refuse is never sent: a wrong
-    /// count is [`Error::ItemCount`], and the first item breaking a rule is
-    /// [`Error::InvalidItem`] with its 0-based index.
+    /// Sets an array body, after checking the endpoint's item limit and each item's rules: the
+    /// first item breaking a rule is [`Error::InvalidItem`] with its 0-based index.
     ///
     /// # Errors
     ///
     /// [`Error::ItemCount`], [`Error::InvalidItem`] or [`Error::Serialize`]; nothing is sent.
-    pub fn array_body<T: Serialize + Validate>(mut self, items: &[T]) -> Result<Self, Error> {
+    pub fn checked_array_body<T: Serialize + Validate>(self, items: &[T]) -> Result<Self, Error> {
         let endpoint = self.endpoint.name;
         if let Some(limit) = self.endpoint.items {
             if !limit.allows(items.len()) {
@@ -84,7 +116,6 @@ impl<'a> Request<'a> {
                 violation,
             })?;
         }
-        self.body = Some(serde_json::to_vec(items).map_err(|source| Error::Serialize { endpoint, source })?);
-        Ok(self)
+        self.array_body(items)
     }
 }

@@ -10,10 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use leadsquared::runtime::AuthPlacement;
-use leadsquared::{
-    Client, ClientBuilder, Credentials, Error, OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy,
-};
+use leadsquared::AuthPlacement;
+use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::{Client, ClientBuilder, Credentials, Error};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -67,7 +66,7 @@ pub fn rows(count: usize) -> Vec<OpportunityByLeadField> {
 
 /// Calls Add Opportunities in Bulk, searching leads by email address.
 pub async fn add(client: &Client, rows: &[OpportunityByLeadField]) -> Result<Vec<OpportunityRowResult>, Error> {
-    client.add_opportunities_in_bulk(&SearchBy::EmailAddress, rows).await
+    client.add_opportunities_in_bulk(SearchBy::EmailAddress, rows).await
 }
 
 /// LeadSquared's error envelope.

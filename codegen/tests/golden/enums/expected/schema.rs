@@ -4,12 +4,28 @@
 //! The spec's wire shapes as data: every type and endpoint by wire name, with the spec's examples.
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
-use crate::runtime::schema::{
-    BodySchema, EndpointSchema, EnumSchema, FieldSchema, ObjectSchema, Schema, Shape,
-    TypeSchema,
+use crate::schema::{
+    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
+    RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
+    api: ApiSchema {
+        name: "Example",
+        base_url: "https://{host}/v1",
+        header_access_key: "x-Access",
+        header_secret_key: "x-Secret",
+        query_access_key: "access",
+        query_secret_key: "secret",
+        status_field: "Status",
+        error_value: "Error",
+        type_field: "ExceptionType",
+        message_field: "ExceptionMessage",
+        rate_limit: RateLimit {
+            calls: 10,
+            per_millis: 2000,
+        },
+    },
     types: &[
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
@@ -50,7 +66,9 @@ pub static SCHEMA: Schema = Schema {
     ],
     endpoints: &[
         EndpointSchema {
-            endpoint: &super::endpoints::GOLDEN_SEARCH,
+            name: "golden_search",
+            method: Method::Post,
+            path: "/Search",
             query: &[],
             body: BodySchema::Object(Shape::Named("Query")),
             response: Shape::Array(&Shape::Named("Operator")),

@@ -2,10 +2,14 @@
 //!
 //! The generator writes the spec's shapes a second time, as data rather than as Rust types:
 //! every type by wire name, every endpoint's query, body and response, and the spec's examples
-//! (`generated::schema::SCHEMA`, re-exported as [`crate::SCHEMA`]). [`Schema::check`] walks a
+//! ([`crate::SCHEMA`], generated into this crate). [`Schema::check`] walks a
 //! `serde_json::Value` against it. The sandbox validates requests this way, so it checks the
 //! client independently: a wrong wire name, casing or type in the generated serde types fails a
 //! test instead of being decoded by the same mistake.
+//!
+//! The types have public fields and no `#[non_exhaustive]`: generated code builds them as
+//! `static` data, in this crate and in any crate that generates a schema of its own (the golden
+//! tests do). They change only together with the generator.
 //!
 //! Checking rules, stricter than serde and as strict as the documentation allows:
 //! unknown object keys are errors (with a suggestion when only the case differs), required keys
@@ -16,11 +20,11 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::describe::{Endpoint, Method};
-
 /// Every type and endpoint of the spec, by wire name.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
+    /// What the API shares: base URL, key names, error envelope, rate limit.
+    pub api: ApiSchema,
     /// Named types, in spec order; the API's exception types are the enum `ExceptionType`.
     pub types: &'static [TypeSchema],
     /// Endpoints, in spec order.
@@ -104,11 +108,70 @@ pub enum Shape {
     Array(&'static Shape),
 }
 
+/// What every endpoint of the API shares.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiSchema {
+    /// The API's name, e.g. `LeadSquared`.
+    pub name: &'static str,
+    /// The base URL template, e.g. `https://{host}/v2`; the sandbox serves below its path.
+    pub base_url: &'static str,
+    /// The header that carries the access key.
+    pub header_access_key: &'static str,
+    /// The header that carries the secret key.
+    pub header_secret_key: &'static str,
+    /// The query parameter that carries the access key.
+    pub query_access_key: &'static str,
+    /// The query parameter that carries the secret key.
+    pub query_secret_key: &'static str,
+    /// The error envelope's status attribute, e.g. `Status`.
+    pub status_field: &'static str,
+    /// The status attribute's value that marks an error, e.g. `Error`.
+    pub error_value: &'static str,
+    /// The attribute holding the exception type, e.g. `ExceptionType`.
+    pub type_field: &'static str,
+    /// The attribute holding the exception message, e.g. `ExceptionMessage`.
+    pub message_field: &'static str,
+    /// The account's default rate limit.
+    pub rate_limit: RateLimit,
+}
+
+/// A rate limit: at most `calls` calls in any window of `per_millis` milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    /// Calls allowed per window.
+    pub calls: u32,
+    /// The window, in milliseconds.
+    pub per_millis: u64,
+}
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+impl Method {
+    /// The method as sent, e.g. `GET`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
 /// An endpoint's wire shapes and examples.
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointSchema {
-    /// The endpoint's description: name, method, path, limits, statuses.
-    pub endpoint: &'static Endpoint,
+    /// The endpoint's name in the spec (the client's method name).
+    pub name: &'static str,
+    /// Its HTTP method.
+    pub method: Method,
+    /// Its path below the base URL, e.g. `/OpportunityManagement.svc/Bulk/Add/ByLeadField`.
+    pub path: &'static str,
     /// Query parameters, with their wire names.
     pub query: &'static [FieldSchema],
     /// The request body.
@@ -175,12 +238,12 @@ impl Schema {
     pub fn endpoint_at(&self, method: Method, path: &str) -> Option<&'static EndpointSchema> {
         self.endpoints
             .iter()
-            .find(|schema| schema.endpoint.method == method && schema.endpoint.path == path)
+            .find(|schema| schema.method == method && schema.path == path)
     }
 
     /// The endpoint whose Rust method name is `name`.
     pub fn endpoint_named(&self, name: &str) -> Option<&'static EndpointSchema> {
-        self.endpoints.iter().find(|schema| schema.endpoint.name == name)
+        self.endpoints.iter().find(|schema| schema.name == name)
     }
 
     /// Checks `value` against `shape`; the first few mismatches, empty when it conforms.
@@ -480,6 +543,7 @@ mod tests {
         additional_fields: true,
     };
     const SCHEMA: Schema = Schema {
+        api: crate::SCHEMA.api,
         types: &[
             TypeSchema::Object(ROW),
             TypeSchema::Object(OPEN),

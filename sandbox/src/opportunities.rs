@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::state::{LeadLookup, Shared};
-use crate::ExceptionType;
+use leadsquared::ExceptionType;
+
+use crate::state::{LeadLookup, Shared};
 
 /// The endpoint this module gives behaviour to.
 pub(super) const ENDPOINT: &str = "add_opportunities_in_bulk";

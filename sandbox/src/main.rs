@@ -2,7 +2,7 @@
 //! benchmarks that keep the server out of the client's process.
 //!
 //! ```text
-//! cargo run -p leadsquared --features sandbox --bin leadsquared-sandbox -- \
+//! cargo run -p leadsquared-sandbox -- \
 //!     --addr 127.0.0.1:8080 --rate-limit 25/5 --leads leads.json
 //! ```
 //!
@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use leadsquared::sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Lead, Sandbox, SandboxBuilder};
+use leadsquared_sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Lead, Sandbox, SandboxBuilder};
 
 const USAGE: &str = "\
 leadsquared-sandbox: an offline emulator of the LeadSquared API

@@ -3,7 +3,7 @@
 //! Pipeline, in the order the real API is assumed to apply it: route (404), authenticate (401),
 //! rate-limit (429), apply an injected fault, validate the query and body against the wire
 //! schema (400), then run the endpoint's behaviour. Everything about the API's shapes comes from
-//! [`crate::SCHEMA`] and [`crate::API`]; only the behaviour of stateful endpoints is written here
+//! the served schema ([`crate::SCHEMA`] unless told otherwise); only the behaviour of stateful endpoints is written here
 //! (`opportunities`).
 
 use std::convert::Infallible;
@@ -20,11 +20,11 @@ use serde_json::{Map, Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
-use super::state::Shared;
-use super::{Fault, RecordedRequest, opportunities};
-use crate::runtime::Method;
-use crate::runtime::schema::{BodySchema, EndpointSchema, FieldSchema, Schema, Shape, TypeSchema};
-use crate::{API, ExceptionType};
+use leadsquared::ExceptionType;
+
+use crate::schema::{BodySchema, EndpointSchema, FieldSchema, Method, Schema, Shape, TypeSchema};
+use crate::state::Shared;
+use crate::{Fault, RecordedRequest, opportunities};
 
 /// The largest body the sandbox reads (25 rows are a few kilobytes).
 const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -124,7 +124,7 @@ impl Outcome {
 
     /// The LeadSquared error envelope, field names from the spec.
     fn error(status: u16, exception: Option<&ExceptionType>, message: &str) -> Self {
-        let names = API.error_envelope;
+        let names = crate::SCHEMA.api;
         let mut body = Map::new();
         body.insert(names.status_field.into(), Value::from(names.error_value));
         if let Some(exception) = exception {
@@ -148,7 +148,7 @@ async fn handle(
     let logged_query = query
         .iter()
         .map(|(name, value)| {
-            let secret = shared.is_secret(value) || is_auth_param(name);
+            let secret = shared.is_secret(value) || is_auth_param(shared.schema, name);
             (name.clone(), if secret { REDACTED.into() } else { value.clone() })
         })
         .collect();
@@ -212,8 +212,8 @@ async fn handle(
     Ok(response)
 }
 
-fn is_auth_param(name: &str) -> bool {
-    name == API.auth.query_access_key || name == API.auth.query_secret_key
+fn is_auth_param(schema: &Schema, name: &str) -> bool {
+    name == schema.api.query_access_key || name == schema.api.query_secret_key
 }
 
 /// Route, authenticate and count the call against the rate limit: the endpoint, or the final
@@ -232,7 +232,7 @@ fn gate(
     }
     let schema = route(shared.schema, parts.method.as_str(), parts.uri.path())
         .map_err(|message| Outcome::error(404, None, &message))?;
-    shared.update(seq, |logged| logged.endpoint = Some(schema.endpoint.name));
+    shared.update(seq, |logged| logged.endpoint = Some(schema.name));
     authenticate(shared, &parts.headers, query).map_err(|message| Outcome::error(401, None, &message))?;
     let Some(now) = shared.admit() else {
         return Err(Outcome::error(429, rate_limit_exception(), &rate_limit_message(shared)));
@@ -329,7 +329,7 @@ fn rate_limit_exception() -> Option<&'static ExceptionType> {
 
 /// The documented message: "API calls exceeded the limit of 25 in 5 second(s)".
 fn rate_limit_message(shared: &Shared) -> String {
-    let limit = shared.rate_limit().unwrap_or(API.rate_limit);
+    let limit = shared.rate_limit().unwrap_or(shared.schema.api.rate_limit);
     let seconds = if limit.per_millis % 1000 == 0 {
         (limit.per_millis / 1000).to_string()
     } else {
@@ -340,7 +340,7 @@ fn rate_limit_message(shared: &Shared) -> String {
 
 /// The endpoint at `path`, or the 404 message.
 fn route(api: &'static Schema, method: &str, path: &str) -> Result<&'static EndpointSchema, String> {
-    let base = base_path();
+    let base = base_path(api);
     let below = path.strip_prefix(base).filter(|rest| rest.starts_with('/'));
     let method = match method {
         "GET" => Some(Method::Get),
@@ -354,46 +354,37 @@ fn route(api: &'static Schema, method: &str, path: &str) -> Result<&'static Endp
         return Ok(schema);
     }
     let Some(below) = below else {
-        let hint = match api
-            .endpoints
-            .iter()
-            .find(|s| s.endpoint.path.eq_ignore_ascii_case(path))
-        {
-            Some(schema) => format!(
-                "; did you mean {base}{}? Every path is below {base}",
-                schema.endpoint.path
-            ),
+        let hint = match api.endpoints.iter().find(|s| s.path.eq_ignore_ascii_case(path)) {
+            Some(schema) => format!("; did you mean {base}{}? Every path is below {base}", schema.path),
             None => format!("; every path is below {base}"),
         };
         return Err(format!("The API could not be found: no API at {path}{hint}"));
     };
-    let same_path = api.endpoints.iter().find(|s| s.endpoint.path == below);
-    let other_case = api
-        .endpoints
-        .iter()
-        .find(|s| s.endpoint.path.eq_ignore_ascii_case(below));
+    let same_path = api.endpoints.iter().find(|s| s.path == below);
+    let other_case = api.endpoints.iter().find(|s| s.path.eq_ignore_ascii_case(below));
     Err(match (same_path, other_case) {
         (Some(schema), _) => format!(
             "The API could not be found: {base}{below} is served with {}, not {}",
-            schema.endpoint.method.as_str(),
+            schema.method.as_str(),
             method.map_or("this method", Method::as_str),
         ),
         (None, Some(schema)) => format!(
             "The API could not be found: no API at {path}; did you mean {base}{}? Paths are case-sensitive",
-            schema.endpoint.path
+            schema.path
         ),
         (None, None) => format!("The API could not be found: no API at {path}; check the API signature"),
     })
 }
 
 /// The path part of the API's base URL, e.g. `/v2`.
-fn base_path() -> &'static str {
-    let rest = API.base_url.split_once("://").map_or(API.base_url, |(_, rest)| rest);
+fn base_path(schema: &'static Schema) -> &'static str {
+    let base_url = schema.api.base_url;
+    let rest = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
     rest.find('/').map_or("", |slash| &rest[slash..])
 }
 
 fn authenticate(shared: &Shared, headers: &hyper::HeaderMap, query: &[(String, String)]) -> Result<(), String> {
-    let auth = API.auth;
+    let auth = shared.schema.api;
     let header = |name: &str| {
         headers
             .get(name)
@@ -431,7 +422,7 @@ fn validate(
     let invalid = |message: String| Outcome::error(400, Some(&ExceptionType::InvalidInput), &message);
     let missing = |message: String| Outcome::error(400, Some(&ExceptionType::MandatoryAttributeMissing), &message);
     for (name, _) in query {
-        if is_auth_param(name) || schema.query.iter().any(|field| field.wire == name) {
+        if is_auth_param(api, name) || schema.query.iter().any(|field| field.wire == name) {
             continue;
         }
         let hint = match schema.query.iter().find(|field| field.wire.eq_ignore_ascii_case(name)) {
@@ -516,7 +507,7 @@ fn behave(shared: &Shared, seq: u64, schema: &EndpointSchema, query: &[(String, 
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     };
-    match schema.endpoint.name {
+    match schema.name {
         opportunities::ENDPOINT => {
             match opportunities::add_in_bulk(shared, seq, param("SearchBy").unwrap_or(""), &body) {
                 Ok(answer) => Outcome::json(200, &answer, true),
@@ -572,10 +563,7 @@ mod tests {
     #[test]
     fn routes_by_method_and_exact_path_below_the_base() {
         let path = "/v2/OpportunityManagement.svc/Bulk/Add/ByLeadField";
-        assert_eq!(
-            route(&SCHEMA, "POST", path).unwrap().endpoint.name,
-            "add_opportunities_in_bulk"
-        );
+        assert_eq!(route(&SCHEMA, "POST", path).unwrap().name, "add_opportunities_in_bulk");
         assert!(
             route(&SCHEMA, "GET", path)
                 .unwrap_err()
@@ -608,7 +596,7 @@ mod tests {
                     SCHEMA.check_body(&schema.body, &value),
                     [],
                     "{} request example",
-                    schema.endpoint.name
+                    schema.name
                 );
             }
             let response = example_response(&SCHEMA, schema);
@@ -616,7 +604,7 @@ mod tests {
                 SCHEMA.check_response(schema, &response),
                 [],
                 "{} response example",
-                schema.endpoint.name
+                schema.name
             );
         }
     }

@@ -4,12 +4,28 @@
 //! The spec's wire shapes as data: every type and endpoint by wire name, with the spec's examples.
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
-use crate::runtime::schema::{
-    BodySchema, EndpointSchema, EnumSchema, FieldSchema, ObjectSchema, Schema, Shape,
-    TypeSchema,
+use crate::schema::{
+    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
+    RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the LeadSquared API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
+    api: ApiSchema {
+        name: "LeadSquared",
+        base_url: "https://{host}/v2",
+        header_access_key: "x-LSQ-AccessKey",
+        header_secret_key: "x-LSQ-SecretKey",
+        query_access_key: "accessKey",
+        query_secret_key: "secretKey",
+        status_field: "Status",
+        error_value: "Error",
+        type_field: "ExceptionType",
+        message_field: "ExceptionMessage",
+        rate_limit: RateLimit {
+            calls: 25,
+            per_millis: 5000,
+        },
+    },
     types: &[
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
@@ -850,7 +866,9 @@ pub static SCHEMA: Schema = Schema {
     ],
     endpoints: &[
         EndpointSchema {
-            endpoint: &super::endpoints::POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
+            name: "post_bulk_activities_on_opportunity",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId",
             query: &[
                 FieldSchema {
                     wire: "opportunityId",
@@ -891,7 +909,9 @@ pub static SCHEMA: Schema = Schema {
             response_example: ::core::option::Option::None,
         },
         EndpointSchema {
-            endpoint: &super::endpoints::GET_LEAD_BY_EMAIL,
+            name: "get_lead_by_email",
+            method: Method::Get,
+            path: "/LeadManagement.svc/Leads.GetByEmailaddress",
             query: &[
                 FieldSchema {
                     wire: "emailaddress",
@@ -922,7 +942,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::SEARCH_LEADS_BY_CRITERIA,
+            name: "search_leads_by_criteria",
+            method: Method::Post,
+            path: "/LeadManagement.svc/Leads.Get",
             query: &[],
             body: BodySchema::Object(Shape::Named("SearchCriteria")),
             response: Shape::Array(&Shape::Named("Lead")),
@@ -960,7 +982,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::ADD_OPPORTUNITIES_IN_BULK,
+            name: "add_opportunities_in_bulk",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Bulk/Add/ByLeadField",
             query: &[
                 FieldSchema {
                     wire: "SearchBy",
@@ -1050,7 +1074,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::UPDATE_OPPORTUNITY,
+            name: "update_opportunity",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Update",
             query: &[],
             body: BodySchema::Object(Shape::Named("OpportunityUpdate")),
             response: Shape::Named("RecordId"),
@@ -1082,7 +1108,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::GET_OPPORTUNITY_BY_ID,
+            name: "get_opportunity_by_id",
+            method: Method::Get,
+            path: "/OpportunityManagement.svc/GetOpportunityDetails",
             query: &[
                 FieldSchema {
                     wire: "OpportunityId",
@@ -1126,7 +1154,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+            name: "get_opportunities_by_unique_lead_field",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
             query: &[],
             body: BodySchema::Object(Shape::Named("SearchCriteria")),
             response: Shape::Named("OpportunityPage"),
@@ -1169,7 +1199,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::CAPTURE_OPPORTUNITY,
+            name: "capture_opportunity",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Capture",
             query: &[],
             body: BodySchema::Object(Shape::Named("OpportunityCapture")),
             response: Shape::Named("CaptureResult"),
@@ -1217,7 +1249,9 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
-            endpoint: &super::endpoints::BULK_UPDATE_OPPORTUNITIES,
+            name: "bulk_update_opportunities",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Bulk/Update/ByOpportunityId",
             query: &[],
             body: BodySchema::Array {
                 items: Shape::Named("OpportunityBulkUpdate"),

@@ -1,4 +1,4 @@
-//! An offline emulator of the LeadSquared API, for tests and examples (feature `sandbox`).
+//! An offline emulator of the LeadSquared API, for tests and examples.
 //!
 //! The sandbox serves every endpoint of the spec on loopback HTTP, with the real paths and
 //! methods, and behaves like the real API as far as it is documented:
@@ -39,8 +39,8 @@
 //! # Example
 //!
 //! ```
-//! use leadsquared::sandbox::{Lead, Sandbox};
-//! use leadsquared::{OpportunityByLeadField, OpportunityField, SearchBy};
+//! use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
+//! use leadsquared_sandbox::{Lead, Sandbox};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,7 +52,7 @@
 //!
 //! let row = OpportunityByLeadField::new("ana@example.com", 12114)
 //!     .with_fields(vec![OpportunityField::new("mx_Custom_1", "Website redesign")]);
-//! let answer = client.add_opportunities_in_bulk(&SearchBy::EmailAddress, &[row]).await?;
+//! let answer = client.add_opportunities_in_bulk(SearchBy::EmailAddress, [row]).await?;
 //!
 //! assert_eq!(answer[0].opportunity_created, Some(true));
 //! assert_eq!(sandbox.opportunities().len(), 1);
@@ -61,12 +61,18 @@
 //! # }
 //! ```
 //!
-//! The same server runs standalone: `cargo run -p leadsquared --features sandbox --bin
-//! leadsquared-sandbox -- --addr 127.0.0.1:8080` prints its base URL on the first line.
+//! The same server runs standalone: `cargo run -p leadsquared-sandbox -- --addr
+//! 127.0.0.1:8080` (or `cargo sandbox --addr …` in this repository) prints its base URL on the
+//! first line.
 
+#[rustfmt::skip]
+mod generated;
 mod opportunities;
+pub mod schema;
 mod server;
 mod state;
+
+pub use generated::schema::SCHEMA;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -77,9 +83,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::runtime::RateLimit;
-use crate::runtime::schema::Schema;
-use crate::{API, Client, ClientBuilder, Credentials};
+use leadsquared::{Client, ClientBuilder, Credentials};
+
+use crate::schema::{RateLimit, Schema};
 
 use state::Shared;
 
@@ -125,7 +131,7 @@ pub enum SandboxError {
 /// A lead in the sandbox's store: field values by schema name.
 ///
 /// ```
-/// use leadsquared::sandbox::Lead;
+/// use leadsquared_sandbox::Lead;
 ///
 /// let lead = Lead::new().with_email("ana@example.com").with_field("mx_Customer_Code", "C-17");
 /// assert_eq!(lead.field("EmailAddress"), Some("ana@example.com"));
@@ -393,7 +399,7 @@ impl Default for SandboxBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             access_key: DEFAULT_ACCESS_KEY.into(),
             secret_key: DEFAULT_SECRET_KEY.into(),
-            rate_limit: Some(API.rate_limit),
+            rate_limit: Some(crate::SCHEMA.api.rate_limit),
             unique_fields: DEFAULT_UNIQUE_FIELDS.iter().map(|f| f.to_string()).collect(),
             mandatory_fields: DEFAULT_MANDATORY_FIELDS.iter().map(|f| f.to_string()).collect(),
             leads: Vec::new(),
@@ -486,6 +492,7 @@ impl SandboxBuilder {
 
     /// Binds the socket, stores the leads and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        let schema = self.schema;
         let shared = Arc::new(Shared::new(&self));
         for lead in self.leads {
             shared.add_lead(lead)?;
@@ -504,7 +511,7 @@ impl SandboxBuilder {
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
         Ok(Sandbox {
             addr,
-            base_url: base_url(addr),
+            base_url: base_url(schema, addr),
             shared,
             stop,
             task: Some(task),
@@ -513,8 +520,9 @@ impl SandboxBuilder {
 }
 
 /// The base URL a client uses for a sandbox at `addr`: the API's path on plain HTTP.
-fn base_url(addr: SocketAddr) -> String {
-    let path = API
+fn base_url(schema: &Schema, addr: SocketAddr) -> String {
+    let path = schema
+        .api
         .base_url
         .split_once("://")
         .map_or("", |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
@@ -573,7 +581,7 @@ impl Sandbox {
     }
 
     /// A client for this sandbox.
-    pub fn client(&self) -> Result<Client, crate::Error> {
+    pub fn client(&self) -> Result<Client, leadsquared::Error> {
         self.client_builder().build()
     }
 

@@ -7,10 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{Fault, Lead, Opportunity, RecordedRequest, SandboxBuilder, SandboxError};
-use crate::Credentials;
-use crate::runtime::RateLimit;
-use crate::runtime::schema::Schema;
+use leadsquared::Credentials;
+
+use crate::schema::{RateLimit, Schema};
+use crate::{Fault, Lead, Opportunity, RecordedRequest, SandboxBuilder, SandboxError};
 
 pub(super) struct Shared {
     pub(super) started: Instant,

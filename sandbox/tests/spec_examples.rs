@@ -4,13 +4,13 @@
 //! endpoint, so an endpoint added to `spec/` is covered without a line of test code; the typed
 //! side of the same check is each method's doc example, which runs as a doctest.
 
+#[path = "../../generated-client/tests/common/mod.rs"]
 mod common;
 
 use common::{RawReply, raw_http, raw_send};
-use leadsquared::runtime::Method;
-use leadsquared::runtime::schema::{EndpointSchema, FieldSchema, Shape, TypeSchema};
-use leadsquared::sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Sandbox};
-use leadsquared::{SCHEMA, endpoints};
+use leadsquared::endpoints;
+use leadsquared_sandbox::schema::{BodySchema, EndpointSchema, FieldSchema, Method, Shape, TypeSchema};
+use leadsquared_sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, SCHEMA, Sandbox};
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -39,9 +39,9 @@ async fn send_documented(sandbox: &Sandbox, schema: &EndpointSchema) -> Result<R
             query.push((field.wire.to_string(), placeholder(field)));
         }
     }
-    let url = reqwest::Url::parse_with_params(&format!("{}{}", sandbox.base_url(), schema.endpoint.path), &query)?;
+    let url = reqwest::Url::parse_with_params(&format!("{}{}", sandbox.base_url(), schema.path), &query)?;
     let http = raw_http();
-    let request = match schema.endpoint.method {
+    let request = match schema.method {
         Method::Get => http.get(url),
         Method::Post => http.post(url),
     };
@@ -58,8 +58,8 @@ async fn send_documented(sandbox: &Sandbox, schema: &EndpointSchema) -> Result<R
 async fn every_documented_request_is_accepted_and_answered_in_the_documented_shape() -> TestResult {
     assert!(!SCHEMA.endpoints.is_empty());
     for schema in SCHEMA.endpoints {
-        let name = schema.endpoint.name;
-        if !matches!(schema.body, leadsquared::runtime::schema::BodySchema::None) {
+        let name = schema.name;
+        if !matches!(schema.body, BodySchema::None) {
             assert!(
                 schema.request_example.is_some(),
                 "{name}: the spec has no request example"
@@ -83,7 +83,7 @@ async fn every_endpoint_without_behaviour_answers_its_documented_response() -> T
     for schema in SCHEMA
         .endpoints
         .iter()
-        .filter(|schema| schema.endpoint.name != endpoints::ADD_OPPORTUNITIES_IN_BULK.name)
+        .filter(|schema| schema.name != endpoints::ADD_OPPORTUNITIES_IN_BULK.name)
     {
         let Some(documented) = schema.response_example else {
             continue;
@@ -91,12 +91,7 @@ async fn every_endpoint_without_behaviour_answers_its_documented_response() -> T
         let sandbox = Sandbox::builder().no_rate_limit().start().await?;
         let reply = send_documented(&sandbox, schema).await?;
         let answer: Value = serde_json::from_str(&reply.text)?;
-        assert_eq!(
-            answer,
-            serde_json::from_str::<Value>(documented)?,
-            "{}",
-            schema.endpoint.name
-        );
+        assert_eq!(answer, serde_json::from_str::<Value>(documented)?, "{}", schema.name);
         sandbox.shutdown().await;
     }
     Ok(())

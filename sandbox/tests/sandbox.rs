@@ -6,6 +6,7 @@
 //! wiremock tests in `client.rs` cannot tell, e.g. whether a call that timed out was processed.
 //! Rate limits are scaled down (3 calls per 300 ms) to keep the file fast.
 
+#[path = "../../generated-client/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
@@ -15,12 +16,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{ACCESS_KEY, PLACEMENTS, RawReply, SECRET_KEY, add, raw_http, raw_send, row, rows};
-use leadsquared::sandbox::{
-    DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Fault, Lead, Sandbox, SandboxBuilder, SandboxError,
-};
-use leadsquared::{
-    AuthPlacement, Client, Credentials, Error, ExceptionType, OpportunityByLeadField, OpportunityField, Processed,
-    SCHEMA, SearchBy, endpoints,
+use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
+use leadsquared::{AuthPlacement, Client, Credentials, Error, ExceptionType, Processed, endpoints};
+use leadsquared_sandbox::{
+    DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Fault, Lead, SCHEMA, Sandbox, SandboxBuilder, SandboxError,
 };
 use serde_json::{Value, json};
 
@@ -192,7 +191,9 @@ async fn the_documented_request_example_is_accepted_and_stored_exactly_as_docume
     let client = sandbox.client()?;
     let rows: Vec<OpportunityByLeadField> = serde_json::from_str(request_example())?;
 
-    let answer = client.add_opportunities_in_bulk(&SearchBy::Phone, &rows).await?;
+    let answer = client
+        .add_opportunities_in_bulk(SearchBy::Phone, rows.as_slice())
+        .await?;
 
     let results: Vec<_> = answer
         .iter()
@@ -585,7 +586,7 @@ async fn a_custom_unique_field_finds_its_lead() -> TestResult {
         OpportunityByLeadField::new("C-18", 12114).with_fields(vec![OpportunityField::new("mx_Custom_1", "Renewal")]);
 
     let answer = client
-        .add_opportunities_in_bulk(&SearchBy::Other("mx_Customer_Code".into()), &[by_code])
+        .add_opportunities_in_bulk(SearchBy::Other("mx_Customer_Code".into()), [by_code])
         .await?;
 
     assert_eq!(answer[0].opportunity_created, Some(true), "{answer:?}");
@@ -609,7 +610,7 @@ async fn a_search_by_field_that_is_not_unique_is_a_500_invalid_input() -> TestRe
 
     for field in ["mx_Unknown_Field", "mx_City"] {
         let error = client
-            .add_opportunities_in_bulk(&SearchBy::Other(field.into()), &rows(1))
+            .add_opportunities_in_bulk(SearchBy::Other(field.into()), rows(1))
             .await
             .expect_err("not a unique field");
         assert!(matches!(error, Error::ServerError(_)), "{field}: {error:?}");
