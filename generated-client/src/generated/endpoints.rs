@@ -108,7 +108,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{ActivityField, OpportunityActivity};
+    /// use leadsquared::activities::{ActivityField, OpportunityActivity};
     ///
     /// let items = [
     ///     OpportunityActivity::new(208, "sri.sudhan@example.com")
@@ -137,7 +137,7 @@ impl crate::Client {
     pub fn post_bulk_activities_on_opportunity(
         &self,
         opportunity_id: impl Into<String>,
-        items: impl Into<Vec<super::types::OpportunityActivity>>,
+        items: impl Into<Vec<super::activities::OpportunityActivity>>,
     ) -> super::requests::PostBulkActivitiesOnOpportunity {
         super::requests::PostBulkActivitiesOnOpportunity::new(
             self.clone(),
@@ -160,7 +160,7 @@ impl crate::Client {
         rows: R,
     ) -> crate::runtime::Bulk<()>
     where
-        R: crate::runtime::IntoRows<super::types::OpportunityActivity, M>,
+        R: crate::runtime::IntoRows<super::activities::OpportunityActivity, M>,
     {
         let call = ::std::sync::Arc::new(
             super::requests::PostBulkActivitiesOnOpportunity::new(
@@ -169,7 +169,9 @@ impl crate::Client {
                 Vec::new(),
             ),
         );
-        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityActivity]>| {
+        let send = move |
+            rows: ::std::sync::Arc<[super::activities::OpportunityActivity]>|
+        {
             let call = ::std::sync::Arc::clone(&call);
             async move {
                 call.call(&rows).await?;
@@ -329,7 +331,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{
+    /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
     /// };
@@ -356,7 +358,7 @@ impl crate::Client {
     /// ```
     pub fn search_leads_by_criteria(
         &self,
-        body: super::types::SearchCriteria,
+        body: super::search::SearchCriteria,
     ) -> super::requests::SearchLeadsByCriteria {
         super::requests::SearchLeadsByCriteria::new(self.clone(), body)
     }
@@ -376,7 +378,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{
+    /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
     /// };
@@ -399,8 +401,8 @@ impl crate::Client {
     /// ```
     pub fn search_leads_by_criteria_pages(
         &self,
-        body: super::types::SearchCriteria,
-    ) -> crate::runtime::Pages<super::types::Lead> {
+        body: super::search::SearchCriteria,
+    ) -> crate::runtime::Pages<super::leads::Lead> {
         self.search_leads_by_criteria(body).pages()
     }
 }
@@ -505,7 +507,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{OpportunityByLeadField, OpportunityField, SearchBy};
+    /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
     ///
     /// let items = [
     ///     OpportunityByLeadField::new("+91-2543456794", 12114)
@@ -547,8 +549,8 @@ impl crate::Client {
     /// ```
     pub fn add_opportunities_in_bulk(
         &self,
-        search_by: super::types::SearchBy,
-        items: impl Into<Vec<super::types::OpportunityByLeadField>>,
+        search_by: super::opportunities::SearchBy,
+        items: impl Into<Vec<super::opportunities::OpportunityByLeadField>>,
     ) -> super::requests::AddOpportunitiesInBulk {
         super::requests::AddOpportunitiesInBulk::new(
             self.clone(),
@@ -567,11 +569,11 @@ impl crate::Client {
     /// [`crate::bulk::Bulk::options`] tunes it before it starts.
     pub fn add_opportunities_in_bulk_all<R, M>(
         &self,
-        search_by: super::types::SearchBy,
+        search_by: super::opportunities::SearchBy,
         rows: R,
-    ) -> crate::runtime::Bulk<super::types::OpportunityRowResult>
+    ) -> crate::runtime::Bulk<super::opportunities::OpportunityRowResult>
     where
-        R: crate::runtime::IntoRows<super::types::OpportunityByLeadField, M>,
+        R: crate::runtime::IntoRows<super::opportunities::OpportunityByLeadField, M>,
     {
         let call = ::std::sync::Arc::new(
             super::requests::AddOpportunitiesInBulk::new(
@@ -580,7 +582,9 @@ impl crate::Client {
                 Vec::new(),
             ),
         );
-        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityByLeadField]>| {
+        let send = move |
+            rows: ::std::sync::Arc<[super::opportunities::OpportunityByLeadField]>|
+        {
             let call = ::std::sync::Arc::clone(&call);
             async move {
                 let answer = call.call(&rows).await?;
@@ -601,7 +605,7 @@ impl crate::Client {
         )
     }
 }
-impl crate::runtime::RowResult for super::types::OpportunityRowResult {
+impl crate::runtime::RowResult for super::opportunities::OpportunityRowResult {
     fn row_number(&self) -> Option<i64> {
         self.row_number
     }
@@ -681,7 +685,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{OpportunityField, OpportunityUpdate};
+    /// use leadsquared::opportunities::{OpportunityField, OpportunityUpdate};
     ///
     /// let body = OpportunityUpdate::new("5ca5b042-51ea-4699-b6f0-84c40ab12770")
     ///     .with_opportunity_note("Update note")
@@ -705,7 +709,7 @@ impl crate::Client {
     /// ```
     pub fn update_opportunity(
         &self,
-        body: super::types::OpportunityUpdate,
+        body: super::opportunities::OpportunityUpdate,
     ) -> super::requests::UpdateOpportunity {
         super::requests::UpdateOpportunity::new(self.clone(), body)
     }
@@ -862,7 +866,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{
+    /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
     /// };
@@ -887,7 +891,7 @@ impl crate::Client {
     /// ```
     pub fn get_opportunities_by_unique_lead_field(
         &self,
-        body: super::types::SearchCriteria,
+        body: super::search::SearchCriteria,
     ) -> super::requests::GetOpportunitiesByUniqueLeadField {
         super::requests::GetOpportunitiesByUniqueLeadField::new(self.clone(), body)
     }
@@ -907,7 +911,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{
+    /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
     /// };
@@ -928,8 +932,8 @@ impl crate::Client {
     /// ```
     pub fn get_opportunities_by_unique_lead_field_pages(
         &self,
-        body: super::types::SearchCriteria,
-    ) -> crate::runtime::Pages<super::types::OpportunityRecord> {
+        body: super::search::SearchCriteria,
+    ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
         self.get_opportunities_by_unique_lead_field(body).pages()
     }
 }
@@ -996,7 +1000,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{
+    /// use leadsquared::opportunities::{
     ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
     /// };
     ///
@@ -1025,7 +1029,7 @@ impl crate::Client {
     /// ```
     pub fn capture_opportunity(
         &self,
-        body: super::types::OpportunityCapture,
+        body: super::opportunities::OpportunityCapture,
     ) -> super::requests::CaptureOpportunity {
         super::requests::CaptureOpportunity::new(self.clone(), body)
     }
@@ -1099,7 +1103,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::{OpportunityBulkUpdate, OpportunityField};
+    /// use leadsquared::opportunities::{OpportunityBulkUpdate, OpportunityField};
     ///
     /// let items = [
     ///     OpportunityBulkUpdate::new("4f530c63-4c93-4150-8b8e-83487befb3b2")
@@ -1126,7 +1130,7 @@ impl crate::Client {
     /// ```
     pub fn bulk_update_opportunities(
         &self,
-        items: impl Into<Vec<super::types::OpportunityBulkUpdate>>,
+        items: impl Into<Vec<super::opportunities::OpportunityBulkUpdate>>,
     ) -> super::requests::BulkUpdateOpportunities {
         super::requests::BulkUpdateOpportunities::new(self.clone(), items.into())
     }
@@ -1144,12 +1148,14 @@ impl crate::Client {
         rows: R,
     ) -> crate::runtime::Bulk<()>
     where
-        R: crate::runtime::IntoRows<super::types::OpportunityBulkUpdate, M>,
+        R: crate::runtime::IntoRows<super::opportunities::OpportunityBulkUpdate, M>,
     {
         let call = ::std::sync::Arc::new(
             super::requests::BulkUpdateOpportunities::new(self.clone(), Vec::new()),
         );
-        let send = move |rows: ::std::sync::Arc<[super::types::OpportunityBulkUpdate]>| {
+        let send = move |
+            rows: ::std::sync::Arc<[super::opportunities::OpportunityBulkUpdate]>|
+        {
             let call = ::std::sync::Arc::clone(&call);
             async move {
                 call.call(&rows).await?;

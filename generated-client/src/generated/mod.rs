@@ -9,3 +9,11 @@ pub(crate) mod api;
 pub mod endpoints;
 pub mod requests;
 pub(crate) mod types;
+/// The `activities` group's types.
+pub mod activities;
+/// The `leads` group's types.
+pub mod leads;
+/// The `opportunities` group's types.
+pub mod opportunities;
+/// The `search` group's types.
+pub mod search;

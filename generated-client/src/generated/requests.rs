@@ -14,13 +14,13 @@
 pub struct PostBulkActivitiesOnOpportunity {
     client: crate::Client,
     opportunity_id: String,
-    items: Vec<super::types::OpportunityActivity>,
+    items: Vec<super::activities::OpportunityActivity>,
 }
 impl PostBulkActivitiesOnOpportunity {
     pub(crate) fn new(
         client: crate::Client,
         opportunity_id: String,
-        items: Vec<super::types::OpportunityActivity>,
+        items: Vec<super::activities::OpportunityActivity>,
     ) -> Self {
         Self {
             client,
@@ -38,7 +38,7 @@ impl PostBulkActivitiesOnOpportunity {
     /// Sends the call with `items` as its body; bulk jobs send each batch this way.
     pub(crate) async fn call(
         &self,
-        items: &[super::types::OpportunityActivity],
+        items: &[super::activities::OpportunityActivity],
     ) -> Result<::serde_json::Value, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
@@ -70,19 +70,19 @@ impl GetLeadByEmail {
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::get_lead_by_email`] for the errors.
-    pub async fn send(self) -> Result<Vec<super::types::Lead>, crate::Error> {
+    pub async fn send(self) -> Result<Vec<super::leads::Lead>, crate::Error> {
         self.call().await
     }
     /// Sends the call with `body` as its body.
-    async fn call(&self) -> Result<Vec<super::types::Lead>, crate::Error> {
+    async fn call(&self) -> Result<Vec<super::leads::Lead>, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::GET_LEAD_BY_EMAIL)
             .query("emailaddress", &self.email_address);
         self.client.execute(request).await
     }
 }
 impl ::core::future::IntoFuture for GetLeadByEmail {
-    type Output = Result<Vec<super::types::Lead>, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::types::Lead>>;
+    type Output = Result<Vec<super::leads::Lead>, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -93,12 +93,12 @@ impl ::core::future::IntoFuture for GetLeadByEmail {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SearchLeadsByCriteria {
     client: crate::Client,
-    body: super::types::SearchCriteria,
+    body: super::search::SearchCriteria,
 }
 impl SearchLeadsByCriteria {
     pub(crate) fn new(
         client: crate::Client,
-        body: super::types::SearchCriteria,
+        body: super::search::SearchCriteria,
     ) -> Self {
         Self { client, body }
     }
@@ -117,7 +117,7 @@ impl SearchLeadsByCriteria {
     /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
     /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
     /// it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Lead> {
+    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             first,
@@ -137,14 +137,14 @@ impl SearchLeadsByCriteria {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::search_leads_by_criteria`] for the
     /// errors.
-    pub async fn send(self) -> Result<Vec<super::types::Lead>, crate::Error> {
+    pub async fn send(self) -> Result<Vec<super::leads::Lead>, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        body: &super::types::SearchCriteria,
-    ) -> Result<Vec<super::types::Lead>, crate::Error> {
+        body: &super::search::SearchCriteria,
+    ) -> Result<Vec<super::leads::Lead>, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::SEARCH_LEADS_BY_CRITERIA,
             )
@@ -153,8 +153,8 @@ impl SearchLeadsByCriteria {
     }
 }
 impl ::core::future::IntoFuture for SearchLeadsByCriteria {
-    type Output = Result<Vec<super::types::Lead>, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::types::Lead>>;
+    type Output = Result<Vec<super::leads::Lead>, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -165,14 +165,14 @@ impl ::core::future::IntoFuture for SearchLeadsByCriteria {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AddOpportunitiesInBulk {
     client: crate::Client,
-    search_by: super::types::SearchBy,
-    items: Vec<super::types::OpportunityByLeadField>,
+    search_by: super::opportunities::SearchBy,
+    items: Vec<super::opportunities::OpportunityByLeadField>,
 }
 impl AddOpportunitiesInBulk {
     pub(crate) fn new(
         client: crate::Client,
-        search_by: super::types::SearchBy,
-        items: Vec<super::types::OpportunityByLeadField>,
+        search_by: super::opportunities::SearchBy,
+        items: Vec<super::opportunities::OpportunityByLeadField>,
     ) -> Self {
         Self { client, search_by, items }
     }
@@ -182,14 +182,14 @@ impl AddOpportunitiesInBulk {
     /// errors.
     pub async fn send(
         self,
-    ) -> Result<Vec<super::types::OpportunityRowResult>, crate::Error> {
+    ) -> Result<Vec<super::opportunities::OpportunityRowResult>, crate::Error> {
         self.call(&self.items).await
     }
     /// Sends the call with `items` as its body; bulk jobs send each batch this way.
     pub(crate) async fn call(
         &self,
-        items: &[super::types::OpportunityByLeadField],
-    ) -> Result<Vec<super::types::OpportunityRowResult>, crate::Error> {
+        items: &[super::opportunities::OpportunityByLeadField],
+    ) -> Result<Vec<super::opportunities::OpportunityRowResult>, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::ADD_OPPORTUNITIES_IN_BULK,
             )
@@ -199,15 +199,15 @@ impl AddOpportunitiesInBulk {
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Response")]
-            value: Vec<super::types::OpportunityRowResult>,
+            value: Vec<super::opportunities::OpportunityRowResult>,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 impl ::core::future::IntoFuture for AddOpportunitiesInBulk {
-    type Output = Result<Vec<super::types::OpportunityRowResult>, crate::Error>;
+    type Output = Result<Vec<super::opportunities::OpportunityRowResult>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
-        Vec<super::types::OpportunityRowResult>,
+        Vec<super::opportunities::OpportunityRowResult>,
     >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -219,40 +219,40 @@ impl ::core::future::IntoFuture for AddOpportunitiesInBulk {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOpportunity {
     client: crate::Client,
-    body: super::types::OpportunityUpdate,
+    body: super::opportunities::OpportunityUpdate,
 }
 impl UpdateOpportunity {
     pub(crate) fn new(
         client: crate::Client,
-        body: super::types::OpportunityUpdate,
+        body: super::opportunities::OpportunityUpdate,
     ) -> Self {
         Self { client, body }
     }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::update_opportunity`] for the errors.
-    pub async fn send(self) -> Result<super::types::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        body: &super::types::OpportunityUpdate,
-    ) -> Result<super::types::RecordId, crate::Error> {
+        body: &super::opportunities::OpportunityUpdate,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::UPDATE_OPPORTUNITY)
             .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::types::RecordId,
+            value: super::opportunities::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 impl ::core::future::IntoFuture for UpdateOpportunity {
-    type Output = Result<super::types::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::types::RecordId>;
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -284,11 +284,15 @@ impl GetOpportunityById {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::get_opportunity_by_id`] for the
     /// errors.
-    pub async fn send(self) -> Result<super::types::OpportunityDetails, crate::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::OpportunityDetails, crate::Error> {
         self.call().await
     }
     /// Sends the call with `body` as its body.
-    async fn call(&self) -> Result<super::types::OpportunityDetails, crate::Error> {
+    async fn call(
+        &self,
+    ) -> Result<super::opportunities::OpportunityDetails, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::GET_OPPORTUNITY_BY_ID,
             )
@@ -298,8 +302,10 @@ impl GetOpportunityById {
     }
 }
 impl ::core::future::IntoFuture for GetOpportunityById {
-    type Output = Result<super::types::OpportunityDetails, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::types::OpportunityDetails>;
+    type Output = Result<super::opportunities::OpportunityDetails, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::OpportunityDetails,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -311,12 +317,12 @@ impl ::core::future::IntoFuture for GetOpportunityById {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOpportunitiesByUniqueLeadField {
     client: crate::Client,
-    body: super::types::SearchCriteria,
+    body: super::search::SearchCriteria,
 }
 impl GetOpportunitiesByUniqueLeadField {
     pub(crate) fn new(
         client: crate::Client,
-        body: super::types::SearchCriteria,
+        body: super::search::SearchCriteria,
     ) -> Self {
         Self { client, body }
     }
@@ -335,7 +341,9 @@ impl GetOpportunitiesByUniqueLeadField {
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::OpportunityRecord> {
+    pub fn pages(
+        self,
+    ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             first,
@@ -355,14 +363,16 @@ impl GetOpportunitiesByUniqueLeadField {
     ///
     /// Awaiting the builder does the same. See
     /// [`crate::Client::get_opportunities_by_unique_lead_field`] for the errors.
-    pub async fn send(self) -> Result<super::types::OpportunityPage, crate::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        body: &super::types::SearchCriteria,
-    ) -> Result<super::types::OpportunityPage, crate::Error> {
+        body: &super::search::SearchCriteria,
+    ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
             )
@@ -371,8 +381,10 @@ impl GetOpportunitiesByUniqueLeadField {
     }
 }
 impl ::core::future::IntoFuture for GetOpportunitiesByUniqueLeadField {
-    type Output = Result<super::types::OpportunityPage, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::types::OpportunityPage>;
+    type Output = Result<super::opportunities::OpportunityPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::OpportunityPage,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -383,26 +395,28 @@ impl ::core::future::IntoFuture for GetOpportunitiesByUniqueLeadField {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CaptureOpportunity {
     client: crate::Client,
-    body: super::types::OpportunityCapture,
+    body: super::opportunities::OpportunityCapture,
 }
 impl CaptureOpportunity {
     pub(crate) fn new(
         client: crate::Client,
-        body: super::types::OpportunityCapture,
+        body: super::opportunities::OpportunityCapture,
     ) -> Self {
         Self { client, body }
     }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::capture_opportunity`] for the errors.
-    pub async fn send(self) -> Result<super::types::CaptureResult, crate::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::CaptureResult, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        body: &super::types::OpportunityCapture,
-    ) -> Result<super::types::CaptureResult, crate::Error> {
+        body: &super::opportunities::OpportunityCapture,
+    ) -> Result<super::opportunities::CaptureResult, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CAPTURE_OPPORTUNITY,
             )
@@ -411,8 +425,10 @@ impl CaptureOpportunity {
     }
 }
 impl ::core::future::IntoFuture for CaptureOpportunity {
-    type Output = Result<super::types::CaptureResult, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::types::CaptureResult>;
+    type Output = Result<super::opportunities::CaptureResult, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::CaptureResult,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -423,12 +439,12 @@ impl ::core::future::IntoFuture for CaptureOpportunity {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BulkUpdateOpportunities {
     client: crate::Client,
-    items: Vec<super::types::OpportunityBulkUpdate>,
+    items: Vec<super::opportunities::OpportunityBulkUpdate>,
 }
 impl BulkUpdateOpportunities {
     pub(crate) fn new(
         client: crate::Client,
-        items: Vec<super::types::OpportunityBulkUpdate>,
+        items: Vec<super::opportunities::OpportunityBulkUpdate>,
     ) -> Self {
         Self { client, items }
     }
@@ -442,7 +458,7 @@ impl BulkUpdateOpportunities {
     /// Sends the call with `items` as its body; bulk jobs send each batch this way.
     pub(crate) async fn call(
         &self,
-        items: &[super::types::OpportunityBulkUpdate],
+        items: &[super::opportunities::OpportunityBulkUpdate],
     ) -> Result<::serde_json::Value, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::BULK_UPDATE_OPPORTUNITIES,
