@@ -32,8 +32,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
-    Api, Auth, Body, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef,
-    Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    Api, Auth, Body, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef, Pagination,
+    RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
 };
 use heck::ToSnakeCase;
 
@@ -356,7 +356,7 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
             format!(
                 "every call goes to `{new_base_url}` instead of `{old_base_url}`; check firewalls, proxies and mocks that expect the old URLs"
             ),
-            &[api.clone()],
+            std::slice::from_ref(&api),
         );
     }
     if old_crate != new_crate {
@@ -383,7 +383,7 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
             "description changed",
             "the API",
             "rustdoc of `API` changes",
-            &[api.clone()],
+            std::slice::from_ref(&api),
         );
     }
     compare_hosts(report, old_hosts, new_hosts);
@@ -480,10 +480,15 @@ fn compare_hosts(report: &mut Report, old: &[Host], new: &[Host]) {
             &anchors,
         );
     }
-    let default = |hosts: &[Host]| hosts.iter().find(|h| h.default).map(|h| (h.region.clone(), h.host.clone()));
+    let default = |hosts: &[Host]| {
+        hosts
+            .iter()
+            .find(|h| h.default)
+            .map(|h| (h.region.clone(), h.host.clone()))
+    };
     if let (Some(old_default), Some(new_default)) = (default(old), default(new)) {
         if old_default != new_default {
-        report.push(
+            report.push(
             Impact::Behaviour,
             "default region changed",
             "the API",
@@ -532,10 +537,14 @@ fn compare_auth(report: &mut Report, old: &Auth, new: &Auth) {
             secret_key: new_secret,
         } = new_names;
         if old_access != new_access {
-            what.push(format!("the access key's {placement} name `{new_access}` (was `{old_access}`)"));
+            what.push(format!(
+                "the access key's {placement} name `{new_access}` (was `{old_access}`)"
+            ));
         }
         if old_secret != new_secret {
-            what.push(format!("the secret key's {placement} name `{new_secret}` (was `{old_secret}`)"));
+            what.push(format!(
+                "the secret key's {placement} name `{new_secret}` (was `{old_secret}`)"
+            ));
         }
     }
     if !what.is_empty() {
@@ -654,14 +663,26 @@ fn compare_object(report: &mut Report, old: &ObjectDef, new: &ObjectDef) {
         old_fields,
         new_fields,
     );
-    compare_rules(report, &subject, &anchors, (old_rules, old_fields), (new_rules, new_fields));
+    compare_rules(
+        report,
+        &subject,
+        &anchors,
+        (old_rules, old_fields),
+        (new_rules, new_fields),
+    );
     if old_validation != new_validation {
         let reason = if *new_validation {
             "values are now checked against the rules of the types it contains before sending; requests that break them fail with `Error::Rule` instead of reaching the server"
         } else {
             "values are no longer checked against nested rules before sending"
         };
-        report.push(Impact::Behaviour, "validation changed", subject.clone(), reason, &anchors);
+        report.push(
+            Impact::Behaviour,
+            "validation changed",
+            subject.clone(),
+            reason,
+            &anchors,
+        );
     }
     match (old_additional, new_additional) {
         (false, true) => report.push(
@@ -681,7 +702,13 @@ fn compare_object(report: &mut Report, old: &ObjectDef, new: &ObjectDef) {
         (false, false) | (true, true) => {}
     }
     if old_description != new_description {
-        report.push(Impact::Documentation, "description changed", subject, "rustdoc changes", &anchors);
+        report.push(
+            Impact::Documentation,
+            "description changed",
+            subject,
+            "rustdoc changes",
+            &anchors,
+        );
     }
 }
 
@@ -697,7 +724,10 @@ fn compare_rules(
         rules
             .iter()
             .map(|rule| match rule {
-                Rule::AtMostOneOf { fields: indices, description } => {
+                Rule::AtMostOneOf {
+                    fields: indices,
+                    description,
+                } => {
                     let mut names: Vec<String> = indices
                         .iter()
                         .filter_map(|&i| fields.get(i).map(|f| f.wire.clone()))
@@ -788,8 +818,21 @@ impl FieldsAt<'_> {
         }
     }
 
-    fn push(&self, report: &mut Report, impact: Impact, kind: (&'static str, &'static str), wire: &str, reason: String) {
-        report.push(impact, self.kind(kind.0, kind.1), self.subject(wire), reason, self.anchors);
+    fn push(
+        &self,
+        report: &mut Report,
+        impact: Impact,
+        kind: (&'static str, &'static str),
+        wire: &str,
+        reason: String,
+    ) {
+        report.push(
+            impact,
+            self.kind(kind.0, kind.1),
+            self.subject(wire),
+            reason,
+            self.anchors,
+        );
     }
 }
 
@@ -833,7 +876,11 @@ fn compare_fields(report: &mut Report, at: &FieldsAt<'_>, old: &[Field], new: &[
     for &(i, j) in &pairs {
         compare_field(report, at, &old[i], &new[j]);
     }
-    for (j, added) in new.iter().enumerate().filter(|(j, _)| !pairs.iter().any(|&(_, t)| t == *j)) {
+    for (j, added) in new
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !pairs.iter().any(|&(_, t)| t == *j))
+    {
         let position = new[..j].iter().filter(|f| f.required).count() + 1;
         match (at.role, added.required) {
             (Role::Object { additional_fields: true }, _) => at.push(
@@ -1021,7 +1068,13 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
                 "values sent as strings are now refused when decoding: responses that carry them fail",
             )
         };
-        at.push(report, impact, ("decoding changed", "decoding changed"), wire, reason.into());
+        at.push(
+            report,
+            impact,
+            ("decoding changed", "decoding changed"),
+            wire,
+            reason.into(),
+        );
     }
     if old_json_string != new_json_string {
         at.push(
@@ -1029,7 +1082,8 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
             Impact::Breaking,
             ("decoding changed", "decoding changed"),
             wire,
-            "the value now travels differently (as JSON inside a string, or not): old clients cannot read the new form".into(),
+            "the value now travels differently (as JSON inside a string, or not): old clients cannot read the new form"
+                .into(),
         );
     }
     if old_boxed != new_boxed {
@@ -1108,11 +1162,15 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
                     "`{name}::{new_rust}` now means the rate limit was hit: `is_rate_limit()` is true for it and bulk jobs slow down and retry"
                 )
             } else {
-                format!(
-                    "`{name}::{new_rust}` no longer means the rate limit was hit: bulk jobs stop retrying on it"
-                )
+                format!("`{name}::{new_rust}` no longer means the rate limit was hit: bulk jobs stop retrying on it")
             };
-            report.push(Impact::Behaviour, "rate-limit flag changed", subject(wire), reason, &anchors);
+            report.push(
+                Impact::Behaviour,
+                "rate-limit flag changed",
+                subject(wire),
+                reason,
+                &anchors,
+            );
         }
         if old_value_description != new_value_description {
             report.push(
@@ -1124,7 +1182,10 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             );
         }
     }
-    for value in new_values.iter().filter(|v| !old_values.iter().any(|o| o.wire == v.wire)) {
+    for value in new_values
+        .iter()
+        .filter(|v| !old_values.iter().any(|o| o.wire == v.wire))
+    {
         let decoded_closed = !*old_open && in_responses.contains(name);
         let (impact, reason) = if decoded_closed {
             (
@@ -1346,7 +1407,11 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         (false, false) | (true, true) => {}
     }
     if old_response != new_response || old_unwrap != new_unwrap {
-        let unwrap = |u: &Option<String>| u.as_ref().map(|u| format!(" (the `{u}` attribute)")).unwrap_or_default();
+        let unwrap = |u: &Option<String>| {
+            u.as_ref()
+                .map(|u| format!(" (the `{u}` attribute)"))
+                .unwrap_or_default()
+        };
         push(
             Impact::Breaking,
             "response changed",
@@ -1448,13 +1513,17 @@ fn compare_pagination(
                 push(
                     Impact::Breaking,
                     "pagination changed",
-                    format!("`Client::{name}_pages` yields `{new_item}` instead of `{old_item}`: adapt code that reads the items"),
+                    format!(
+                        "`Client::{name}_pages` yields `{new_item}` instead of `{old_item}`: adapt code that reads the items"
+                    ),
                 );
             } else if (old_index, old_size, old_items, old_total) != (new_index, new_size, new_items, new_total) {
                 push(
                     Impact::Behaviour,
                     "pagination changed",
-                    format!("`Client::{name}_pages` reads other attributes for the page, its size, its items or the total"),
+                    format!(
+                        "`Client::{name}_pages` reads other attributes for the page, its size, its items or the total"
+                    ),
                 );
             }
         }

@@ -193,10 +193,15 @@ pub fn unexplained(differences: &[Difference], changes: &[ApiChange]) -> Vec<Api
         let explained = changes.iter().any(|change| {
             change.impact != Impact::Unclassified
                 && change.impact >= difference.floor
-                && change.anchors.iter().any(|anchor| anchor.mentioned_in(&difference.words))
+                && change
+                    .anchors
+                    .iter()
+                    .any(|anchor| anchor.mentioned_in(&difference.words))
         });
         if !explained {
-            open.entry((&difference.file, &difference.item)).or_default().push(difference);
+            open.entry((&difference.file, &difference.item))
+                .or_default()
+                .push(difference);
         }
     }
     open.into_iter()
@@ -388,7 +393,13 @@ impl Collector {
                     let fields = &variant.fields;
                     let discriminant = variant.discriminant.as_ref().map(|(_, expr)| quote! { = #expr });
                     self.add(&name, &member, Aspect::Exists, &TokenStream::new(), visible);
-                    self.add(&name, &member, Aspect::Signature, &quote! { #fields #discriminant }, visible);
+                    self.add(
+                        &name,
+                        &member,
+                        Aspect::Signature,
+                        &quote! { #fields #discriminant },
+                        visible,
+                    );
                     self.add(&name, &member, Aspect::Attributes, &attributes, visible);
                     self.add(&name, &member, Aspect::Docs, &docs, visible);
                 }
@@ -464,7 +475,13 @@ impl Collector {
             Item::Use(def) => {
                 let tree = &def.tree;
                 let name = format!("{prefix}use {}", compact(tree));
-                self.add(&name, "", Aspect::Exists, &TokenStream::new(), Visible::public(is_pub(&def.vis)));
+                self.add(
+                    &name,
+                    "",
+                    Aspect::Exists,
+                    &TokenStream::new(),
+                    Visible::public(is_pub(&def.vis)),
+                );
             }
             other => {
                 // Traits, type aliases, macros and anything newer: one signature, by its tokens.
@@ -490,7 +507,13 @@ impl Collector {
                 let (docs, attributes) = split_attributes(&def.attrs);
                 let (vis, sig, block) = (&def.vis, &def.sig, &def.block);
                 self.add(name, &label, Aspect::Exists, &TokenStream::new(), visible);
-                self.add(name, &label, Aspect::Signature, &quote! { #generics #vis #sig }, visible);
+                self.add(
+                    name,
+                    &label,
+                    Aspect::Signature,
+                    &quote! { #generics #vis #sig },
+                    visible,
+                );
                 self.add(name, &label, Aspect::Attributes, &attributes, visible);
                 self.add(name, &label, Aspect::Docs, &docs, visible);
                 self.add(name, &label, Aspect::Body, &block.to_token_stream(), visible);
@@ -521,11 +544,24 @@ impl Collector {
     }
 
     /// A constant or static: its type is its signature; its value is cut into leaves.
-    fn constant(&mut self, item: &str, member: &str, (attrs, public): (&[Attribute], bool), signature: TokenStream, expr: &Expr) {
+    fn constant(
+        &mut self,
+        item: &str,
+        member: &str,
+        (attrs, public): (&[Attribute], bool),
+        signature: TokenStream,
+        expr: &Expr,
+    ) {
         let visible = Visible::public(public);
         let (docs, attributes) = split_attributes(attrs);
         self.add(item, member, Aspect::Exists, &TokenStream::new(), visible);
-        self.add(item, member, Aspect::Signature, &quote! { #attributes #signature }, visible);
+        self.add(
+            item,
+            member,
+            Aspect::Signature,
+            &quote! { #attributes #signature },
+            visible,
+        );
         self.add(item, member, Aspect::Docs, &docs, visible);
         let prefix = if member.is_empty() {
             "value".to_string()
@@ -550,7 +586,13 @@ impl Collector {
                     self.value(item, &format!("{path}.{name}"), &field.expr);
                 }
                 if let Some(rest) = &literal.rest {
-                    self.add(item, &format!("{path}.."), Aspect::Value, &rest.to_token_stream(), Visible::private());
+                    self.add(
+                        item,
+                        &format!("{path}.."),
+                        Aspect::Value,
+                        &rest.to_token_stream(),
+                        Visible::private(),
+                    );
                 }
             }
             Expr::Reference(reference) => self.value(item, path, &reference.expr),
@@ -597,7 +639,14 @@ impl Collector {
         for key in &keys {
             split_words(key, &mut words);
         }
-        self.add_text(item, &format!("{path}[]"), Aspect::Value, keys.join(", "), words, Visible::private());
+        self.add_text(
+            item,
+            &format!("{path}[]"),
+            Aspect::Value,
+            keys.join(", "),
+            words,
+            Visible::private(),
+        );
         for (key, element) in keys.iter().zip(exprs) {
             self.value(item, &format!("{path}[{key}]"), element);
         }
@@ -820,27 +869,45 @@ mod tests {
             diff(STRUCT, &STRUCT.replace("Debug, Clone", "Debug, Clone, Copy")),
             [(t("struct Row"), t(""), t("signature"), Breaking)]
         );
-        let with_count = STRUCT.replace("    pub name: String,\n", "    pub name: String,\n    pub count: i64,\n");
+        let with_count = STRUCT.replace(
+            "    pub name: String,\n",
+            "    pub name: String,\n    pub count: i64,\n",
+        );
         let found = diff(STRUCT, &with_count);
-        assert!(found.contains(&(t("struct Row"), t("field count"), t("added"), Compatible)), "{found:?}");
+        assert!(
+            found.contains(&(t("struct Row"), t("field count"), t("added"), Compatible)),
+            "{found:?}"
+        );
         let found = diff(&with_count, STRUCT);
-        assert!(found.contains(&(t("struct Row"), t("field count"), t("removed"), Breaking)), "{found:?}");
+        assert!(
+            found.contains(&(t("struct Row"), t("field count"), t("removed"), Breaking)),
+            "{found:?}"
+        );
         // Without `#[non_exhaustive]`, a new public field breaks struct literals.
         let exhaustive = |s: &str| s.replace("#[non_exhaustive]\n", "");
         let found = diff(&exhaustive(STRUCT), &exhaustive(&with_count));
-        assert!(found.contains(&(t("struct Row"), t("field count"), t("added"), Breaking)), "{found:?}");
+        assert!(
+            found.contains(&(t("struct Row"), t("field count"), t("added"), Breaking)),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn constant_values_are_cut_into_leaves_keyed_by_identity() {
         let old = "pub const ALL: &[Item] = &[Item { name: \"a\", size: 1 }, Item { name: \"b\", size: 2 }];\n";
         let new = "pub const ALL: &[Item] = &[Item { name: \"z\", size: 0 }, Item { name: \"a\", size: 1 }, Item { name: \"b\", size: 3 }];\n";
-        let found: Vec<(String, String)> = diff(old, new).into_iter().map(|(_, member, what, _)| (member, what)).collect();
+        let found: Vec<(String, String)> = diff(old, new)
+            .into_iter()
+            .map(|(_, member, what, _)| (member, what))
+            .collect();
         let t = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert!(found.contains(&t("value[]", "value")), "{found:?}");
         assert!(found.contains(&t("value[b].size", "value")), "{found:?}");
         assert!(found.contains(&t("value[z].name", "value")), "{found:?}");
-        assert!(!found.iter().any(|(member, _)| member.starts_with("value[a]")), "{found:?}");
+        assert!(
+            !found.iter().any(|(member, _)| member.starts_with("value[a]")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -854,7 +921,10 @@ mod tests {
         assert_eq!(unclassified.len(), 1);
         assert_eq!(unclassified[0].impact, Impact::Unclassified);
         assert!(unclassified[0].subject.contains("struct Row"), "{unclassified:?}");
-        assert!(unclassified[0].reason.contains("field name signature"), "{unclassified:?}");
+        assert!(
+            unclassified[0].reason.contains("field name signature"),
+            "{unclassified:?}"
+        );
         // A rule of a lower impact, or about something else, does not explain it.
         let weak = [change(Impact::Behaviour, Anchor::Type("Row".into()))];
         assert_eq!(unexplained(&differences, &weak).len(), 1);

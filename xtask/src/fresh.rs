@@ -212,7 +212,11 @@ mod tests {
     #[test]
     fn the_workspace_is_found_from_the_current_directory_upwards() {
         let root = workspace_root().unwrap();
-        assert!(root.join("spec").is_dir() && root.join("xtask").is_dir(), "{}", root.display());
+        assert!(
+            root.join("spec").is_dir() && root.join("xtask").is_dir(),
+            "{}",
+            root.display()
+        );
         assert_eq!(find_workspace_root(&root.join("xtask").join("src")).unwrap(), root);
         let outside = std::env::temp_dir().join(format!("xtask-no-workspace-{}", std::process::id()));
         std::fs::create_dir_all(&outside).unwrap();
@@ -220,7 +224,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&outside);
         // A temporary folder is in no workspace, or in one without this project's spec.
         let error = found.unwrap_err();
-        assert!(error.contains("run cargo xtask inside the leadsquared checkout"), "{error}");
+        assert!(
+            error.contains("run cargo xtask inside the leadsquared checkout"),
+            "{error}"
+        );
     }
 
     fn scratch(name: &str) -> PathBuf {

@@ -197,8 +197,11 @@ enum Source {
     WorkingTree,
 }
 
+/// One side: what to read, and how the report names it.
+type Compared = (Source, report::Side);
+
 /// Resolves `--base` and `--head` into what to read and how the report names it.
-fn resolve(git: &revision::Git<'_>, args: &DiffArgs) -> Result<((Source, report::Side), (Source, report::Side)), String> {
+fn resolve(git: &revision::Git<'_>, args: &DiffArgs) -> Result<(Compared, Compared), String> {
     let (base_arg, head_arg) = match args.base.split_once("...") {
         Some((base, head)) => {
             if base.is_empty() {
@@ -210,7 +213,11 @@ fn resolve(git: &revision::Git<'_>, args: &DiffArgs) -> Result<((Source, report:
                     args.base
                 ));
             }
-            let head = if head.is_empty() { args.head.clone() } else { Some(head.to_string()) };
+            let head = if head.is_empty() {
+                args.head.clone()
+            } else {
+                Some(head.to_string())
+            };
             (Some(base), head)
         }
         None => (None, args.head.clone()),
@@ -261,7 +268,8 @@ fn resolve(git: &revision::Git<'_>, args: &DiffArgs) -> Result<((Source, report:
             let tip = git.commit(rev)?;
             let (commit, how) = if args.merge_base && git.is_branch(rev) {
                 let commit = git.merge_base(rev, &head_commit)?;
-                let how = (commit != tip).then(|| format!("the merge-base of {rev} and {head_name}; --no-merge-base for its tip"));
+                let how = (commit != tip)
+                    .then(|| format!("the merge-base of {rev} and {head_name}; --no-merge-base for its tip"));
                 (commit, how)
             } else {
                 (tip, None)
@@ -332,7 +340,7 @@ fn versions(
     root: &std::path::Path,
     git: &revision::Git<'_>,
     base: &Source,
-    head: &(Source, report::Side),
+    head: &Compared,
 ) -> Result<report::Versions, String> {
     let current = match &head.0 {
         Source::Commit(commit) => git.show(commit, MANIFEST)?,
@@ -372,10 +380,7 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
         Ok(spec) => spec,
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
-            eprintln!(
-                "error: the spec at {} does not load; fix it first",
-                head.1.label
-            );
+            eprintln!("error: the spec at {} does not load; fix it first", head.1.label);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -386,7 +391,10 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
     let mut notes = Vec::new();
     let base_spec = if base_files.is_empty() {
         if matches!(base_source, Source::Commit(_)) {
-            notes.push(format!("The spec at {} has no files: everything is new.", base_side.label));
+            notes.push(format!(
+                "The spec at {} has no files: everything is new.",
+                base_side.label
+            ));
         }
         None
     } else {
@@ -448,7 +456,10 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
         match report::version_ok(&versions, bump) {
             Some(true) => {}
             Some(false) => {
-                eprintln!("error: {MANIFEST}'s version is too low (--check-version): {}", report::advice(&versions, bump));
+                eprintln!(
+                    "error: {MANIFEST}'s version is too low (--check-version): {}",
+                    report::advice(&versions, bump)
+                );
                 failed = true;
             }
             None => {
@@ -469,7 +480,8 @@ mod tests {
 
     #[test]
     fn the_package_version_is_read_from_the_package_table() {
-        let manifest = "[package]\nname = \"leadsquared\"\nversion = \"0.3.1\"\n\n[dependencies]\nserde = { version = \"1\" }\n";
+        let manifest =
+            "[package]\nname = \"leadsquared\"\nversion = \"0.3.1\"\n\n[dependencies]\nserde = { version = \"1\" }\n";
         assert_eq!(package_version(manifest).as_deref(), Some("0.3.1"));
         let later = "[dependencies]\nversion = \"9\"\n[package]\nname = \"x\"\nversion=\"1.2.3\"\n";
         assert_eq!(package_version(later).as_deref(), Some("1.2.3"));
@@ -478,7 +490,8 @@ mod tests {
 
     #[test]
     fn diff_arguments_parse_and_refuse_unknown_ones() {
-        let args = DiffArgs::parse(&["--base", "origin/main...", "--allow-unloadable-base", "--no-merge-base"]).unwrap();
+        let args =
+            DiffArgs::parse(&["--base", "origin/main...", "--allow-unloadable-base", "--no-merge-base"]).unwrap();
         assert_eq!(args.base, "origin/main...");
         assert!(args.allow_unloadable_base && !args.merge_base);
         assert!(DiffArgs::parse(&["--format", "yaml"]).is_err());

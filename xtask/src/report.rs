@@ -25,7 +25,16 @@ impl Side {
             .map(|commit| format!("commit {}", short(commit)))
             .chain(self.how.clone())
             .collect();
-        if parts.is_empty() {
+        // A commit id given as the revision is not repeated.
+        let id_only = self.how.is_none()
+            && self.label.len() >= 7
+            && self
+                .commit
+                .as_deref()
+                .is_some_and(|commit| commit.starts_with(self.label.as_str()));
+        if id_only {
+            parts.join(", ")
+        } else if parts.is_empty() {
             self.label.clone()
         } else {
             format!("{} ({})", self.label, parts.join(", "))
@@ -156,9 +165,7 @@ pub fn render(summary: &Summary<'_>, format: &str) -> String {
     let bump = required_bump(summary.changes);
     let count = |impact: Impact| summary.changes.iter().filter(|c| c.impact == impact).count();
     if format == "json" {
-        let side = |side: &Side| {
-            serde_json::json!({ "label": side.label, "commit": side.commit, "how": side.how })
-        };
+        let side = |side: &Side| serde_json::json!({ "label": side.label, "commit": side.commit, "how": side.how });
         let changes: Vec<serde_json::Value> = summary
             .changes
             .iter()
@@ -369,7 +376,10 @@ mod tests {
         assert!(!text.contains("Some("), "{text}");
         let markdown = render(&summary, "markdown");
         assert!(markdown.contains("### Behaviour changed"), "{markdown}");
-        assert!(markdown.contains("- **endpoint `add_rows`**: item limit tightened"), "{markdown}");
+        assert!(
+            markdown.contains("- **endpoint `add_rows`**: item limit tightened"),
+            "{markdown}"
+        );
         let json: serde_json::Value = serde_json::from_str(&render(&summary, "json")).unwrap();
         assert_eq!(json["impact"], "unclassified");
         assert_eq!(json["counts"]["behaviour"], 1);

@@ -7,8 +7,8 @@
 
 use super::*;
 use crate::codediff;
-use codegen::SourceFile;
 use Impact::{Behaviour, Breaking, Compatible, Documentation, Unclassified};
+use codegen::SourceFile;
 
 const API: &str = "
 api:
@@ -240,7 +240,10 @@ const CASES: &[Case] = &[
         "API name (also in ExceptionType's docs)",
         &[("  name: Example\n", "  name: Sample\n")],
         NONE,
-        &[(Documentation, "API name changed"), (Documentation, "description changed")],
+        &[
+            (Documentation, "API name changed"),
+            (Documentation, "description changed"),
+        ],
     ),
     case(
         "API description",
@@ -264,14 +267,20 @@ const CASES: &[Case] = &[
         "default region",
         &[
             ("      default: true\n", ""),
-            ("host: api2.example.com\n", "host: api2.example.com\n      default: true\n"),
+            (
+                "host: api2.example.com\n",
+                "host: api2.example.com\n      default: true\n",
+            ),
         ],
         NONE,
         &[(Behaviour, "default region changed")],
     ),
     case(
         "region added",
-        &[("host: api2.example.com\n", "host: api2.example.com\n    - region: Third\n      host: api3.example.com\n")],
+        &[(
+            "host: api2.example.com\n",
+            "host: api2.example.com\n    - region: Third\n      host: api3.example.com\n",
+        )],
         NONE,
         &[(Compatible, "region added")],
     ),
@@ -285,7 +294,10 @@ const CASES: &[Case] = &[
         "regions reordered",
         &[
             ("    - region: Secondary\n      host: api2.example.com\n", ""),
-            ("  hosts:\n", "  hosts:\n    - region: Secondary\n      host: api2.example.com\n"),
+            (
+                "  hosts:\n",
+                "  hosts:\n    - region: Secondary\n      host: api2.example.com\n",
+            ),
         ],
         NONE,
         &[(Behaviour, "regions reordered")],
@@ -316,13 +328,19 @@ const CASES: &[Case] = &[
     ),
     case(
         "rate-limit flag of an exception",
-        &[("{ wire: MXOne, rust: One, description: One. }", "{ wire: MXOne, rust: One, description: One., rate_limited: true }")],
+        &[(
+            "{ wire: MXOne, rust: One, description: One. }",
+            "{ wire: MXOne, rust: One, description: One., rate_limited: true }",
+        )],
         NONE,
         &[(Behaviour, "rate-limit flag changed")],
     ),
     case(
         "exception added (ExceptionType is open)",
-        &[("    - { wire: MXLimit", "    - { wire: MXTwo, rust: Two }\n    - { wire: MXLimit")],
+        &[(
+            "    - { wire: MXLimit",
+            "    - { wire: MXTwo, rust: Two }\n    - { wire: MXLimit",
+        )],
         NONE,
         &[(Compatible, "enum value added")],
     ),
@@ -334,7 +352,10 @@ const CASES: &[Case] = &[
     ),
     case(
         "default statuses, inherited by every endpoint",
-        &[("meaning: Failed., processed: unknown", "meaning: Failed., processed: never")],
+        &[(
+            "meaning: Failed., processed: unknown",
+            "meaning: Failed., processed: never",
+        )],
         NONE,
         &[
             (Behaviour, "statuses changed"),
@@ -346,7 +367,10 @@ const CASES: &[Case] = &[
     case(
         "type added",
         NONE,
-        &[("  - name: Tag\n", "  - name: Extra\n    kind: enum\n    values: [ { wire: y } ]\n  - name: Tag\n")],
+        &[(
+            "  - name: Tag\n",
+            "  - name: Extra\n    kind: enum\n    values: [ { wire: y } ]\n  - name: Tag\n",
+        )],
         &[(Compatible, "type added")],
     ),
     case(
@@ -358,7 +382,10 @@ const CASES: &[Case] = &[
     case(
         "type kind changed",
         NONE,
-        &[("name: Tag\n    kind: enum\n    values: [ { wire: x } ]", "name: Tag\n    kind: object\n    fields: [ { wire: X, type: string } ]")],
+        &[(
+            "name: Tag\n    kind: enum\n    values: [ { wire: x } ]",
+            "name: Tag\n    kind: object\n    fields: [ { wire: X, type: string } ]",
+        )],
         &[(Breaking, "type kind changed")],
     ),
     case(
@@ -366,7 +393,10 @@ const CASES: &[Case] = &[
         NONE,
         &[
             ("  - name: Tag\n    kind: enum\n    values: [ { wire: x } ]\n", ""),
-            ("types:\n", "types:\n  - name: Tag\n    kind: enum\n    values: [ { wire: x } ]\n"),
+            (
+                "types:\n",
+                "types:\n  - name: Tag\n    kind: enum\n    values: [ { wire: x } ]\n",
+            ),
         ],
         &[(Documentation, "types reordered")],
     ),
@@ -380,13 +410,19 @@ const CASES: &[Case] = &[
     case(
         "optional field added",
         NONE,
-        &[("      - { wire: A, type: boolean }\n", "      - { wire: A, type: boolean }\n      - { wire: Extra, type: string }\n")],
+        &[(
+            "      - { wire: A, type: boolean }\n",
+            "      - { wire: A, type: boolean }\n      - { wire: Extra, type: string }\n",
+        )],
         &[(Compatible, "field added")],
     ),
     case(
         "required field added",
         NONE,
-        &[("      - { wire: Count,", "      - { wire: Extra, type: string, required: true }\n      - { wire: Count,")],
+        &[(
+            "      - { wire: Count,",
+            "      - { wire: Extra, type: string, required: true }\n      - { wire: Count,",
+        )],
         &[(Breaking, "field added")],
     ),
     case(
@@ -404,19 +440,28 @@ const CASES: &[Case] = &[
     case(
         "wire name changed, Rust name kept",
         NONE,
-        &[("{ wire: Note, type: string }", "{ wire: Remark, rust: note, type: string }")],
+        &[(
+            "{ wire: Note, type: string }",
+            "{ wire: Remark, rust: note, type: string }",
+        )],
         &[(Behaviour, "wire name changed")],
     ),
     case(
         "Rust name changed",
         NONE,
-        &[("{ wire: Note, type: string }", "{ wire: Note, rust: remark, type: string }")],
+        &[(
+            "{ wire: Note, type: string }",
+            "{ wire: Note, rust: remark, type: string }",
+        )],
         &[(Breaking, "field renamed in Rust")],
     ),
     case(
         "required becomes optional",
         NONE,
-        &[("{ wire: Name, type: string, required: true }", "{ wire: Name, type: string }")],
+        &[(
+            "{ wire: Name, type: string, required: true }",
+            "{ wire: Name, type: string }",
+        )],
         &[(Breaking, "optionality changed")],
     ),
     case(
@@ -428,19 +473,28 @@ const CASES: &[Case] = &[
     case(
         "lenient added",
         NONE,
-        &[("{ wire: A, type: boolean }", "{ wire: A, type: boolean, lenient: true }")],
+        &[(
+            "{ wire: A, type: boolean }",
+            "{ wire: A, type: boolean, lenient: true }",
+        )],
         &[(Behaviour, "decoding changed")],
     ),
     case(
         "JSON in a string",
         NONE,
-        &[("{ wire: Note, type: string }", "{ wire: Note, type: string, json_string: true }")],
+        &[(
+            "{ wire: Note, type: string }",
+            "{ wire: Note, type: string, json_string: true }",
+        )],
         &[(Breaking, "decoding changed")],
     ),
     case(
         "a field's type becomes boxed (a cycle through a new field)",
         NONE,
-        &[("      - { wire: PageSize, type: integer, required: true }\n", "      - { wire: PageSize, type: integer, required: true }\n      - { wire: Back, type: Search }\n")],
+        &[(
+            "      - { wire: PageSize, type: integer, required: true }\n",
+            "      - { wire: PageSize, type: integer, required: true }\n      - { wire: Back, type: Search }\n",
+        )],
         &[(Compatible, "field added"), (Breaking, "boxing changed")],
     ),
     case(
@@ -448,7 +502,10 @@ const CASES: &[Case] = &[
         NONE,
         &[
             ("      - { wire: Name, type: string, required: true }\n", ""),
-            ("      - { wire: Value, type: string, required: true }\n", "      - { wire: Value, type: string, required: true }\n      - { wire: Name, type: string, required: true }\n"),
+            (
+                "      - { wire: Value, type: string, required: true }\n",
+                "      - { wire: Value, type: string, required: true }\n      - { wire: Name, type: string, required: true }\n",
+            ),
         ],
         &[(Breaking, "required fields reordered")],
     ),
@@ -457,26 +514,38 @@ const CASES: &[Case] = &[
         NONE,
         &[
             ("      - { wire: Note, type: string }\n", ""),
-            ("      - { wire: Count,", "      - { wire: Note, type: string }\n      - { wire: Count,"),
+            (
+                "      - { wire: Count,",
+                "      - { wire: Note, type: string }\n      - { wire: Count,",
+            ),
         ],
         &[(Behaviour, "fields reordered")],
     ),
     case(
         "field description",
         NONE,
-        &[("{ wire: Note, type: string }", "{ wire: Note, type: string, description: A note. }")],
+        &[(
+            "{ wire: Note, type: string }",
+            "{ wire: Note, type: string, description: A note. }",
+        )],
         &[(Documentation, "description changed")],
     ),
     case(
         "rule added",
         NONE,
-        &[("        description: Not both.\n", "        description: Not both.\n      - at_most_one_of: [Count, Note]\n        description: One of them.\n")],
+        &[(
+            "        description: Not both.\n",
+            "        description: Not both.\n      - at_most_one_of: [Count, Note]\n        description: One of them.\n",
+        )],
         &[(Breaking, "rule added")],
     ),
     case(
         "rule removed (the type no longer needs validation)",
         NONE,
-        &[("    rules:\n      - at_most_one_of: [A, B]\n        description: Not both.\n", "")],
+        &[(
+            "    rules:\n      - at_most_one_of: [A, B]\n        description: Not both.\n",
+            "",
+        )],
         &[(Behaviour, "rule removed"), (Behaviour, "validation changed")],
     ),
     case(
@@ -488,13 +557,19 @@ const CASES: &[Case] = &[
     case(
         "validation reaches a new nested type",
         NONE,
-        &[("      - { wire: Level, type: Level }\n", "      - { wire: Level, type: Level }\n      - { wire: Rows, type: array<Row> }\n")],
+        &[(
+            "      - { wire: Level, type: Level }\n",
+            "      - { wire: Level, type: Level }\n      - { wire: Rows, type: array<Row> }\n",
+        )],
         &[(Compatible, "field added"), (Behaviour, "validation changed")],
     ),
     case(
         "additional fields kept",
         NONE,
-        &[("  - name: Outcome\n    kind: object\n", "  - name: Outcome\n    kind: object\n    additional_fields: true\n")],
+        &[(
+            "  - name: Outcome\n    kind: object\n",
+            "  - name: Outcome\n    kind: object\n    additional_fields: true\n",
+        )],
         &[(Compatible, "additional fields added")],
     ),
     case(
@@ -506,7 +581,10 @@ const CASES: &[Case] = &[
     case(
         "a named field takes an attribute out of `additional_fields`",
         NONE,
-        &[("      - { wire: Email, type: string }\n", "      - { wire: Email, type: string }\n      - { wire: Phone, type: string }\n")],
+        &[(
+            "      - { wire: Email, type: string }\n",
+            "      - { wire: Email, type: string }\n      - { wire: Phone, type: string }\n",
+        )],
         &[(Breaking, "field added")],
     ),
     // Enums.
@@ -549,19 +627,28 @@ const CASES: &[Case] = &[
     case(
         "open enum made closed",
         NONE,
-        &[("  - name: Color\n    kind: enum\n", "  - name: Color\n    kind: enum\n    open: false\n")],
+        &[(
+            "  - name: Color\n    kind: enum\n",
+            "  - name: Color\n    kind: enum\n    open: false\n",
+        )],
         &[(Breaking, "enum openness changed")],
     ),
     case(
         "closed enum made open: no longer `Copy`",
         NONE,
-        &[("    open: false\n    values: [ { wire: low }", "    values: [ { wire: low }")],
+        &[(
+            "    open: false\n    values: [ { wire: low }",
+            "    values: [ { wire: low }",
+        )],
         &[(Breaking, "enum openness changed")],
     ),
     case(
         "enum description",
         NONE,
-        &[("  - name: Color\n    kind: enum\n", "  - name: Color\n    kind: enum\n    description: Colours.\n")],
+        &[(
+            "  - name: Color\n    kind: enum\n",
+            "  - name: Color\n    kind: enum\n    description: Colours.\n",
+        )],
         &[(Documentation, "description changed")],
     ),
     case(
@@ -574,28 +661,43 @@ const CASES: &[Case] = &[
     case(
         "endpoint added",
         NONE,
-        &[("endpoints:\n", "endpoints:\n  - name: list_tags\n    title: List Tags\n    group: tags\n    method: GET\n    path: /Tags\n    idempotent: true\n    response: array<Tag>\n")],
+        &[(
+            "endpoints:\n",
+            "endpoints:\n  - name: list_tags\n    title: List Tags\n    group: tags\n    method: GET\n    path: /Tags\n    idempotent: true\n    response: array<Tag>\n",
+        )],
         &[(Compatible, "endpoint added")],
     ),
     case(
         "endpoint removed",
         NONE,
-        &[("  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n", "")],
+        &[(
+            "  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n",
+            "",
+        )],
         &[(Breaking, "endpoint removed")],
     ),
     case(
         "endpoints reordered",
         NONE,
         &[
-            ("  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n", ""),
-            ("endpoints:\n", "endpoints:\n  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n"),
+            (
+                "  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n",
+                "",
+            ),
+            (
+                "endpoints:\n",
+                "endpoints:\n  - name: get_record\n    title: Get Record\n    group: records\n    method: GET\n    path: /Records/Get\n    idempotent: true\n    query:\n      - { wire: id, type: string, required: true }\n    response: Record\n",
+            ),
         ],
         &[(Documentation, "endpoints reordered")],
     ),
     case(
         "HTTP method",
         NONE,
-        &[("method: GET\n    path: /Records/Get", "method: POST\n    path: /Records/Get")],
+        &[(
+            "method: GET\n    path: /Records/Get",
+            "method: POST\n    path: /Records/Get",
+        )],
         &[(Behaviour, "HTTP method changed")],
     ),
     case(
@@ -619,13 +721,19 @@ const CASES: &[Case] = &[
     case(
         "required query parameter added",
         NONE,
-        &[("      - { wire: dry, type: boolean }\n", "      - { wire: dry, type: boolean }\n      - { wire: batch, type: string, required: true }\n")],
+        &[(
+            "      - { wire: dry, type: boolean }\n",
+            "      - { wire: dry, type: boolean }\n      - { wire: batch, type: string, required: true }\n",
+        )],
         &[(Breaking, "parameter added")],
     ),
     case(
         "optional query parameter added",
         NONE,
-        &[("      - { wire: dry, type: boolean }\n", "      - { wire: dry, type: boolean }\n      - { wire: limit, type: integer }\n")],
+        &[(
+            "      - { wire: dry, type: boolean }\n",
+            "      - { wire: dry, type: boolean }\n      - { wire: limit, type: integer }\n",
+        )],
         &[(Compatible, "parameter added")],
     ),
     // The rule follows request builders, where every optional parameter is a builder method;
@@ -634,7 +742,10 @@ const CASES: &[Case] = &[
     case(
         "first optional query parameter of an endpoint",
         NONE,
-        &[("      - { wire: id, type: string, required: true }\n", "      - { wire: id, type: string, required: true }\n      - { wire: fields, type: string }\n")],
+        &[(
+            "      - { wire: id, type: string, required: true }\n",
+            "      - { wire: id, type: string, required: true }\n      - { wire: fields, type: string }\n",
+        )],
         &[(Compatible, "parameter added"), (Unclassified, "unclassified")],
     ),
     case(
@@ -648,7 +759,10 @@ const CASES: &[Case] = &[
         NONE,
         &[
             ("      - { wire: color, type: Color, required: true }\n", ""),
-            ("      - { wire: mode, type: string, required: true }\n", "      - { wire: mode, type: string, required: true }\n      - { wire: color, type: Color, required: true }\n"),
+            (
+                "      - { wire: mode, type: string, required: true }\n",
+                "      - { wire: mode, type: string, required: true }\n      - { wire: color, type: Color, required: true }\n",
+            ),
         ],
         &[(Breaking, "required parameters reordered")],
     ),
@@ -661,7 +775,10 @@ const CASES: &[Case] = &[
     case(
         "query parameter wire name",
         NONE,
-        &[("{ wire: mode, type: string, required: true }", "{ wire: Mode, rust: mode, type: string, required: true }")],
+        &[(
+            "{ wire: mode, type: string, required: true }",
+            "{ wire: Mode, rust: mode, type: string, required: true }",
+        )],
         &[(Behaviour, "wire name changed")],
     ),
     case(
@@ -703,12 +820,18 @@ const CASES: &[Case] = &[
     case(
         "pagination removed",
         NONE,
-        &[("    pagination: { page_index: Paging.PageIndex, page_size: Paging.PageSize }\n", "")],
+        &[(
+            "    pagination: { page_index: Paging.PageIndex, page_size: Paging.PageSize }\n",
+            "",
+        )],
         &[(Breaking, "pagination removed")],
     ),
     backwards(
         "pagination added",
-        &[("    pagination: { page_index: Paging.PageIndex, page_size: Paging.PageSize }\n", "")],
+        &[(
+            "    pagination: { page_index: Paging.PageIndex, page_size: Paging.PageSize }\n",
+            "",
+        )],
         &[(Compatible, "pagination added")],
     ),
     case(
@@ -731,13 +854,19 @@ const CASES: &[Case] = &[
     case(
         "endpoint's own rate limit",
         NONE,
-        &[("    unwrap: Response\n", "    unwrap: Response\n    rate_limit: { calls: 1, per_seconds: 5 }\n")],
+        &[(
+            "    unwrap: Response\n",
+            "    unwrap: Response\n    rate_limit: { calls: 1, per_seconds: 5 }\n",
+        )],
         &[(Behaviour, "rate limit changed")],
     ),
     case(
         "endpoint's own statuses",
         NONE,
-        &[("    response: Record\n", "    response: Record\n    statuses:\n      - { code: 200, meaning: OK., processed: always }\n")],
+        &[(
+            "    response: Record\n",
+            "    response: Record\n    statuses:\n      - { code: 200, meaning: OK., processed: always }\n",
+        )],
         &[(Behaviour, "statuses changed")],
     ),
     case(
@@ -749,13 +878,19 @@ const CASES: &[Case] = &[
     case(
         "documentation link and description",
         NONE,
-        &[("    title: Get Record\n", "    title: Get Record\n    docs_url: https://example.com/get-record/\n    description: Reads one record.\n")],
+        &[(
+            "    title: Get Record\n",
+            "    title: Get Record\n    docs_url: https://example.com/get-record/\n    description: Reads one record.\n",
+        )],
         &[(Documentation, "documentation changed")],
     ),
     case(
         "examples",
         NONE,
-        &[("    response: Record\n", "    response: Record\n    examples:\n      query: { id: \"42\" }\n      response: { \"Email\": \"ana@example.com\" }\n")],
+        &[(
+            "    response: Record\n",
+            "    response: Record\n    examples:\n      query: { id: \"42\" }\n      response: { \"Email\": \"ana@example.com\" }\n",
+        )],
         &[(Documentation, "examples changed")],
     ),
 ];
@@ -774,11 +909,7 @@ fn every_rule_classifies_its_spec_pair_exactly() {
         let mut expected = case.expect.to_vec();
         expected.sort();
         if kinds(&found) != expected {
-            failures.push(format!(
-                "{}: expected {expected:?}, found:{}",
-                case.rule,
-                shown(&found)
-            ));
+            failures.push(format!("{}: expected {expected:?}, found:{}", case.rule, shown(&found)));
         }
         // Each pair changes the generated code, so the catch-all checks each rule: without
         // the rules, every one of these changes would be unclassified.
@@ -834,13 +965,23 @@ fn a_base_without_a_spec_makes_everything_new() {
 fn a_change_no_rule_reports_is_unclassified() {
     let old = sources(API, BASE);
     let new = sources(&edit(API, &[("https://{host}/v1", "https://{host}/v2")]), BASE);
-    let differences = codediff::differences(&codegen::generate(&old).unwrap(), &codegen::generate(&new).unwrap()).unwrap();
+    let differences =
+        codediff::differences(&codegen::generate(&old).unwrap(), &codegen::generate(&new).unwrap()).unwrap();
     let found = codediff::unexplained(&differences, &[]);
     assert_eq!(kinds(&found), [(Unclassified, "unclassified")], "{}", shown(&found));
     assert_eq!(found[0].subject, "`const API` in generated-client/src/generated/api.rs");
     assert!(found[0].reason.contains("value.base_url value"), "{}", found[0].reason);
 
-    let new = sources(API, &edit(BASE, &[("    open: false\n    values: [ { wire: low }", "    values: [ { wire: low }")]));
+    let new = sources(
+        API,
+        &edit(
+            BASE,
+            &[(
+                "    open: false\n    values: [ { wire: low }",
+                "    values: [ { wire: low }",
+            )],
+        ),
+    );
     let rules = compare(Some(&codegen::load(&old).unwrap()), &codegen::load(&new).unwrap());
     assert_eq!(kinds(&rules), [(Breaking, "enum openness changed")]);
     let under_rated: Vec<ApiChange> = rules
@@ -850,10 +991,13 @@ fn a_change_no_rule_reports_is_unclassified() {
             ..change
         })
         .collect();
-    let differences = codediff::differences(&codegen::generate(&old).unwrap(), &codegen::generate(&new).unwrap()).unwrap();
+    let differences =
+        codediff::differences(&codegen::generate(&old).unwrap(), &codegen::generate(&new).unwrap()).unwrap();
     let found = codediff::unexplained(&differences, &under_rated);
     assert!(
-        found.iter().any(|c| c.subject.contains("enum Level") && c.reason.contains("signature")),
+        found
+            .iter()
+            .any(|c| c.subject.contains("enum Level") && c.reason.contains("signature")),
         "{}",
         shown(&found)
     );
@@ -901,11 +1045,16 @@ fn swapping_opportunity_fields_required_fields_is_breaking() {
         })
         .collect();
     let found = full(&old, &new);
-    assert_eq!(kinds(&found), [(Breaking, "required fields reordered")], "{}", shown(&found));
+    assert_eq!(
+        kinds(&found),
+        [(Breaking, "required fields reordered")],
+        "{}",
+        shown(&found)
+    );
     assert!(
-        found[0]
-            .reason
-            .contains("`OpportunityField::new(schema_name, value)` becomes `OpportunityField::new(value, schema_name)`"),
+        found[0].reason.contains(
+            "`OpportunityField::new(schema_name, value)` becomes `OpportunityField::new(value, schema_name)`"
+        ),
         "{}",
         found[0].reason
     );
@@ -916,4 +1065,3 @@ fn the_real_spec_compared_with_itself_has_no_change() {
     let spec = real_spec();
     assert_eq!(shown(&full(&spec, &spec)), "");
 }
-
