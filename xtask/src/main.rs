@@ -368,7 +368,26 @@ fn versions(
     Ok(report::Versions { current, reference })
 }
 
+/// The report, and why the run fails (`--fail-on-breaking`, `--check-version`), if it does.
+struct DiffOutcome {
+    report: String,
+    failures: Vec<String>,
+}
+
 fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let outcome = run_diff(root, args)?;
+    print!("{}", outcome.report);
+    for failure in &outcome.failures {
+        eprintln!("error: {failure}");
+    }
+    Ok(if outcome.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn run_diff(root: &std::path::Path, args: &DiffArgs) -> Result<DiffOutcome, Box<dyn std::error::Error>> {
     let git = revision::Git { root };
     let ((base_source, base_side), head) = resolve(&git, args)?;
     let new_files = match &head.0 {
@@ -376,14 +395,12 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
         Source::WorkingTree => codegen::read_spec_dir(&root.join("spec"), root)?,
         Source::Empty => Vec::new(),
     };
-    let new_spec = match codegen::load(&new_files) {
-        Ok(spec) => spec,
-        Err(diagnostics) => {
-            eprintln!("{diagnostics}");
-            eprintln!("error: the spec at {} does not load; fix it first", head.1.label);
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let new_spec = codegen::load(&new_files).map_err(|diagnostics| {
+        format!(
+            "the spec at {} does not load; fix it first:\n{diagnostics}",
+            head.1.label
+        )
+    })?;
     let base_files = match &base_source {
         Source::Commit(commit) => git.spec_files(commit)?,
         Source::Empty | Source::WorkingTree => Vec::new(),
@@ -403,12 +420,11 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
             Err(diagnostics) => {
                 let first = diagnostics.to_string().lines().next().unwrap_or_default().to_string();
                 if !args.allow_unloadable_base {
-                    eprintln!("{diagnostics}");
-                    eprintln!(
-                        "error: the spec at {} does not load with today's loader ({first}), so it cannot be compared; pick a later base, or pass --allow-unloadable-base to compare with an empty spec (everything then counts as new)",
+                    return Err(format!(
+                        "the spec at {} does not load with today's loader ({first}), so it cannot be compared; pick a later base, or pass --allow-unloadable-base to compare with an empty spec (everything then counts as new):\n{diagnostics}",
                         base_side.label
-                    );
-                    return Ok(ExitCode::FAILURE);
+                    )
+                    .into());
                 }
                 notes.push(format!(
                     "The spec at {} does not load ({first}); as --allow-unloadable-base asks, it is compared as an empty spec: everything counts as new.",
@@ -439,65 +455,34 @@ fn diff(root: &std::path::Path, args: &DiffArgs) -> Result<ExitCode, Box<dyn std
         notes: &notes,
         versions: &versions,
     };
-    print!("{}", report::render(&summary, &args.format));
+    let report = report::render(&summary, &args.format);
     let bump = report::required_bump(&changes);
-    let mut failed = false;
-    if args.fail_on_breaking && bump.is_some_and(apidiff::Impact::is_breaking) {
-        let announced = report::version_ok(&versions, bump);
-        if announced != Some(true) {
-            eprintln!(
-                "error: the spec change is breaking or unclassified and the version does not announce it (--fail-on-breaking): {}",
-                report::advice(&versions, bump)
-            );
-            failed = true;
-        }
+    let mut failures = Vec::new();
+    if args.fail_on_breaking
+        && bump.is_some_and(apidiff::Impact::is_breaking)
+        && report::version_ok(&versions, bump) != Some(true)
+    {
+        failures.push(format!(
+            "the spec change is breaking or unclassified and the version does not announce it (--fail-on-breaking): {}",
+            report::advice(&versions, bump)
+        ));
     }
-    if args.check_version {
+    // A breaking change the version does not announce is reported once.
+    if args.check_version && failures.is_empty() {
         match report::version_ok(&versions, bump) {
             Some(true) => {}
-            // A breaking change the version does not announce was reported just above.
-            Some(false) if failed => {}
-            Some(false) => {
-                eprintln!(
-                    "error: {MANIFEST}'s version is too low (--check-version): {}",
-                    report::advice(&versions, bump)
-                );
-                failed = true;
-            }
-            None if failed => {}
-            None => {
-                eprintln!(
-                    "error: cannot check the version (--check-version): {}; read from {MANIFEST} at the head, and from the last `v*` tag or the base revision",
-                    report::advice(&versions, bump)
-                );
-                failed = true;
-            }
+            Some(false) => failures.push(format!(
+                "{MANIFEST}'s version is too low (--check-version): {}",
+                report::advice(&versions, bump)
+            )),
+            None => failures.push(format!(
+                "cannot check the version (--check-version): {}; it is read from {MANIFEST} at the head, and from the last `v*` tag or the base revision",
+                report::advice(&versions, bump)
+            )),
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(DiffOutcome { report, failures })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_package_version_is_read_from_the_package_table() {
-        let manifest =
-            "[package]\nname = \"leadsquared\"\nversion = \"0.3.1\"\n\n[dependencies]\nserde = { version = \"1\" }\n";
-        assert_eq!(package_version(manifest).as_deref(), Some("0.3.1"));
-        let later = "[dependencies]\nversion = \"9\"\n[package]\nname = \"x\"\nversion=\"1.2.3\"\n";
-        assert_eq!(package_version(later).as_deref(), Some("1.2.3"));
-        assert_eq!(package_version("[workspace]\nmembers = []\n"), None);
-    }
-
-    #[test]
-    fn diff_arguments_parse_and_refuse_unknown_ones() {
-        let args =
-            DiffArgs::parse(&["--base", "origin/main...", "--allow-unloadable-base", "--no-merge-base"]).unwrap();
-        assert_eq!(args.base, "origin/main...");
-        assert!(args.allow_unloadable_base && !args.merge_base);
-        assert!(DiffArgs::parse(&["--format", "yaml"]).is_err());
-        assert!(DiffArgs::parse(&["--frobnicate"]).is_err());
-    }
-}
+mod tests;
