@@ -11,7 +11,7 @@
 //!
 //! | change | impact | why |
 //! |---|---|---|
-//! | endpoint, type, enum value, region, exception, optional field or query parameter added | compatible | new items; generated structs and enums are `#[non_exhaustive]`, optional query parameters are builder methods |
+//! | endpoint, type, enum value, region, exception, optional field or query parameter added | compatible | new items; generated structs and enums are `#[non_exhaustive]`; an optional query parameter is a setter of the request builder, never a new argument |
 //! | endpoint, type, enum value, region, parameter or field removed | breaking | code naming it stops compiling |
 //! | required field or required query parameter added | breaking | `new(…)` or the method gains a positional argument |
 //! | required fields or required query parameters reordered | breaking | positional arguments change places; calls may still compile and send each value as the other |
@@ -21,11 +21,11 @@
 //! | named field added to an `additional_fields` type | breaking | the attribute leaves the map: code reading it there gets `None` |
 //! | `additional_fields` removed, per-row results added to a bulk endpoint | breaking | a field disappears; the bulk job's result type changes |
 //! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
-//! | body, response or `unwrap` changed, pagination item type changed | breaking | the method's argument or result changes |
+//! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
-//! | base URL, host, default region, region order, method, path, group, wire name, authentication and error-envelope names, rate limits, statuses, idempotence, rate-limit flags, enum value or field order, validation | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | base URL, host, default region, region order, method, path, group, wire name, authentication and error-envelope names, rate limits, statuses, idempotence, rate-limit flags, enum value or field order, validation, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
 //! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
-//! | descriptions, titles, links, examples, crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
+//! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
 //! | a type moving to another group module (once the model carries groups) | breaking | its path `crate::<group>::Type` changes |
 //! | anything else the generated code shows | unclassified | review by hand; counted as breaking |
 
@@ -920,7 +920,7 @@ fn compare_fields(report: &mut Report, at: &FieldsAt<'_>, old: &[Field], new: &[
                 ("field added", "parameter added"),
                 &added.wire,
                 format!(
-                    "optional: a new builder method `{}`; calls that do not set it send the same request",
+                    "optional: a new setter for `{}`; calls that do not set it send the same request",
                     added.rust
                 ),
             ),
