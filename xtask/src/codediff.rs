@@ -7,7 +7,7 @@
 //! impact (its floor): a public item removed or its signature changed (derives included) is
 //! breaking, something added, a body or a constant's value changed is compatible, docs, the
 //! prose fields of constants and a list merely reordered are documentation. A difference is explained when a rule of `apidiff` of at least that impact
-//! names (an [`Anchor`]) something the facet mentions; the rest is reported as
+//! names (an [`Anchor`](crate::apidiff::Anchor)) something the facet mentions; the rest is reported as
 //! [`Impact::Unclassified`], counted as breaking. So a spec key the rules forget, a rule that
 //! under-rates a change, or a generator that emits something new for an old spec key cannot
 //! make the report say less than the code shows.
