@@ -835,6 +835,43 @@ const CASES: &[Case] = &[
         &[(Compatible, "pagination added")],
     ),
     case(
+        "bulk method removed with the item maximum",
+        NONE,
+        &[
+            ("min_items: 1, max_items: 25 }", "min_items: 1 }"),
+            ("    bulk: { row_number: RowNumber, succeeded: Created, id: Id }\n", ""),
+        ],
+        &[
+            (Behaviour, "item limit loosened"),
+            (Breaking, "bulk method removed"),
+            (Breaking, "per-row results removed"),
+        ],
+    ),
+    backwards(
+        "bulk method added with an item maximum",
+        &[
+            ("min_items: 1, max_items: 25 }", "min_items: 1 }"),
+            ("    bulk: { row_number: RowNumber, succeeded: Created, id: Id }\n", ""),
+        ],
+        &[
+            (Breaking, "item limit tightened"),
+            (Compatible, "bulk method added"),
+            (Breaking, "per-row results added"),
+        ],
+    ),
+    case(
+        "pagination reads another attribute",
+        NONE,
+        &[
+            (
+                "      - { wire: PageSize, type: integer, required: true }\n",
+                "      - { wire: PageSize, type: integer, required: true }\n      - { wire: Size, type: integer, required: true }\n",
+            ),
+            ("page_size: Paging.PageSize }", "page_size: Paging.Size }"),
+        ],
+        &[(Breaking, "field added"), (Behaviour, "pagination changed")],
+    ),
+    case(
         "per-row results removed",
         NONE,
         &[("    bulk: { row_number: RowNumber, succeeded: Created, id: Id }\n", "")],
