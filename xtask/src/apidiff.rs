@@ -1,49 +1,112 @@
-//! The meaning of a spec change for code that uses the generated client.
+//! The meaning of a spec change for code that uses the generated client: the rules.
 //!
 //! Both specs are lowered through the same model as the generator (`codegen::load`), then
 //! compared node by node: endpoints by method name, parameters and fields by wire name (then by
-//! Rust name, to recognise a wire rename), types by name, enum values by wire value. Each
-//! difference is one [`ApiChange`] with an [`Impact`] and one line of reasoning.
+//! Rust name, to recognise a wire rename), types by name, enum values by wire value. Every model
+//! struct is destructured without `..`, so a field added to the model does not compile here
+//! until it has a rule. Each difference is one [`ApiChange`] with an [`Impact`], a reason that
+//! says what a caller must do, and the [`Anchor`]s (generated names) it explains; `codediff`
+//! then checks that every change in the generated code is explained by a change of at least
+//! the impact that code change calls for, and reports the rest as unclassified.
 //!
 //! | change | impact | why |
 //! |---|---|---|
-//! | endpoint, type, enum value, region, exception added | compatible | new items; generated enums and structs are `#[non_exhaustive]` |
-//! | endpoint, type, enum value, region, exception removed | breaking | code naming it stops compiling |
-//! | required query parameter added | breaking | the method gains a positional argument |
-//! | optional query parameter added | compatible, or breaking for the first one | it joins the `…Options` struct; the first one adds the `options` argument |
-//! | parameter or field removed, retyped, renamed in Rust, required ↔ optional | breaking | signatures and field types change |
-//! | field added, optional | compatible | a new `Option` field and setter |
-//! | field added, required | breaking | the `new(…)` constructor gains an argument |
-//! | wire name changed, Rust name kept | compatible | the same Rust API sends a different name |
-//! | lenient removed, rule added, item limit lowered | breaking | values or batches accepted before are refused |
-//! | lenient added, rule removed, item limit raised | compatible | more is accepted |
-//! | body, response or `unwrap` changed | breaking | the method's argument or result changes |
-//! | `pagination`, `bulk` added / removed | compatible / breaking | a method or result type appears / disappears |
-//! | path, method, statuses, rate limit, idempotence, hosts' default | compatible | same Rust API; behaviour on the wire changes (listed) |
-//! | descriptions, titles, links, examples | documentation | never breaking |
+//! | endpoint, type, enum value, region, exception, optional field or query parameter added | compatible | new items; generated structs and enums are `#[non_exhaustive]`; an optional query parameter is a setter of the request builder, never a new argument |
+//! | endpoint, type, enum value, region, parameter or field removed | breaking | code naming it stops compiling |
+//! | required field or required query parameter added | breaking | `new(…)` or the method gains a positional argument |
+//! | required fields or required query parameters reordered | breaking | positional arguments change places; calls may still compile and send each value as the other |
+//! | field or parameter retyped, renamed in Rust, required ↔ optional, boxed | breaking | signatures and field types change |
+//! | closed enum made open, or open made closed | breaking | `Copy` and the serde derives go, or `Other(String)` goes |
+//! | closed enum reachable from a response gains a value | breaking | clients built before it fail to decode responses carrying it |
+//! | named field added to an `additional_fields` type | breaking | the attribute leaves the map: code reading it there gets `None` |
+//! | `additional_fields` removed, per-row results added to a bulk endpoint | breaking | a field disappears; the bulk job's result type changes |
+//! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
+//! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
+//! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
+//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
+//! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
+//! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
+//! | a type moving to another group module | breaking | its path `crate::<group>::Type` changes |
+//! | anything else the generated code shows | unclassified | review by hand; counted as breaking |
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, BTreeSet};
 
-use codegen::model::{Body, Endpoint, EnumDef, Field, ObjectDef, Spec, TypeDef};
+use codegen::model::{
+    Api, Auth, Body, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef, Pagination,
+    RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+};
+use heck::ToSnakeCase;
 
-/// How a change affects code that uses the generated client.
+/// How a change affects code that uses the generated client, from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Impact {
-    /// Documentation only.
+    /// Documentation only: no code a caller writes changes.
     Documentation,
-    /// Existing code compiles and works; new things are available or behaviour on the wire changes.
+    /// Something new is available; existing code compiles and behaves the same.
     Compatible,
-    /// Existing code may stop compiling or behave differently in a way it must handle.
+    /// The Rust API is the same but what happens on the wire changes: at least a minor release.
+    Behaviour,
+    /// Existing code stops compiling or decoding, or compiles and does something else.
     Breaking,
+    /// The generated code changes and no rule explains it: review by hand; counted as breaking.
+    Unclassified,
 }
 
 impl Impact {
+    /// The impact as a word for the JSON report.
     pub fn as_str(self) -> &'static str {
         match self {
             Impact::Documentation => "documentation",
             Impact::Compatible => "compatible",
+            Impact::Behaviour => "behaviour",
             Impact::Breaking => "breaking",
+            Impact::Unclassified => "unclassified",
+        }
+    }
+
+    /// The section title in the report.
+    pub fn title(self) -> &'static str {
+        match self {
+            Impact::Documentation => "Documentation",
+            Impact::Compatible => "Compatible",
+            Impact::Behaviour => "Behaviour changed",
+            Impact::Breaking => "Breaking",
+            Impact::Unclassified => "Unclassified: review by hand",
+        }
+    }
+
+    /// Whether the version must announce a breaking release for it.
+    pub fn is_breaking(self) -> bool {
+        self >= Impact::Breaking
+    }
+}
+
+/// A name in the generated code that a change explains: any generated item or member whose
+/// path or tokens mention it may change because of that change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// A named type (`Row`): its struct or enum, and every item that names it.
+    Type(String),
+    /// An endpoint (`add_rows`): every identifier derived from it (`add_rows_pages`,
+    /// `ADD_ROWS`, `AddRowsOptions`, …).
+    Endpoint(String),
+    /// One exact word (`API`, `Region`, a crate name).
+    Word(String),
+}
+
+impl Anchor {
+    /// Whether one of `words` (identifiers and words of string literals) names this anchor.
+    pub fn mentioned_in(&self, words: &BTreeSet<String>) -> bool {
+        match self {
+            Anchor::Type(name) | Anchor::Word(name) => words.contains(name),
+            Anchor::Endpoint(name) => {
+                let prefix = format!("{name}_");
+                words.iter().any(|word| {
+                    let snake = word.to_snake_case();
+                    snake == *name || snake.starts_with(&prefix)
+                })
+            }
         }
     }
 }
@@ -51,13 +114,16 @@ impl Impact {
 /// One difference between two specs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiChange {
+    /// How it affects callers.
     pub impact: Impact,
     /// What kind of change, e.g. `field added`.
     pub kind: &'static str,
-    /// Where, e.g. `type OpportunityField, field Value`.
+    /// Where, e.g. ``type `OpportunityField`, field `Value` ``.
     pub subject: String,
-    /// Why it has this impact, or what changed.
+    /// What it means for a caller, and what the caller must change.
     pub reason: String,
+    /// The generated names this change explains.
+    pub anchors: Vec<Anchor>,
 }
 
 struct Report {
@@ -65,429 +131,1291 @@ struct Report {
 }
 
 impl Report {
-    fn push(&mut self, impact: Impact, kind: &'static str, subject: impl Into<String>, reason: impl Into<String>) {
+    fn push(
+        &mut self,
+        impact: Impact,
+        kind: &'static str,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+        anchors: &[Anchor],
+    ) {
         self.changes.push(ApiChange {
             impact,
             kind,
             subject: subject.into(),
             reason: reason.into(),
+            anchors: anchors.to_vec(),
         });
     }
+}
+
+fn ty(name: &str) -> Anchor {
+    Anchor::Type(name.to_string())
+}
+
+fn ep(name: &str) -> Anchor {
+    Anchor::Endpoint(name.to_string())
+}
+
+fn word(text: &str) -> Anchor {
+    Anchor::Word(text.to_string())
+}
+
+/// What the API section becomes: the client's `API` constant and the `api` part of the
+/// sandbox's `SCHEMA`.
+fn api_anchors() -> [Anchor; 2] {
+    [word("API"), word("api")]
 }
 
 /// Every difference from `old` to `new`; `old` is `None` when the base has no spec.
 pub fn compare(old: Option<&Spec>, new: &Spec) -> Vec<ApiChange> {
     let mut report = Report { changes: Vec::new() };
-    let Some(old) = old else {
-        for endpoint in &new.endpoints {
-            report.push(
-                Impact::Compatible,
-                "endpoint added",
-                format!("endpoint {}", endpoint.name),
-                format!("new method `Client::{}`", endpoint.name),
-            );
+    match old {
+        None => {
+            for def in &new.types {
+                report.push(
+                    Impact::Compatible,
+                    "type added",
+                    format!("type `{}`", def.name()),
+                    "a new type",
+                    &[ty(def.name())],
+                );
+            }
+            for endpoint in &new.endpoints {
+                report.push(
+                    Impact::Compatible,
+                    "endpoint added",
+                    format!("endpoint `{}`", endpoint.name),
+                    format!("a new method `Client::{}`", endpoint.name),
+                    &[ep(&endpoint.name)],
+                );
+            }
         }
-        for ty in &new.types {
-            report.push(
-                Impact::Compatible,
-                "type added",
-                format!("type {}", ty.name()),
-                "a new type",
-            );
-        }
-        return report.changes;
-    };
-    compare_api(&mut report, old, new);
-    let old_types: BTreeMap<&str, &TypeDef> = old.types.iter().map(|ty| (ty.name(), ty)).collect();
-    let new_types: BTreeMap<&str, &TypeDef> = new.types.iter().map(|ty| (ty.name(), ty)).collect();
-    for (name, old_ty) in &old_types {
-        match new_types.get(name) {
-            None => report.push(
-                Impact::Breaking,
-                "type removed",
-                format!("type {name}"),
-                "code naming the type stops compiling",
-            ),
-            Some(new_ty) => compare_type(&mut report, old_ty, new_ty),
-        }
-    }
-    for name in new_types.keys().filter(|name| !old_types.contains_key(*name)) {
-        report.push(Impact::Compatible, "type added", format!("type {name}"), "a new type");
-    }
-    let old_endpoints: BTreeMap<&str, &Endpoint> = old.endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
-    let new_endpoints: BTreeMap<&str, &Endpoint> = new.endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
-    for (name, old_endpoint) in &old_endpoints {
-        match new_endpoints.get(name) {
-            None => report.push(
-                Impact::Breaking,
-                "endpoint removed",
-                format!("endpoint {name}"),
-                format!("`Client::{name}` and its companions disappear"),
-            ),
-            Some(new_endpoint) => compare_endpoint(&mut report, old_endpoint, new_endpoint, (&old.api, &new.api)),
-        }
-    }
-    for name in new_endpoints.keys().filter(|name| !old_endpoints.contains_key(*name)) {
-        report.push(
-            Impact::Compatible,
-            "endpoint added",
-            format!("endpoint {name}"),
-            format!("new method `Client::{name}`"),
-        );
+        Some(old) => compare_specs(&mut report, old, new),
     }
     report.changes
 }
 
-fn compare_api(report: &mut Report, old: &Spec, new: &Spec) {
-    let (old_api, new_api) = (&old.api, &new.api);
-    for host in &old_api.hosts {
-        match new_api.hosts.iter().find(|h| h.region == host.region) {
+fn compare_specs(report: &mut Report, old: &Spec, new: &Spec) {
+    // `sources` only names the spec files in the generated files' header comments.
+    let Spec {
+        api: old_api,
+        types: old_types,
+        endpoints: old_endpoints,
+        sources: _,
+    } = old;
+    let Spec {
+        api: new_api,
+        types: new_types,
+        endpoints: new_endpoints,
+        sources: _,
+    } = new;
+    compare_api(report, old_api, new_api, (old_endpoints, new_endpoints));
+
+    // A closed enum that responses can carry breaks old clients when it gains a value.
+    let mut in_responses = response_types(old);
+    in_responses.extend(response_types(new));
+    let old_by_name: BTreeMap<&str, &TypeDef> = old_types.iter().map(|def| (def.name(), def)).collect();
+    let new_by_name: BTreeMap<&str, &TypeDef> = new_types.iter().map(|def| (def.name(), def)).collect();
+    for (name, old_def) in &old_by_name {
+        match new_by_name.get(name) {
             None => report.push(
                 Impact::Breaking,
-                "region removed",
-                format!("region {}", host.region),
-                "code naming `Region::` variant stops compiling",
+                "type removed",
+                format!("type `{name}`"),
+                format!("code naming `{name}` stops compiling: use what replaces it"),
+                &[ty(name)],
             ),
-            Some(new_host) if new_host.host != host.host => report.push(
-                Impact::Compatible,
-                "host changed",
-                format!("region {}", host.region),
-                format!("calls go to `{}` instead of `{}`", new_host.host, host.host),
-            ),
-            Some(_) => {}
+            Some(new_def) => compare_type(report, old_def, new_def, &in_responses),
         }
     }
-    for host in new_api
-        .hosts
-        .iter()
-        .filter(|h| !old_api.hosts.iter().any(|o| o.region == h.region))
-    {
+    for name in new_by_name.keys().filter(|name| !old_by_name.contains_key(*name)) {
         report.push(
             Impact::Compatible,
-            "region added",
-            format!("region {}", host.region),
-            "a new `Region` variant (the enum is non-exhaustive)",
+            "type added",
+            format!("type `{name}`"),
+            "a new type; nothing to change",
+            &[ty(name)],
         );
     }
-    let default = |spec: &Spec| spec.api.hosts.iter().find(|h| h.default).map(|h| h.region.clone());
-    if default(old) != default(new) {
-        report.push(
-            Impact::Compatible,
-            "default region changed",
-            "api",
-            format!(
-                "clients without a region now call {:?}",
-                default(new).unwrap_or_default()
-            ),
-        );
-    }
-    if old_api.rate_limit != new_api.rate_limit {
-        report.push(
-            Impact::Compatible,
-            "rate limit changed",
-            "api",
-            format!(
-                "bulk jobs pace to {} calls per {} ms instead of {} per {} ms",
-                new_api.rate_limit.calls,
-                new_api.rate_limit.per_millis,
-                old_api.rate_limit.calls,
-                old_api.rate_limit.per_millis
-            ),
-        );
-    }
-    if old_api.auth != new_api.auth || old_api.error_envelope != new_api.error_envelope {
-        report.push(
-            Impact::Compatible,
-            "wire convention changed",
-            "api",
-            "authentication or error-envelope names on the wire change; the Rust API does not",
-        );
-    }
-    compare_enum(report, &old_api.exceptions, &new_api.exceptions);
-    if old_api.description != new_api.description || old_api.name != new_api.name {
+    let names = |defs: &[TypeDef]| defs.iter().map(|def| def.name().to_string()).collect::<Vec<_>>();
+    if let Some(moved) = reordered(&names(old_types), &names(new_types)) {
         report.push(
             Impact::Documentation,
-            "description changed",
-            "api",
-            "the API's name or description",
+            "types reordered",
+            "types",
+            "the generated files list the types in another order; nothing a caller uses changes",
+            &moved.iter().map(|name| ty(name)).collect::<Vec<_>>(),
+        );
+    }
+
+    let old_by_name: BTreeMap<&str, &Endpoint> = old_endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
+    let new_by_name: BTreeMap<&str, &Endpoint> = new_endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
+    for (name, old_endpoint) in &old_by_name {
+        match new_by_name.get(name) {
+            None => report.push(
+                Impact::Breaking,
+                "endpoint removed",
+                format!("endpoint `{name}`"),
+                format!("`Client::{name}` and its companions disappear: remove the calls"),
+                &[ep(name)],
+            ),
+            Some(new_endpoint) => compare_endpoint(report, old_endpoint, new_endpoint, (old_api, new_api)),
+        }
+    }
+    for name in new_by_name.keys().filter(|name| !old_by_name.contains_key(*name)) {
+        report.push(
+            Impact::Compatible,
+            "endpoint added",
+            format!("endpoint `{name}`"),
+            format!("a new method `Client::{name}`; nothing to change"),
+            &[ep(name)],
+        );
+    }
+    for (name, old_endpoint) in &old_by_name {
+        let Some(new_endpoint) = new_by_name.get(name) else {
+            continue;
+        };
+        let (was, is) = (body_checked(old, old_endpoint), body_checked(new, new_endpoint));
+        // A body of another type is reported as such; this is about the same body's rules.
+        if was != is && old_endpoint.body == new_endpoint.body {
+            let reason = if is {
+                "the body's rules are now checked before each call is sent; a body that breaks them is refused with an error instead of reaching the server"
+            } else {
+                "the body has no rules left, so calls no longer check it before sending"
+            };
+            report.push(
+                Impact::Behaviour,
+                "body checks changed",
+                format!("endpoint `{name}`"),
+                reason,
+                &[ep(name)],
+            );
+        }
+    }
+    let names = |endpoints: &[Endpoint]| endpoints.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    if let Some(moved) = reordered(&names(old_endpoints), &names(new_endpoints)) {
+        report.push(
+            Impact::Documentation,
+            "endpoints reordered",
+            "endpoints",
+            "the generated files list the endpoints in another order; nothing a caller uses changes",
+            &moved.iter().map(|name| ep(name)).collect::<Vec<_>>(),
         );
     }
 }
 
-fn compare_type(report: &mut Report, old: &TypeDef, new: &TypeDef) {
+/// Whether an endpoint's requests check the body's rules before sending (its body type, or its
+/// items' type, has rules of its own or in what it contains).
+fn body_checked(spec: &Spec, endpoint: &Endpoint) -> bool {
+    let ty = match &endpoint.body {
+        Body::None => return false,
+        Body::Object(ty) | Body::Array { items: ty, .. } => ty,
+    };
+    let codegen::model::TypeRef::Named(name) = ty else {
+        return false;
+    };
+    spec.types
+        .iter()
+        .any(|def| matches!(def, TypeDef::Object(object) if &object.name == name && object.needs_validation))
+}
+
+/// When the items common to both lists are not in the same relative order: those items.
+fn reordered(old: &[String], new: &[String]) -> Option<Vec<String>> {
+    let common_old: Vec<&String> = old.iter().filter(|name| new.contains(name)).collect();
+    let common_new: Vec<&String> = new.iter().filter(|name| old.contains(name)).collect();
+    (common_old != common_new).then(|| {
+        common_old
+            .iter()
+            .zip(&common_new)
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| (*a).clone())
+            .collect()
+    })
+}
+
+/// The named types a response can carry, directly or through fields and arrays.
+fn response_types(spec: &Spec) -> BTreeSet<String> {
+    fn named(ty: &TypeRef) -> Option<&str> {
+        match ty {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Array(inner) => named(inner),
+            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Json => None,
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = spec
+        .endpoints
+        .iter()
+        .filter_map(|e| named(&e.response).map(str::to_string))
+        .collect();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        for def in &spec.types {
+            if let TypeDef::Object(object) = def {
+                if object.name == name {
+                    stack.extend(object.fields.iter().filter_map(|f| named(&f.ty).map(str::to_string)));
+                }
+            }
+        }
+    }
+    seen
+}
+
+fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint], &[Endpoint])) {
+    // `source` only names the spec file in a generated file's header comment.
+    let Api {
+        name: old_name,
+        crate_name: old_crate,
+        description: old_description,
+        base_url: old_base_url,
+        hosts: old_hosts,
+        auth: old_auth,
+        error_envelope: old_envelope,
+        rate_limit: old_rate_limit,
+        statuses: old_statuses,
+        exceptions: old_exceptions,
+        source: _,
+    } = old;
+    let Api {
+        name: new_name,
+        crate_name: new_crate,
+        description: new_description,
+        base_url: new_base_url,
+        hosts: new_hosts,
+        auth: new_auth,
+        error_envelope: new_envelope,
+        rate_limit: new_rate_limit,
+        statuses: new_statuses,
+        exceptions: new_exceptions,
+        source: _,
+    } = new;
+    let api = word("API");
+    if let Some(reason) = compare_statuses(old_statuses, new_statuses) {
+        // Endpoints without their own list share the API's (`DEFAULT_STATUSES`); each endpoint's
+        // statuses are compared on their own too.
+        report.push(
+            Impact::Behaviour,
+            "default statuses changed",
+            "the API",
+            format!("{reason} for every endpoint that does not list its own"),
+            &[api.clone(), word("DEFAULT_STATUSES")],
+        );
+    }
+    if old_base_url != new_base_url {
+        report.push(
+            Impact::Behaviour,
+            "base URL changed",
+            "the API",
+            format!(
+                "every call goes to `{new_base_url}` instead of `{old_base_url}`; check firewalls, proxies and mocks that expect the old URLs"
+            ),
+            &api_anchors(),
+        );
+    }
+    if old_crate != new_crate {
+        report.push(
+            Impact::Documentation,
+            "crate name changed",
+            "the API",
+            format!("doc examples import `{new_crate}` instead of `{old_crate}`"),
+            &[word(old_crate), word(new_crate)],
+        );
+    }
+    if old_name != new_name {
+        report.push(
+            Impact::Documentation,
+            "API name changed",
+            "the API",
+            format!("docs and `API.name` say `{new_name}` instead of `{old_name}`"),
+            &[api.clone(), word(old_name), word(new_name)],
+        );
+    }
+    if old_description != new_description {
+        report.push(
+            Impact::Documentation,
+            "description changed",
+            "the API",
+            "rustdoc of `API` changes",
+            std::slice::from_ref(&api),
+        );
+    }
+    compare_hosts(report, old_hosts, new_hosts);
+    compare_auth(report, old_auth, new_auth);
+    compare_envelope(report, old_envelope, new_envelope);
+    if old_rate_limit != new_rate_limit {
+        // Endpoints without their own limit inherit the API's: their descriptors change too.
+        let mut anchors = api_anchors().to_vec();
+        for endpoint in endpoints.0 {
+            if endpoint.rate_limit == *old_rate_limit {
+                anchors.push(ep(&endpoint.name));
+            }
+        }
+        for endpoint in endpoints.1 {
+            if endpoint.rate_limit == *new_rate_limit {
+                anchors.push(ep(&endpoint.name));
+            }
+        }
+        report.push(
+            Impact::Behaviour,
+            "rate limit changed",
+            "the API",
+            format!(
+                "the default limit becomes {} instead of {}; bulk jobs pace to it",
+                rate(new_rate_limit),
+                rate(old_rate_limit)
+            ),
+            &anchors,
+        );
+    }
+    compare_enum(report, old_exceptions, new_exceptions, &BTreeSet::new());
+}
+
+fn rate(limit: &RateLimit) -> String {
+    let RateLimit { calls, per_millis } = limit;
+    let per = if per_millis % 1000 == 0 {
+        format!("{} s", per_millis / 1000)
+    } else {
+        format!("{per_millis} ms")
+    };
+    format!("{calls} calls per {per}")
+}
+
+fn compare_hosts(report: &mut Report, old: &[Host], new: &[Host]) {
+    let anchors = [word("Region")];
+    for old_host in old {
+        let Host {
+            region,
+            host: old_name,
+            description: old_description,
+            default: _,
+        } = old_host;
+        let Some(new_host) = new.iter().find(|h| h.region == *region) else {
+            report.push(
+                Impact::Breaking,
+                "region removed",
+                format!("region `{region}`"),
+                format!("code naming `Region::{region}` stops compiling: choose another region or set the host"),
+                &anchors,
+            );
+            continue;
+        };
+        let Host {
+            region: _,
+            host: new_name,
+            description: new_description,
+            default: _,
+        } = new_host;
+        if old_name != new_name {
+            report.push(
+                Impact::Behaviour,
+                "host changed",
+                format!("region `{region}`"),
+                format!("calls for `Region::{region}` go to `{new_name}` instead of `{old_name}`"),
+                &anchors,
+            );
+        }
+        if old_description != new_description {
+            report.push(
+                Impact::Documentation,
+                "description changed",
+                format!("region `{region}`"),
+                "rustdoc changes",
+                &anchors,
+            );
+        }
+    }
+    for host in new.iter().filter(|h| !old.iter().any(|o| o.region == h.region)) {
+        report.push(
+            Impact::Compatible,
+            "region added",
+            format!("region `{}`", host.region),
+            "a new `Region` variant (the enum is non-exhaustive); nothing to change",
+            &anchors,
+        );
+    }
+    let default = |hosts: &[Host]| {
+        hosts
+            .iter()
+            .find(|h| h.default)
+            .map(|h| (h.region.clone(), h.host.clone()))
+    };
+    if let (Some(old_default), Some(new_default)) = (default(old), default(new)) {
+        if old_default != new_default {
+            report.push(
+            Impact::Behaviour,
+            "default region changed",
+            "the API",
+            format!(
+                "clients built without a region or host call `{}` (`Region::{}`) instead of `{}` (`Region::{}`), where keys of other accounts are refused: set the region explicitly to keep the old one",
+                new_default.1, new_default.0, old_default.1, old_default.0
+            ),
+            &anchors,
+            );
+        }
+    }
+    let regions = |hosts: &[Host]| hosts.iter().map(|h| h.region.clone()).collect::<Vec<_>>();
+    if reordered(&regions(old), &regions(new)).is_some() {
+        report.push(
+            Impact::Behaviour,
+            "regions reordered",
+            "the API",
+            "`Region::ALL` lists the regions in another order",
+            &anchors,
+        );
+    }
+}
+
+fn compare_auth(report: &mut Report, old: &Auth, new: &Auth) {
+    let Auth {
+        preferred: old_preferred,
+        header: old_header,
+        query: old_query,
+    } = old;
+    let Auth {
+        preferred: new_preferred,
+        header: new_header,
+        query: new_query,
+    } = new;
+    let mut what = Vec::new();
+    if old_preferred != new_preferred {
+        what.push("the placement the client uses by default".to_string());
+    }
+    for (placement, old_names, new_names) in [("header", old_header, new_header), ("query", old_query, new_query)] {
+        let KeyNames {
+            access_key: old_access,
+            secret_key: old_secret,
+        } = old_names;
+        let KeyNames {
+            access_key: new_access,
+            secret_key: new_secret,
+        } = new_names;
+        if old_access != new_access {
+            what.push(format!(
+                "the access key's {placement} name `{new_access}` (was `{old_access}`)"
+            ));
+        }
+        if old_secret != new_secret {
+            what.push(format!(
+                "the secret key's {placement} name `{new_secret}` (was `{old_secret}`)"
+            ));
+        }
+    }
+    if !what.is_empty() {
+        report.push(
+            Impact::Behaviour,
+            "authentication changed",
+            "the API",
+            format!("credentials are sent differently: {}", what.join("; ")),
+            &api_anchors(),
+        );
+    }
+}
+
+fn compare_envelope(report: &mut Report, old: &ErrorEnvelope, new: &ErrorEnvelope) {
+    let ErrorEnvelope {
+        status_field: old_status,
+        error_value: old_error,
+        type_field: old_type,
+        message_field: old_message,
+    } = old;
+    let ErrorEnvelope {
+        status_field: new_status,
+        error_value: new_error,
+        type_field: new_type,
+        message_field: new_message,
+    } = new;
+    let mut what = Vec::new();
+    for (role, old_name, new_name) in [
+        ("status attribute", old_status, new_status),
+        ("error value", old_error, new_error),
+        ("exception type attribute", old_type, new_type),
+        ("message attribute", old_message, new_message),
+    ] {
+        if old_name != new_name {
+            what.push(format!("the {role} `{new_name}` (was `{old_name}`)"));
+        }
+    }
+    if !what.is_empty() {
+        report.push(
+            Impact::Behaviour,
+            "error envelope changed",
+            "the API",
+            format!("errors are recognised by {}", what.join("; ")),
+            &api_anchors(),
+        );
+    }
+}
+
+fn compare_type(report: &mut Report, old: &TypeDef, new: &TypeDef, in_responses: &BTreeSet<String>) {
     match (old, new) {
         (TypeDef::Object(old), TypeDef::Object(new)) => compare_object(report, old, new),
-        (TypeDef::Enum(old), TypeDef::Enum(new)) => compare_enum(report, old, new),
-        _ => report.push(
+        (TypeDef::Enum(old), TypeDef::Enum(new)) => compare_enum(report, old, new, in_responses),
+        (TypeDef::Object(_), TypeDef::Enum(_)) | (TypeDef::Enum(_), TypeDef::Object(_)) => report.push(
             Impact::Breaking,
             "type kind changed",
-            format!("type {}", old.name()),
-            "an object became an enum or the reverse",
+            format!("type `{}`", old.name()),
+            "an object became an enum or the reverse: code building or matching it stops compiling",
+            &[ty(old.name())],
         ),
     }
 }
 
+/// A type moving between group modules: its path `crate::<group>::Type` changes.
+///
+/// The rule for the group of objects and enums: a type without a group lives at the crate root.
+fn compare_module(report: &mut Report, name: &str, old: Option<&str>, new: Option<&str>) {
+    if old == new {
+        return;
+    }
+    let place = |group: Option<&str>| match group {
+        Some(group) => format!("the module `{group}`"),
+        None => "the crate root".to_string(),
+    };
+    report.push(
+        Impact::Breaking,
+        "module changed",
+        format!("type `{name}`"),
+        format!(
+            "the type moves from {} to {}: change the `use` lines and paths that name it",
+            place(old),
+            place(new)
+        ),
+        &[ty(name)],
+    );
+}
+
 fn compare_object(report: &mut Report, old: &ObjectDef, new: &ObjectDef) {
-    let subject = |field: &str| format!("type {}, field {field}", old.name);
-    compare_fields(report, &old.fields, &new.fields, subject, FieldRole::Object);
-    if old.rules != new.rules {
-        let added = new.rules.iter().any(|rule| !old.rules.contains(rule));
-        let (impact, kind, reason) = if added {
-            (
-                Impact::Breaking,
-                "rule added",
-                "values accepted before are refused before sending",
-            )
-        } else {
-            (Impact::Compatible, "rule removed", "values refused before are accepted")
-        };
-        report.push(impact, kind, format!("type {}", old.name), reason);
+    let ObjectDef {
+        name,
+        group: old_group,
+        description: old_description,
+        fields: old_fields,
+        rules: old_rules,
+        needs_validation: old_validation,
+        additional_fields: old_additional,
+    } = old;
+    let ObjectDef {
+        name: _,
+        group: new_group,
+        description: new_description,
+        fields: new_fields,
+        rules: new_rules,
+        needs_validation: new_validation,
+        additional_fields: new_additional,
+    } = new;
+    compare_module(report, name, old_group.as_deref(), new_group.as_deref());
+    let anchors = [ty(name)];
+    let subject = format!("type `{name}`");
+    compare_fields(
+        report,
+        &FieldsAt {
+            owner: name,
+            role: Role::Object {
+                additional_fields: *old_additional,
+            },
+            anchors: &anchors,
+        },
+        old_fields,
+        new_fields,
+    );
+    compare_rules(
+        report,
+        &subject,
+        &anchors,
+        (old_rules, old_fields),
+        (new_rules, new_fields),
+    );
+    match (old_validation, new_validation) {
+        (false, true) => report.push(
+            Impact::Behaviour,
+            "validation changed",
+            subject.clone(),
+            "the type gains `Validate`: values are now checked against rules before sending, and requests that break them fail with `Error::InvalidBody` or `Error::InvalidItem` instead of reaching the server",
+            &anchors,
+        ),
+        (true, false) => report.push(
+            Impact::Breaking,
+            "validation removed",
+            subject.clone(),
+            "the type no longer implements `Validate` (it has no rules left to check): remove calls to `validate()` on it",
+            &anchors,
+        ),
+        _ => {}
     }
-    if old.additional_fields != new.additional_fields {
-        let (impact, reason) = if new.additional_fields {
-            (
-                Impact::Compatible,
-                "unnamed attributes are now kept in `additional_fields`",
-            )
-        } else {
-            (Impact::Breaking, "the `additional_fields` field disappears")
-        };
-        report.push(
-            impact,
-            "additional fields changed",
-            format!("type {}", old.name),
-            reason,
-        );
+    match (old_additional, new_additional) {
+        (false, true) => report.push(
+            Impact::Compatible,
+            "additional fields added",
+            subject.clone(),
+            "attributes the spec does not name are now kept in `additional_fields`; nothing to change",
+            &anchors,
+        ),
+        (true, false) => report.push(
+            Impact::Breaking,
+            "additional fields removed",
+            subject.clone(),
+            "the `additional_fields` map disappears and unnamed attributes are dropped: remove code that reads or fills it",
+            &anchors,
+        ),
+        (false, false) | (true, true) => {}
     }
-    if old.description != new.description {
+    if old_description != new_description {
         report.push(
             Impact::Documentation,
             "description changed",
-            format!("type {}", old.name),
+            subject,
             "rustdoc changes",
+            &anchors,
         );
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FieldRole {
-    Object,
-    /// Query parameters; `had_optional` tells whether the endpoint already had an options struct.
-    Query {
-        had_optional: bool,
-    },
-}
-
-fn compare_fields(
+fn compare_rules(
     report: &mut Report,
-    old: &[Field],
-    new: &[Field],
-    subject: impl Fn(&str) -> String,
-    role: FieldRole,
+    subject: &str,
+    anchors: &[Anchor],
+    old: (&[Rule], &[Field]),
+    new: (&[Rule], &[Field]),
 ) {
-    let mut matched = Vec::new();
-    for old_field in old {
-        let by_wire = new.iter().position(|f| f.wire == old_field.wire);
-        let by_rust = new.iter().position(|f| f.rust == old_field.rust);
-        let Some(index) = by_wire.or(by_rust) else {
-            report.push(
-                Impact::Breaking,
-                "field removed",
-                subject(&old_field.wire),
-                "code reading or setting it stops compiling",
-            );
-            continue;
-        };
-        matched.push(index);
-        let new_field = &new[index];
-        let at = subject(&old_field.wire);
-        if new_field.wire != old_field.wire {
-            report.push(
-                Impact::Compatible,
-                "wire name changed",
-                at.clone(),
-                format!(
-                    "the same Rust field `{}` is sent as `{}`",
-                    new_field.rust, new_field.wire
-                ),
-            );
-        }
-        if new_field.rust != old_field.rust {
-            report.push(
-                Impact::Breaking,
-                "Rust name changed",
-                at.clone(),
-                format!("`{}` becomes `{}`", old_field.rust, new_field.rust),
-            );
-        }
-        if new_field.ty != old_field.ty {
-            report.push(
-                Impact::Breaking,
-                "type changed",
-                at.clone(),
-                format!("`{}` becomes `{}`", old_field.ty, new_field.ty),
-            );
-        }
-        if new_field.required != old_field.required {
-            let reason = if new_field.required {
-                "optional becomes required"
-            } else {
-                "required becomes optional"
-            };
-            report.push(
-                Impact::Breaking,
-                "optionality changed",
-                at.clone(),
-                format!("{reason}: its Rust type and the constructor change"),
-            );
-        }
-        if new_field.lenient != old_field.lenient || new_field.json_string != old_field.json_string {
-            let (impact, reason) = if new_field.lenient && !old_field.lenient {
-                (
-                    Impact::Compatible,
-                    "numbers or booleans sent as strings are now accepted",
-                )
-            } else if old_field.lenient && !new_field.lenient {
-                (Impact::Breaking, "values sent as strings are now refused when decoding")
-            } else {
-                (Impact::Breaking, "the value is now encoded differently on the wire")
-            };
-            report.push(impact, "decoding changed", at.clone(), reason);
-        }
-        if new_field.description != old_field.description {
-            report.push(Impact::Documentation, "description changed", at, "rustdoc changes");
-        }
-    }
-    let had_optional = match role {
-        FieldRole::Query { had_optional } => had_optional,
-        FieldRole::Object => true,
+    // Rules point at fields by index; compare them by the fields' wire names.
+    let keyed = |(rules, fields): (&[Rule], &[Field])| -> Vec<(Vec<String>, String)> {
+        rules
+            .iter()
+            .map(|rule| match rule {
+                Rule::AtMostOneOf {
+                    fields: indices,
+                    description,
+                } => {
+                    let mut names: Vec<String> = indices
+                        .iter()
+                        .filter_map(|&i| fields.get(i).map(|f| f.wire.clone()))
+                        .collect();
+                    names.sort();
+                    (names, description.clone())
+                }
+            })
+            .collect()
     };
-    for (index, field) in new.iter().enumerate().filter(|(index, _)| !matched.contains(index)) {
-        let at = subject(&field.wire);
-        let _ = index;
-        match (field.required, role) {
-            (true, FieldRole::Object) => report.push(
-                Impact::Breaking,
-                "field added",
-                at,
-                "required: `new(…)` gains an argument",
-            ),
-            (true, FieldRole::Query { .. }) => report.push(
-                Impact::Breaking,
-                "parameter added",
-                at,
-                "required: the method gains an argument",
-            ),
-            (false, FieldRole::Object) => report.push(
-                Impact::Compatible,
-                "field added",
-                at,
-                "optional: a new `Option` field and `with_` setter",
-            ),
-            (false, FieldRole::Query { .. }) if had_optional => report.push(
-                Impact::Compatible,
-                "parameter added",
-                at,
-                "optional: a new field of the `…Options` struct",
-            ),
-            (false, FieldRole::Query { .. }) => report.push(
-                Impact::Breaking,
-                "parameter added",
-                at,
-                "the endpoint's first optional parameter: the method gains an `options` argument",
-            ),
-        }
-    }
-}
-
-fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef) {
-    let subject = |value: &str| format!("enum {}, value {value:?}", old.name);
-    for value in &old.values {
-        match new.values.iter().find(|v| v.wire == value.wire) {
+    let (old, new) = (keyed(old), keyed(new));
+    for (fields, description) in &old {
+        match new.iter().find(|(f, _)| f == fields) {
             None => report.push(
-                Impact::Breaking,
-                "enum value removed",
-                subject(&value.wire),
-                format!("`{}::{}` disappears", old.name, value.rust),
+                Impact::Behaviour,
+                "rule removed",
+                subject,
+                format!(
+                    "values setting more than one of {} are no longer refused before sending",
+                    quoted(fields)
+                ),
+                anchors,
             ),
-            Some(new_value) if new_value.rust != value.rust => report.push(
-                Impact::Breaking,
-                "enum variant renamed",
-                subject(&value.wire),
-                format!("`{}` becomes `{}`", value.rust, new_value.rust),
-            ),
-            Some(new_value) if new_value.description != value.description => report.push(
-                Impact::Documentation,
-                "description changed",
-                subject(&value.wire),
-                "rustdoc changes",
+            Some((_, new_description)) if new_description != description => report.push(
+                Impact::Behaviour,
+                "rule changed",
+                subject,
+                format!("the error for {} says: {new_description}", quoted(fields)),
+                anchors,
             ),
             Some(_) => {}
         }
     }
-    for value in new
-        .values
-        .iter()
-        .filter(|v| !old.values.iter().any(|o| o.wire == v.wire))
-    {
+    for (fields, _) in new.iter().filter(|(f, _)| !old.iter().any(|(o, _)| o == f)) {
         report.push(
-            Impact::Compatible,
-            "enum value added",
-            subject(&value.wire),
-            "a new variant (generated enums are non-exhaustive)",
-        );
-    }
-    if old.open != new.open {
-        let (impact, reason) = if new.open {
-            (
-                Impact::Compatible,
-                "unknown values are now kept in `Other(String)` instead of failing",
-            )
-        } else {
-            (
-                Impact::Breaking,
-                "the `Other(String)` variant disappears and unknown values fail to decode",
-            )
-        };
-        report.push(impact, "enum openness changed", format!("enum {}", old.name), reason);
-    }
-    if old.description != new.description {
-        report.push(
-            Impact::Documentation,
-            "description changed",
-            format!("enum {}", old.name),
-            "rustdoc changes",
+            Impact::Breaking,
+            "rule added",
+            subject,
+            format!(
+                "values setting more than one of {} are refused before sending (`Error::Rule`): set at most one",
+                quoted(fields)
+            ),
+            anchors,
         );
     }
 }
 
-fn compare_endpoint(
-    report: &mut Report,
-    old: &Endpoint,
-    new: &Endpoint,
-    apis: (&codegen::model::Api, &codegen::model::Api),
-) {
-    let at = format!("endpoint {}", old.name);
-    if old.method != new.method || old.path != new.path {
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// Whose fields are compared: an object's, or an endpoint's query parameters.
+#[derive(Clone, Copy)]
+enum Role {
+    Object {
+        /// Whether the old type kept unnamed attributes in `additional_fields`.
+        additional_fields: bool,
+    },
+    Query,
+}
+
+struct FieldsAt<'a> {
+    owner: &'a str,
+    role: Role,
+    anchors: &'a [Anchor],
+}
+
+impl FieldsAt<'_> {
+    fn subject(&self, wire: &str) -> String {
+        match self.role {
+            Role::Object { .. } => format!("type `{}`, field `{wire}`", self.owner),
+            Role::Query => format!("endpoint `{}`, query parameter `{wire}`", self.owner),
+        }
+    }
+
+    fn kind(&self, object: &'static str, query: &'static str) -> &'static str {
+        match self.role {
+            Role::Object { .. } => object,
+            Role::Query => query,
+        }
+    }
+
+    /// `Row::new` or `Client::add_rows`: what takes the required ones as positional arguments.
+    fn positional(&self) -> String {
+        match self.role {
+            Role::Object { .. } => format!("`{}::new`", self.owner),
+            Role::Query => format!("`Client::{}`", self.owner),
+        }
+    }
+
+    fn push(
+        &self,
+        report: &mut Report,
+        impact: Impact,
+        kind: (&'static str, &'static str),
+        wire: &str,
+        reason: String,
+    ) {
         report.push(
-            Impact::Compatible,
-            "path changed",
-            at.clone(),
+            impact,
+            self.kind(kind.0, kind.1),
+            self.subject(wire),
+            reason,
+            self.anchors,
+        );
+    }
+}
+
+fn compare_fields(report: &mut Report, at: &FieldsAt<'_>, old: &[Field], new: &[Field]) {
+    // Pairs (old index, new index): by wire name, then by Rust name (a wire rename).
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (i, old_field) in old.iter().enumerate() {
+        let taken = |j: usize| pairs.iter().any(|&(_, t)| t == j);
+        let found = new
+            .iter()
+            .enumerate()
+            .find(|(j, f)| !taken(*j) && f.wire == old_field.wire)
+            .or_else(|| {
+                new.iter()
+                    .enumerate()
+                    .find(|(j, f)| !taken(*j) && f.rust == old_field.rust && !old.iter().any(|o| o.wire == f.wire))
+            });
+        match found {
+            Some((j, _)) => pairs.push((i, j)),
+            None => {
+                let removed = &old[i];
+                at.push(
+                    report,
+                    Impact::Breaking,
+                    ("field removed", "parameter removed"),
+                    &removed.wire,
+                    match at.role {
+                        Role::Object { .. } => format!(
+                            "`{}` and its setter disappear: remove code that reads or sets it",
+                            removed.rust
+                        ),
+                        Role::Query => format!(
+                            "the method no longer takes `{}`: remove it from the calls",
+                            removed.rust
+                        ),
+                    },
+                );
+            }
+        }
+    }
+    for &(i, j) in &pairs {
+        compare_field(report, at, &old[i], &new[j]);
+    }
+    for (j, added) in new
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !pairs.iter().any(|&(_, t)| t == *j))
+    {
+        let position = new[..j].iter().filter(|f| f.required).count() + 1;
+        match (at.role, added.required) {
+            (Role::Object { additional_fields: true }, _) => at.push(
+                report,
+                Impact::Breaking,
+                ("field added", "parameter added"),
+                &added.wire,
+                format!(
+                    "the attribute `{}` is no longer kept in `additional_fields`: code reading it from the map gets `None`; read the field `{}` instead",
+                    added.wire, added.rust
+                ),
+            ),
+            (_, true) => at.push(
+                report,
+                Impact::Breaking,
+                ("field added", "parameter added"),
+                &added.wire,
+                format!(
+                    "required: {} takes a new argument `{}` at position {position}; add it to every call",
+                    at.positional(),
+                    added.rust
+                ),
+            ),
+            (Role::Object { .. }, false) => at.push(
+                report,
+                Impact::Compatible,
+                ("field added", "parameter added"),
+                &added.wire,
+                format!(
+                    "optional: a new `Option` field `{}` and setter `with_{}`; nothing to change",
+                    added.rust, added.rust
+                ),
+            ),
+            (Role::Query, false) => at.push(
+                report,
+                Impact::Compatible,
+                ("field added", "parameter added"),
+                &added.wire,
+                format!(
+                    "optional: a new setter for `{}`; calls that do not set it send the same request",
+                    added.rust
+                ),
+            ),
+        }
+    }
+    // Order: required ones are positional arguments; the rest only orders the wire.
+    let common: Vec<(usize, usize)> = {
+        let mut common = pairs.clone();
+        common.sort();
+        common
+    };
+    let in_order = |list: &[(usize, usize)]| list.windows(2).all(|w| w[0].1 < w[1].1);
+    let required: Vec<(usize, usize)> = common
+        .iter()
+        .copied()
+        .filter(|&(i, j)| old[i].required && new[j].required)
+        .collect();
+    if !in_order(&required) {
+        let names = |fields: &[Field]| {
+            fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.rust.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let call = at.positional();
+        let call = call.trim_matches('`');
+        report.push(
+            Impact::Breaking,
+            at.kind("required fields reordered", "required parameters reordered"),
+            match at.role {
+                Role::Object { .. } => format!("type `{}`", at.owner),
+                Role::Query => format!("endpoint `{}`", at.owner),
+            },
             format!(
-                "same method signature; calls go to {:?} {} instead of {:?} {}",
-                new.method, new.path, old.method, old.path
+                "`{call}({})` becomes `{call}({})`: calls whose arguments have the same types still compile and pass each value as the other; reorder the arguments of every call",
+                names(old),
+                names(new)
+            ),
+            at.anchors,
+        );
+    } else if !in_order(&common) {
+        report.push(
+            Impact::Behaviour,
+            at.kind("fields reordered", "parameters reordered"),
+            match at.role {
+                Role::Object { .. } => format!("type `{}`", at.owner),
+                Role::Query => format!("endpoint `{}`", at.owner),
+            },
+            match at.role {
+                Role::Object { .. } => "attributes are serialized in another order; the Rust API is the same",
+                Role::Query => "optional parameters are sent in another order; the Rust API is the same",
+            },
+            at.anchors,
+        );
+    }
+}
+
+fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Field) {
+    let Field {
+        wire: old_wire,
+        rust: old_rust,
+        ty: old_ty,
+        required: old_required,
+        lenient: old_lenient,
+        json_string: old_json_string,
+        boxed: old_boxed,
+        description: old_description,
+    } = old;
+    let Field {
+        wire: new_wire,
+        rust: new_rust,
+        ty: new_ty,
+        required: new_required,
+        lenient: new_lenient,
+        json_string: new_json_string,
+        boxed: new_boxed,
+        description: new_description,
+    } = new;
+    let wire = old_wire.as_str();
+    if old_wire != new_wire {
+        at.push(
+            report,
+            Impact::Behaviour,
+            ("wire name changed", "wire name changed"),
+            wire,
+            format!("the same Rust name `{new_rust}` is sent and read as `{new_wire}`"),
+        );
+    }
+    if old_rust != new_rust {
+        at.push(
+            report,
+            Impact::Breaking,
+            ("field renamed in Rust", "parameter renamed in Rust"),
+            wire,
+            format!("`{old_rust}` becomes `{new_rust}`: rename it in code that uses it"),
+        );
+    }
+    if old_ty != new_ty {
+        at.push(
+            report,
+            Impact::Breaking,
+            ("field type changed", "parameter type changed"),
+            wire,
+            format!("`{old_ty}` becomes `{new_ty}`: pass and read the new type"),
+        );
+    }
+    if old_required != new_required {
+        let reason = match (at.role, new_required) {
+            (Role::Object { .. }, true) => format!(
+                "optional becomes required: `{new_rust}` is no longer an `Option` and {} takes it; pass it there",
+                at.positional()
+            ),
+            (Role::Object { .. }, false) => format!(
+                "required becomes optional: `{new_rust}` becomes an `Option` and leaves {}; set it with `with_{new_rust}`",
+                at.positional()
+            ),
+            (Role::Query, true) => format!(
+                "optional becomes required: {} takes `{new_rust}` as an argument",
+                at.positional()
+            ),
+            (Role::Query, false) => format!(
+                "required becomes optional: {} no longer takes `{new_rust}`; set it with its builder method",
+                at.positional()
+            ),
+        };
+        at.push(
+            report,
+            Impact::Breaking,
+            ("optionality changed", "optionality changed"),
+            wire,
+            reason,
+        );
+    }
+    if old_lenient != new_lenient {
+        let (impact, reason) = if *new_lenient {
+            (
+                Impact::Behaviour,
+                "numbers or booleans sent as strings are now accepted when decoding",
+            )
+        } else {
+            (
+                Impact::Breaking,
+                "values sent as strings are now refused when decoding: responses that carry them fail",
+            )
+        };
+        at.push(
+            report,
+            impact,
+            ("decoding changed", "decoding changed"),
+            wire,
+            reason.into(),
+        );
+    }
+    if old_json_string != new_json_string {
+        at.push(
+            report,
+            Impact::Breaking,
+            ("decoding changed", "decoding changed"),
+            wire,
+            "the value now travels differently (as JSON inside a string, or not): old clients cannot read the new form"
+                .into(),
+        );
+    }
+    if old_boxed != new_boxed {
+        at.push(
+            report,
+            Impact::Breaking,
+            ("boxing changed", "boxing changed"),
+            wire,
+            format!(
+                "the field's type {} `Box`: code reading it changes",
+                if *new_boxed { "gains" } else { "loses" }
             ),
         );
     }
-    let had_optional = old.query.iter().any(|f| !f.required);
-    compare_fields(
-        report,
-        &old.query,
-        &new.query,
-        |wire| format!("endpoint {}, query {wire}", old.name),
-        FieldRole::Query { had_optional },
-    );
-    match (&old.body, &new.body) {
+    if old_description != new_description {
+        at.push(
+            report,
+            Impact::Documentation,
+            ("description changed", "description changed"),
+            wire,
+            "rustdoc changes".into(),
+        );
+    }
+}
+
+fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses: &BTreeSet<String>) {
+    let EnumDef {
+        name,
+        group: old_group,
+        description: old_description,
+        open: old_open,
+        values: old_values,
+    } = old;
+    let EnumDef {
+        name: _,
+        group: new_group,
+        description: new_description,
+        open: new_open,
+        values: new_values,
+    } = new;
+    compare_module(report, name, old_group.as_deref(), new_group.as_deref());
+    let anchors = [ty(name)];
+    let subject = |value: &str| format!("enum `{name}`, value `{value}`");
+    for old_value in old_values {
+        let EnumValue {
+            wire,
+            rust: old_rust,
+            description: old_value_description,
+            rate_limited: old_limited,
+        } = old_value;
+        let Some(new_value) = new_values.iter().find(|v| v.wire == *wire) else {
+            report.push(
+                Impact::Breaking,
+                "enum value removed",
+                subject(wire),
+                format!("`{name}::{old_rust}` disappears: remove code that names it"),
+                &anchors,
+            );
+            continue;
+        };
+        let EnumValue {
+            wire: _,
+            rust: new_rust,
+            description: new_value_description,
+            rate_limited: new_limited,
+        } = new_value;
+        if old_rust != new_rust {
+            report.push(
+                Impact::Breaking,
+                "enum variant renamed",
+                subject(wire),
+                format!("`{name}::{old_rust}` becomes `{name}::{new_rust}`: rename it where it is used"),
+                &anchors,
+            );
+        }
+        if old_limited != new_limited {
+            let reason = if *new_limited {
+                format!(
+                    "`{name}::{new_rust}` now means the rate limit was hit: `is_rate_limit()` is true for it and bulk jobs slow down and retry"
+                )
+            } else {
+                format!("`{name}::{new_rust}` no longer means the rate limit was hit: bulk jobs stop retrying on it")
+            };
+            report.push(
+                Impact::Behaviour,
+                "rate-limit flag changed",
+                subject(wire),
+                reason,
+                &anchors,
+            );
+        }
+        if old_value_description != new_value_description {
+            report.push(
+                Impact::Documentation,
+                "description changed",
+                subject(wire),
+                "rustdoc changes",
+                &anchors,
+            );
+        }
+    }
+    for value in new_values
+        .iter()
+        .filter(|v| !old_values.iter().any(|o| o.wire == v.wire))
+    {
+        let decoded_closed = !*old_open && in_responses.contains(name);
+        let (impact, reason) = if decoded_closed {
+            (
+                Impact::Breaking,
+                format!(
+                    "`{name}` is closed and responses carry it: clients built before this change fail to decode a response with `{}`; upgrade them before the server sends it",
+                    value.wire
+                ),
+            )
+        } else {
+            (
+                Impact::Compatible,
+                format!(
+                    "a new variant `{name}::{}` (the enum is non-exhaustive); nothing to change",
+                    value.rust
+                ),
+            )
+        };
+        report.push(impact, "enum value added", subject(&value.wire), reason, &anchors);
+    }
+    let wires = |values: &[EnumValue]| values.iter().map(|v| v.wire.clone()).collect::<Vec<_>>();
+    if reordered(&wires(old_values), &wires(new_values)).is_some() {
+        report.push(
+            Impact::Behaviour,
+            "enum values reordered",
+            format!("enum `{name}`"),
+            format!("`{name}::KNOWN` lists the values in another order"),
+            &anchors,
+        );
+    }
+    if old_open != new_open {
+        let reason = if *new_open {
+            format!(
+                "unknown values are now kept in `{name}::Other(String)`: `{name}` is no longer `Copy`, and matches need the new variant; clone where values were copied"
+            )
+        } else {
+            format!(
+                "`{name}::Other(String)` disappears and unknown values fail to decode: remove code that matches `Other`"
+            )
+        };
+        report.push(
+            Impact::Breaking,
+            "enum openness changed",
+            format!("enum `{name}`"),
+            reason,
+            &anchors,
+        );
+    }
+    if old_description != new_description {
+        report.push(
+            Impact::Documentation,
+            "description changed",
+            format!("enum `{name}`"),
+            "rustdoc changes",
+            &anchors,
+        );
+    }
+}
+
+fn method(method: Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    }
+}
+
+fn items(min: usize, max: Option<usize>) -> String {
+    match max {
+        Some(max) => format!("{min} to {max} items"),
+        None => format!("at least {min} items"),
+    }
+}
+
+/// The bulk method `<name>_all` exists for array bodies with a maximum.
+fn has_bulk(body: &Body) -> bool {
+    match body {
+        Body::Array { max_items, .. } => max_items.is_some(),
+        Body::None | Body::Object(_) => false,
+    }
+}
+
+fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (&Api, &Api)) {
+    // `source` only names the spec file in a generated file's header comment.
+    let Endpoint {
+        name,
+        title: old_title,
+        group: old_group,
+        description: old_description,
+        docs_url: old_docs_url,
+        method: old_method,
+        path: old_path,
+        idempotent: old_idempotent,
+        query: old_query,
+        body: old_body,
+        response: old_response,
+        unwrap: old_unwrap,
+        rate_limit: old_rate_limit,
+        statuses: old_statuses,
+        query_example: old_query_example,
+        request_example: old_request_example,
+        response_example: old_response_example,
+        pagination: old_pagination,
+        row_results: old_row_results,
+        source: _,
+    } = old;
+    let Endpoint {
+        name: _,
+        title: new_title,
+        group: new_group,
+        description: new_description,
+        docs_url: new_docs_url,
+        method: new_method,
+        path: new_path,
+        idempotent: new_idempotent,
+        query: new_query,
+        body: new_body,
+        response: new_response,
+        unwrap: new_unwrap,
+        rate_limit: new_rate_limit,
+        statuses: new_statuses,
+        query_example: new_query_example,
+        request_example: new_request_example,
+        response_example: new_response_example,
+        pagination: new_pagination,
+        row_results: new_row_results,
+        source: _,
+    } = new;
+    let anchors = [ep(name)];
+    let at = format!("endpoint `{name}`");
+    let mut push = |impact, kind, reason: String| report.push(impact, kind, at.clone(), reason, &anchors);
+    if old_method != new_method {
+        push(
+            Impact::Behaviour,
+            "HTTP method changed",
+            format!(
+                "`Client::{name}` sends `{} {new_path}` instead of `{} {old_path}`; the signature is the same",
+                method(*new_method),
+                method(*old_method)
+            ),
+        );
+    } else if old_path != new_path {
+        push(
+            Impact::Behaviour,
+            "path changed",
+            format!("`Client::{name}` calls `{new_path}` instead of `{old_path}`; the signature is the same"),
+        );
+    }
+    if old_group != new_group {
+        push(
+            Impact::Behaviour,
+            "group changed",
+            format!("the endpoint's descriptor names the group `{new_group}` instead of `{old_group}`"),
+        );
+    }
+    if old_idempotent != new_idempotent {
+        push(
+            Impact::Behaviour,
+            "idempotence changed",
+            if *new_idempotent {
+                "now idempotent: bulk jobs resend calls whose outcome is unknown by default".into()
+            } else {
+                "no longer idempotent: bulk jobs stop resending calls whose outcome is unknown by default".into()
+            },
+        );
+    }
+    match (old_body, new_body) {
         (
             Body::Array {
                 items: old_items,
@@ -495,728 +1423,287 @@ fn compare_endpoint(
                 max_items: old_max,
             },
             Body::Array {
-                items,
-                min_items,
-                max_items,
+                items: new_items,
+                min_items: new_min,
+                max_items: new_max,
             },
-        ) if old_items == items => {
-            let lowered = match (old_max, max_items) {
+        ) if old_items == new_items => {
+            let lowered = match (old_max, new_max) {
                 (None, Some(_)) => true,
                 (Some(old), Some(new)) => new < old,
-                _ => false,
+                (_, None) => false,
             };
-            if lowered || min_items > old_min {
-                report.push(Impact::Breaking, "item limit tightened", at.clone(), format!("batches of {old_min}..{old_max:?} items become {min_items}..{max_items:?}: some accepted before are refused"));
-            } else if (old_min, old_max) != (min_items, max_items) {
-                report.push(
-                    Impact::Compatible,
-                    "item limit widened",
-                    at.clone(),
-                    format!("batches of {old_min}..{old_max:?} items become {min_items}..{max_items:?}"),
+            let (before, after) = (items(*old_min, *old_max), items(*new_min, *new_max));
+            if lowered || new_min > old_min {
+                push(
+                    Impact::Breaking,
+                    "item limit tightened",
+                    format!(
+                        "each call takes {after} instead of {before}: batches accepted before are refused with `Error::ItemCount`; split them"
+                    ),
+                );
+            } else if (old_min, old_max) != (new_min, new_max) {
+                push(
+                    Impact::Behaviour,
+                    "item limit loosened",
+                    format!("each call takes {after} instead of {before}"),
                 );
             }
         }
-        (old_body, new_body) if old_body != new_body => report.push(
+        (old_body, new_body) if old_body != new_body => push(
             Impact::Breaking,
             "body changed",
-            at.clone(),
-            "the method's body argument changes",
+            format!("the body argument of `Client::{name}` changes: pass the new body"),
         ),
         _ => {}
     }
-    if old.response != new.response || old.unwrap != new.unwrap {
-        report.push(
+    match (has_bulk(old_body), has_bulk(new_body)) {
+        (false, true) => push(
+            Impact::Compatible,
+            "bulk method added",
+            format!("a new method `Client::{name}_all` for any number of rows"),
+        ),
+        (true, false) => push(
+            Impact::Breaking,
+            "bulk method removed",
+            format!("`Client::{name}_all` disappears: send the rows in calls of `Client::{name}`"),
+        ),
+        (false, false) | (true, true) => {}
+    }
+    if old_response != new_response || old_unwrap != new_unwrap {
+        let unwrap = |u: &Option<String>| {
+            u.as_ref()
+                .map(|u| format!(" (the `{u}` attribute)"))
+                .unwrap_or_default()
+        };
+        push(
             Impact::Breaking,
             "response changed",
-            at.clone(),
-            format!("the method returns `{}` instead of `{}`", new.response, old.response),
+            format!(
+                "`Client::{name}` returns `{new_response}`{} instead of `{old_response}`{}: adapt code that reads the result",
+                unwrap(new_unwrap),
+                unwrap(old_unwrap)
+            ),
         );
     }
-    match (&old.pagination, &new.pagination) {
-        (None, Some(_)) => report.push(
-            Impact::Compatible,
-            "pagination added",
-            at.clone(),
-            format!("new method `Client::{}_pages`", old.name),
-        ),
-        (Some(_), None) => report.push(
-            Impact::Breaking,
-            "pagination removed",
-            at.clone(),
-            format!("`Client::{}_pages` disappears", old.name),
-        ),
-        (Some(a), Some(b)) if a != b => report.push(
-            Impact::Breaking,
-            "pagination changed",
-            at.clone(),
-            "the page walker reads other attributes",
-        ),
-        _ => {}
-    }
-    match (&old.row_results, &new.row_results) {
-        (None, Some(_)) => report.push(
-            Impact::Breaking,
-            "per-row results added",
-            at.clone(),
-            "the bulk job's result type changes from `()` to the row type",
-        ),
-        (Some(_), None) => report.push(
-            Impact::Breaking,
-            "per-row results removed",
-            at.clone(),
-            "the bulk job's rows lose their own results",
-        ),
-        (Some(a), Some(b)) if a != b => report.push(
-            Impact::Compatible,
-            "per-row results changed",
-            at.clone(),
-            "bulk jobs read other attributes of each row's result",
-        ),
-        _ => {}
-    }
+    compare_pagination(&mut push, name, old_pagination.as_ref(), new_pagination.as_ref());
     // An endpoint that inherits the API's limit on both sides is covered by the API's change.
-    let inherited = old.rate_limit == apis.0.rate_limit && new.rate_limit == apis.1.rate_limit;
-    if old.rate_limit != new.rate_limit && !inherited {
-        report.push(
-            Impact::Compatible,
+    let inherited = *old_rate_limit == apis.0.rate_limit && *new_rate_limit == apis.1.rate_limit;
+    if old_rate_limit != new_rate_limit && !inherited {
+        push(
+            Impact::Behaviour,
             "rate limit changed",
-            at.clone(),
-            format!("{} calls per {} ms", new.rate_limit.calls, new.rate_limit.per_millis),
+            format!(
+                "the endpoint's limit becomes {} instead of {}",
+                rate(new_rate_limit),
+                rate(old_rate_limit)
+            ),
         );
     }
-    if old.idempotent != new.idempotent {
-        report.push(
-            Impact::Compatible,
-            "idempotence changed",
-            at.clone(),
-            "bulk jobs resend ambiguous calls by default only for idempotent endpoints",
-        );
+    if let Some(reason) = compare_statuses(old_statuses, new_statuses) {
+        push(Impact::Behaviour, "statuses changed", reason);
     }
-    if old.statuses != new.statuses {
-        report.push(
-            Impact::Compatible,
-            "statuses changed",
-            at.clone(),
-            "errors carry other documented meanings or `processed` values",
-        );
-    }
-    let docs = |e: &Endpoint| {
-        (
-            e.title.clone(),
-            e.description.clone(),
-            e.docs_url.clone(),
-            e.query_example.clone(),
-            e.request_example.clone(),
-            e.response_example.clone(),
-        )
-    };
-    if docs(old) != docs(new) {
-        report.push(
+    if (old_title, old_description, old_docs_url) != (new_title, new_description, new_docs_url) {
+        push(
             Impact::Documentation,
             "documentation changed",
-            at,
-            "title, description, link or examples",
+            "the title, description or documentation link changes".into(),
         );
     }
-}
-
-/// What the changes mean for the crate's version, under Cargo's 0.x conventions.
-pub fn required_bump(changes: &[ApiChange]) -> Option<Impact> {
-    changes.iter().map(|change| change.impact).max()
-}
-
-pub fn bump_advice(bump: Option<Impact>) -> &'static str {
-    match bump {
-        Some(Impact::Breaking) => "breaking: a major release (for 0.x, bump the minor version: 0.1.4 -> 0.2.0)",
-        Some(Impact::Compatible) => "compatible: a minor release (for 0.x, bump the patch version: 0.1.4 -> 0.1.5)",
-        Some(Impact::Documentation) => "documentation only: a patch release",
-        None => "no API change",
+    if (old_query_example, old_request_example, old_response_example)
+        != (new_query_example, new_request_example, new_response_example)
+    {
+        push(
+            Impact::Documentation,
+            "examples changed",
+            "the doc example and the sandbox's canned answer change".into(),
+        );
     }
+    // The row type's `RowResult` impl changes with the results; it is named after the type.
+    let mut row_anchors = vec![ep(name)];
+    row_anchors.extend(old_row_results.iter().chain(new_row_results).map(|r| ty(&r.type_name)));
+    compare_row_results(
+        &mut |impact, kind, reason| report.push(impact, kind, at.clone(), reason, &row_anchors),
+        name,
+        has_bulk(new_body),
+        old_row_results.as_ref(),
+        new_row_results.as_ref(),
+    );
+    compare_fields(
+        report,
+        &FieldsAt {
+            owner: name,
+            role: Role::Query,
+            anchors: &anchors,
+        },
+        old_query,
+        new_query,
+    );
 }
 
-/// Whether going from `old` to `new` (e.g. `0.1.4`, `0.2.0`) is a big enough version bump.
-pub fn version_bumped_enough(old: &str, new: &str, bump: Option<Impact>) -> bool {
-    let parse = |v: &str| -> (u64, u64, u64) {
-        let mut parts = v.split(['.', '-', '+']).map(|p| p.parse().unwrap_or(0));
-        (
-            parts.next().unwrap_or(0),
-            parts.next().unwrap_or(0),
-            parts.next().unwrap_or(0),
-        )
-    };
-    let (old, new) = (parse(old), parse(new));
-    let Some(bump) = bump else { return true };
-    // The position Cargo treats as breaking: the first non-zero one.
-    let breaking_slot = if old.0 > 0 {
-        0
-    } else if old.1 > 0 {
-        1
-    } else {
-        2
-    };
-    let raised = |slot: usize| match slot {
-        0 => new.0 > old.0,
-        1 => new.0 > old.0 || (new.0 == old.0 && new.1 > old.1),
-        _ => new > old,
-    };
-    match bump {
-        Impact::Breaking => raised(breaking_slot),
-        Impact::Compatible | Impact::Documentation => new > old,
-    }
-}
-
-/// The report as text, Markdown or JSON.
-pub fn render(changes: &[ApiChange], code: &[(String, usize, usize)], base_note: Option<&str>, format: &str) -> String {
-    let bump = required_bump(changes);
-    let count = |impact: Impact| changes.iter().filter(|c| c.impact == impact).count();
-    match format {
-        "json" => {
-            let list: Vec<serde_json::Value> = changes
-                .iter()
-                .map(|c| serde_json::json!({ "impact": c.impact.as_str(), "kind": c.kind, "subject": c.subject, "reason": c.reason }))
-                .collect();
-            let files: Vec<serde_json::Value> = code
-                .iter()
-                .map(|(path, added, removed)| serde_json::json!({ "path": path, "added": added, "removed": removed }))
-                .collect();
-            let value = serde_json::json!({
-                "base": base_note,
-                "impact": bump.map(Impact::as_str),
-                "advice": bump_advice(bump),
-                "changes": list,
-                "generated_code": files,
-            });
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        }
-        markdown_or_text => {
-            let markdown = markdown_or_text == "markdown";
-            let mut out = String::new();
-            let heading = |out: &mut String, text: &str| {
-                if markdown {
-                    let _ = writeln!(out, "\n### {text}\n");
-                } else {
-                    let _ = writeln!(out, "\n{text}:");
-                }
-            };
-            if markdown {
-                let _ = writeln!(out, "## API change report");
-            } else {
-                let _ = writeln!(out, "API change report");
-            }
-            if let Some(note) = base_note {
-                let _ = writeln!(out, "\n{note}");
-            }
-            let _ = writeln!(
-                out,
-                "\n{} breaking, {} compatible, {} documentation. Version: {}.",
-                count(Impact::Breaking),
-                count(Impact::Compatible),
-                count(Impact::Documentation),
-                bump_advice(bump)
-            );
-            for (impact, title) in [
-                (Impact::Breaking, "Breaking"),
-                (Impact::Compatible, "Compatible"),
-                (Impact::Documentation, "Documentation only"),
-            ] {
-                let listed: Vec<&ApiChange> = changes.iter().filter(|c| c.impact == impact).collect();
-                if listed.is_empty() {
-                    continue;
-                }
-                heading(&mut out, title);
-                for change in listed {
-                    let _ = if markdown {
-                        writeln!(out, "- **{}**: {} — {}", change.kind, change.subject, change.reason)
-                    } else {
-                        writeln!(out, "  {}: {} ({})", change.kind, change.subject, change.reason)
-                    };
-                }
-            }
-            heading(&mut out, "Generated code");
-            if code.is_empty() {
-                let _ = writeln!(out, "{}no generated file changes", if markdown { "" } else { "  " });
-            }
-            let (added, removed) = code.iter().fold((0, 0), |(a, r), (_, add, rem)| (a + add, r + rem));
-            for (path, add, rem) in code {
-                let _ = writeln!(out, "{}{path}: +{add} -{rem}", if markdown { "- " } else { "  " });
-            }
-            if !code.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "{}{} files, +{added} -{removed} lines",
-                    if markdown { "\n" } else { "  " },
-                    code.len()
+fn compare_pagination(
+    push: &mut impl FnMut(Impact, &'static str, String),
+    name: &str,
+    old: Option<&Pagination>,
+    new: Option<&Pagination>,
+) {
+    match (old, new) {
+        (None, Some(_)) => push(
+            Impact::Compatible,
+            "pagination added",
+            format!("a new method `Client::{name}_pages` walks every page"),
+        ),
+        (Some(_), None) => push(
+            Impact::Breaking,
+            "pagination removed",
+            format!("`Client::{name}_pages` disappears: call `Client::{name}` page by page"),
+        ),
+        (Some(old), Some(new)) => {
+            let Pagination {
+                page_index: old_index,
+                page_size: old_size,
+                items: old_items,
+                item: old_item,
+                total: old_total,
+            } = old;
+            let Pagination {
+                page_index: new_index,
+                page_size: new_size,
+                items: new_items,
+                item: new_item,
+                total: new_total,
+            } = new;
+            if old_item != new_item {
+                push(
+                    Impact::Breaking,
+                    "pagination changed",
+                    format!(
+                        "`Client::{name}_pages` yields `{new_item}` instead of `{old_item}`: adapt code that reads the items"
+                    ),
+                );
+            } else if (old_index, old_size, old_items, old_total) != (new_index, new_size, new_items, new_total) {
+                push(
+                    Impact::Behaviour,
+                    "pagination changed",
+                    format!(
+                        "`Client::{name}_pages` reads other attributes for the page, its size, its items or the total"
+                    ),
                 );
             }
-            out
+        }
+        (None, None) => {}
+    }
+}
+
+fn compare_row_results(
+    push: &mut impl FnMut(Impact, &'static str, String),
+    name: &str,
+    bulk: bool,
+    old: Option<&RowResults>,
+    new: Option<&RowResults>,
+) {
+    match (old, new) {
+        (None, Some(results)) if bulk => push(
+            Impact::Breaking,
+            "per-row results added",
+            format!(
+                "each row of `Client::{name}_all` carries its `{}` instead of `()`: adapt code that reads the outcomes",
+                results.type_name
+            ),
+        ),
+        (None, Some(results)) => push(
+            Impact::Compatible,
+            "per-row results added",
+            format!("`{}` implements `RowResult`", results.type_name),
+        ),
+        (Some(_), None) => push(
+            Impact::Breaking,
+            "per-row results removed",
+            format!("rows of `Client::{name}_all` lose their own results: adapt code that reads the outcomes"),
+        ),
+        (Some(old), Some(new)) => {
+            let RowResults {
+                type_name: old_type,
+                row_number: old_row,
+                succeeded: old_succeeded,
+                id: old_id,
+                exception_type: old_exception,
+                message: old_message,
+            } = old;
+            let RowResults {
+                type_name: new_type,
+                row_number: new_row,
+                succeeded: new_succeeded,
+                id: new_id,
+                exception_type: new_exception,
+                message: new_message,
+            } = new;
+            if old_type != new_type {
+                push(
+                    Impact::Breaking,
+                    "per-row results changed",
+                    format!(
+                        "each row's result is a `{new_type}` instead of a `{old_type}`: adapt code that reads the outcomes"
+                    ),
+                );
+            } else if (old_row, old_succeeded, old_id, old_exception, old_message)
+                != (new_row, new_succeeded, new_id, new_exception, new_message)
+            {
+                push(
+                    Impact::Behaviour,
+                    "per-row results changed",
+                    "bulk jobs read other attributes of each row's result".into(),
+                );
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// What changed in the documented statuses, or `None`.
+fn compare_statuses(old: &[Status], new: &[Status]) -> Option<String> {
+    let processed = |status: &Status| match status.processed {
+        codegen::model::Processed::Always => "processed",
+        codegen::model::Processed::Never => "not processed",
+        codegen::model::Processed::Unknown => "maybe processed",
+    };
+    let mut what = Vec::new();
+    for old_status in old {
+        let Status {
+            code,
+            meaning: old_meaning,
+            processed: _,
+        } = old_status;
+        match new.iter().find(|s| s.code == *code) {
+            None => what.push(format!("{code} is no longer documented")),
+            Some(new_status) => {
+                let Status {
+                    code: _,
+                    meaning: new_meaning,
+                    processed: _,
+                } = new_status;
+                if processed(old_status) != processed(new_status) {
+                    what.push(format!(
+                        "{code} now counts as {} (was {}), which decides retries",
+                        processed(new_status),
+                        processed(old_status)
+                    ));
+                }
+                if old_meaning != new_meaning {
+                    what.push(format!("{code}'s meaning in error messages changes"));
+                }
+            }
         }
     }
+    for status in new.iter().filter(|s| !old.iter().any(|o| o.code == s.code)) {
+        what.push(format!("{} is documented ({})", status.code, processed(status)));
+    }
+    let order = |statuses: &[Status]| statuses.iter().map(|s| s.code.to_string()).collect::<Vec<_>>();
+    if what.is_empty() && reordered(&order(old), &order(new)).is_some() {
+        what.push("the statuses are listed in another order".into());
+    }
+    (!what.is_empty()).then(|| what.join("; "))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use codegen::SourceFile;
-
-    const API: &str = "
-api:
-  name: Example
-  crate_name: example
-  base_url: \"https://{host}/v1\"
-  hosts:
-    - region: Primary
-      host: api.example.com
-      default: true
-  auth:
-    preferred: header
-    header: { access_key: x-Key, secret_key: x-Secret }
-    query: { access_key: key, secret_key: secret }
-  error_envelope: { status_field: Status, error_value: Error, type_field: ExceptionType, message_field: ExceptionMessage }
-  rate_limit: { calls: 25, per_seconds: 5 }
-  statuses:
-    - { code: 200, meaning: OK., processed: always }
-  exceptions:
-    - { wire: MXOne, rust: One, description: One. }
-";
-
-    const BASE: &str = "
-types:
-  - name: Row
-    kind: object
-    fields:
-      - { wire: Name, type: string, required: true }
-      - { wire: Count, type: integer, lenient: true }
-  - name: Color
-    kind: enum
-    values: [ { wire: red }, { wire: blue } ]
-endpoints:
-  - name: add_rows
-    title: Add Rows
-    group: rows
-    method: POST
-    path: /Rows/Add
-    idempotent: false
-    query:
-      - { wire: color, type: Color, required: true }
-    body: { kind: array, items: Row, min_items: 1, max_items: 25 }
-    response: json
-";
-
-    fn spec(types_and_endpoints: &str) -> Spec {
-        let sources = [
-            SourceFile {
-                name: "spec/api.yaml".into(),
-                text: API.into(),
-            },
-            SourceFile {
-                name: "spec/rows.yaml".into(),
-                text: types_and_endpoints.into(),
-            },
-        ];
-        codegen::load(&sources).unwrap_or_else(|diags| panic!("{diags}"))
-    }
-
-    /// The (impact, kind) pairs of changing BASE by `edit` (find, replace).
-    fn changes(edits: &[(&str, &str)]) -> Vec<(Impact, &'static str)> {
-        let mut text = BASE.to_string();
-        for (find, replace) in edits {
-            assert!(text.contains(find), "{find}");
-            text = text.replacen(find, replace, 1);
-        }
-        let mut found: Vec<_> = compare(Some(&spec(BASE)), &spec(&text))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        found.sort();
-        found
-    }
-
-    use Impact::{Breaking, Compatible, Documentation};
-
-    #[test]
-    fn no_change_is_no_change() {
-        assert_eq!(changes(&[]), []);
-        assert_eq!(required_bump(&compare(Some(&spec(BASE)), &spec(BASE))), None);
-    }
-
-    #[test]
-    fn fields_added_removed_retyped_and_renamed() {
-        assert_eq!(
-            changes(&[(
-                "- { wire: Count, type: integer, lenient: true }",
-                "- { wire: Count, type: integer, lenient: true }\n      - { wire: Note, type: string }"
-            )]),
-            [(Compatible, "field added")]
-        );
-        assert_eq!(
-            changes(&[(
-                "- { wire: Count, type: integer, lenient: true }",
-                "- { wire: Count, type: integer, lenient: true }\n      - { wire: Note, type: string, required: true }"
-            )]),
-            [(Breaking, "field added")]
-        );
-        assert_eq!(
-            changes(&[("      - { wire: Count, type: integer, lenient: true }\n", "")]),
-            [(Breaking, "field removed")]
-        );
-        assert_eq!(
-            changes(&[("wire: Count, type: integer", "wire: Count, type: number")]),
-            [(Breaking, "type changed")]
-        );
-        assert_eq!(
-            changes(&[("wire: Count, type: integer", "wire: Total, rust: count, type: integer")]),
-            [(Compatible, "wire name changed")]
-        );
-        assert_eq!(
-            changes(&[("wire: Count, type: integer", "wire: Count, rust: total, type: integer")]),
-            [(Breaking, "Rust name changed")]
-        );
-        assert_eq!(
-            changes(&[(
-                "{ wire: Name, type: string, required: true }",
-                "{ wire: Name, type: string }"
-            )]),
-            [(Breaking, "optionality changed")]
-        );
-        assert_eq!(
-            changes(&[("integer, lenient: true }", "integer }")]),
-            [(Breaking, "decoding changed")]
-        );
-    }
-
-    #[test]
-    fn enum_values_and_openness() {
-        assert_eq!(
-            changes(&[("{ wire: blue } ]", "{ wire: blue }, { wire: green } ]")]),
-            [(Compatible, "enum value added")]
-        );
-        assert_eq!(
-            changes(&[(", { wire: blue } ]", " ]")]),
-            [(Breaking, "enum value removed")]
-        );
-        assert_eq!(
-            changes(&[("kind: enum\n", "kind: enum\n    open: false\n")]),
-            [(Breaking, "enum openness changed")]
-        );
-    }
-
-    #[test]
-    fn endpoints_parameters_limits_and_responses() {
-        let endpoint_b = "\n  - name: list_rows\n    title: List Rows\n    group: rows\n    method: GET\n    path: /Rows/List\n    idempotent: true\n    response: json\n";
-        let with_b = format!("{BASE}{endpoint_b}");
-        let added = compare(Some(&spec(BASE)), &spec(&with_b));
-        assert_eq!(
-            added.iter().map(|c| (c.impact, c.kind)).collect::<Vec<_>>(),
-            [(Compatible, "endpoint added")]
-        );
-        let removed = compare(Some(&spec(&with_b)), &spec(BASE));
-        assert_eq!(
-            removed.iter().map(|c| (c.impact, c.kind)).collect::<Vec<_>>(),
-            [(Breaking, "endpoint removed")]
-        );
-
-        assert_eq!(
-            changes(&[("max_items: 25", "max_items: 10")]),
-            [(Breaking, "item limit tightened")]
-        );
-        assert_eq!(
-            changes(&[("max_items: 25", "max_items: 50")]),
-            [(Compatible, "item limit widened")]
-        );
-        assert_eq!(
-            changes(&[("response: json", "response: array<string>")]),
-            [(Breaking, "response changed")]
-        );
-        assert_eq!(
-            changes(&[(
-                "- { wire: color, type: Color, required: true }",
-                "- { wire: color, type: Color, required: true }\n      - { wire: limit, type: integer }"
-            )]),
-            [(Breaking, "parameter added")]
-        );
-        assert_eq!(
-            changes(&[(
-                "- { wire: color, type: Color, required: true }",
-                "- { wire: color, type: Color, required: true }\n      - { wire: limit, type: integer, required: true }"
-            )]),
-            [(Breaking, "parameter added")]
-        );
-        assert_eq!(
-            changes(&[("path: /Rows/Add", "path: /Rows/Bulk/Add")]),
-            [(Compatible, "path changed")]
-        );
-        assert_eq!(
-            changes(&[("idempotent: false", "idempotent: true")]),
-            [(Compatible, "idempotence changed")]
-        );
-        assert_eq!(
-            changes(&[("title: Add Rows", "title: Add Many Rows")]),
-            [(Documentation, "documentation changed")]
-        );
-    }
-
-    #[test]
-    fn a_second_optional_parameter_is_compatible_and_rules_tighten() {
-        let two = BASE.replace(
-            "- { wire: color, type: Color, required: true }",
-            "- { wire: color, type: Color, required: true }\n      - { wire: limit, type: integer }",
-        );
-        let three = two.replace(
-            "- { wire: limit, type: integer }",
-            "- { wire: limit, type: integer }\n      - { wire: page, type: integer }",
-        );
-        let found: Vec<_> = compare(Some(&spec(&two)), &spec(&three))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert_eq!(found, [(Compatible, "parameter added")]);
-        let ruled = BASE.replace(
-            "      - { wire: Count, type: integer, lenient: true }\n",
-            "      - { wire: Count, type: integer, lenient: true }\n      - { wire: A, type: boolean }\n      - { wire: B, type: boolean }\n",
-        );
-        let with_rule = ruled.replace(
-            "  - name: Color",
-            "    rules:\n      - at_most_one_of: [A, B]\n        description: Not both.\n  - name: Color",
-        );
-        let found: Vec<_> = compare(Some(&spec(&ruled)), &spec(&with_rule))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert_eq!(found, [(Breaking, "rule added")]);
-    }
-
-    fn with_api(api: &str, rest: &str) -> Spec {
-        let sources = [
-            SourceFile {
-                name: "spec/api.yaml".into(),
-                text: api.into(),
-            },
-            SourceFile {
-                name: "spec/rows.yaml".into(),
-                text: rest.into(),
-            },
-        ];
-        codegen::load(&sources).unwrap_or_else(|diags| panic!("{diags}"))
-    }
-
-    #[test]
-    fn api_level_changes_regions_exceptions_and_limits() {
-        let kinds = |api: &str| -> Vec<(Impact, &'static str)> {
-            let mut found: Vec<_> = compare(Some(&spec(BASE)), &with_api(api, BASE))
-                .into_iter()
-                .map(|c| (c.impact, c.kind))
-                .collect();
-            found.sort();
-            found
-        };
-        let region = API.replace(
-            "      default: true\n",
-            "      default: true\n    - region: Second\n      host: api2.example.com\n",
-        );
-        assert_eq!(kinds(&region), [(Compatible, "region added")]);
-        assert_eq!(
-            kinds(&API.replace(
-                "    - { wire: MXOne, rust: One, description: One. }\n",
-                "    - { wire: MXTwo, rust: Two }\n"
-            )),
-            [(Compatible, "enum value added"), (Breaking, "enum value removed"),]
-        );
-        assert_eq!(
-            kinds(&API.replace("calls: 25", "calls: 10")),
-            [(Compatible, "rate limit changed")]
-        );
-        assert_eq!(
-            kinds(&API.replace("x-Secret", "x-Secret-Key")),
-            [(Compatible, "wire convention changed")]
-        );
-    }
-
-    #[test]
-    fn paging_and_per_row_results_appear_and_disappear() {
-        let paged_types = "
-types:
-  - name: Paging
-    kind: object
-    fields:
-      - { wire: PageIndex, type: integer, required: true }
-      - { wire: PageSize, type: integer, required: true }
-  - name: Search
-    kind: object
-    fields:
-      - { wire: Paging, type: Paging, required: true }
-endpoints:
-  - name: search
-    title: Search
-    group: rows
-    method: POST
-    path: /Search
-    idempotent: true
-    body: { kind: object, type: Search }
-    response: array<string>
-";
-        let paged =
-            format!("{paged_types}    pagination: {{ page_index: Paging.PageIndex, page_size: Paging.PageSize }}\n");
-        let found: Vec<_> = compare(Some(&spec(paged_types)), &spec(&paged))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert_eq!(found, [(Compatible, "pagination added")]);
-        let found: Vec<_> = compare(Some(&spec(&paged)), &spec(paged_types))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert_eq!(found, [(Breaking, "pagination removed")]);
-    }
-
-    #[test]
-    fn every_other_kind_of_change_on_small_pairs() {
-        // (edits to BASE, expected (impact, kind) pairs), one concern per row.
-        type Edits = &'static [(&'static str, &'static str)];
-        type Expected = &'static [(Impact, &'static str)];
-        let table: &[(Edits, Expected)] = &[
-            (
-                &[(
-                    "  - name: Color\n    kind: enum\n    values: [ { wire: red }, { wire: blue } ]\n",
-                    "  - name: Color\n    kind: enum\n    values: [ { wire: red }, { wire: blue } ]\n  - name: Extra\n    kind: enum\n    values: [ { wire: x } ]\n",
-                )],
-                &[(Compatible, "type added")],
-            ),
-            (
-                &[("{ wire: red }", "{ wire: red, rust: Crimson }")],
-                &[(Breaking, "enum variant renamed")],
-            ),
-            (
-                &[("    kind: enum\n", "    kind: enum\n    description: Colors.\n")],
-                &[(Documentation, "description changed")],
-            ),
-            (
-                &[(
-                    "  - name: Row\n    kind: object\n",
-                    "  - name: Row\n    kind: object\n    additional_fields: true\n",
-                )],
-                &[(Compatible, "additional fields changed")],
-            ),
-            (
-                &[(
-                    "{ wire: Name, type: string, required: true }",
-                    "{ wire: Name, type: string, required: true, description: The name. }",
-                )],
-                &[(Documentation, "description changed")],
-            ),
-            (
-                &[(
-                    "body: { kind: array, items: Row, min_items: 1, max_items: 25 }",
-                    "body: { kind: object, type: Row }",
-                )],
-                &[(Breaking, "body changed")],
-            ),
-            (
-                &[(
-                    "    response: json\n",
-                    "    response: json\n    statuses:\n      - { code: 200, meaning: Done., processed: always }\n      - { code: 500, meaning: Failed., processed: unknown }\n",
-                )],
-                &[(Compatible, "statuses changed")],
-            ),
-            (
-                &[("min_items: 1", "min_items: 2")],
-                &[(Breaking, "item limit tightened")],
-            ),
-            (
-                &[(
-                    "    response: json\n",
-                    "    response: json\n    rate_limit: { calls: 1, per_seconds: 5 }\n",
-                )],
-                &[(Compatible, "rate limit changed")],
-            ),
-        ];
-        for (edits, expected) in table {
-            let mut expected = expected.to_vec();
-            expected.sort();
-            assert_eq!(changes(edits), expected, "{edits:?}");
-        }
-    }
-
-    #[test]
-    fn a_type_that_changes_kind_or_disappears_is_breaking() {
-        let object = BASE.replace(
-            "kind: enum\n    values: [ { wire: red }, { wire: blue } ]",
-            "kind: object\n    fields: [ { wire: Red, type: string } ]",
-        );
-        let object = object.replace(
-            "{ wire: color, type: Color, required: true }",
-            "{ wire: color, type: string, required: true }",
-        );
-        let found: Vec<_> = compare(Some(&spec(BASE)), &spec(&object))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert!(found.contains(&(Breaking, "type kind changed")), "{found:?}");
-        let without = object.replace(
-            "  - name: Color\n    kind: object\n    fields: [ { wire: Red, type: string } ]\n",
-            "",
-        );
-        let found: Vec<_> = compare(Some(&spec(&object)), &spec(&without))
-            .into_iter()
-            .map(|c| (c.impact, c.kind))
-            .collect();
-        assert_eq!(found, [(Breaking, "type removed")]);
-    }
-
-    #[test]
-    fn moving_definitions_between_files_changes_nothing() {
-        let split = [
-            SourceFile {
-                name: "spec/api.yaml".into(),
-                text: API.into(),
-            },
-            SourceFile {
-                name: "spec/types.yaml".into(),
-                text: BASE.split("endpoints:").next().unwrap_or_default().into(),
-            },
-            SourceFile {
-                name: "spec/zz/endpoints.yaml".into(),
-                text: format!("endpoints:{}", BASE.split("endpoints:").nth(1).unwrap_or_default()),
-            },
-        ];
-        let moved = codegen::load(&split).unwrap_or_else(|diags| panic!("{diags}"));
-        assert_eq!(compare(Some(&spec(BASE)), &moved), []);
-    }
-
-    #[test]
-    fn a_base_without_a_spec_makes_everything_new() {
-        let found = compare(None, &spec(BASE));
-        assert!(found.iter().all(|c| c.impact == Compatible));
-        assert!(
-            found
-                .iter()
-                .any(|c| c.kind == "endpoint added" && c.subject == "endpoint add_rows")
-        );
-    }
-
-    #[test]
-    fn versions_must_be_bumped_as_cargo_reads_them() {
-        assert!(version_bumped_enough("0.1.4", "0.2.0", Some(Breaking)));
-        assert!(!version_bumped_enough("0.1.4", "0.1.5", Some(Breaking)));
-        assert!(version_bumped_enough("0.1.4", "0.1.5", Some(Compatible)));
-        assert!(!version_bumped_enough("0.1.4", "0.1.4", Some(Documentation)));
-        assert!(version_bumped_enough("1.2.3", "2.0.0", Some(Breaking)));
-        assert!(!version_bumped_enough("1.2.3", "1.3.0", Some(Breaking)));
-        assert!(version_bumped_enough("0.1.4", "0.1.4", None));
-    }
-
-    #[test]
-    fn reports_render_in_each_format() {
-        let found = compare(
-            Some(&spec(BASE)),
-            &spec(&BASE.replace("max_items: 25", "max_items: 10")),
-        );
-        let code = [("generated-client/src/generated/endpoints.rs".to_string(), 3, 3)];
-        let text = render(&found, &code, None, "text");
-        assert!(text.contains("1 breaking, 0 compatible, 0 documentation"), "{text}");
-        assert!(text.contains("item limit tightened: endpoint add_rows"), "{text}");
-        assert!(render(&found, &code, None, "markdown").contains("- **item limit tightened**"));
-        let json: serde_json::Value = serde_json::from_str(&render(&found, &code, None, "json")).unwrap();
-        assert_eq!(json["impact"], "breaking");
-        assert_eq!(json["generated_code"][0]["added"], 3);
-    }
-}
+mod tests;

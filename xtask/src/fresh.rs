@@ -30,12 +30,33 @@ pub const SCHEMA_FILE: &str = "spec/schema.json";
 /// The marker every generated file starts with; files without it are never removed.
 const MARKER: &str = "// @generated";
 
-/// The workspace root (the folder above `xtask/`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+/// The workspace that contains the current directory: see [`find_workspace_root`].
+pub fn workspace_root() -> Result<PathBuf, String> {
+    let here = std::env::current_dir().map_err(|error| format!("cannot read the current directory: {error}"))?;
+    find_workspace_root(&here)
+}
+
+/// The nearest folder at or above `start` whose `Cargo.toml` has a `[workspace]` table and
+/// that holds `spec/`: the checkout to read and write, wherever xtask's binary was built.
+pub fn find_workspace_root(start: &Path) -> Result<PathBuf, String> {
+    for dir in start.ancestors() {
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        if manifest.lines().any(|line| line.trim() == "[workspace]") {
+            if !dir.join("spec").is_dir() {
+                return Err(format!(
+                    "the workspace at {} has no spec/ folder; run cargo xtask inside the leadsquared checkout",
+                    dir.display()
+                ));
+            }
+            return Ok(dir.to_path_buf());
+        }
+    }
+    Err(format!(
+        "no cargo workspace contains {}; run cargo xtask inside the leadsquared checkout",
+        start.display()
+    ))
 }
 
 /// One difference between the generated code on disk and what the spec produces.
@@ -190,7 +211,7 @@ mod tests {
     /// The committed generated code must be what the spec produces.
     #[test]
     fn generated_code_is_fresh() {
-        let changes = plan(&workspace_root()).unwrap_or_else(|e| panic!("the spec does not generate:\n{e}"));
+        let changes = plan(&workspace_root().unwrap()).unwrap_or_else(|e| panic!("the spec does not generate:\n{e}"));
         assert!(
             changes.is_empty(),
             "generated code is stale; run `cargo xtask generate` and commit the result:\n{}",
@@ -198,11 +219,32 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_workspace_is_found_from_the_current_directory_upwards() {
+        let root = workspace_root().unwrap();
+        assert!(
+            root.join("spec").is_dir() && root.join("xtask").is_dir(),
+            "{}",
+            root.display()
+        );
+        assert_eq!(find_workspace_root(&root.join("xtask").join("src")).unwrap(), root);
+        let outside = std::env::temp_dir().join(format!("xtask-no-workspace-{}", std::process::id()));
+        std::fs::create_dir_all(&outside).unwrap();
+        let found = find_workspace_root(&outside);
+        let _ = std::fs::remove_dir_all(&outside);
+        // A temporary folder is in no workspace, or in one without this project's spec.
+        let error = found.unwrap_err();
+        assert!(
+            error.contains("run cargo xtask inside the leadsquared checkout"),
+            "{error}"
+        );
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-fresh-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join(GENERATED_DIR)).unwrap();
-        let src = workspace_root().join("spec");
+        let src = workspace_root().unwrap().join("spec");
         std::fs::create_dir_all(dir.join("spec")).unwrap();
         for entry in std::fs::read_dir(src).unwrap() {
             let path = entry.unwrap().path();
