@@ -683,7 +683,13 @@ fn compare_module(report: &mut Report, name: &str, old: Option<&str>, new: Optio
             place(old),
             place(new)
         ),
-        &[ty(name)],
+        // The group's module appears or goes with its types.
+        &[Some(name), old, new]
+            .into_iter()
+            .flatten()
+            .map(word)
+            .chain([ty(name)])
+            .collect::<Vec<_>>(),
     );
 }
 
