@@ -336,7 +336,7 @@ fn bulk_run(server_calls: u32, client_calls: u32, rows: usize) -> Result<BulkRun
         let mut job = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..rows).map(row));
         let mut succeeded = 0;
         while let Some(report) = job.next().await {
-            succeeded += usize::from(matches!(report.outcome, RowOutcome::Succeeded { .. }));
+            succeeded += usize::from(matches!(report.outcome, RowOutcome::Applied { .. }));
         }
         Ok::<_, Box<dyn std::error::Error>>((started.elapsed(), succeeded))
     })?;
@@ -381,7 +381,7 @@ fn memory_child(rows: usize, base_url: &str) -> Result<()> {
         let mut job = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..rows).map(row));
         let mut succeeded = 0usize;
         while let Some(report) = job.next().await {
-            succeeded += usize::from(report.outcome.is_success());
+            succeeded += usize::from(report.outcome.is_applied());
         }
         Ok::<_, Box<dyn std::error::Error>>(succeeded)
     })?;

@@ -331,7 +331,7 @@ mod sandbox {
         let mut outcomes = Vec::new();
         while let Some(report) = job.next().await {
             outcomes.push((report.index, match report.outcome {
-                RowOutcome::Succeeded { id, .. } => id.unwrap_or_default(),
+                RowOutcome::Applied { id, .. } => id.unwrap_or_default(),
                 RowOutcome::Refused { .. } => "refused".into(),
                 _ => "other".into(),
             }));
@@ -351,11 +351,11 @@ mod sandbox {
         let client = client_builder(&sandbox).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap();
         let rows = (0..23).map(|i| array_body::types::Row::new(format!("r{i}"), i));
         let mut job = client.golden_add_rows_all(rows);
-        let mut succeeded = 0;
+        let mut accepted = 0;
         while let Some(report) = job.next().await {
-            succeeded += usize::from(report.outcome.is_success());
+            accepted += usize::from(report.outcome.kind() == crate::bulk::OutcomeKind::Accepted);
         }
-        assert_eq!(succeeded, 23);
+        assert_eq!(accepted, 23);
         let sizes: Vec<_> = sandbox.requests().iter().filter_map(|r| r.rows()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), 23);
         assert!(sizes.iter().all(|&size| size <= 10));
@@ -399,7 +399,7 @@ mod sandbox {
         let (walk, _) = jobs(&client(&pages));
         let (_, job) = jobs(&client_builder(&rows).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap());
         let walked = tokio::spawn(async move { walk.map(|page| page.map(|page| page.items.len())).collect::<Vec<_>>().await });
-        let applied = tokio::spawn(async move { job.filter(|report| std::future::ready(report.outcome.is_success())).count().await });
+        let applied = tokio::spawn(async move { job.filter(|report| std::future::ready(report.outcome.kind() == crate::bulk::OutcomeKind::Accepted)).count().await });
         let sizes: Vec<usize> = walked.await.unwrap().into_iter().map(Result::unwrap).collect();
         assert_eq!(sizes, [2, 1]);
         assert_eq!(applied.await.unwrap(), 23);

@@ -220,7 +220,7 @@ fn emit_client_methods(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Token
     });
     let (params, values) = positional(endpoint, paths);
     let pages = emit_pages(endpoint, spec, paths);
-    let bulk = emit_bulk(endpoint, paths);
+    let bulk = emit_bulk(endpoint, spec, paths);
     quote! {
         impl crate::Client {
             #docs
@@ -483,7 +483,7 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenSt
 
 /// For an endpoint with an array body and an item limit, `<name>_all`: a bulk job over any
 /// number of rows, in calls of at most the limit, under the client's rate limiter.
-fn emit_bulk(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
+fn emit_bulk(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenStream> {
     let Body::Array {
         items,
         max_items: Some(max),
@@ -504,6 +504,12 @@ fn emit_bulk(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
         values.push(value);
     }
     let item = paths.rust_type(items);
+    // Rows are checked one by one before they are gathered into calls.
+    let check = if needs_validation(items, spec) {
+        quote! { |row: &#item| crate::runtime::Validate::validate(row) }
+    } else {
+        quote! { |_: &#item| Ok(()) }
+    };
     let (result, split) = match &endpoint.row_results {
         Some(results) => {
             let result = paths.rust_type(&TypeRef::Named(results.type_name.clone()));
@@ -526,10 +532,10 @@ fn emit_bulk(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let per_row = if endpoint.row_results.is_some() {
         "Each row's outcome comes from its own result in the answer, matched by row number."
     } else {
-        "The endpoint does not answer per row, so a successful call makes each of its rows `Succeeded` without an id."
+        "The endpoint does not answer per row, so a successful call makes each of its rows `Accepted`: the server took the call, and a row it refused inside a successful answer would not be seen."
     };
     let docs = doc(&format!(
-        "{} for any number of rows: a bulk job (see [`crate::bulk`]).\n\n`rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read lazily. The job sends them in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::bulk::RowReport`] per row, tied to its index. {per_row} The job owns a clone of the client and its arguments, so it can be returned from a function, stored or spawned; [`crate::bulk::Bulk::options`] tunes it before it starts.",
+        "{} for any number of rows: a bulk job (see [`crate::bulk`]).\n\n`rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read lazily. Each row is checked against the spec's rules first (a row that breaks one is reported `Invalid` and not sent); the job sends the rest in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::bulk::RowReport`] per row, tied to its index. {per_row} The job owns a clone of the client and its arguments, so it can be returned from a function, stored or spawned; [`crate::bulk::Bulk::options`] tunes it before it starts.",
         endpoint.title
     ));
     Some(quote! {
@@ -543,7 +549,7 @@ fn emit_bulk(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
                 let call = ::std::sync::Arc::clone(&call);
                 async move { #split }
             };
-            crate::runtime::Bulk::new(self, &#descriptor, rows.into_rows(), send)
+            crate::runtime::Bulk::new(self, &#descriptor, rows.into_rows(), #check, send)
         }
     })
 }

@@ -148,11 +148,13 @@ impl crate::Client {
     /// Post Bulk Activities on Opportunities for any number of rows: a bulk job (see [`crate::bulk`]).
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
-    /// lazily. The job sends them in calls of at most 25 under the client's rate limit
-    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
+    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
-    /// a successful call makes each of its rows `Succeeded` without an id. The job owns a clone of the
-    /// client and its arguments, so it can be returned from a function, stored or spawned;
+    /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
+    /// refused inside a successful answer would not be seen. The job owns a clone of the client and
+    /// its arguments, so it can be returned from a function, stored or spawned;
     /// [`crate::bulk::Bulk::options`] tunes it before it starts.
     pub fn post_bulk_activities_on_opportunity_all<R, M>(
         &self,
@@ -182,6 +184,7 @@ impl crate::Client {
             self,
             &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
             rows.into_rows(),
+            |_: &super::activities::OpportunityActivity| Ok(()),
             send,
         )
     }
@@ -561,8 +564,9 @@ impl crate::Client {
     /// Add Opportunities in Bulk for any number of rows: a bulk job (see [`crate::bulk`]).
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
-    /// lazily. The job sends them in calls of at most 25 under the client's rate limit
-    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
+    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -601,6 +605,9 @@ impl crate::Client {
             self,
             &ADD_OPPORTUNITIES_IN_BULK,
             rows.into_rows(),
+            |row: &super::opportunities::OpportunityByLeadField| crate::runtime::Validate::validate(
+                row,
+            ),
             send,
         )
     }
@@ -1137,11 +1144,13 @@ impl crate::Client {
     /// Bulk Update Opportunities for any number of rows: a bulk job (see [`crate::bulk`]).
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
-    /// lazily. The job sends them in calls of at most 25 under the client's rate limit
-    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
+    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
-    /// a successful call makes each of its rows `Succeeded` without an id. The job owns a clone of the
-    /// client and its arguments, so it can be returned from a function, stored or spawned;
+    /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
+    /// refused inside a successful answer would not be seen. The job owns a clone of the client and
+    /// its arguments, so it can be returned from a function, stored or spawned;
     /// [`crate::bulk::Bulk::options`] tunes it before it starts.
     pub fn bulk_update_opportunities_all<R, M>(
         &self,
@@ -1166,6 +1175,7 @@ impl crate::Client {
             self,
             &BULK_UPDATE_OPPORTUNITIES,
             rows.into_rows(),
+            |_: &super::opportunities::OpportunityBulkUpdate| Ok(()),
             send,
         )
     }

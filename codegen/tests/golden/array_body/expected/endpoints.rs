@@ -107,11 +107,13 @@ impl crate::Client {
     /// Add Rows for any number of rows: a bulk job (see [`crate::bulk`]).
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
-    /// lazily. The job sends them in calls of at most 10 under the client's rate limit
-    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 10 under the client's rate
+    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
-    /// a successful call makes each of its rows `Succeeded` without an id. The job owns a clone of the
-    /// client and its arguments, so it can be returned from a function, stored or spawned;
+    /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
+    /// refused inside a successful answer would not be seen. The job owns a clone of the client and
+    /// its arguments, so it can be returned from a function, stored or spawned;
     /// [`crate::bulk::Bulk::options`] tunes it before it starts.
     pub fn golden_add_rows_all<R, M>(&self, rows: R) -> crate::runtime::Bulk<()>
     where
@@ -127,6 +129,12 @@ impl crate::Client {
                 Ok(crate::runtime::bulk::whole_request(rows.len()))
             }
         };
-        crate::runtime::Bulk::new(self, &GOLDEN_ADD_ROWS, rows.into_rows(), send)
+        crate::runtime::Bulk::new(
+            self,
+            &GOLDEN_ADD_ROWS,
+            rows.into_rows(),
+            |_: &super::types::Row| Ok(()),
+            send,
+        )
     }
 }

@@ -65,8 +65,9 @@ impl crate::Client {
     /// Add Items for any number of rows: a bulk job (see [`crate::bulk`]).
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
-    /// lazily. The job sends them in calls of at most 5 under the client's rate limit
-    /// ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 5 under the client's rate
+    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -94,7 +95,13 @@ impl crate::Client {
                 )
             }
         };
-        crate::runtime::Bulk::new(self, &GOLDEN_ADD_ITEMS, rows.into_rows(), send)
+        crate::runtime::Bulk::new(
+            self,
+            &GOLDEN_ADD_ITEMS,
+            rows.into_rows(),
+            |_: &super::types::Item| Ok(()),
+            send,
+        )
     }
 }
 impl crate::runtime::RowResult for super::types::ItemResult {
