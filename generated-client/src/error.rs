@@ -414,10 +414,14 @@ impl Error {
             }
             Error::NotFound(_) => "check the base URL (it normally ends in /v2)".to_owned(),
             Error::RateLimited(_) => {
-                let limit = API.rate_limit;
+                let millis = API.rate_limit.per_millis;
+                let window = if millis % 1000 == 0 {
+                    format!("{}-second", millis / 1000)
+                } else {
+                    format!("{millis} ms")
+                };
                 format!(
-                    "wait a few seconds before calling again (LeadSquared counts calls per account in windows of {} ms)",
-                    limit.per_millis
+                    "wait a few seconds before calling again (LeadSquared counts calls per account in {window} windows)"
                 )
             }
             Error::ServerError(_) if named => {
@@ -433,8 +437,10 @@ impl Error {
                     "LeadSquared reported an error inside a success status; fix the input instead of retrying"
                         .to_owned()
                 }
-                (200..=299, false) => "the body reports an error inside a success status without naming it".to_owned(),
+                (200..=299, false) => "LeadSquared reported an error inside a success status".to_owned(),
+                (300..=399, _) => "an error body under a redirect status; check the host or base URL".to_owned(),
                 (400..=499, true) => "LeadSquared refused the call; fix the input instead of retrying".to_owned(),
+                (400..=499, false) => "the server or a proxy refused the call".to_owned(),
                 (500..=599, _) => "the server or a gateway failed; try again later".to_owned(),
                 _ => "the server answered with an error this client does not know".to_owned(),
             },
@@ -564,7 +570,12 @@ impl ApiError {
     fn write_unscrubbed(&self, out: &mut String) -> fmt::Result {
         write!(out, "{} failed with HTTP {}", self.endpoint, self.status)?;
         let success = (200..300).contains(&self.status);
-        match (&self.exception_type, &self.message) {
+        // The message is followed by more of the sentence, so its own final full stop goes.
+        let message = self
+            .message
+            .as_deref()
+            .map(|message| message.trim_end().trim_end_matches('.'));
+        match (&self.exception_type, message) {
             (Some(kind), Some(message)) => write!(out, ": {kind}: {message}"),
             (Some(kind), None) => write!(out, ": {kind}"),
             (None, Some(message)) => write!(out, ": {message}"),
@@ -574,7 +585,11 @@ impl ApiError {
                 // answer is not.
                 (_, Some(meaning)) if !success => write!(out, " ({})", meaning.trim_end_matches('.')),
                 (Some(_), _) => write!(out, "; the body is empty"),
-                (None, _) => write!(out, "; the body names no exception and has no message"),
+                (None, _) => write!(
+                    out,
+                    "; the body says \"{}\":\"{}\" without an exception type or message",
+                    API.error_envelope.status_field, API.error_envelope.error_value
+                ),
             },
         }
     }

@@ -438,6 +438,91 @@ mod tests {
         assert_eq!(snippet, "not json <redacted>");
     }
 
+    /// Every `Display` an answer can produce: each status the spec documents (for the first
+    /// endpoint documenting it that way) and some it does not, under each kind of body.
+    #[test]
+    fn every_answer_displays_what_is_known() {
+        let mut documented: Vec<(&'static Endpoint, u16)> = Vec::new();
+        let mut seen: Vec<(u16, Processed)> = Vec::new();
+        for schema in crate::SCHEMA.endpoints {
+            for spec in schema.endpoint.statuses {
+                if !seen.contains(&(spec.code, spec.processed)) {
+                    seen.push((spec.code, spec.processed));
+                    documented.push((schema.endpoint, spec.code));
+                }
+            }
+        }
+        let endpoint = documented
+            .first()
+            .map(|(endpoint, _)| *endpoint)
+            .expect("the spec has endpoints");
+        let undocumented = [201, 204, 302, 403, 409, 502, 503, 504]
+            .into_iter()
+            .filter(|code| endpoint.status(*code).is_none())
+            .map(|code| (endpoint, code));
+        let bodies = [
+            (
+                "MX exception",
+                r#"{"Status":"Error","ExceptionType":"MXInvalidInputException","ExceptionMessage":"The input is not valid."}"#,
+            ),
+            (
+                "rate-limit exception",
+                r#"{"Status":"Error","ExceptionType":"MXAPIRateLimitExceededException","ExceptionMessage":"Too many calls."}"#,
+            ),
+            ("error without exception", r#"{"Status":"Error"}"#),
+            ("other JSON", r#"{"Message":"An error has occurred."}"#),
+            ("HTML page", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            ("empty", ""),
+        ];
+        let secrets = Secrets::unregistered(&[]);
+        let mut out = String::new();
+        for (endpoint, status) in documented.into_iter().chain(undocumented) {
+            let documented = if endpoint.status(status).is_some() {
+                "documented"
+            } else {
+                "undocumented"
+            };
+            out.push_str(&format!("## {status} ({documented})\n"));
+            for (kind, body) in bodies {
+                let line = match decode::<Value>(endpoint, status, body.as_bytes(), &secrets, None) {
+                    Ok(_) => "Ok".to_owned(),
+                    Err(error) => format!("[{}] {error}", error.processed()),
+                };
+                out.push_str(&format!("{kind}: {line}\n"));
+            }
+            out.push('\n');
+        }
+        // The documented meaning of 200 describes a success, which an error answer is not.
+        assert!(!out.contains("The call succeeded"), "{out}");
+        insta::assert_snapshot!(out);
+    }
+
+    /// The errors that do not come from an answer's body.
+    #[test]
+    fn other_errors_display_what_is_known() {
+        let errors = [
+            Error::Timeout {
+                endpoint: "add_opportunities_in_bulk",
+                source: None,
+            },
+            Error::ResponseTooLarge {
+                endpoint: "add_opportunities_in_bulk",
+                status: 200,
+                limit: 1024,
+            },
+            Error::ResultMismatch {
+                endpoint: "add_opportunities_in_bulk",
+                detail: "the answer has 2 results for row 1 of 3".to_owned(),
+            },
+            Error::config("the access key is empty"),
+        ];
+        let out: Vec<String> = errors
+            .iter()
+            .map(|error| format!("[{}] {error}", error.processed()))
+            .collect();
+        insta::assert_snapshot!(out.join("\n"));
+    }
+
     #[test]
     fn decode_errors_keep_a_scrubbed_message_not_the_decoder() {
         // The decoder quotes the offending value; here an echoed key in a field typed as number.
