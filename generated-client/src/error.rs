@@ -556,7 +556,7 @@ pub struct ApiError {
     pub status: u16,
     /// The exception type, e.g. `MXInvalidInputException`, when the body named one.
     pub exception_type: Option<ExceptionType>,
-    /// The exception message, when the body had one (scrubbed).
+    /// The exception message, when the body had one (bounded like `snippet`, and scrubbed).
     pub message: Option<String>,
     /// What the endpoint's documentation says the status means, when it documents it.
     pub meaning: Option<&'static str>,

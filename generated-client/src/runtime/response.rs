@@ -85,9 +85,10 @@ pub(crate) fn decode<R: DeserializeOwned>(
             endpoint: endpoint.name,
             status,
             exception_type,
+            // Bounded like any excerpt: a hostile server can put megabytes in the message.
             message: envelope
                 .message
-                .map(|message| scrub(&message, Some(secrets)).into_owned()),
+                .map(|message| snippet(message.as_bytes(), Some(secrets))),
             meaning: spec.map(|spec| spec.meaning),
             processed,
             snippet: None,
