@@ -771,7 +771,7 @@ async fn the_deadline_covers_headers_and_a_dripping_body() -> TestResult {
             for (scenario, server) in [("slow drip", &drip), ("headers never sent", &silent)] {
                 let mut builder = keys
                     .builder(&server.origin, placement)
-                    .timeout(Duration::from_millis(300));
+                    .timeout(Duration::from_millis(100));
                 if own_client {
                     builder = builder.http_client(bare()?);
                 }
