@@ -339,6 +339,7 @@ fn never_panics_on_truncated_or_mangled_specs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let files = codegen::read_spec_dir(&root.join("spec"), root).unwrap();
     let api = files.iter().position(|file| file.name.ends_with("api.yaml")).unwrap();
+    let mut emitted = 0;
     for (i, file) in files.iter().enumerate() {
         let lines: Vec<&str> = file.text.lines().collect();
         // At most 150 cut points per file, evenly spread, so the test stays fast as the spec
@@ -364,11 +365,24 @@ fn never_panics_on_truncated_or_mangled_specs() {
                 }
                 let last = sources.len() - 1;
                 sources[last].text = text;
-                // Loading is where malformed input goes; a spec that loads is also emitted.
+                // Loading is where malformed input goes; a spec that loads is also emitted, and
+                // emitting a loaded spec cannot fail.
                 if codegen::load(&sources).is_ok() {
-                    let _ = generate(&sources);
+                    let generated = generate(&sources).unwrap_or_else(|error| {
+                        panic!(
+                            "{} cut at line {cut} with {mangle:?} loads but does not generate:\n{error}",
+                            file.name
+                        )
+                    });
+                    assert!(
+                        !generated.is_empty(),
+                        "{} cut at line {cut}: no files generated",
+                        file.name
+                    );
+                    emitted += 1;
                 }
             }
         }
     }
+    assert!(emitted > 0, "no truncated spec loaded, so emission was never exercised");
 }

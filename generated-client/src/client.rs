@@ -11,20 +11,29 @@
 //! the full URL (which holds the secret key in query mode) exists only inside `send`, is never
 //! logged, and every `reqwest::Error` is stripped of it with `without_url` before it is stored or
 //! printed. Redirects are not followed, because following one would forward the key headers to
-//! wherever the `Location` points.
+//! wherever the `Location` points. Plain `http://` is refused except to loopback addresses, so a
+//! mistyped URL cannot send the keys in clear. A built client registers its keys with the
+//! scrubber (`runtime::text`), which every error rendering goes through.
+//!
+//! Answers are bounded in size and time: the body is read chunk by chunk and refused as soon as
+//! it passes [`ClientBuilder::max_response_bytes`], and one deadline
+//! ([`ClientBuilder::timeout`]) covers connecting, sending, waiting for the headers, reading
+//! the body and decoding it.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::Error;
 use crate::generated::api::{API, Region};
 use crate::runtime::limiter::{RateLimiter, default_margin};
+use crate::runtime::text::Secrets;
 use crate::runtime::{AuthPlacement, Method, RateLimit, Request, response};
 
 /// The environment variable [`Client::from_env`] reads the full base URL from (it wins over the
@@ -37,9 +46,16 @@ pub const ENV_HOST: &str = "LSQ_HOST";
 pub const ENV_ACCESS_KEY: &str = "LSQ_ACCESS_KEY";
 /// The environment variable [`Client::from_env`] reads the secret key from.
 pub const ENV_SECRET_KEY: &str = "LSQ_SECRET_KEY";
+/// The environment variable [`Client::from_env`] reads where to send the keys from: `header`
+/// (the default) or `query`.
+pub const ENV_AUTH_PLACEMENT: &str = "LSQ_AUTH_PLACEMENT";
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default of [`ClientBuilder::max_response_bytes`]: 64 MiB, far above any documented answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+/// The most bytes reserved for a body before any arrives, whatever its `Content-Length` claims.
+const INITIAL_BODY_CAPACITY: usize = 1024 * 1024;
 const JSON: &str = "application/json";
 
 /// A LeadSquared user's access key and secret key.
@@ -61,14 +77,15 @@ impl Credentials {
         }
     }
 
-    /// Both keys, for removing them from any text the client keeps.
+    /// Both keys, for registering them with the scrubber.
     fn secrets(&self) -> [&str; 2] {
         [&self.access_key, &self.secret_key]
     }
 
-    /// Checks both keys and builds the two sensitive header values.
-    fn header_values(&self) -> Result<[HeaderValue; 2], Error> {
-        let check = |name: &str, key: &str| -> Result<HeaderValue, Error> {
+    /// Checks both keys: not empty, no surrounding whitespace, no control characters. Messages
+    /// never quote a key or a piece of one.
+    fn check(&self) -> Result<(), Error> {
+        for (name, key) in [("access key", &self.access_key), ("secret key", &self.secret_key)] {
             if key.is_empty() {
                 return Err(Error::config(format!(
                     "the {name} is empty; copy it from LeadSquared (My Account > Settings > API and Webhooks)"
@@ -79,17 +96,36 @@ impl Credentials {
                     "the {name} starts or ends with whitespace; copy it again without the spaces"
                 )));
             }
+            if key.chars().any(char::is_control) {
+                return Err(Error::config(format!(
+                    "the {name} contains a control character (e.g. a line break); copy it again"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The two sensitive header values, for header placement.
+    fn header_values(&self) -> Result<[HeaderValue; 2], Error> {
+        let value = |name: &str, key: &str| -> Result<HeaderValue, Error> {
+            if !key.is_ascii() {
+                return Err(Error::config(format!(
+                    "the {name} contains non-ASCII characters, which an HTTP header cannot carry; copy it again \
+                     (a typographic quote or a non-breaking space may have slipped in), or send the keys in the \
+                     query string with AuthPlacement::Query"
+                )));
+            }
             let mut value = HeaderValue::from_str(key).map_err(|_| {
                 Error::config(format!(
-                    "the {name} contains characters that cannot be sent in an HTTP header (e.g. a line break); copy it again"
+                    "the {name} contains characters that cannot be sent in an HTTP header; copy it again"
                 ))
             })?;
             value.set_sensitive(true);
             Ok(value)
         };
         Ok([
-            check("access key", &self.access_key)?,
-            check("secret key", &self.secret_key)?,
+            value("access key", &self.access_key)?,
+            value("secret key", &self.secret_key)?,
         ])
     }
 }
@@ -120,6 +156,9 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     rate_limit: RateLimit,
     rate_limit_margin: Option<Duration>,
+    max_response_bytes: usize,
+    allow_insecure_http: bool,
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -134,23 +173,28 @@ impl Default for ClientBuilder {
             user_agent: None,
             rate_limit: API.rate_limit,
             rate_limit_margin: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
+            http: None,
         }
     }
 }
 
 impl ClientBuilder {
     /// A builder with the defaults: default region, keys in headers, 10 s to connect, 60 s per
-    /// call, no credentials yet.
+    /// call, answers up to 64 MiB, no credentials yet.
     pub fn new() -> Self {
         ClientBuilder::default()
     }
 
     /// Reads the configuration from the environment: [`ENV_BASE_URL`] (wins) or [`ENV_HOST`]
-    /// (both optional; the default region otherwise), [`ENV_ACCESS_KEY`] and [`ENV_SECRET_KEY`].
+    /// (both optional; the default region otherwise), [`ENV_ACCESS_KEY`] and [`ENV_SECRET_KEY`],
+    /// and [`ENV_AUTH_PLACEMENT`] (`header` or `query`, any case; optional, headers by default).
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the key variables that are missing or empty.
+    /// [`Error::Config`] naming the key variables that are missing or empty, or when
+    /// [`ENV_AUTH_PLACEMENT`] is neither `header` nor `query`.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -171,6 +215,19 @@ impl ClientBuilder {
             )));
         };
         let mut builder = ClientBuilder::new().credentials(Credentials::new(access_key, secret_key));
+        if let Some(placement) = get(ENV_AUTH_PLACEMENT) {
+            builder = builder.auth_placement(match placement.trim().to_ascii_lowercase().as_str() {
+                "header" => AuthPlacement::Header,
+                "query" => AuthPlacement::Query,
+                // The value is not repeated: a key pasted into the wrong variable must not be.
+                _ => {
+                    return Err(Error::config(format!(
+                        "{ENV_AUTH_PLACEMENT} must be `header` (keys in the x-LSQ-AccessKey and x-LSQ-SecretKey \
+                         headers) or `query` (keys in the query string); unset it for the default, header"
+                    )));
+                }
+            });
+        }
         if let Some(base_url) = get(ENV_BASE_URL) {
             builder = builder.base_url(base_url);
         } else if let Some(host) = get(ENV_HOST) {
@@ -194,8 +251,53 @@ impl ClientBuilder {
 
     /// Sends calls below `base_url` instead (e.g. `http://127.0.0.1:8080/v2` for a local
     /// sandbox); the endpoint paths are appended to it. Overrides the region and host.
+    ///
+    /// `https://` is required except for loopback addresses (`127.0.0.0/8`, `::1`,
+    /// `localhost`), because the keys travel with every call; see
+    /// [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Allows a plain `http://` base URL to a host that is not a loopback address (refused by
+    /// default, since the keys would cross the network unencrypted). Only for a trusted network,
+    /// e.g. a test server on another container.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The largest response body accepted, in bytes; 64 MiB by default
+    /// ([`DEFAULT_MAX_RESPONSE_BYTES`]). The body is read as it arrives and the call fails with
+    /// [`Error::ResponseTooLarge`] as soon as it is known to be larger (from `Content-Length`,
+    /// or when the bytes read pass the limit), so memory per call stays near the limit whatever
+    /// the server sends.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Sends calls through `client` instead of an HTTP client built here, e.g. to share a
+    /// connection pool or to add a proxy.
+    ///
+    /// The client's own settings then apply, and this builder's do not:
+    ///
+    /// - **TLS**: whatever `client` was built with (this builder uses rustls with the operating
+    ///   system's trust store).
+    /// - **Redirects**: build `client` with `reqwest::redirect::Policy::none()`. reqwest follows
+    ///   redirects by default and would forward the key headers (or the keys in the query
+    ///   string) to wherever a `Location` points.
+    /// - **Timeouts and default headers**: `client`'s; [`connect_timeout`](Self::connect_timeout)
+    ///   and the default `User-Agent` are not applied ([`user_agent`](Self::user_agent) still is,
+    ///   per request).
+    ///
+    /// What still applies: the keys, `Accept` and `Content-Type` headers are set on every
+    /// request; [`timeout`](Self::timeout) still bounds each call (as the client's own deadline,
+    /// on top of any timeout of `client`); [`max_response_bytes`](Self::max_response_bytes)
+    /// and the `https` requirement still hold.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -238,8 +340,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a whole call may take, from connecting to the last byte of the answer (60 s by
-    /// default). A call that times out may still have been processed.
+    /// How long a whole call may take, from connecting to the last byte of the answer and its
+    /// decoding (60 s by default). A call that times out may still have been processed.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -256,7 +358,8 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] when the credentials are missing or unusable, the host or base URL is
-    /// not valid, or the HTTP client cannot be set up; the message says what to change.
+    /// not valid (or plain `http://` to a host that is not loopback), or the HTTP client cannot
+    /// be set up; the message says what to change.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = self.credentials.clone().ok_or_else(|| {
             Error::config(
@@ -264,27 +367,42 @@ impl ClientBuilder {
                  or use Client::from_env with LSQ_ACCESS_KEY and LSQ_SECRET_KEY set",
             )
         })?;
-        let [access_value, secret_value] = credentials.header_values()?;
-        let mut auth_headers = HeaderMap::with_capacity(2);
-        auth_headers.insert(header_name(API.auth.header_access_key)?, access_value);
-        auth_headers.insert(header_name(API.auth.header_secret_key)?, secret_value);
+        credentials.check()?;
 
-        // Headers every call sends (the keys marked sensitive), set once on the HTTP client
-        // rather than per call.
-        let mut default_headers = HeaderMap::with_capacity(3);
-        default_headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+        // Headers every call sends (the keys marked sensitive), set on each request so that
+        // they hold with a caller's HTTP client too.
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(ACCEPT, HeaderValue::from_static(JSON));
         if self.auth_placement == AuthPlacement::Header {
-            default_headers.extend(auth_headers);
+            let [access_value, secret_value] = credentials.header_values()?;
+            headers.insert(header_name(API.auth.header_access_key)?, access_value);
+            headers.insert(header_name(API.auth.header_secret_key)?, secret_value);
         }
+        let http = match &self.http {
+            Some(http) => {
+                if let Some(user_agent) = &self.user_agent {
+                    let value = HeaderValue::from_str(user_agent).map_err(|_| {
+                        Error::config("the user agent contains characters that cannot be sent in an HTTP header")
+                    })?;
+                    headers.insert(USER_AGENT, value);
+                }
+                http.clone()
+            }
+            None => self.build_http_client()?,
+        };
+        let base_url = self.resolve_base_url()?;
 
         Ok(Client {
             inner: Arc::new(Inner {
-                http: self.http_client(default_headers)?,
-                base_url: self.resolve_base_url()?,
+                http,
+                headers,
+                base_url,
                 auth_placement: self.auth_placement,
+                secrets: Secrets::register(&credentials.secrets()),
                 credentials,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
                 limiter: Arc::new(RateLimiter::new(
                     self.rate_limit,
                     self.rate_limit_margin
@@ -328,12 +446,20 @@ impl ClientBuilder {
                  pass the keys with ClientBuilder::credentials",
             ));
         }
+        if url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&url) {
+            return Err(Error::config(
+                "the base URL uses plain http:// to a host that is not a loopback address, which would send \
+                 the keys unencrypted; use https://, or call ClientBuilder::allow_insecure_http(true) \
+                 if the network is trusted",
+            ));
+        }
         Ok(url)
     }
 
     /// The one place the HTTP stack is set up, with TLS from [`tls_config`]: rustls, so the
-    /// crate needs no system OpenSSL.
-    fn http_client(&self, default_headers: HeaderMap) -> Result<reqwest::Client, Error> {
+    /// crate needs no system OpenSSL. The whole-call deadline is the client's own (in `send`),
+    /// so it also covers decoding and a caller's HTTP client.
+    fn build_http_client(&self) -> Result<reqwest::Client, Error> {
         let user_agent = self
             .user_agent
             .clone()
@@ -341,9 +467,7 @@ impl ClientBuilder {
         reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
             .user_agent(user_agent)
-            .default_headers(default_headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| Error::config(format!("could not set up the HTTP client: {}", error.without_url())))
@@ -365,6 +489,21 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, Error> {
         .map_err(|error| Error::config(format!("could not set up TLS: {error}")))
 }
 
+/// Whether `url`'s host is a loopback address, where plain HTTP never leaves the machine.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(address)) => address.is_loopback(),
+        Ok(std::net::IpAddr::V6(address)) => {
+            address.is_loopback() || address.to_ipv4_mapped().is_some_and(|mapped| mapped.is_loopback())
+        }
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 fn header_name(name: &'static str) -> Result<HeaderName, Error> {
     HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
         Error::config(format!(
@@ -383,11 +522,16 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// `Accept`, and the keys in header placement; sent with every request.
+    headers: HeaderMap,
     base_url: Url,
     auth_placement: AuthPlacement,
     credentials: Credentials,
+    /// The keys as the scrubber searches for them; registered while the client lives.
+    secrets: Arc<Secrets>,
     connect_timeout: Duration,
     timeout: Duration,
+    max_response_bytes: usize,
     /// The account's rate limit, shared by every clone; used by bulk jobs.
     limiter: Arc<RateLimiter>,
 }
@@ -400,6 +544,7 @@ impl fmt::Debug for Client {
             .field("auth_placement", &inner.auth_placement)
             .field("connect_timeout", &inner.connect_timeout)
             .field("timeout", &inner.timeout)
+            .field("max_response_bytes", &inner.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -456,39 +601,57 @@ impl Client {
     async fn send<R: DeserializeOwned>(&self, request: Request<'_>) -> Result<R, Error> {
         let inner = &*self.inner;
         let endpoint = request.endpoint;
+        // One deadline for the whole call, decoding included; none when the timeout is too
+        // large to represent (`Duration::MAX` means "no limit").
+        let started = Instant::now();
+        let deadline = started.checked_add(inner.timeout);
         let method = match endpoint.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        // `Accept` and, in header mode, the keys are the HTTP client's default headers.
-        let mut http = inner.http.request(method, self.url(&request));
+        let mut http = inner
+            .http
+            .request(method, self.url(&request))
+            .headers(inner.headers.clone());
         if let Some(body) = request.body {
             http = http.header(CONTENT_TYPE, JSON).body(body);
         }
 
-        // The clock is read only when the events below are logged.
-        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
-        let elapsed_ms = || {
-            started.map_or(0, |started| {
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-            })
-        };
-        let fail = |error: reqwest::Error| {
-            let error = transport_error(endpoint.name, error);
+        let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let failed = |error: Error| {
+            // The error's `Display` is scrubbed, like every rendering of an error.
             tracing::debug!(elapsed_ms = elapsed_ms(), error = %error, "call failed");
             error
         };
-        let response = http.send().await.map_err(fail)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(fail)?;
+        let exchange = async {
+            let response = http
+                .send()
+                .await
+                .map_err(|error| transport_error(endpoint.name, error))?;
+            let status = response.status().as_u16();
+            let body = read_body(response, endpoint.name, status, inner.max_response_bytes).await?;
+            Ok::<_, Error>((status, body))
+        };
+        let exchanged = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, exchange)
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    endpoint: endpoint.name,
+                    source: None,
+                })),
+            None => exchange.await,
+        };
+        let (status, body) = exchanged.map_err(failed)?;
         tracing::debug!(
             status,
             elapsed_ms = elapsed_ms(),
             body_bytes = body.len(),
             "response received"
         );
-
-        response::decode(endpoint, status, &body, &inner.credentials.secrets())
+        response::decode(endpoint, status, &body, &inner.secrets, deadline).map_err(|error| match error {
+            Error::Timeout { .. } => failed(error),
+            error => error,
+        })
     }
 
     /// The full URL of `request`: base URL, endpoint path, query pairs and, in query mode, the
@@ -517,6 +680,48 @@ impl Client {
     }
 }
 
+/// Reads `response`'s body as it arrives, refusing it as soon as it is known to be larger than
+/// `max` bytes: from `Content-Length` before reading anything, or when the bytes read pass it.
+/// The buffer grows to at most `max` bytes.
+async fn read_body(
+    mut response: reqwest::Response,
+    endpoint: &'static str,
+    status: u16,
+    max: usize,
+) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::ResponseTooLarge {
+        endpoint,
+        status,
+        limit: max,
+    };
+    let declared = response.content_length().map(usize::try_from);
+    if let Some(declared) = declared {
+        if declared.map_or(true, |declared| declared > max) {
+            return Err(too_large());
+        }
+    }
+    let initial = declared.and_then(Result::ok).unwrap_or(0).min(INITIAL_BODY_CAPACITY);
+    let mut body: Vec<u8> = Vec::with_capacity(initial);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| transport_error(endpoint, error))?
+    {
+        if chunk.len() > max - body.len() {
+            return Err(too_large());
+        }
+        if chunk.len() > body.capacity() - body.len() {
+            // Double, but never past the limit, so a body at the limit needs no larger buffer.
+            let wanted = (body.len() + chunk.len())
+                .max(body.capacity().saturating_mul(2))
+                .min(max);
+            body.reserve_exact(wanted - body.len());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Classifies a transport failure, dropping its URL first (it holds the secret key in query
 /// mode). A connect error is checked before a timeout: a connection that timed out was never
 /// made, so nothing was sent.
@@ -525,7 +730,10 @@ fn transport_error(endpoint: &'static str, error: reqwest::Error) -> Error {
     if source.is_connect() {
         Error::Connect { endpoint, source }
     } else if source.is_timeout() {
-        Error::Timeout { endpoint, source }
+        Error::Timeout {
+            endpoint,
+            source: Some(source),
+        }
     } else {
         Error::Transport { endpoint, source }
     }
@@ -577,6 +785,81 @@ mod tests {
         ];
         let client = ClientBuilder::from_lookup(lookup(&vars))?.build()?;
         assert_eq!(client.base_url(), "http://127.0.0.1:9/v2");
+        Ok(())
+    }
+
+    #[test]
+    fn env_auth_placement_is_read_and_checked() -> Result<(), Error> {
+        let keys = [("LSQ_ACCESS_KEY", "a"), ("LSQ_SECRET_KEY", "s")];
+        let client = ClientBuilder::from_lookup(lookup(&keys))?.build()?;
+        assert_eq!(client.auth_placement(), AuthPlacement::Header);
+        for (value, placement) in [
+            ("query", AuthPlacement::Query),
+            (" Query ", AuthPlacement::Query),
+            ("HEADER", AuthPlacement::Header),
+            ("", AuthPlacement::Header),
+        ] {
+            let vars = [keys[0], keys[1], ("LSQ_AUTH_PLACEMENT", value)];
+            let client = ClientBuilder::from_lookup(lookup(&vars))?.build()?;
+            assert_eq!(client.auth_placement(), placement, "{value:?}");
+        }
+        let vars = [keys[0], keys[1], ("LSQ_AUTH_PLACEMENT", "u$r-pasted-key")];
+        let message = config_message(ClientBuilder::from_lookup(lookup(&vars)));
+        assert!(
+            message.contains("LSQ_AUTH_PLACEMENT must be `header`") && !message.contains("pasted"),
+            "{message}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() -> Result<(), Error> {
+        let builder = Client::builder().credentials(Credentials::new("a", "s"));
+        for base_url in [
+            "http://127.0.0.1:9/v2",
+            "http://127.9.9.9/v2",
+            "http://[::1]:9/v2",
+            "http://[::ffff:127.0.0.1]/v2",
+            "http://localhost:9/v2",
+            "http://LOCALHOST/v2",
+            "https://api.leadsquared.com/v2",
+        ] {
+            builder.clone().base_url(base_url).build()?;
+        }
+        for base_url in [
+            "http://api.leadsquared.com/v2",
+            "http://10.0.0.1/v2",
+            "http://[::2]/v2",
+            "http://localhost.example.com/v2",
+            "http://127.0.0.1.nip.io/v2",
+        ] {
+            let message = config_message(builder.clone().base_url(base_url).build());
+            assert!(
+                message.contains("plain http://") && message.contains("allow_insecure_http(true)"),
+                "{base_url}: {message}"
+            );
+            builder.clone().base_url(base_url).allow_insecure_http(true).build()?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn non_ascii_keys_need_query_placement() -> Result<(), Error> {
+        let builder = Client::builder().credentials(Credentials::new("ключ-доступа", "sécret"));
+        let message = config_message(builder.clone().build());
+        assert!(
+            message.contains("access key contains non-ASCII") && message.contains("AuthPlacement::Query"),
+            "{message}"
+        );
+        assert!(!message.contains("ключ"), "{message}");
+        builder.auth_placement(AuthPlacement::Query).build()?;
+        let message = config_message(
+            Client::builder()
+                .credentials(Credentials::new("a", "s\u{7}k"))
+                .auth_placement(AuthPlacement::Query)
+                .build(),
+        );
+        assert!(message.contains("secret key contains a control character"), "{message}");
         Ok(())
     }
 

@@ -50,7 +50,7 @@
 //! ```
 //!
 //! [`Client::from_env`] reads `LSQ_ACCESS_KEY`, `LSQ_SECRET_KEY` and optionally `LSQ_HOST` or
-//! `LSQ_BASE_URL` instead.
+//! `LSQ_BASE_URL`, and `LSQ_AUTH_PLACEMENT` (`header` or `query`) instead.
 //!
 //! # How the API is laid out
 //!
@@ -76,7 +76,13 @@
 //!
 //! Each call runs in a `debug`-level [`tracing`](https://docs.rs/tracing) span named
 //! `leadsquared` (endpoint, method and path) and logs its status and elapsed time. Query strings,
-//! headers and keys are never logged.
+//! headers and keys are never logged, and errors in log lines are scrubbed like their `Display`.
+//!
+//! # Bounds
+//!
+//! Every call has one deadline ([`ClientBuilder::timeout`], 60 s by default) covering the
+//! connection, the answer and its decoding, and a size limit on the answer
+//! ([`ClientBuilder::max_response_bytes`], 64 MiB by default), enforced while reading.
 
 mod client;
 mod error;
@@ -100,7 +106,10 @@ pub(crate) mod runtime;
 #[cfg(test)]
 use leadsquared_sandbox::schema;
 
-pub use client::{Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_BASE_URL, ENV_HOST, ENV_SECRET_KEY};
+pub use client::{
+    Client, ClientBuilder, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ENV_ACCESS_KEY, ENV_AUTH_PLACEMENT, ENV_BASE_URL,
+    ENV_HOST, ENV_SECRET_KEY,
+};
 pub use error::{ApiError, Error};
 pub use generated::api::Region;
 // The modules of the spec's groups (`opportunities`, `leads`, …), `requests` (one request

@@ -40,9 +40,12 @@ pub(super) fn emit_endpoints(spec: &Spec, paths: &Paths) -> TokenStream {
             #row_result
         }
     });
+    let all = spec.endpoints.iter().map(const_name);
     quote! {
         #![doc = " One description per endpoint, and the methods of `Client` that call it."]
         #default_statuses
+        /// Every endpoint's description, in spec order.
+        pub const ALL: &[&crate::runtime::Endpoint] = &[#(&#all),*];
         #(#endpoints)*
     }
 }

@@ -35,6 +35,18 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
         processed: crate::runtime::Processed::Unknown,
     },
 ];
+/// Every endpoint's description, in spec order.
+pub const ALL: &[&crate::runtime::Endpoint] = &[
+    &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
+    &GET_LEAD_BY_EMAIL,
+    &SEARCH_LEADS_BY_CRITERIA,
+    &ADD_OPPORTUNITIES_IN_BULK,
+    &UPDATE_OPPORTUNITY,
+    &GET_OPPORTUNITY_BY_ID,
+    &GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+    &CAPTURE_OPPORTUNITY,
+    &BULK_UPDATE_OPPORTUNITIES,
+];
 /// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate limit and
 /// documented statuses.
 pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {

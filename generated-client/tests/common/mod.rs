@@ -1,5 +1,5 @@
 //! Shared set-up for the integration tests: a local wiremock server and a client pointed at it,
-//! and a plain HTTP client for sending requests by hand (to the sandbox, `leadsquared::sandbox`).
+//! and a plain HTTP client for sending requests by hand (to the sandbox, `leadsquared_sandbox`).
 //!
 //! Everything runs on loopback; no test reaches LeadSquared. The keys are recognisable sentinels
 //! so that `secrets.rs` can search every error and log line for them.

@@ -329,7 +329,8 @@ pub(crate) fn per_row<R: RowResult + Serialize>(
                 },
                 Some(false) => RowOutcome::Refused {
                     exception_type: result.exception_type().map(ExceptionType::from),
-                    message: result.message().map(str::to_owned),
+                    // The server's text, scrubbed of any key it may echo.
+                    message: result.message().map(|text| super::text::scrub(text, None).into_owned()),
                     result: Some(result),
                 },
                 None => {

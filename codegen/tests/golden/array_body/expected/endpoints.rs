@@ -15,6 +15,8 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
         processed: crate::runtime::Processed::Unknown,
     },
 ];
+/// Every endpoint's description, in spec order.
+pub const ALL: &[&crate::runtime::Endpoint] = &[&GOLDEN_ADD_ROWS];
 /// Describes Add Rows: method, path, item limits, rate limit and documented statuses.
 pub const GOLDEN_ADD_ROWS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_add_rows",

@@ -15,6 +15,8 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
         processed: crate::runtime::Processed::Unknown,
     },
 ];
+/// Every endpoint's description, in spec order.
+pub const ALL: &[&crate::runtime::Endpoint] = &[&GOLDEN_SEARCH];
 /// Describes Search: method, path, item limits, rate limit and documented statuses.
 pub const GOLDEN_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_search",

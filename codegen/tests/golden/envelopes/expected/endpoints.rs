@@ -15,6 +15,11 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
         processed: crate::runtime::Processed::Unknown,
     },
 ];
+/// Every endpoint's description, in spec order.
+pub const ALL: &[&crate::runtime::Endpoint] = &[
+    &GOLDEN_UPDATE_THING,
+    &GOLDEN_LIST_THINGS,
+];
 /// Describes Update a Thing: method, path, item limits, rate limit and documented statuses.
 pub const GOLDEN_UPDATE_THING: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_update_thing",
