@@ -32,7 +32,7 @@
 //! A [`Journal`] (see [`journal`]) makes a job survive the process dying: resumed with the same
 //! journal, it neither resends a settled row nor forgets one sent without an answer.
 
-mod journal;
+pub mod journal;
 
 pub use journal::{FileJournal, Journal, OutcomeKind, RowRecord};
 
