@@ -593,7 +593,7 @@ impl Client {
             "leadsquared",
             endpoint = endpoint.name,
             method = endpoint.method.as_str(),
-            path = endpoint.path,
+            path = request.path(),
         );
         self.send(request).instrument(span).await
     }
@@ -659,11 +659,7 @@ impl Client {
     fn url(&self, request: &Request<'_>) -> Url {
         let inner = &*self.inner;
         let mut url = inner.base_url.clone();
-        let path = format!(
-            "{}{}",
-            inner.base_url.path().trim_end_matches('/'),
-            request.endpoint.path
-        );
+        let path = format!("{}{}", inner.base_url.path().trim_end_matches('/'), request.path());
         url.set_path(&path);
         let keys_in_query = inner.auth_placement == AuthPlacement::Query;
         if !request.query.is_empty() || keys_in_query {

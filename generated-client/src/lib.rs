@@ -64,6 +64,8 @@
 //! - Types live in the module of their group ([`opportunities`], [`leads`], [`activities`],
 //!   [`search`]); the crate root keeps the client, its configuration, errors and what all
 //!   groups share ([`ExceptionType`]).
+//! - [`Client::call`] sends a request to an endpoint the spec does not describe yet, with the same
+//!   authentication, error decoding, scrubbing, size limit and deadline.
 //!
 //! # Testing without LeadSquared
 //!
@@ -84,6 +86,7 @@
 //! connection, the answer and its decoding, and a size limit on the answer
 //! ([`ClientBuilder::max_response_bytes`], 64 MiB by default), enforced while reading.
 
+mod call;
 mod client;
 mod error;
 #[rustfmt::skip]
@@ -106,6 +109,7 @@ pub(crate) mod runtime;
 #[cfg(test)]
 use leadsquared_sandbox::schema;
 
+pub use call::Call;
 pub use client::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ENV_ACCESS_KEY, ENV_AUTH_PLACEMENT, ENV_BASE_URL,
     ENV_HOST, ENV_SECRET_KEY,

@@ -29,7 +29,7 @@ pub(super) fn sources(spec: &Spec) -> Vec<String> {
 }
 
 pub(super) fn emit_endpoints(spec: &Spec, paths: &Paths) -> TokenStream {
-    let default_statuses = (!spec.api.statuses.is_empty()).then(|| emit_default_statuses(&spec.api.statuses));
+    let default_statuses = emit_default_statuses(&spec.api.statuses);
     let endpoints = spec.endpoints.iter().map(|endpoint| {
         let description = emit_description(endpoint, spec);
         let methods = emit_client_methods(endpoint, spec, paths);
@@ -77,7 +77,8 @@ pub(super) fn builder_name(endpoint: &Endpoint) -> Ident {
 fn emit_default_statuses(statuses: &[Status]) -> TokenStream {
     let statuses = statuses.iter().map(emit_status);
     quote! {
-        /// The statuses every endpoint documents unless it lists its own.
+        /// The statuses every endpoint documents unless it lists its own (and calls to
+        /// endpoints the spec does not describe, through `Client::call`).
         pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[#(#statuses),*];
     }
 }
