@@ -292,8 +292,8 @@ mod sandbox {
         use serde_json::json;
         let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
         let client = client(&sandbox);
-        let items = |n: usize| json!((0..n).map(|i| json!({ "Id": i.to_string() })).collect::<Vec<_>>());
-        script(&sandbox, &[items(2), items(2), items(1)]);
+        let items = |page: usize, n: usize| json!((0..n).map(|i| json!({ "Id": format!("{page}-{i}") })).collect::<Vec<_>>());
+        script(&sandbox, &[items(1, 2), items(2, 2), items(3, 1)]);
         let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
         let mut pages = client.golden_list_items("owner-1", search.clone()).verbose(true).pages();
         let mut sizes = Vec::new();

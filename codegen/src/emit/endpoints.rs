@@ -385,6 +385,7 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
 /// For a paged endpoint: `page_index` and `page_size` setters on the builder, and `pages`.
 fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
+    let descriptor = const_name(endpoint);
     let Body::Object(_) = &endpoint.body else {
         return None;
     };
@@ -442,7 +443,7 @@ fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> 
         #pages_doc
         pub fn pages(self) -> crate::runtime::Pages<#item> {
             let (first, size) = (self.body #index, self.body #size);
-            crate::runtime::Pages::new(first, size, move |index| {
+            crate::runtime::Pages::new(super::endpoints::#descriptor.name, first, size, move |index| {
                 let mut call = self.clone();
                 call.body #index = index;
                 async move {

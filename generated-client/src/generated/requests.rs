@@ -120,6 +120,7 @@ impl SearchLeadsByCriteria {
     pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
+            super::endpoints::SEARCH_LEADS_BY_CRITERIA.name,
             first,
             size,
             move |index| {
@@ -346,6 +347,7 @@ impl GetOpportunitiesByUniqueLeadField {
     ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
+            super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD.name,
             first,
             size,
             move |index| {
