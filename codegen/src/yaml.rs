@@ -424,11 +424,11 @@ impl Scanner<'_> {
                     self.problems.push(Problem {
                         pos,
                         message: format!(
-                            "the aliases up to `*{name}` repeat {} nodes, more than this file can expand to",
+                            "with `*{name}`, aliases repeat {} nodes, more than the {limit} allowed here",
                             self.repeated
                         ),
                         help: format!(
-                            "an alias repeats every node of its anchor, and aliases of aliases multiply (an alias bomb); aliases may repeat at most {MAX_ALIAS_FACTOR} times the nodes written before them and at most {MAX_ALIAS_NODES} in all. Write the values out, or share less"
+                            "an alias repeats every node of its anchor, and aliases of aliases multiply (an alias bomb); a file's aliases may repeat at most {MAX_ALIAS_FACTOR} times the nodes written before them, and at most {MAX_ALIAS_NODES} nodes in all. Write the values out, or share less"
                         ),
                         syntax_at: None,
                     });
