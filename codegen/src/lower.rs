@@ -180,10 +180,29 @@ impl Lowerer<'_> {
 
     /// Reports `name` when the generator uses it at `place` (see `reserved::RESERVED`).
     fn check_reserved(&mut self, file: &Parsed<raw::File>, path: &[Seg], place: Place, name: &str, help: &str) -> bool {
+        self.check_reserved_derived(file, path, place, (name, None), help)
+    }
+
+    /// Like `check_reserved`, for a Rust name that may be derived from a wire name (given).
+    fn check_reserved_derived(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        place: Place,
+        (name, derived_from): (&str, Option<&str>),
+        help: &str,
+    ) -> bool {
         let Some(entry) = reserved::reserved(place, name) else {
             return true;
         };
-        let message = format!("{} `{name}` collides with {}", place.describe(), entry.collides_with);
+        let origin = derived_from
+            .map(|wire| format!(" (derived from `{wire}`)"))
+            .unwrap_or_default();
+        let message = format!(
+            "{} `{name}`{origin} collides with {}",
+            place.describe(),
+            entry.collides_with
+        );
         let help = format!(
             "{help}; reserved {}s: {}",
             place.describe(),
@@ -429,21 +448,15 @@ impl Lowerer<'_> {
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
-                let taken = raw.fields.iter().find_map(|f| {
-                    let rust = f.rust.clone().unwrap_or_else(|| f.wire.to_snake_case());
-                    reserved::reserved(Place::OpenObjectField, &rust)
-                });
-                if let (true, Some(entry)) = (raw.additional_fields, taken) {
-                    let help = format!(
-                        "rename the field with `rust:`; the generated struct has {}",
-                        entry.collides_with
-                    );
-                    self.diags.push(file.error_at_key(
-                        &child(path, "additional_fields"),
-                        format!("type `{}` already has a field named `{}`", raw.name, entry.name),
-                        Some(help),
-                    ));
-                    ok = false;
+                if raw.additional_fields {
+                    for (i, field) in raw.fields.iter().enumerate() {
+                        let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
+                        let at = child(&child(path, "fields"), i);
+                        let at = child(&at, if field.rust.is_some() { "rust" } else { "wire" });
+                        let help = "rename the field with `rust:`, or drop `additional_fields: true`";
+                        let derived = field.rust.is_none().then_some(field.wire.as_str());
+                        ok &= self.check_reserved_derived(file, &at, Place::OpenObjectField, (&rust, derived), help);
+                    }
                 }
                 let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
                 let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
@@ -524,15 +537,9 @@ impl Lowerer<'_> {
             if !self.check_type_like_name(file, &name_path, &rust, "variant") {
                 continue;
             }
-            if open
-                && !self.check_reserved(
-                    file,
-                    &name_path,
-                    Place::OpenEnumVariant,
-                    &rust,
-                    "set `rust:` to another name, or make the enum `open: false`",
-                )
-            {
+            let derived = value.rust.is_none().then_some(value.wire.as_str());
+            let help = "set `rust:` to another name, or make the enum `open: false`";
+            if open && !self.check_reserved_derived(file, &name_path, Place::OpenEnumVariant, (&rust, derived), help) {
                 continue;
             }
             if !wires.insert(value.wire.clone()) {
@@ -594,7 +601,8 @@ impl Lowerer<'_> {
             }
             if params {
                 let help = format!("set `rust:` to another name (the wire name stays `{}`)", field.wire);
-                if !self.check_reserved(file, &name_path, Place::QueryParameter, &rust, &help) {
+                let derived = field.rust.is_none().then_some(field.wire.as_str());
+                if !self.check_reserved_derived(file, &name_path, Place::QueryParameter, (&rust, derived), &help) {
                     ok = false;
                     continue;
                 }
