@@ -73,6 +73,15 @@ pub fn path_string(path: &[Seg]) -> String {
     out
 }
 
+/// `path_string` of `path` followed by the key `key`, from `path_string(path)`.
+fn key_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
 /// The largest spec file accepted, in bytes (16 MiB): a spec is split by group into files far
 /// smaller than this, and the check keeps a runaway file from being parsed at all.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
@@ -184,7 +193,8 @@ struct Scan {
 
 enum Frame {
     Mapping {
-        path: Vec<Seg>,
+        /// The mapping's path, as `path_string` writes it.
+        path: String,
         /// The key of the entry being read, once read.
         key: Option<String>,
         /// The scalar keys seen so far, with their positions, for duplicates.
@@ -193,7 +203,7 @@ enum Frame {
         anchor: Option<(usize, u64)>,
     },
     Sequence {
-        path: Vec<Seg>,
+        path: String,
         next: usize,
         anchor: Option<(usize, u64)>,
     },
@@ -326,14 +336,12 @@ impl Scanner<'_> {
 
     fn on_node(&mut self, event: Event, pos: Pos, anchor: usize) -> bool {
         let path = match self.stack.last_mut() {
-            None => Vec::new(),
+            None => String::new(),
             Some(Frame::Mapping { path, key, seen, .. }) => match key.take() {
                 None => {
                     // This node is a key. Only scalar keys are addressable.
                     if let Event::Scalar(text, ..) = &event {
-                        let mut key_path = path.clone();
-                        key_path.push(Seg::Key(text.clone()));
-                        self.index.keys.entry(path_string(&key_path)).or_insert(pos);
+                        self.index.keys.entry(key_path(path, text)).or_insert(pos);
                         if let Some(first) = seen.get(text) {
                             self.problems.push(Problem {
                                 pos,
@@ -355,22 +363,17 @@ impl Scanner<'_> {
                         return self.count(&event, pos, anchor);
                     }
                     // A complex key: index nothing inside it.
-                    Vec::new()
+                    String::new()
                 }
-                Some(name) => {
-                    let mut child = path.clone();
-                    child.push(Seg::Key(name));
-                    child
-                }
+                Some(name) => key_path(path, &name),
             },
             Some(Frame::Sequence { path, next, .. }) => {
-                let mut child = path.clone();
-                child.push(Seg::Index(*next));
+                let child = format!("{path}[{next}]");
                 *next += 1;
                 child
             }
         };
-        self.index.values.entry(path_string(&path)).or_insert(pos);
+        self.index.values.entry(path.clone()).or_insert(pos);
         if !self.count(&event, pos, anchor) {
             return false;
         }
