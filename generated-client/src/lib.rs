@@ -135,8 +135,9 @@ pub mod rules {
     //! `UpdateEmptyFields`") implements [`Validate`]; the client runs it on every body, and a
     //! broken rule is [`Error::InvalidBody`](crate::Error::InvalidBody) or
     //! [`Error::InvalidItem`](crate::Error::InvalidItem) carrying a [`RuleViolation`]. Call it
-    //! yourself to check rows read from a file before a bulk job starts.
-    pub use crate::runtime::{Rule, RuleViolation, Validate};
+    //! yourself to check rows read from a file before a bulk job starts, with
+    //! [`unknown_attributes`] to name a misspelt attribute first.
+    pub use crate::runtime::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
 }
 
 /// What the spec says of each endpoint, as data: method, path, limits, statuses.

@@ -514,8 +514,37 @@ fn behave(shared: &Shared, seq: u64, schema: &EndpointSchema, query: &[(String, 
                 Err((status, exception, message)) => Outcome::error(status, Some(&exception), &message),
             }
         }
-        _ => Outcome::json(200, &example_response(shared.schema, schema), true),
+        _ => Outcome::json(200, &example_page(shared.schema, schema, &body), true),
     }
+}
+
+/// The example answer, for the page the request asks for: a paged endpoint's example is its
+/// first page (the page its request example asks for), so any other page is answered with the
+/// example's envelope and no items, as the last page of a real walk would be.
+fn example_page(api: &Schema, schema: &EndpointSchema, body: &Value) -> Value {
+    let mut answer = example_response(api, schema);
+    let Some(pages) = &schema.pages else {
+        return answer;
+    };
+    let at = |value: &Value, path: &[&str]| path.iter().try_fold(value, |value, key| value.get(*key)).cloned();
+    let documented = schema
+        .request_example
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .and_then(|example| at(&example, pages.page_index))
+        .unwrap_or(Value::from(1));
+    let asked = at(body, pages.page_index);
+    if asked.is_none() || asked == Some(documented) {
+        return answer;
+    }
+    let mut items = &mut answer;
+    for key in schema.unwrap.iter().chain(pages.items) {
+        match items.get_mut(*key) {
+            Some(inner) => items = inner,
+            None => return answer,
+        }
+    }
+    *items = json!([]);
+    answer
 }
 
 /// The spec's response example, or a minimal value of the response shape when it has none.

@@ -155,10 +155,24 @@ impl Cx<'_> {
             }
         });
         let default = required.is_empty().then(|| quote! { Default, });
+        let wires = object.fields.iter().map(|field| field.wire.as_str());
         let validate = self.emit_validate(object);
+        // A type only ever sent is read from the caller's files (rows to import), where a
+        // misspelt attribute must be refused rather than dropped; a type the server sends may
+        // gain attributes, which are ignored.
+        let strict = !object.additional_fields && request_only(&object.name, self.spec);
+        let strict_doc = strict.then(|| {
+            quote! {
+                #[doc = ""]
+                #[doc = " Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word."]
+            }
+        });
+        let strict = strict.then(|| quote! { #[serde(deny_unknown_fields)] });
         quote! {
             #type_doc
+            #strict_doc
             #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+            #strict
             #[non_exhaustive]
             pub struct #name {
                 #(#fields)*
@@ -166,6 +180,9 @@ impl Cx<'_> {
             }
 
             impl #name {
+                /// The attributes this type reads and writes, by wire name, in spec order.
+                pub const ATTRIBUTES: &'static [&'static str] = &[#(#wires),*];
+
                 #constructor
                 #(#setters)*
             }
@@ -262,6 +279,42 @@ fn field_doc(field: &Field) -> TokenStream {
         field.description.as_deref().unwrap_or("").trim()
     );
     doc(&text)
+}
+
+/// Whether the type named `name` appears in requests (bodies and query parameters) and never in
+/// responses.
+fn request_only(name: &str, spec: &Spec) -> bool {
+    let mut sent = std::collections::BTreeSet::new();
+    let mut received = std::collections::BTreeSet::new();
+    for endpoint in &spec.endpoints {
+        match &endpoint.body {
+            crate::model::Body::None => {}
+            crate::model::Body::Object(ty) | crate::model::Body::Array { items: ty, .. } => reach(ty, spec, &mut sent),
+        }
+        for field in &endpoint.query {
+            reach(&field.ty, spec, &mut sent);
+        }
+        reach(&endpoint.response, spec, &mut received);
+    }
+    sent.contains(name) && !received.contains(name)
+}
+
+/// Adds the named types `ty` reaches, through fields and arrays, to `seen`.
+fn reach(ty: &TypeRef, spec: &Spec, seen: &mut std::collections::BTreeSet<String>) {
+    match ty {
+        TypeRef::Array(inner) => reach(inner, spec, seen),
+        TypeRef::Named(name) => {
+            if !seen.insert(name.clone()) {
+                return;
+            }
+            if let Some(TypeDef::Object(object)) = spec.types.iter().find(|def| def.name() == name) {
+                for field in &object.fields {
+                    reach(&field.ty, spec, seen);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Whether values of `ty` have rules to check before sending (their type implements `Validate`).

@@ -3,7 +3,10 @@
 
 //! The types of the `activities` group: request and response bodies and enums.
 /// One activity to post on an opportunity.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityActivity {
     /// `ActivityEvent`: The activity type's event code, e.g. `208`. Required.
@@ -20,6 +23,13 @@ pub struct OpportunityActivity {
     pub fields: Option<Vec<ActivityField>>,
 }
 impl OpportunityActivity {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ActivityEvent",
+        "ActivityNote",
+        "ActivityOwnerEmail",
+        "Fields",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(activity_event: i64, activity_owner_email: impl Into<String>) -> Self {
         Self {
@@ -43,7 +53,10 @@ impl OpportunityActivity {
     }
 }
 /// One activity field value, by schema name.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ActivityField {
     /// `SchemaName`: The field's schema name, e.g. `mx_Custom_2`. Required.
@@ -54,6 +67,8 @@ pub struct ActivityField {
     pub value: String,
 }
 impl ActivityField {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["SchemaName", "Value"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(schema_name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {

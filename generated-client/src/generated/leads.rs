@@ -55,6 +55,19 @@ pub struct Lead {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Lead {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectID",
+        "ProspectAutoId",
+        "FirstName",
+        "LastName",
+        "EmailAddress",
+        "Phone",
+        "Mobile",
+        "Score",
+        "DoNotEmail",
+        "CreatedOn",
+    ];
     /// Sets `ProspectID`.
     #[must_use]
     pub fn with_prospect_id(mut self, prospect_id: impl Into<String>) -> Self {

@@ -82,7 +82,10 @@ impl<'de> ::serde::Deserialize<'de> for SearchBy {
 }
 /// One opportunity field value, by schema name. A custom field set (CFS) field carries an empty
 /// `Value` and its sub-fields in `Fields`.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityField {
     /// `SchemaName`: The field's schema name, e.g. `mx_Custom_1` or `Status`. Required.
@@ -97,6 +100,8 @@ pub struct OpportunityField {
     pub fields: Option<Vec<OpportunityField>>,
 }
 impl OpportunityField {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["SchemaName", "Value", "Fields"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(schema_name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
@@ -115,7 +120,10 @@ impl OpportunityField {
 /// One opportunity to add to the lead whose unique field (named by the call's `SearchBy`) has the
 /// value `SearchByValue`. The opportunity is created only if every field that is mandatory for its
 /// opportunity type is passed in `Fields`.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityByLeadField {
     /// `SearchByValue`: The value of the unique lead field named by `SearchBy`, e.g.
@@ -179,6 +187,18 @@ pub struct OpportunityByLeadField {
     pub do_not_change_owner: Option<bool>,
 }
 impl OpportunityByLeadField {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "SearchByValue",
+        "OpportunityEventCode",
+        "OpportunityNote",
+        "OpportunityOwnerEmail",
+        "Fields",
+        "OverwriteFields",
+        "UpdateEmptyFields",
+        "DoNotPostDuplicateActivity",
+        "DoNotChangeOwner",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(search_by_value: impl Into<String>, opportunity_event_code: i64) -> Self {
         Self {
@@ -304,6 +324,14 @@ pub struct OpportunityRowResult {
     pub exception_message: Option<String>,
 }
 impl OpportunityRowResult {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectOpportunityId",
+        "RowNumber",
+        "OpportunityCreated",
+        "ExceptionType",
+        "ExceptionMessage",
+    ];
     /// Sets `ProspectOpportunityId`.
     #[must_use]
     pub fn with_prospect_opportunity_id(
@@ -345,7 +373,10 @@ impl OpportunityRowResult {
     }
 }
 /// The changes to one opportunity; only what is passed changes.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityUpdate {
     /// `ProspectOpportunityId`: The opportunity's id (a GUID), or the value of its AutoId field when
@@ -365,6 +396,12 @@ pub struct OpportunityUpdate {
     pub fields: Option<Vec<OpportunityField>>,
 }
 impl OpportunityUpdate {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectOpportunityId",
+        "OpportunityNote",
+        "Fields",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(prospect_opportunity_id: impl Into<String>) -> Self {
         Self {
@@ -395,6 +432,8 @@ pub struct RecordId {
     pub id: String,
 }
 impl RecordId {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -422,6 +461,13 @@ pub struct OpportunityDetails {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl OpportunityDetails {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ID",
+        "Name",
+        "DisplayName",
+        "Fields",
+    ];
     /// Sets `ID`.
     #[must_use]
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
@@ -554,6 +600,24 @@ pub struct OpportunityFieldDetails {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl OpportunityFieldDetails {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "SchemaName",
+        "InternalName",
+        "DisplayName",
+        "Value",
+        "DataType",
+        "IsMandatory",
+        "ShowInForm",
+        "Sequence",
+        "ParentField",
+        "OptionSet",
+        "IsDefault",
+        "IsReadOnly",
+        "IsMultiSelectDropdown",
+        "InternalSchemaName",
+        "MaxFieldLength",
+    ];
     /// Sets `SchemaName`.
     #[must_use]
     pub fn with_schema_name(mut self, schema_name: impl Into<String>) -> Self {
@@ -664,6 +728,8 @@ pub struct OpportunityPage {
     pub list: Vec<OpportunityRecord>,
 }
 impl OpportunityPage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["RecordCount", "List"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(record_count: i64, list: Vec<OpportunityRecord>) -> Self {
         Self { record_count, list }
@@ -705,6 +771,12 @@ pub struct OpportunityRecord {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl OpportunityRecord {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "RelatedProspectId",
+        "OpportunityEvent",
+        "OpportunityEventType",
+    ];
     /// Sets `RelatedProspectId`.
     #[must_use]
     pub fn with_related_prospect_id(
@@ -728,7 +800,10 @@ impl OpportunityRecord {
     }
 }
 /// A lead, found or created by its unique fields, and the opportunity to capture on it.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityCapture {
     /// `LeadDetails`: The lead's unique fields (at least one), plus the element
@@ -741,6 +816,8 @@ pub struct OpportunityCapture {
     pub opportunity: CapturedOpportunity,
 }
 impl OpportunityCapture {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["LeadDetails", "Opportunity"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
         lead_details: Vec<LeadAttribute>,
@@ -759,7 +836,10 @@ impl crate::runtime::Validate for OpportunityCapture {
     }
 }
 /// One lead field value, by schema name.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LeadAttribute {
     /// `Attribute`: The field's schema name, e.g. `EmailAddress`, or `SearchBy`. Required.
@@ -770,6 +850,8 @@ pub struct LeadAttribute {
     pub value: String,
 }
 impl LeadAttribute {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Attribute", "Value"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(attribute: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
@@ -780,7 +862,10 @@ impl LeadAttribute {
 }
 /// The opportunity of a capture. When duplicate-detection rules match an existing opportunity,
 /// none is created, and the flags say what happens to the existing one.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CapturedOpportunity {
     /// `OpportunityEventCode`: The opportunity type's event code, e.g. `12231`. Required.
@@ -836,6 +921,17 @@ pub struct CapturedOpportunity {
     pub do_not_change_owner: Option<bool>,
 }
 impl CapturedOpportunity {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "OpportunityEventCode",
+        "OpportunityNote",
+        "OpportunityDateTime",
+        "Fields",
+        "OverwriteFields",
+        "UpdateEmptyFields",
+        "DoNotPostDuplicateActivity",
+        "DoNotChangeOwner",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(opportunity_event_code: i64) -> Self {
         Self {
@@ -940,6 +1036,11 @@ pub struct CaptureResult {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl CaptureResult {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "AdditionalDetails",
+        "ConflictedOpportunityId",
+    ];
     /// Sets `AdditionalDetails`.
     #[must_use]
     pub fn with_additional_details(
@@ -981,6 +1082,11 @@ pub struct CaptureAction {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl CaptureAction {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ActivityId",
+        "PostDeDupActionPerformed",
+    ];
     /// Sets `ActivityId`.
     #[must_use]
     pub fn with_activity_id(mut self, activity_id: impl Into<String>) -> Self {
@@ -1000,7 +1106,10 @@ impl CaptureAction {
 /// The changes to one opportunity of a bulk update. System fields (`CreatedOn`, `ModifiedOn`,
 /// `CreatedBy`, `ModifiedBy`) cannot be changed, except `CreatedOn` when the account allows it for
 /// migrations.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityBulkUpdate {
     /// `ProspectOpportunityId`: The opportunity's id (a GUID), or the value of its AutoId field when
@@ -1019,6 +1128,12 @@ pub struct OpportunityBulkUpdate {
     pub fields: Option<Vec<OpportunityField>>,
 }
 impl OpportunityBulkUpdate {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectOpportunityId",
+        "OpportunityEventCode",
+        "Fields",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(prospect_opportunity_id: impl Into<String>) -> Self {
         Self {

@@ -3,7 +3,10 @@
 
 //! The types of the `search` group: request and response bodies and enums.
 /// A search: one condition on a field, the columns to return, the order, and the page.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SearchCriteria {
     /// `Parameter`: The condition to match. Required.
@@ -20,6 +23,13 @@ pub struct SearchCriteria {
     pub paging: Paging,
 }
 impl SearchCriteria {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "Parameter",
+        "Columns",
+        "Sorting",
+        "Paging",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(parameter: SearchParameter, paging: Paging) -> Self {
         Self {
@@ -43,7 +53,10 @@ impl SearchCriteria {
     }
 }
 /// One condition, `LookupName SqlOperator LookupValue`, e.g. `CreatedOn > 2015-01-01 14:36:59`.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SearchParameter {
     /// `LookupName`: The schema name of the field to compare, e.g. `EmailAddress` or `CreatedOn`.
@@ -58,6 +71,12 @@ pub struct SearchParameter {
     pub sql_operator: SqlOperator,
 }
 impl SearchParameter {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "LookupName",
+        "LookupValue",
+        "SqlOperator",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
         lookup_name: impl Into<String>,
@@ -141,7 +160,10 @@ impl crate::runtime::QueryValue for SqlOperator {
     }
 }
 /// The columns to return.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SearchColumns {
     /// `Include_CSV`: Comma-separated schema names, e.g. `ProspectID,FirstName`; empty for every
@@ -150,6 +172,8 @@ pub struct SearchColumns {
     pub include_csv: String,
 }
 impl SearchColumns {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Include_CSV"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(include_csv: impl Into<String>) -> Self {
         Self {
@@ -158,7 +182,10 @@ impl SearchColumns {
     }
 }
 /// The order of search results.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SearchSorting {
     /// `ColumnName`: The schema name to sort by. Sort by a unique field for stable paging. Required.
@@ -169,6 +196,8 @@ pub struct SearchSorting {
     pub direction: SortDirection,
 }
 impl SearchSorting {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["ColumnName", "Direction"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(column_name: impl Into<String>, direction: SortDirection) -> Self {
         Self {
@@ -222,7 +251,10 @@ impl crate::runtime::QueryValue for SortDirection {
     }
 }
 /// One page of results.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Paging {
     /// `PageIndex`: The page number, from 1. Required.
@@ -233,6 +265,8 @@ pub struct Paging {
     pub page_size: i64,
 }
 impl Paging {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["PageIndex", "PageSize"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(page_index: i64, page_size: i64) -> Self {
         Self { page_index, page_size }

@@ -885,6 +885,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[("opportunityId", "4f530c63-4c93-4150-8b8e-83487befb3b2")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -924,6 +925,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::None,
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[("emailaddress", "george@example.com")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -949,6 +951,10 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("SearchCriteria")),
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &[],
+            }),
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -1001,6 +1007,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
+            pages: ::core::option::Option::None,
             query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -1081,6 +1088,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("OpportunityUpdate")),
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -1130,6 +1138,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::None,
             response: Shape::Named("OpportunityDetails"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[
                 ("OpportunityId", "4597c076-be5a-4ba2-9b08-ecd21626750f"),
                 ("getFileURL", "true"),
@@ -1161,6 +1170,10 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("SearchCriteria")),
             response: Shape::Named("OpportunityPage"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -1206,6 +1219,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("OpportunityCapture")),
             response: Shape::Named("CaptureResult"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -1260,6 +1274,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[

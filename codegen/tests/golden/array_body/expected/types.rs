@@ -72,7 +72,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Row
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Row {
     /// `Name`: Required.
@@ -86,6 +89,8 @@ pub struct Row {
     pub note: Option<String>,
 }
 impl Row {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Name", "Count", "Note"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(name: impl Into<String>, count: i64) -> Self {
         Self {

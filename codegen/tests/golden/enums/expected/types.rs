@@ -188,7 +188,10 @@ impl crate::runtime::QueryValue for Direction {
     }
 }
 /// Query
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Query {
     /// `Operator`: Required.
@@ -199,6 +202,8 @@ pub struct Query {
     pub direction: Option<Direction>,
 }
 impl Query {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Operator", "Direction"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(operator: Operator) -> Self {
         Self { operator, direction: None }

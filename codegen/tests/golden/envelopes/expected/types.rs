@@ -80,6 +80,8 @@ pub struct IdResult {
     pub id: String,
 }
 impl IdResult {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }

@@ -148,6 +148,8 @@ pub struct Thing {
     pub id: String,
 }
 impl Thing {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }

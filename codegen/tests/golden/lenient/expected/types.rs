@@ -99,6 +99,13 @@ pub struct Record {
     pub strict: Option<i64>,
 }
 impl Record {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "Count",
+        "Score",
+        "Active",
+        "Strict",
+    ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(count: i64) -> Self {
         Self {

@@ -72,7 +72,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Update
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Update {
     /// `Id`: Required.
@@ -89,6 +92,8 @@ pub struct Update {
     pub score: Option<f64>,
 }
 impl Update {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "Target", "Extra", "Score"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, target: Target) -> Self {
         Self {
@@ -112,7 +117,10 @@ impl Update {
     }
 }
 /// Where the update goes.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Target {
     /// `Kind`: Optional.
@@ -120,6 +128,8 @@ pub struct Target {
     pub kind: Option<String>,
 }
 impl Target {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Kind"];
     /// Sets `Kind`.
     #[must_use]
     pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
@@ -136,6 +146,8 @@ pub struct Updated {
     pub status: Option<String>,
 }
 impl Updated {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Status"];
     /// Sets `Status`.
     #[must_use]
     pub fn with_status(mut self, status: impl Into<String>) -> Self {

@@ -80,6 +80,8 @@ pub struct Choice {
     pub value: String,
 }
 impl Choice {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Value"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
@@ -109,6 +111,8 @@ pub struct Record {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Record {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "OptionSet", "Settings"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, settings: ::serde_json::Value) -> Self {
         Self {

@@ -72,7 +72,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Node
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Node {
     /// `Name`: Required.
@@ -86,6 +89,8 @@ pub struct Node {
     pub parent: Option<Box<Node>>,
 }
 impl Node {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Name", "Children", "Parent"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -119,6 +124,8 @@ pub struct Chain {
     pub value: Option<i64>,
 }
 impl Chain {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Next", "Value"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(next: Chain) -> Self {
         Self {

@@ -72,7 +72,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Flags
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Flags {
     /// `Overwrite`: Optional.
@@ -86,6 +89,12 @@ pub struct Flags {
     pub comment: Option<String>,
 }
 impl Flags {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "Overwrite",
+        "FillEmpty",
+        "Comment",
+    ];
     /// Sets `Overwrite`.
     #[must_use]
     pub fn with_overwrite(mut self, overwrite: bool) -> Self {
@@ -123,7 +132,10 @@ impl crate::runtime::Validate for Flags {
     }
 }
 /// Batch
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Batch {
     /// `Items`: Required.
@@ -134,6 +146,8 @@ pub struct Batch {
     pub main: Option<Flags>,
 }
 impl Batch {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Items", "Main"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(items: Vec<Flags>) -> Self {
         Self { items, main: None }
