@@ -95,7 +95,7 @@ async fn a_lead_keeps_string_numbers_and_unnamed_fields() -> TestResult {
 
 #[tokio::test]
 async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> TestResult {
-    let sandbox = Sandbox::start().await?;
+    let sandbox = Sandbox::builder().keep_bodies(true).start().await?;
     let record = |id: &str| json!({ "RelatedProspectId": id, "OpportunityEvent": "12000" });
     for page in [
         json!({ "RecordCount": "3", "List": [record("a"), record("b")] }),

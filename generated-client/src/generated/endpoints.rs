@@ -106,7 +106,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityField, OpportunityActivity};
     ///
@@ -246,7 +246,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_by_email("george@example.com").await?;
     /// println!("{result:?}");
@@ -329,7 +329,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -505,7 +505,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
     ///
@@ -683,7 +683,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityField, OpportunityUpdate};
     ///
@@ -776,7 +776,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client
     ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f")
@@ -864,7 +864,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -998,7 +998,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{
     ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
@@ -1101,7 +1101,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityBulkUpdate, OpportunityField};
     ///
