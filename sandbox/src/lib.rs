@@ -29,28 +29,28 @@
 //! # Fidelity switches, and their sources
 //!
 //! - **Rate-limit refusals** come as HTTP `429` by default, or as `200` with
-//!   `MXAPIRateLimitExceededException` ([`SandboxBuilder::rate_limit_refusal`], `--rate-limit-status`);
-//!   [`RateLimitRefusal`] gives the sources.
+//!   `MXAPIRateLimitExceededException` ([`SandboxBuilder::rate_limit_refusal`],
+//!   `--rate-limit-status`); [`RateLimitRefusal`] gives the sources.
 //! - **`SearchBy` is case-sensitive** by default: its value must be the unique field's schema
 //!   name exactly (`EmailAddress`, not `emailaddress`); any other value is an unknown field, which
 //!   the real API answers with `500` and `MXInvalidInputException: Invalid SearchBy value
-//!   provided` (observed). The only evidence is the [Add Opportunities in Bulk
+//!   provided` (observed). The evidence is the [Add Opportunities in Bulk
 //!   page](https://apidocs.leadsquared.com/add-opportunities-in-bulk/), which asks for "the field
 //!   schema name in the SearchBy parameter" ("The schema name of the unique lead field. E.g.,
-//!   EmailAddress, Phone"); no source says that another case is accepted, so the sandbox is as
-//!   strict as it is for attribute names, query parameters and paths, where the real API rejects
-//!   a wrong case.
-//!   [`SandboxBuilder::search_by_ignore_case`] (`--search-by-ignore-case`) relaxes it.
-//!   `SearchByValue`, a field's value, is compared without regard to case (see [`Lead`]).
+//!   EmailAddress, Phone"), and this sandbox's record that the real API rejects names in a wrong
+//!   case; no source says that another case is accepted, so `SearchBy` is treated like attribute
+//!   names, query parameters and paths. [`SandboxBuilder::search_by_ignore_case`]
+//!   (`--search-by-ignore-case`) relaxes it. `SearchByValue`, a field's value, is compared without
+//!   regard to case (see [`Lead`]).
 //! - **Duplicate detection is not emulated.** The Add Opportunities in Bulk page shows the row
 //!   flags `UpdateEmptyFields` and `DoNotChangeOwner` in its example (the spec adds
 //!   `OverwriteFields` and `DoNotPostDuplicateActivity`) but does not say what the call answers
 //!   for a duplicate. The [Capture Opportunities
-//!   page](https://apidocs.leadsquared.com/capture-opportunities/) describes duplicate-detection
-//!   rules as something "you've set up … in your account"; an account without such rules
-//!   creates a new opportunity every time. The sandbox is such an account: the flags are checked
-//!   (type, and at most one of `OverwriteFields` and `UpdateEmptyFields`) and have no other
-//!   effect; every valid row creates a new opportunity.
+//!   page](https://apidocs.leadsquared.com/capture-opportunities/) describes duplicate detection
+//!   as rules "you've set up … in your account", which an account may not have. The sandbox is
+//!   an account without such rules: the flags are checked (type, and at most one of
+//!   `OverwriteFields` and `UpdateEmptyFields`) and have no other effect; every valid row
+//!   creates a new opportunity.
 //!
 //! # What is not documented, and what the sandbox does instead
 //!
