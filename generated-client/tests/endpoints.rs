@@ -14,7 +14,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn update_returns_the_id_inside_the_message_envelope() -> TestResult {
-    let sandbox = Sandbox::start().await?;
+    let sandbox = Sandbox::builder().keep_bodies(true).start().await?;
     // An id other than the documented example's, answered as the server would for it: what the
     // method returns must come from the answer's `Message`, not from the example.
     let id = "0f1e2d3c-0000-4000-8000-000000000042";
@@ -106,7 +106,7 @@ async fn a_lead_keeps_string_numbers_and_unnamed_fields() -> TestResult {
 
 #[tokio::test]
 async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> TestResult {
-    let sandbox = Sandbox::start().await?;
+    let sandbox = Sandbox::builder().keep_bodies(true).start().await?;
     let record = |id: &str| json!({ "RelatedProspectId": id, "OpportunityEvent": "12000" });
     for page in [
         json!({ "RecordCount": "3", "List": [record("a"), record("b")] }),

@@ -119,7 +119,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityField, OpportunityActivity};
     ///
@@ -262,7 +262,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_by_email("george@example.com").await?;
     /// println!("{result:?}");
@@ -345,7 +345,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -521,7 +521,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
     ///
@@ -703,7 +703,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityField, OpportunityUpdate};
     ///
@@ -796,7 +796,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client
     ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f")
@@ -884,7 +884,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -1018,7 +1018,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{
     ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
@@ -1121,7 +1121,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityBulkUpdate, OpportunityField};
     ///
