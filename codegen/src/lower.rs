@@ -336,7 +336,7 @@ impl Lowerer<'_> {
                 raw.name, raw.error_envelope.type_field
             )),
             open: true,
-            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true),
+            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true, true),
         };
         let key_names = |names: &raw::KeyNames| model::KeyNames {
             access_key: names.access_key.clone(),
@@ -506,7 +506,7 @@ impl Lowerer<'_> {
                     ok = false;
                 }
                 let open = raw.open.unwrap_or(true);
-                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open);
+                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
                         name: raw.name.clone(),
@@ -542,6 +542,7 @@ impl Lowerer<'_> {
         path: &[Seg],
         raw: &[raw::EnumValue],
         open: bool,
+        exceptions: bool,
     ) -> Vec<EnumValue> {
         let mut values = Vec::new();
         let mut wires = BTreeSet::new();
@@ -578,14 +579,66 @@ impl Lowerer<'_> {
                     .push(file.error_at(&name_path, format!("duplicate variant name `{rust}`"), Some(help)));
                 continue;
             }
+            let Ok(processed) = self.lower_exception_processed(file, &value_path, value, exceptions) else {
+                continue;
+            };
             values.push(EnumValue {
                 wire: value.wire.clone(),
                 rust,
                 description: value.description.clone(),
                 rate_limited: value.rate_limited,
+                processed,
             });
         }
         values
+    }
+
+    /// An exception's `processed:`: only exceptions have one, and a rate-limit exception means
+    /// the call was refused before anything was done (`never`, declared or not: the emitter
+    /// reads an undeclared one as `never`).
+    fn lower_exception_processed(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        value: &raw::EnumValue,
+        exceptions: bool,
+    ) -> Result<Option<Processed>, ()> {
+        let at = child(path, "processed");
+        let declared = match value.processed.as_deref() {
+            None => None,
+            Some(_) if !exceptions => {
+                let help =
+                    "`processed:` belongs to the API's `exceptions:`; a type's enum values have none".to_string();
+                self.diags.push(file.error_at_key(
+                    &at,
+                    "`processed` on a value that is not an exception".into(),
+                    Some(help),
+                ));
+                return Err(());
+            }
+            Some("always") => Some(Processed::Always),
+            Some("never") => Some(Processed::Never),
+            Some("unknown") => Some(Processed::Unknown),
+            Some(other) => {
+                let message = format!("unknown `processed` value `{other}`");
+                let help = format!(
+                    "valid values: {} (whether a call answered with this exception took effect, whatever the status)",
+                    one_of(["always", "never", "unknown"])
+                );
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                return Err(());
+            }
+        };
+        match declared {
+            Some(processed) if value.rate_limited && processed != Processed::Never => {
+                let help =
+                    "a rate-limit refusal means nothing was done: write `processed: never`, or drop it".to_string();
+                let message = "a rate-limited exception that may have been processed".to_string();
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                Err(())
+            }
+            declared => Ok(declared),
+        }
     }
 
     /// Lowers object fields or query parameters (`params`: scalars and enums only).

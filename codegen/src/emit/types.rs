@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Paths, doc, ident, inner_doc};
-use crate::model::{EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{EnumDef, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
 
 /// The spec files a type module comes from: every file, since a type's group may be set by
 /// the file it is in or by the type itself.
@@ -160,7 +160,7 @@ impl Cx<'_> {
         // A type only ever sent is read from the caller's files (rows to import), where a
         // misspelt attribute must be refused rather than dropped; a type the server sends may
         // gain attributes, which are ignored.
-        let strict = !object.additional_fields && request_only(&object.name, self.spec);
+        let strict = !object.additional_fields && self.spec.request_only_types().contains(&object.name);
         let strict_doc = strict.then(|| {
             quote! {
                 #[doc = ""]
@@ -281,42 +281,6 @@ fn field_doc(field: &Field) -> TokenStream {
     doc(&text)
 }
 
-/// Whether the type named `name` appears in requests (bodies and query parameters) and never in
-/// responses.
-fn request_only(name: &str, spec: &Spec) -> bool {
-    let mut sent = std::collections::BTreeSet::new();
-    let mut received = std::collections::BTreeSet::new();
-    for endpoint in &spec.endpoints {
-        match &endpoint.body {
-            crate::model::Body::None => {}
-            crate::model::Body::Object(ty) | crate::model::Body::Array { items: ty, .. } => reach(ty, spec, &mut sent),
-        }
-        for field in &endpoint.query {
-            reach(&field.ty, spec, &mut sent);
-        }
-        reach(&endpoint.response, spec, &mut received);
-    }
-    sent.contains(name) && !received.contains(name)
-}
-
-/// Adds the named types `ty` reaches, through fields and arrays, to `seen`.
-fn reach(ty: &TypeRef, spec: &Spec, seen: &mut std::collections::BTreeSet<String>) {
-    match ty {
-        TypeRef::Array(inner) => reach(inner, spec, seen),
-        TypeRef::Named(name) => {
-            if !seen.insert(name.clone()) {
-                return;
-            }
-            if let Some(TypeDef::Object(object)) = spec.types.iter().find(|def| def.name() == name) {
-                for field in &object.fields {
-                    reach(&field.ty, spec, seen);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Whether values of `ty` have rules to check before sending (their type implements `Validate`).
 pub(super) fn needs_validation(ty: &TypeRef, spec: &Spec) -> bool {
     match ty {
@@ -398,10 +362,29 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
         } else {
             quote! { matches!(self, #(#limited)|*) }
         };
+        let processed_arms = def.values.iter().filter_map(|value| {
+            let variant = ident(&value.rust);
+            let declared = value.processed.or(value.rate_limited.then_some(Processed::Never));
+            let processed = match declared? {
+                Processed::Always => quote! { Always },
+                Processed::Never => quote! { Never },
+                Processed::Unknown => quote! { Unknown },
+            };
+            Some(quote! { #name::#variant => Some(crate::Processed::#processed), })
+        });
         quote! {
             /// Whether this exception means the account's rate limit was hit.
             pub fn is_rate_limit(&self) -> bool {
                 #body
+            }
+
+            /// Whether a call answered with this exception took effect, when the spec says so
+            /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+            pub fn processed(&self) -> Option<crate::Processed> {
+                match self {
+                    #(#processed_arms)*
+                    _ => None,
+                }
             }
         }
     });
