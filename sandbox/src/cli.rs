@@ -45,6 +45,8 @@ Options:
   --mandatory-field NAME    An opportunity field every row must carry; replaces the default
                             mx_Custom_1 (repeatable; `none` requires none)
   --latency MILLIS          Wait this long before every answer [default: 0]
+  --jitter MIN..MAX         A network delay per call drawn from MIN..MAX milliseconds, part
+                            before the call arrives and part before its answer [default: none]
   --fault JSON              A fault for the first calls, in the JSON of POST /_sandbox/faults,
                             e.g. '{\"Fault\":\"Status\",\"Status\":500,\"Times\":2}' (repeatable)
   --lean                    Count created opportunities instead of keeping them: for long runs
@@ -235,6 +237,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                 let text = value()?;
                 let millis = whole(&text, "milliseconds")?;
                 builder = builder.latency(Duration::from_millis(millis as u64));
+            }
+            "--jitter" => {
+                let text = value()?;
+                let (min, max) = text
+                    .split_once("..")
+                    .ok_or_else(|| format!("--jitter takes MIN..MAX milliseconds, e.g. 50..300, not {text:?}"))?;
+                let (min, max) = (whole(min, "milliseconds")?, whole(max, "milliseconds")?);
+                builder = builder.jitter(Duration::from_millis(min as u64), Duration::from_millis(max as u64));
             }
             "--fault" => {
                 let text = value()?;

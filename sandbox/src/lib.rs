@@ -516,6 +516,7 @@ pub struct SandboxBuilder {
     mandatory_fields: Vec<String>,
     leads: Vec<Lead>,
     latency: Duration,
+    jitter: Option<(Duration, Duration)>,
     lean: bool,
     keep_bodies: bool,
     request_log: usize,
@@ -561,6 +562,7 @@ impl Default for SandboxBuilder {
             mandatory_fields: DEFAULT_MANDATORY_FIELDS.iter().map(|f| f.to_string()).collect(),
             leads: Vec::new(),
             latency: Duration::ZERO,
+            jitter: None,
             lean: false,
             keep_bodies: false,
             request_log: DEFAULT_REQUEST_LOG,
@@ -657,6 +659,16 @@ impl SandboxBuilder {
     /// Waits this long before every answer, like a network round trip (none by default).
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// Puts a network whose delay varies per call, uniformly from `min` to `max`, between the
+    /// clients and the sandbox: a random part of each call's delay passes before the call
+    /// arrives (and is counted against the rate limit), the rest before its answer leaves. Calls
+    /// sent evenly then arrive bunched, as on a real network; a client that spaces its sends by
+    /// the limit alone gets refused. None by default.
+    pub fn jitter(mut self, min: Duration, max: Duration) -> Self {
+        self.jitter = Some((min.min(max), max.max(min)));
         self
     }
 

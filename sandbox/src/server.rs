@@ -239,6 +239,15 @@ async fn handle(
     shared: &Shared,
     kill: &Notify,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    // The request's leg of a jittered network: the call arrives (and counts) only after it.
+    let answer_leg = match shared.settings().jitter {
+        Some((min, max)) => {
+            let (request_leg, answer_leg) = network_legs(min, max);
+            tokio::time::sleep(request_leg).await;
+            answer_leg
+        }
+        None => Duration::ZERO,
+    };
     let arrived = Instant::now();
     let (parts, body) = request.into_parts();
     let query: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
@@ -293,7 +302,7 @@ async fn handle(
         hook.call(copy);
     }
     tracing::debug!(target: "leadsquared::sandbox", seq, method = %parts.method, path = parts.uri.path(), status = outcome.status, processed = outcome.processed, "sandbox call");
-    let wait = shared.settings().latency + outcome.delay;
+    let wait = shared.settings().latency + outcome.delay + answer_leg;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
@@ -302,6 +311,25 @@ async fn handle(
         std::future::pending::<()>().await;
     }
     Ok(outcome.respond())
+}
+
+/// One call's trip over a jittered network: a delay drawn from `min..=max`, split at a random
+/// point into the request's leg and the answer's.
+fn network_legs(min: Duration, max: Duration) -> (Duration, Duration) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // A shared xorshift generator: the draws need no quality beyond spreading, and no crate.
+    static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+    let next = || {
+        let mut x = STATE.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        STATE.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let total = min + (max - min).mul_f64(next());
+    let request = total.mul_f64(next());
+    (request, total - request)
 }
 
 /// The query as logged: keys redacted, at most [`LOGGED_PARAMS`] parameters of at most
@@ -732,6 +760,23 @@ fn minimal(api: &Schema, shape: &Shape, depth: usize) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jittered_trip_splits_a_delay_within_the_bounds_into_two_legs() {
+        let (min, max) = (Duration::from_millis(50), Duration::from_millis(300));
+        let trips: Vec<_> = (0..1000).map(|_| network_legs(min, max)).collect();
+        assert!(trips.iter().all(|(to, back)| (min..=max).contains(&(*to + *back))));
+        // Spread over the range, and split at varying points: arrivals bunch.
+        let totals: Vec<_> = trips.iter().map(|(to, back)| *to + *back).collect();
+        assert!(
+            totals.iter().any(|t| *t < Duration::from_millis(100))
+                && totals.iter().any(|t| *t > Duration::from_millis(250))
+        );
+        assert!(
+            trips.iter().any(|(to, _)| *to < Duration::from_millis(20))
+                && trips.iter().any(|(to, _)| *to > Duration::from_millis(200))
+        );
+    }
     use crate::SCHEMA;
 
     #[test]

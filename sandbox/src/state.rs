@@ -24,6 +24,10 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Settings {
     pub(super) latency: Duration,
+    /// A network between client and sandbox whose delay varies per call, from the first to
+    /// the second bound: a random part of it before the call arrives (so arrivals bunch as on
+    /// a real network), the rest before the answer leaves.
+    pub(super) jitter: Option<(Duration, Duration)>,
     pub(super) rate_limit: Option<RateLimit>,
     pub(super) rate_limit_refusal: RateLimitRefusal,
     pub(super) search_by_ignore_case: bool,
@@ -53,6 +57,7 @@ pub(super) struct Shared {
 struct Inner {
     limiter: Limiter,
     latency: Duration,
+    jitter: Option<(Duration, Duration)>,
     refusal: RateLimitRefusal,
     search_by_ignore_case: bool,
     unique_fields: Vec<String>,
@@ -245,6 +250,7 @@ impl Shared {
                 admitted: VecDeque::new(),
             },
             latency: config.latency,
+            jitter: config.jitter,
             refusal: config.rate_limit_refusal,
             search_by_ignore_case: config.search_by_ignore_case,
             unique_fields: config.unique_fields.clone(),
@@ -384,6 +390,7 @@ impl Shared {
         let inner = self.lock();
         Settings {
             latency: inner.latency,
+            jitter: inner.jitter,
             rate_limit: inner.limiter.limit,
             rate_limit_refusal: inner.refusal,
             search_by_ignore_case: inner.search_by_ignore_case,
@@ -406,12 +413,14 @@ impl Shared {
         let mut inner = self.lock();
         let mut settings = Settings {
             latency: inner.latency,
+            jitter: inner.jitter,
             rate_limit: inner.limiter.limit,
             rate_limit_refusal: inner.refusal,
             search_by_ignore_case: inner.search_by_ignore_case,
         };
         change(&mut settings)?;
         inner.latency = settings.latency;
+        inner.jitter = settings.jitter;
         inner.limiter.limit = settings.rate_limit;
         inner.refusal = settings.rate_limit_refusal;
         inner.search_by_ignore_case = settings.search_by_ignore_case;
