@@ -41,6 +41,18 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
     &GET_LEAD_BY_EMAIL,
     &SEARCH_LEADS_BY_CRITERIA,
+    &CREATE_LEAD,
+    &UPDATE_LEAD,
+    &CREATE_OR_UPDATE_LEAD,
+    &GET_LEAD_BY_PHONE,
+    &GET_LEADS_BY_IDS,
+    &GET_LEADS_BY_DATE_RANGE,
+    &GET_LEAD_METADATA,
+    &DELETE_LEAD,
+    &RESET_LEAD,
+    &UPDATE_LEADS_IN_BULK,
+    &CREATE_LEADS_IN_BULK,
+    &CREATE_LEAD_FIELD,
     &ADD_OPPORTUNITIES_IN_BULK,
     &UPDATE_OPPORTUNITY,
     &GET_OPPORTUNITY_BY_ID,
@@ -420,6 +432,1206 @@ impl crate::Client {
         body: super::search::SearchCriteria,
     ) -> crate::runtime::Pages<super::leads::Lead> {
         self.search_leads_by_criteria(body).pages()
+    }
+}
+/// Describes Create a Lead: method, path, item limits, rate limit and documented statuses.
+pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_lead",
+    title: "Create a Lead",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-a-lead/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead.Create",
+    idempotent: false,
+    items: Some(crate::runtime::ItemLimit {
+        min: 1,
+        max: None,
+    }),
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create a Lead.
+    ///
+    /// Creates a lead from its field values, by schema name (custom fields and custom field sets
+    /// included). Pass at least one of `FirstName`, `LastName`, `EmailAddress` and `Phone`, and
+    /// preferably a unique field (`EmailAddress` and `Phone` are unique by default): the API rejects a
+    /// second lead with the same unique value (`MXDuplicateEntryException`). The client does not check
+    /// that rule. With Object Types enabled, `LeadType` is `OT_0` unless passed, and can be changed
+    /// from it only once.
+    ///
+    /// `POST /LeadManagement.svc/Lead.Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-a-lead/))
+    ///
+    /// Returns a [`crate::requests::CreateLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
+    /// before anything is sent.
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let items = [
+    ///     LeadAttribute::new("EmailAddress", "john.smith@example.com"),
+    ///     LeadAttribute::new("FirstName", "John"),
+    ///     LeadAttribute::new("LastName", "Smith"),
+    ///     LeadAttribute::new("Phone", "8888888888"),
+    ///     LeadAttribute::new("mx_City", "Bangalore"),
+    ///     LeadAttribute::new("mx_KYC", "")
+    ///         .with_fields(
+    ///             vec![
+    ///                 LeadAttribute::new("Status", "Pending"),
+    ///                 LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
+    ///                 LeadAttribute::new("mx_CustomObject_2", "864563")
+    ///             ],
+    ///         ),
+    /// ];
+    /// let result = client.create_lead(items).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_lead(
+        &self,
+        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+    ) -> super::requests::CreateLead {
+        super::requests::CreateLead::new(self.clone(), items.into())
+    }
+}
+/// Describes Update a Lead: method, path, item limits, rate limit and documented statuses.
+pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "update_lead",
+    title: "Update a Lead",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/update-a-lead/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead.Update",
+    idempotent: true,
+    items: Some(crate::runtime::ItemLimit {
+        min: 1,
+        max: None,
+    }),
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Update a Lead.
+    ///
+    /// Changes the fields passed, by schema name; other fields keep their values. Automations,
+    /// webhooks and notifications on lead update do not run unless `postUpdatedLead` is true. The lead
+    /// is named by its id (`ProspectID`), e.g. from Get a Lead by Email.
+    ///
+    /// `POST /LeadManagement.svc/Lead.Update` ([API
+    /// documentation](https://apidocs.leadsquared.com/update-a-lead/))
+    ///
+    /// Returns a [`crate::requests::UpdateLead`]: await it to send the call, after setting any of its
+    /// optional query parameters (`post_updated_lead`).
+    ///
+    /// # Limits
+    ///
+    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
+    /// before anything is sent.
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let items = [
+    ///     LeadAttribute::new("Phone", "9999999999"),
+    ///     LeadAttribute::new("mx_City", "London"),
+    /// ];
+    /// let result = client.update_lead("leadId", items).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_lead(
+        &self,
+        lead_id: impl Into<String>,
+        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+    ) -> super::requests::UpdateLead {
+        super::requests::UpdateLead::new(self.clone(), lead_id.into(), items.into())
+    }
+}
+/// Describes Create or Update a Lead: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_or_update_lead",
+    title: "Create or Update a Lead",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-or-update/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead.CreateOrUpdate",
+    idempotent: true,
+    items: Some(crate::runtime::ItemLimit {
+        min: 1,
+        max: None,
+    }),
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create or Update a Lead.
+    ///
+    /// Updates the lead that matches, or creates one. The lead is looked up by email address and
+    /// phone, or by the field named in a `{"Attribute":"SearchBy","Value":"EmailAddress"}` element.
+    /// Pass at least one unique field. The stored copy of the page could not be read as far as its
+    /// answer; the type follows the answer LeadSquared documents for this call,
+    /// `{"Status":"Success","Message":{"Id":…,"AffectedRows":1}}`, with every field optional.
+    ///
+    /// `POST /LeadManagement.svc/Lead.CreateOrUpdate` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-or-update/))
+    ///
+    /// Returns a [`crate::requests::CreateOrUpdateLead`]: await it to send the call, after setting any
+    /// of its optional query parameters (`post_updated_lead`).
+    ///
+    /// # Limits
+    ///
+    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
+    /// before anything is sent.
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create or Update a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let items = [
+    ///     LeadAttribute::new("EmailAddress", "john.smith@acmeconsulting.co"),
+    ///     LeadAttribute::new("FirstName", "John"),
+    ///     LeadAttribute::new("LastName", "Smith"),
+    ///     LeadAttribute::new("Phone", "+919845098450"),
+    ///     LeadAttribute::new("mx_KYC", "")
+    ///         .with_fields(
+    ///             vec![
+    ///                 LeadAttribute::new("Status", "Pending"),
+    ///                 LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
+    ///                 LeadAttribute::new("mx_CustomObject_2", "864563")
+    ///             ],
+    ///         ),
+    ///     LeadAttribute::new("SearchBy", "EmailAddress"),
+    /// ];
+    /// let result = client.create_or_update_lead(items).post_updated_lead(false).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_or_update_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_or_update_lead(
+        &self,
+        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+    ) -> super::requests::CreateOrUpdateLead {
+        super::requests::CreateOrUpdateLead::new(self.clone(), items.into())
+    }
+}
+/// Describes Get a Lead by Phone Number: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_lead_by_phone",
+    title: "Get a Lead by Phone Number",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/get-lead-by-phone/"),
+    method: crate::runtime::Method::Get,
+    path: "/LeadManagement.svc/RetrieveLeadByPhoneNumber",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get a Lead by Phone Number.
+    ///
+    /// Finds the lead whose `Phone` or `Mobile` field holds a number, with or without the country code
+    /// but without spaces, hyphens or other characters. When several leads match, the one with the
+    /// most recent activity is returned. The answer is a list.
+    ///
+    /// `GET /LeadManagement.svc/RetrieveLeadByPhoneNumber` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-lead-by-phone/))
+    ///
+    /// Returns a [`crate::requests::GetLeadByPhone`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get a Lead by Phone Number documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_lead_by_phone("9901111111").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_lead_by_phone").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_lead_by_phone(
+        &self,
+        phone: impl Into<String>,
+    ) -> super::requests::GetLeadByPhone {
+        super::requests::GetLeadByPhone::new(self.clone(), phone.into())
+    }
+}
+/// Describes Get Leads in Bulk by Ids: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_leads_by_ids",
+    title: "Get Leads in Bulk by Ids",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/get-leads-in-bulk-by-ids/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Leads/Retrieve/ByIds",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Leads in Bulk by Ids.
+    ///
+    /// Reads leads by id, with the columns asked for, one page at a time, with the total. At most
+    /// 10,000 leads can be read (the client does not count the ids).
+    ///
+    /// `POST /LeadManagement.svc/Leads/Retrieve/ByIds` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-leads-in-bulk-by-ids/))
+    ///
+    /// Returns a [`crate::requests::GetLeadsByIds`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Leads in Bulk by Ids documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
+    /// use leadsquared::search::{Paging, SearchColumns};
+    ///
+    /// let body = LeadIdsQuery::new(
+    ///     LeadIds::new(
+    ///         vec![
+    ///             "0acb9356-bcd1-4128-b63a-97f52cb8cc3c".to_owned(),
+    ///             "3aee22bd-8419-422a-8242-c510df9af021".to_owned(),
+    ///             "6ba78830-bd39-435f-8687-460b677f3fb4".to_owned()
+    ///         ],
+    ///     ),
+    ///     SearchColumns::new(
+    ///         "CreatedOn, ModifiedOn, CompanyType, EmailAddress, ProspectId, OwnerIdEmailAddress, ProspectAutoID, FirstName, LastName, ProspectStage",
+    ///     ),
+    ///     Paging::new(1, 1000),
+    /// );
+    /// let result = client.get_leads_by_ids(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_leads_by_ids").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_leads_by_ids(
+        &self,
+        body: super::leads::LeadIdsQuery,
+    ) -> super::requests::GetLeadsByIds {
+        super::requests::GetLeadsByIds::new(self.clone(), body)
+    }
+    /// Every page of Get Leads in Bulk by Ids, from the body's `Paging.PageIndex` on:
+    /// `self.get_leads_by_ids(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Leads in Bulk by Ids documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
+    /// use leadsquared::search::{Paging, SearchColumns};
+    ///
+    /// let body = LeadIdsQuery::new(
+    ///     LeadIds::new(
+    ///         vec![
+    ///             "0acb9356-bcd1-4128-b63a-97f52cb8cc3c".to_owned(),
+    ///             "3aee22bd-8419-422a-8242-c510df9af021".to_owned(),
+    ///             "6ba78830-bd39-435f-8687-460b677f3fb4".to_owned()
+    ///         ],
+    ///     ),
+    ///     SearchColumns::new(
+    ///         "CreatedOn, ModifiedOn, CompanyType, EmailAddress, ProspectId, OwnerIdEmailAddress, ProspectAutoID, FirstName, LastName, ProspectStage",
+    ///     ),
+    ///     Paging::new(1, 1000),
+    /// );
+    /// let mut pages = client.get_leads_by_ids_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_leads_by_ids_pages(
+        &self,
+        body: super::leads::LeadIdsQuery,
+    ) -> crate::runtime::Pages<super::leads::Lead> {
+        self.get_leads_by_ids(body).pages()
+    }
+}
+/// Describes Get Leads by Date Range: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_leads_by_date_range",
+    title: "Get Leads by Date Range",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/get-leads-by-date-range/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Leads.RecentlyModified",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Leads by Date Range.
+    ///
+    /// Lists the leads modified between two UTC date-times, at most 5,000 per call. The stored copy of
+    /// the page could not be read as far as its answer, so the answer is returned as JSON.
+    ///
+    /// `POST /LeadManagement.svc/Leads.RecentlyModified` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-leads-by-date-range/))
+    ///
+    /// Returns a [`crate::requests::GetLeadsByDateRange`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Leads by Date Range documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::{DateTimeRange, LeadDateRangeQuery};
+    /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
+    ///
+    /// let body = LeadDateRangeQuery::new(
+    ///         DateTimeRange::new("2025-09-05 02:00:00", "2026-02-02 02:20:00"),
+    ///         Paging::new(1, 100),
+    ///     )
+    ///     .with_columns(
+    ///         SearchColumns::new("ProspectID,FirstName,LastName,EmailAddress,LeadType"),
+    ///     )
+    ///     .with_sorting(SearchSorting::new("ProspectAutoId", SortDirection::Descending))
+    ///     .with_attribute("LeadType")
+    ///     .with_value("OT_1");
+    /// let result = client.get_leads_by_date_range(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_leads_by_date_range").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_leads_by_date_range(
+        &self,
+        body: super::leads::LeadDateRangeQuery,
+    ) -> super::requests::GetLeadsByDateRange {
+        super::requests::GetLeadsByDateRange::new(self.clone(), body)
+    }
+}
+/// Describes Get Metadata: method, path, item limits, rate limit and documented statuses.
+pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_lead_metadata",
+    title: "Get Metadata",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/meta-data/"),
+    method: crate::runtime::Method::Get,
+    path: "/LeadManagement.svc/LeadsMetaData.Get",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Metadata.
+    ///
+    /// Reads the properties of every lead field, system and custom: the schema names the other lead
+    /// calls use, data types, whether mandatory, dropdown options. The answer can be large;
+    /// `excludeOptionSets=1` leaves dropdown options out. With `schemaName`, only that field's
+    /// properties come back ([Get a Lead Field's
+    /// Properties](https://apidocs.leadsquared.com/get-lead-field-properties/), the same URL; pass
+    /// `LeadType` for the object type field). The example is that page's.
+    ///
+    /// `GET /LeadManagement.svc/LeadsMetaData.Get` ([API
+    /// documentation](https://apidocs.leadsquared.com/meta-data/))
+    ///
+    /// Returns a [`crate::requests::GetLeadMetadata`]: await it to send the call, after setting any of
+    /// its optional query parameters (`schema_name`, `exclude_option_sets`).
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Metadata documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_lead_metadata().schema_name("Phone").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_lead_metadata").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_lead_metadata(&self) -> super::requests::GetLeadMetadata {
+        super::requests::GetLeadMetadata::new(self.clone())
+    }
+}
+/// Describes Delete a Lead: method, path, item limits, rate limit and documented statuses.
+pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_lead",
+    title: "Delete a Lead",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/lead-delete/"),
+    method: crate::runtime::Method::Get,
+    path: "/LeadManagement.svc/Lead/Delete/ById",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete a Lead.
+    ///
+    /// Deletes a lead and everything attached to it (opportunities, activities, tasks, audit history,
+    /// files), for good. Although it is a GET, this call changes state: it is never retried.
+    /// LeadSquared support must enable it for the account first; there is no bulk delete.
+    ///
+    /// `GET /LeadManagement.svc/Lead/Delete/ById` ([API
+    /// documentation](https://apidocs.leadsquared.com/lead-delete/))
+    ///
+    /// Returns a [`crate::requests::DeleteLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.delete_lead("leadId").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_lead(
+        &self,
+        lead_id: impl Into<String>,
+    ) -> super::requests::DeleteLead {
+        super::requests::DeleteLead::new(self.clone(), lead_id.into())
+    }
+}
+/// Describes Reset a Lead: method, path, item limits, rate limit and documented statuses.
+pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "reset_lead",
+    title: "Reset a Lead",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/reset-a-lead/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead.Reset",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Reset a Lead.
+    ///
+    /// Deletes selected activities, audit activities, tasks and notes from a lead, optionally only
+    /// those created in a date range. Needs an administrator's keys. The stored copy of the page could
+    /// not be read as far as its answer, so the answer is returned as JSON.
+    ///
+    /// `POST /LeadManagement.svc/Lead.Reset` ([API
+    /// documentation](https://apidocs.leadsquared.com/reset-a-lead/))
+    ///
+    /// Returns a [`crate::requests::ResetLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Reset a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadReset;
+    ///
+    /// let body = LeadReset::new("fea01c86-5617-44d6-8469-4dbc409ab8f8")
+    ///     .with_task_type_list(
+    ///         vec![
+    ///             "3c8c1a5b-8374-11e7-ab78-02de49b06427".to_owned(),
+    ///             "128acb87-542d-11e8-8455-020714094d7e".to_owned()
+    ///         ],
+    ///     )
+    ///     .with_activity_event_list(vec![166, 167])
+    ///     .with_should_delete_prospect_notes(false)
+    ///     .with_audit_activity_list(
+    ///         vec!["StageChange".to_owned(), "OwnerChange".to_owned()],
+    ///     )
+    ///     .with_from_date("2020-10-14 18:30:00")
+    ///     .with_to_date("2020-10-16 18:29:59");
+    /// let result = client.reset_lead(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("reset_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reset_lead(
+        &self,
+        body: super::leads::LeadReset,
+    ) -> super::requests::ResetLead {
+        super::requests::ResetLead::new(self.clone(), body)
+    }
+}
+/// Describes Update Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "update_leads_in_bulk",
+    title: "Update Leads in Bulk",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/bulk-update/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead/Bulk/Update",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Update Leads in Bulk.
+    ///
+    /// Sets one field to one value on up to 50 leads (the client does not count the ids).
+    /// LeadSquared's rate-limit page puts this call in the stricter class of bulk APIs.
+    ///
+    /// `POST /LeadManagement.svc/Lead/Bulk/Update` ([API
+    /// documentation](https://apidocs.leadsquared.com/bulk-update/))
+    ///
+    /// Returns a [`crate::requests::UpdateLeadsInBulk`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update Leads in Bulk documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadBulkUpdate;
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let body = LeadBulkUpdate::new(
+    ///         vec![
+    ///             "ce7d56da-7864-495e-9c09-3da7e034aac4".to_owned(),
+    ///             "95e9618d-e20b-44d0-bb3f-2dbbf268d2fb".to_owned(),
+    ///             "b5a4413a-fd4b-464f-9db6-36b20abb8b3e".to_owned()
+    ///         ],
+    ///         LeadAttribute::new("mx_City", "Bangalore"),
+    ///     )
+    ///     .with_attribute("LeadType")
+    ///     .with_value("OT_1");
+    /// let result = client.update_leads_in_bulk(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_leads_in_bulk").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_leads_in_bulk(
+        &self,
+        body: super::leads::LeadBulkUpdate,
+    ) -> super::requests::UpdateLeadsInBulk {
+        super::requests::UpdateLeadsInBulk::new(self.clone(), body)
+    }
+}
+/// Describes Create Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_leads_in_bulk",
+    title: "Create Leads in Bulk",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-leads-in-bulk/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/Lead/Bulk/Create",
+    idempotent: false,
+    items: Some(crate::runtime::ItemLimit {
+        min: 1,
+        max: None,
+    }),
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create Leads in Bulk.
+    ///
+    /// Creates up to 50 leads in one call, each a list of field values as for Create a Lead (pass at
+    /// least one of `FirstName`, `LastName`, `EmailAddress` and `Phone` per lead). LeadSquared's
+    /// rate-limit page puts this call in the stricter class of bulk APIs. The stored copy of the page
+    /// could not be read as far as its answer, so the answer is returned as JSON; for the same reason
+    /// the 50-lead limit is not declared as an item limit (it would make a bulk job read a successful
+    /// call as 50 created leads, which the answer may not say).
+    ///
+    /// `POST /LeadManagement.svc/Lead/Bulk/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-leads-in-bulk/))
+    ///
+    /// Returns a [`crate::requests::CreateLeadsInBulk`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
+    /// before anything is sent.
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create Leads in Bulk documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let items = [
+    ///     vec![
+    ///         LeadAttribute::new("EmailAddress", "king@myleadsquared.com"),
+    ///         LeadAttribute::new("FirstName", "Martin Luther"),
+    ///         LeadAttribute::new("LastName", "King"), LeadAttribute::new("Phone",
+    ///         "8888888888"), LeadAttribute::new("mx_City", "New York"),
+    ///         LeadAttribute::new("mx_KYC", "")
+    ///         .with_fields(vec![LeadAttribute::new("Status", "Pending"),
+    ///         LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
+    ///         LeadAttribute::new("mx_CustomObject_2", "864563")])
+    ///     ],
+    ///     vec![
+    ///         LeadAttribute::new("EmailAddress", "mkgandhi@myleadsquared.com"),
+    ///         LeadAttribute::new("FirstName", "Mahatma"), LeadAttribute::new("LastName",
+    ///         "Gandhi"), LeadAttribute::new("Phone", "8888888888"),
+    ///         LeadAttribute::new("mx_City", "Sabarmati"), LeadAttribute::new("mx_KYC", "")
+    ///         .with_fields(vec![LeadAttribute::new("Status", "Pending"),
+    ///         LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
+    ///         LeadAttribute::new("mx_CustomObject_2", "864563")])
+    ///     ],
+    /// ];
+    /// let result = client.create_leads_in_bulk(items).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_leads_in_bulk").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_leads_in_bulk(
+        &self,
+        items: impl Into<Vec<Vec<super::opportunities::LeadAttribute>>>,
+    ) -> super::requests::CreateLeadsInBulk {
+        super::requests::CreateLeadsInBulk::new(self.clone(), items.into())
+    }
+}
+/// Describes Create a Custom Lead Field: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_lead_field",
+    title: "Create a Custom Lead Field",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-custom-lead-field/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/CreateLeadField",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create a Custom Lead Field.
+    ///
+    /// Creates a custom lead field; its schema name is `mx_` followed by its display name with
+    /// underscores for spaces. The stored copy of the page could not be read as far as its answer, so
+    /// the answer is returned as JSON.
+    ///
+    /// `POST /LeadManagement.svc/CreateLeadField` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-custom-lead-field/))
+    ///
+    /// Returns a [`crate::requests::CreateLeadField`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create a Custom Lead Field documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadFieldDefinition;
+    ///
+    /// let body = LeadFieldDefinition::new("Text Field", "Text")
+    ///     .with_is_mandatory(false)
+    ///     .with_render_type_text_value("Textbox")
+    ///     .with_show_in_import(true)
+    ///     .with_show_in_mail_merge(true)
+    ///     .with_lock_after_create(0)
+    ///     .with_use_in_lead_clone(false)
+    ///     .with_max_length("60")
+    ///     .with_options_json("");
+    /// let result = client.create_lead_field(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead_field").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_lead_field(
+        &self,
+        body: super::leads::LeadFieldDefinition,
+    ) -> super::requests::CreateLeadField {
+        super::requests::CreateLeadField::new(self.clone(), body)
     }
 }
 /// Describes Add Opportunities in Bulk: method, path, item limits, rate limit and documented

@@ -160,6 +160,552 @@ impl ::core::future::IntoFuture for SearchLeadsByCriteria {
         Box::pin(self.send())
     }
 }
+/// A call to Create a Lead, made by [`crate::Client::create_lead`]: set its optional parameters,
+/// then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateLead {
+    client: crate::Client,
+    items: Vec<super::opportunities::LeadAttribute>,
+}
+impl CreateLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        items: Vec<super::opportunities::LeadAttribute>,
+    ) -> Self {
+        Self { client, items }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_lead`] for the errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.items).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        items: &[super::opportunities::LeadAttribute],
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::CREATE_LEAD)
+            .array_body(items)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for CreateLead {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Update a Lead, made by [`crate::Client::update_lead`]: set its optional parameters,
+/// then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateLead {
+    client: crate::Client,
+    lead_id: String,
+    post_updated_lead: Option<bool>,
+    items: Vec<super::opportunities::LeadAttribute>,
+}
+impl UpdateLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        lead_id: String,
+        items: Vec<super::opportunities::LeadAttribute>,
+    ) -> Self {
+        Self {
+            client,
+            lead_id,
+            post_updated_lead: None,
+            items,
+        }
+    }
+    /// Sets the query parameter `postUpdatedLead`: Whether automations, webhooks and notifications on
+    /// lead update run.
+    pub fn post_updated_lead(mut self, post_updated_lead: bool) -> Self {
+        self.post_updated_lead = Some(post_updated_lead);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::update_lead`] for the errors.
+    pub async fn send(self) -> Result<super::results::AffectedRows, crate::Error> {
+        self.call(&self.items).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        items: &[super::opportunities::LeadAttribute],
+    ) -> Result<super::results::AffectedRows, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::UPDATE_LEAD)
+            .query("leadId", &self.lead_id)
+            .query_opt("postUpdatedLead", self.post_updated_lead.as_ref())
+            .array_body(items)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::AffectedRows,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for UpdateLead {
+    type Output = Result<super::results::AffectedRows, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::AffectedRows>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Create or Update a Lead, made by [`crate::Client::create_or_update_lead`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateOrUpdateLead {
+    client: crate::Client,
+    post_updated_lead: Option<bool>,
+    items: Vec<super::opportunities::LeadAttribute>,
+}
+impl CreateOrUpdateLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        items: Vec<super::opportunities::LeadAttribute>,
+    ) -> Self {
+        Self {
+            client,
+            post_updated_lead: None,
+            items,
+        }
+    }
+    /// Sets the query parameter `postUpdatedLead`: Whether automations, webhooks and notifications on
+    /// lead update run.
+    pub fn post_updated_lead(mut self, post_updated_lead: bool) -> Self {
+        self.post_updated_lead = Some(post_updated_lead);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_or_update_lead`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::results::IdAndAffectedRows, crate::Error> {
+        self.call(&self.items).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        items: &[super::opportunities::LeadAttribute],
+    ) -> Result<super::results::IdAndAffectedRows, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CREATE_OR_UPDATE_LEAD,
+            )
+            .query_opt("postUpdatedLead", self.post_updated_lead.as_ref())
+            .array_body(items)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::IdAndAffectedRows,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for CreateOrUpdateLead {
+    type Output = Result<super::results::IdAndAffectedRows, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndAffectedRows>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get a Lead by Phone Number, made by [`crate::Client::get_lead_by_phone`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetLeadByPhone {
+    client: crate::Client,
+    phone: String,
+}
+impl GetLeadByPhone {
+    pub(crate) fn new(client: crate::Client, phone: String) -> Self {
+        Self { client, phone }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_lead_by_phone`] for the errors.
+    pub async fn send(self) -> Result<Vec<super::leads::Lead>, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<Vec<super::leads::Lead>, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::GET_LEAD_BY_PHONE)
+            .query("phone", &self.phone);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetLeadByPhone {
+    type Output = Result<Vec<super::leads::Lead>, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Leads in Bulk by Ids, made by [`crate::Client::get_leads_by_ids`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetLeadsByIds {
+    client: crate::Client,
+    body: super::leads::LeadIdsQuery,
+}
+impl GetLeadsByIds {
+    pub(crate) fn new(client: crate::Client, body: super::leads::LeadIdsQuery) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_LEADS_BY_IDS.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.leads, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_leads_by_ids`] for the errors.
+    pub async fn send(self) -> Result<super::leads::LeadPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadIdsQuery,
+    ) -> Result<super::leads::LeadPage, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::GET_LEADS_BY_IDS)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetLeadsByIds {
+    type Output = Result<super::leads::LeadPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::leads::LeadPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Leads by Date Range, made by [`crate::Client::get_leads_by_date_range`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetLeadsByDateRange {
+    client: crate::Client,
+    body: super::leads::LeadDateRangeQuery,
+}
+impl GetLeadsByDateRange {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadDateRangeQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_leads_by_date_range`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadDateRangeQuery,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_LEADS_BY_DATE_RANGE,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetLeadsByDateRange {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Metadata, made by [`crate::Client::get_lead_metadata`]: set its optional
+/// parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetLeadMetadata {
+    client: crate::Client,
+    schema_name: Option<String>,
+    exclude_option_sets: Option<i64>,
+}
+impl GetLeadMetadata {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        Self {
+            client,
+            schema_name: None,
+            exclude_option_sets: None,
+        }
+    }
+    /// Sets the query parameter `schemaName`: Only this field's properties.
+    pub fn schema_name(mut self, schema_name: impl Into<String>) -> Self {
+        self.schema_name = Some(schema_name.into());
+        self
+    }
+    /// Sets the query parameter `excludeOptionSets`: `1` leaves dropdown options out of the answer.
+    pub fn exclude_option_sets(mut self, exclude_option_sets: i64) -> Self {
+        self.exclude_option_sets = Some(exclude_option_sets);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_lead_metadata`] for the errors.
+    pub async fn send(
+        self,
+    ) -> Result<Vec<super::leads::LeadFieldMetadata>, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<Vec<super::leads::LeadFieldMetadata>, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::GET_LEAD_METADATA)
+            .query_opt("schemaName", self.schema_name.as_ref())
+            .query_opt("excludeOptionSets", self.exclude_option_sets.as_ref());
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetLeadMetadata {
+    type Output = Result<Vec<super::leads::LeadFieldMetadata>, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        Vec<super::leads::LeadFieldMetadata>,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Delete a Lead, made by [`crate::Client::delete_lead`]: set its optional parameters,
+/// then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteLead {
+    client: crate::Client,
+    lead_id: String,
+}
+impl DeleteLead {
+    pub(crate) fn new(client: crate::Client, lead_id: String) -> Self {
+        Self { client, lead_id }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_lead`] for the errors.
+    pub async fn send(self) -> Result<super::results::CallStatus, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::results::CallStatus, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::DELETE_LEAD)
+            .query("leadId", &self.lead_id);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for DeleteLead {
+    type Output = Result<super::results::CallStatus, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::CallStatus>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Reset a Lead, made by [`crate::Client::reset_lead`]: set its optional parameters,
+/// then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ResetLead {
+    client: crate::Client,
+    body: super::leads::LeadReset,
+}
+impl ResetLead {
+    pub(crate) fn new(client: crate::Client, body: super::leads::LeadReset) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::reset_lead`] for the errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadReset,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::RESET_LEAD)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for ResetLead {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Update Leads in Bulk, made by [`crate::Client::update_leads_in_bulk`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateLeadsInBulk {
+    client: crate::Client,
+    body: super::leads::LeadBulkUpdate,
+}
+impl UpdateLeadsInBulk {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadBulkUpdate,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::update_leads_in_bulk`] for the errors.
+    pub async fn send(self) -> Result<super::results::AffectedRows, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadBulkUpdate,
+    ) -> Result<super::results::AffectedRows, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::UPDATE_LEADS_IN_BULK,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::AffectedRows,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for UpdateLeadsInBulk {
+    type Output = Result<super::results::AffectedRows, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::AffectedRows>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Create Leads in Bulk, made by [`crate::Client::create_leads_in_bulk`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateLeadsInBulk {
+    client: crate::Client,
+    items: Vec<Vec<super::opportunities::LeadAttribute>>,
+}
+impl CreateLeadsInBulk {
+    pub(crate) fn new(
+        client: crate::Client,
+        items: Vec<Vec<super::opportunities::LeadAttribute>>,
+    ) -> Self {
+        Self { client, items }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_leads_in_bulk`] for the errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.items).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        items: &[Vec<super::opportunities::LeadAttribute>],
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CREATE_LEADS_IN_BULK,
+            )
+            .array_body(items)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CreateLeadsInBulk {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Create a Custom Lead Field, made by [`crate::Client::create_lead_field`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateLeadField {
+    client: crate::Client,
+    body: super::leads::LeadFieldDefinition,
+}
+impl CreateLeadField {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadFieldDefinition,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_lead_field`] for the errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadFieldDefinition,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::CREATE_LEAD_FIELD)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CreateLeadField {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Add Opportunities in Bulk, made by [`crate::Client::add_opportunities_in_bulk`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
