@@ -62,3 +62,700 @@ impl ActivityField {
         }
     }
 }
+/// An activity, or an activity type, with its fields: each field's value and setup, in the same
+/// shape as an opportunity's (`OpportunityFieldDetails`). Attributes the spec does not name are
+/// kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityDetails {
+    /// `ID`: The activity's (or activity type's) id. Optional.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `Name`: The activity type's name, e.g. `Home Visit`. Optional.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `DisplayName`: The activity type's display name. Optional.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `Fields`: The fields, each with its value (`null` for a type) and how it is set up. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<super::opportunities::OpportunityFieldDetails>>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl ActivityDetails {
+    /// Sets `ID`.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Sets `Name`.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(
+        mut self,
+        fields: Vec<super::opportunities::OpportunityFieldDetails>,
+    ) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}
+/// The sales activity's setup: its names, currency, the lead stage a sale moves the lead to, and
+/// its fields (`mx_Custom_1` to `mx_Custom_15`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct SalesActivitySettings {
+    /// `ID`: The sales activity's id (empty in the page's example). Optional.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `Name`: The sales activity's name. Optional.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `DisplayName`: The sales activity's display name. Optional.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `DefaultCurrencySymbol`: The currency symbol, e.g. `$`. Optional.
+    #[serde(
+        rename = "DefaultCurrencySymbol",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub default_currency_symbol: Option<String>,
+    /// `DefaultCurrencyAbbreviation`: The currency code, e.g. `USD`. Optional.
+    #[serde(
+        rename = "DefaultCurrencyAbbreviation",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub default_currency_abbreviation: Option<String>,
+    /// `DefaultCurrencyName`: The currency's name. Optional.
+    #[serde(
+        rename = "DefaultCurrencyName",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub default_currency_name: Option<String>,
+    /// `CustomerStageName`: The lead stage of customers, e.g. `Customer`. Optional.
+    #[serde(
+        rename = "CustomerStageName",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub customer_stage_name: Option<String>,
+    /// `ConvertToCustomer`: Whether a sale moves the lead to that stage. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "ConvertToCustomer",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub convert_to_customer: Option<bool>,
+    /// `Fields`: The sales activity's fields and how they are set up. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<super::opportunities::OpportunityFieldDetails>>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl SalesActivitySettings {
+    /// Sets `ID`.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Sets `Name`.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
+    }
+    /// Sets `DefaultCurrencySymbol`.
+    #[must_use]
+    pub fn with_default_currency_symbol(
+        mut self,
+        default_currency_symbol: impl Into<String>,
+    ) -> Self {
+        self.default_currency_symbol = Some(default_currency_symbol.into());
+        self
+    }
+    /// Sets `DefaultCurrencyAbbreviation`.
+    #[must_use]
+    pub fn with_default_currency_abbreviation(
+        mut self,
+        default_currency_abbreviation: impl Into<String>,
+    ) -> Self {
+        self.default_currency_abbreviation = Some(default_currency_abbreviation.into());
+        self
+    }
+    /// Sets `DefaultCurrencyName`.
+    #[must_use]
+    pub fn with_default_currency_name(
+        mut self,
+        default_currency_name: impl Into<String>,
+    ) -> Self {
+        self.default_currency_name = Some(default_currency_name.into());
+        self
+    }
+    /// Sets `CustomerStageName`.
+    #[must_use]
+    pub fn with_customer_stage_name(
+        mut self,
+        customer_stage_name: impl Into<String>,
+    ) -> Self {
+        self.customer_stage_name = Some(customer_stage_name.into());
+        self
+    }
+    /// Sets `ConvertToCustomer`.
+    #[must_use]
+    pub fn with_convert_to_customer(mut self, convert_to_customer: bool) -> Self {
+        self.convert_to_customer = Some(convert_to_customer);
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(
+        mut self,
+        fields: Vec<super::opportunities::OpportunityFieldDetails>,
+    ) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}
+/// Which activities of a lead to read: one activity type or all, and a window given as an offset
+/// and a row count (25 activities when absent).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadActivitiesQuery {
+    /// `Parameter`: The activity type to read; all types when absent. Optional.
+    #[serde(rename = "Parameter", default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<ActivityEventFilter>,
+    /// `Paging`: The window of activities to read. Optional.
+    #[serde(rename = "Paging", default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<OffsetPaging>,
+}
+impl LeadActivitiesQuery {
+    /// Sets `Parameter`.
+    #[must_use]
+    pub fn with_parameter(mut self, parameter: ActivityEventFilter) -> Self {
+        self.parameter = Some(parameter);
+        self
+    }
+    /// Sets `Paging`.
+    #[must_use]
+    pub fn with_paging(mut self, paging: OffsetPaging) -> Self {
+        self.paging = Some(paging);
+        self
+    }
+}
+/// One activity type, by event code.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityEventFilter {
+    /// `ActivityEvent`: The activity type's event code, e.g. `201`. Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+}
+impl ActivityEventFilter {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_event: i64) -> Self {
+        Self { activity_event }
+    }
+}
+/// A window of results given as an offset and a row count, which this call takes as strings
+/// (`{"Offset":"0","RowCount":"10"}`).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OffsetPaging {
+    /// `Offset`: How many results to skip, as a string, e.g. `"0"`. Required.
+    #[serde(rename = "Offset")]
+    pub offset: String,
+    /// `RowCount`: How many results to return, as a string, e.g. `"10"`. Required.
+    #[serde(rename = "RowCount")]
+    pub row_count: String,
+}
+impl OffsetPaging {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(offset: impl Into<String>, row_count: impl Into<String>) -> Self {
+        Self {
+            offset: offset.into(),
+            row_count: row_count.into(),
+        }
+    }
+}
+/// Activities of a lead, with how many there are.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadActivityPage {
+    /// `RecordCount`: How many activities match. Required. Accepted as a number or as a string holding
+    /// one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `ProspectActivities`: The activities read. Required.
+    #[serde(rename = "ProspectActivities")]
+    pub prospect_activities: Vec<LeadActivity>,
+}
+impl LeadActivityPage {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, prospect_activities: Vec<LeadActivity>) -> Self {
+        Self {
+            record_count,
+            prospect_activities,
+        }
+    }
+}
+/// One activity of a lead. What differs between activity types is in `Data`, a map of the
+/// activity's properties, and is kept with every other attribute the spec does not name in
+/// `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadActivity {
+    /// `Id`: The activity's id. Optional.
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `EventCode`: The activity type's event code. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "EventCode",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub event_code: Option<i64>,
+    /// `EventName`: The activity type's name. Optional.
+    #[serde(rename = "EventName", default, skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
+    /// `ActivityScore`: The score the activity added. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "ActivityScore",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub activity_score: Option<i64>,
+    /// `CreatedOn`: When the activity was created, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// `Type`: The activity's direction, e.g. `Inbound`. Optional.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl LeadActivity {
+    /// Sets `Id`.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Sets `EventCode`.
+    #[must_use]
+    pub fn with_event_code(mut self, event_code: i64) -> Self {
+        self.event_code = Some(event_code);
+        self
+    }
+    /// Sets `EventName`.
+    #[must_use]
+    pub fn with_event_name(mut self, event_name: impl Into<String>) -> Self {
+        self.event_name = Some(event_name.into());
+        self
+    }
+    /// Sets `ActivityScore`.
+    #[must_use]
+    pub fn with_activity_score(mut self, activity_score: i64) -> Self {
+        self.activity_score = Some(activity_score);
+        self
+    }
+    /// Sets `CreatedOn`.
+    #[must_use]
+    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
+        self.created_on = Some(created_on.into());
+        self
+    }
+    /// Sets `Type`.
+    #[must_use]
+    pub fn with_direction(mut self, direction: impl Into<String>) -> Self {
+        self.direction = Some(direction.into());
+        self
+    }
+}
+/// Which activities that reference a lead to read: optionally one activity type, the page (at most
+/// 50 per page) and the order.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadReferenceQuery {
+    /// `Parameter`: The activity type to read; every type when absent. Optional.
+    #[serde(rename = "Parameter", default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<ActivityEventFilter>,
+    /// `Paging`: Which page to return; `PageSize` is at most 50. Required.
+    #[serde(rename = "Paging")]
+    pub paging: super::search::Paging,
+    /// `Sorting`: The order of the results. Optional.
+    #[serde(rename = "Sorting", default, skip_serializing_if = "Option::is_none")]
+    pub sorting: Option<ActivitySorting>,
+}
+impl LeadReferenceQuery {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(paging: super::search::Paging) -> Self {
+        Self {
+            parameter: None,
+            paging,
+            sorting: None,
+        }
+    }
+    /// Sets `Parameter`.
+    #[must_use]
+    pub fn with_parameter(mut self, parameter: ActivityEventFilter) -> Self {
+        self.parameter = Some(parameter);
+        self
+    }
+    /// Sets `Sorting`.
+    #[must_use]
+    pub fn with_sorting(mut self, sorting: ActivitySorting) -> Self {
+        self.sorting = Some(sorting);
+        self
+    }
+}
+/// The order of activities, with the direction as a number (`1` newest first, `0` oldest first),
+/// as this call's page sends it.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivitySorting {
+    /// `ColumnName`: The column to sort by, e.g. `ModifiedOn`. Required.
+    #[serde(rename = "ColumnName")]
+    pub column_name: String,
+    /// `Direction`: `1` for descending (newest first), `0` for ascending. Required.
+    #[serde(rename = "Direction")]
+    pub direction: i64,
+}
+impl ActivitySorting {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(column_name: impl Into<String>, direction: i64) -> Self {
+        Self {
+            column_name: column_name.into(),
+            direction,
+        }
+    }
+}
+/// One page of the activities that reference a lead, with the total. The page shows only the start
+/// of an activity, so each is returned as JSON.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadReferencePage {
+    /// `RecordCount`: How many activities reference the lead, over all pages. Required. Accepted as a
+    /// number or as a string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `ProspectActivities`: This page's activities. Required.
+    #[serde(rename = "ProspectActivities")]
+    pub prospect_activities: Vec<::serde_json::Value>,
+}
+impl LeadReferencePage {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        record_count: i64,
+        prospect_activities: Vec<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            record_count,
+            prospect_activities,
+        }
+    }
+}
+/// An activity to post on a lead, named by its id (`RelatedProspectId`) or by its email address
+/// (`EmailAddress`; a lead is created with the name and phone passed when none has the address).
+/// One of the two must be given; the client does not check it.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadActivityPost {
+    /// `RelatedProspectId`: The lead's id. Optional.
+    #[serde(
+        rename = "RelatedProspectId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub related_prospect_id: Option<String>,
+    /// `EmailAddress`: The lead's email address, instead of its id. Optional.
+    #[serde(rename = "EmailAddress", default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// `FirstName`: The first name of the lead to create when none has `EmailAddress`. Optional.
+    #[serde(rename = "FirstName", default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// `LastName`: The last name of the lead to create when none has `EmailAddress`. Optional.
+    #[serde(rename = "LastName", default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// `Phone`: The phone number of the lead to create when none has `EmailAddress`. Optional.
+    #[serde(rename = "Phone", default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `ActivityEvent`: The activity type's event code, e.g. `201`. Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+    /// `ActivityNote`: The activity's note. Optional.
+    #[serde(rename = "ActivityNote", default, skip_serializing_if = "Option::is_none")]
+    pub activity_note: Option<String>,
+    /// `ProcessFilesAsync`: Shown as `true` in the page's example; the page does not describe it.
+    /// Optional.
+    #[serde(
+        rename = "ProcessFilesAsync",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub process_files_async: Option<bool>,
+    /// `ActivityDateTime`: When the activity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(
+        rename = "ActivityDateTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub activity_date_time: Option<String>,
+    /// `Fields`: The activity's field values by schema name. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<ActivityField>>,
+    /// `ValidateDropDownOptions`: `true` skips validating dropdown activity fields (useful for values
+    /// stored on Mavis DB), as the page says. Optional.
+    #[serde(
+        rename = "ValidateDropDownOptions",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub validate_drop_down_options: Option<bool>,
+    /// `IncludeLeadScore`: `true` includes the lead's updated score in the answer. Optional.
+    #[serde(
+        rename = "IncludeLeadScore",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub include_lead_score: Option<bool>,
+}
+impl LeadActivityPost {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_event: i64) -> Self {
+        Self {
+            related_prospect_id: None,
+            email_address: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+            activity_event,
+            activity_note: None,
+            process_files_async: None,
+            activity_date_time: None,
+            fields: None,
+            validate_drop_down_options: None,
+            include_lead_score: None,
+        }
+    }
+    /// Sets `RelatedProspectId`.
+    #[must_use]
+    pub fn with_related_prospect_id(
+        mut self,
+        related_prospect_id: impl Into<String>,
+    ) -> Self {
+        self.related_prospect_id = Some(related_prospect_id.into());
+        self
+    }
+    /// Sets `EmailAddress`.
+    #[must_use]
+    pub fn with_email_address(mut self, email_address: impl Into<String>) -> Self {
+        self.email_address = Some(email_address.into());
+        self
+    }
+    /// Sets `FirstName`.
+    #[must_use]
+    pub fn with_first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.first_name = Some(first_name.into());
+        self
+    }
+    /// Sets `LastName`.
+    #[must_use]
+    pub fn with_last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+    /// Sets `Phone`.
+    #[must_use]
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+    /// Sets `ActivityNote`.
+    #[must_use]
+    pub fn with_activity_note(mut self, activity_note: impl Into<String>) -> Self {
+        self.activity_note = Some(activity_note.into());
+        self
+    }
+    /// Sets `ProcessFilesAsync`.
+    #[must_use]
+    pub fn with_process_files_async(mut self, process_files_async: bool) -> Self {
+        self.process_files_async = Some(process_files_async);
+        self
+    }
+    /// Sets `ActivityDateTime`.
+    #[must_use]
+    pub fn with_activity_date_time(
+        mut self,
+        activity_date_time: impl Into<String>,
+    ) -> Self {
+        self.activity_date_time = Some(activity_date_time.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<ActivityField>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+    /// Sets `ValidateDropDownOptions`.
+    #[must_use]
+    pub fn with_validate_drop_down_options(
+        mut self,
+        validate_drop_down_options: bool,
+    ) -> Self {
+        self.validate_drop_down_options = Some(validate_drop_down_options);
+        self
+    }
+    /// Sets `IncludeLeadScore`.
+    #[must_use]
+    pub fn with_include_lead_score(mut self, include_lead_score: bool) -> Self {
+        self.include_lead_score = Some(include_lead_score);
+        self
+    }
+}
+/// A custom activity type to create, with up to 50 custom fields (`mx_Custom_1` to
+/// `mx_Custom_50`). Only `ActivityEventName` is mandatory.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityTypeDefinition {
+    /// `ActivityEventName`: The activity type's name. Required.
+    #[serde(rename = "ActivityEventName")]
+    pub activity_event_name: String,
+    /// `Score`: The score an activity of this type adds to the lead (negative, zero or positive).
+    /// Optional.
+    #[serde(rename = "Score", default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
+    /// `Description`: The activity type's description. Optional.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Direction`: The direction, a number; the page's example sends `0`. Optional.
+    #[serde(rename = "Direction", default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<i64>,
+    /// `TrackLocation`: Whether to track the location, `1` in the page's example. Optional.
+    #[serde(rename = "TrackLocation", default, skip_serializing_if = "Option::is_none")]
+    pub track_location: Option<i64>,
+    /// `AllowAttachments`: Whether activities take attachments, `1` in the page's example. Optional.
+    #[serde(
+        rename = "AllowAttachments",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub allow_attachments: Option<i64>,
+    /// `ShowInActivityGrid`: Whether activities show in the activity grid, `1` in the page's example.
+    /// Optional.
+    #[serde(
+        rename = "ShowInActivityGrid",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub show_in_activity_grid: Option<i64>,
+    /// `CanDeleteActivity`: Whether activities of this type can be deleted. Optional.
+    #[serde(
+        rename = "CanDeleteActivity",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub can_delete_activity: Option<bool>,
+    /// `Fields`: The custom fields, each an object such as
+    /// `{"SchemaName":"mx_Custom_1","DisplayName":"Custom 1",
+    /// "Value":null,"DataType":"String","IsMandatory":false,"ShowInForm":false,"Sequence":1,"OptionSet":null}`.
+    /// They are JSON because the page sends `Value` and `OptionSet` as `null`, and a typed field can
+    /// be left out or set, not sent as `null`. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<::serde_json::Value>>,
+}
+impl ActivityTypeDefinition {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_event_name: impl Into<String>) -> Self {
+        Self {
+            activity_event_name: activity_event_name.into(),
+            score: None,
+            description: None,
+            direction: None,
+            track_location: None,
+            allow_attachments: None,
+            show_in_activity_grid: None,
+            can_delete_activity: None,
+            fields: None,
+        }
+    }
+    /// Sets `Score`.
+    #[must_use]
+    pub fn with_score(mut self, score: i64) -> Self {
+        self.score = Some(score);
+        self
+    }
+    /// Sets `Description`.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// Sets `Direction`.
+    #[must_use]
+    pub fn with_direction(mut self, direction: i64) -> Self {
+        self.direction = Some(direction);
+        self
+    }
+    /// Sets `TrackLocation`.
+    #[must_use]
+    pub fn with_track_location(mut self, track_location: i64) -> Self {
+        self.track_location = Some(track_location);
+        self
+    }
+    /// Sets `AllowAttachments`.
+    #[must_use]
+    pub fn with_allow_attachments(mut self, allow_attachments: i64) -> Self {
+        self.allow_attachments = Some(allow_attachments);
+        self
+    }
+    /// Sets `ShowInActivityGrid`.
+    #[must_use]
+    pub fn with_show_in_activity_grid(mut self, show_in_activity_grid: i64) -> Self {
+        self.show_in_activity_grid = Some(show_in_activity_grid);
+        self
+    }
+    /// Sets `CanDeleteActivity`.
+    #[must_use]
+    pub fn with_can_delete_activity(mut self, can_delete_activity: bool) -> Self {
+        self.can_delete_activity = Some(can_delete_activity);
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<::serde_json::Value>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}

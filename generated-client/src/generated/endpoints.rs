@@ -39,6 +39,13 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
 /// Every endpoint's description, in spec order.
 pub const ALL: &[&crate::runtime::Endpoint] = &[
     &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
+    &GET_ACTIVITY_TYPE_DETAILS,
+    &GET_ACTIVITY_DETAILS,
+    &GET_SALES_ACTIVITY_SETTINGS,
+    &GET_ACTIVITIES_OF_LEAD,
+    &GET_ACTIVITIES_BY_LEAD_REFERENCE,
+    &POST_ACTIVITY_ON_LEAD,
+    &CREATE_ACTIVITY_TYPE,
     &GET_LEAD_BY_EMAIL,
     &SEARCH_LEADS_BY_CRITERIA,
     &CREATE_LEAD,
@@ -212,6 +219,695 @@ impl crate::Client {
             |_: &super::activities::OpportunityActivity| Ok(()),
             send,
         )
+    }
+}
+/// Describes Get Activity Type Details: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activity_type_details",
+    title: "Get Activity Type Details",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-details-of-activity-type/"),
+    method: crate::runtime::Method::Get,
+    path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activity Type Details.
+    ///
+    /// Reads an activity type, by its event code, with its custom fields and their setup.
+    ///
+    /// `GET /ProspectActivity.svc/CustomActivity/GetActivitySetting` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-details-of-activity-type/))
+    ///
+    /// Returns a [`crate::requests::GetActivityTypeDetails`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activity Type Details documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_activity_type_details(1).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_type_details").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_type_details(
+        &self,
+        code: i64,
+    ) -> super::requests::GetActivityTypeDetails {
+        super::requests::GetActivityTypeDetails::new(self.clone(), code)
+    }
+}
+/// Describes Get Activity Details: method, path, item limits, rate limit and documented statuses.
+pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activity_details",
+    title: "Get Activity Details",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-activity-details/"),
+    method: crate::runtime::Method::Get,
+    path: "/ProspectActivity.svc/GetActivityDetails",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activity Details.
+    ///
+    /// Reads one activity, by id, with every field's value and setup (the activity ids come from the
+    /// calls that list activities). `getFileURL=true` also returns the URLs of files uploaded to a
+    /// custom object of the activity ([Get Custom Fields of an
+    /// Activity](https://apidocs.leadsquared.com/get-activities-details-by-activity-id/), the same
+    /// URL).
+    ///
+    /// `GET /ProspectActivity.svc/GetActivityDetails` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-activity-details/))
+    ///
+    /// Returns a [`crate::requests::GetActivityDetails`]: await it to send the call, after setting any
+    /// of its optional query parameters (`get_file_url`).
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activity Details documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_activity_details("activityId").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_details").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_details(
+        &self,
+        activity_id: impl Into<String>,
+    ) -> super::requests::GetActivityDetails {
+        super::requests::GetActivityDetails::new(self.clone(), activity_id.into())
+    }
+}
+/// Describes Get Sales Activity Settings: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_sales_activity_settings",
+    title: "Get Sales Activity Settings",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-sales-activity-settings/"),
+    method: crate::runtime::Method::Get,
+    path: "/SalesActivity.svc/RetrieveSetting",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Sales Activity Settings.
+    ///
+    /// Reads the sales activity's setup (Settings > Customization > Sales Activity Settings): names,
+    /// currency, and the schema names of its custom fields.
+    ///
+    /// `GET /SalesActivity.svc/RetrieveSetting` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-sales-activity-settings/))
+    ///
+    /// Returns a [`crate::requests::GetSalesActivitySettings`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Sales Activity Settings documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_sales_activity_settings().await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_sales_activity_settings").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_sales_activity_settings(
+        &self,
+    ) -> super::requests::GetSalesActivitySettings {
+        super::requests::GetSalesActivitySettings::new(self.clone())
+    }
+}
+/// Describes Get Activities of a Lead: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_of_lead",
+    title: "Get Activities of a Lead",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-activities-of-a-lead/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/Retrieve",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities of a Lead.
+    ///
+    /// Reads a lead's activities, with their non-empty custom field values, 25 at a time unless a
+    /// window is given. The window is an offset and a row count sent as strings, so the client's page
+    /// walk does not apply; pass the next offset yourself.
+    ///
+    /// `POST /ProspectActivity.svc/Retrieve` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-activities-of-a-lead/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesOfLead`]: await it to send the call, after setting
+    /// any of its optional query parameters (`get_file_url`).
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities of a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventFilter, LeadActivitiesQuery, OffsetPaging,
+    /// };
+    ///
+    /// let body = LeadActivitiesQuery::default()
+    ///     .with_parameter(ActivityEventFilter::new(201))
+    ///     .with_paging(OffsetPaging::new("0", "10"));
+    /// let result = client.get_activities_of_lead("leadId", body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_of_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_of_lead(
+        &self,
+        lead_id: impl Into<String>,
+        body: super::activities::LeadActivitiesQuery,
+    ) -> super::requests::GetActivitiesOfLead {
+        super::requests::GetActivitiesOfLead::new(self.clone(), lead_id.into(), body)
+    }
+}
+/// Describes Get Activities by Lead Reference: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_by_lead_reference",
+    title: "Get Activities by Lead Reference",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-activities-by-lead-reference/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/GetLeadReferences",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities by Lead Reference.
+    ///
+    /// Lists the activities in which a lead is referenced through a custom field set, one page at a
+    /// time (at most 50 per page), with the total. The answer depends on the caller's permissions; an
+    /// administrator's keys see every activity.
+    ///
+    /// `POST /ProspectActivity.svc/GetLeadReferences` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-activities-by-lead-reference/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesByLeadReference`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Lead Reference documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
+    ///     .with_parameter(ActivityEventFilter::new(174))
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    /// let result = client.get_activities_by_lead_reference("leadId", body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_lead_reference").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_lead_reference(
+        &self,
+        lead_id: impl Into<String>,
+        body: super::activities::LeadReferenceQuery,
+    ) -> super::requests::GetActivitiesByLeadReference {
+        super::requests::GetActivitiesByLeadReference::new(
+            self.clone(),
+            lead_id.into(),
+            body,
+        )
+    }
+    /// Every page of Get Activities by Lead Reference, from the body's `Paging.PageIndex` on:
+    /// `self.get_activities_by_lead_reference(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Lead Reference documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
+    ///     .with_parameter(ActivityEventFilter::new(174))
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    /// let mut pages = client.get_activities_by_lead_reference_pages("leadId", body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_lead_reference_pages(
+        &self,
+        lead_id: impl Into<String>,
+        body: super::activities::LeadReferenceQuery,
+    ) -> crate::runtime::Pages<::serde_json::Value> {
+        self.get_activities_by_lead_reference(lead_id, body).pages()
+    }
+}
+/// Describes Post an Activity on a Lead: method, path, item limits, rate limit and documented
+/// statuses.
+pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "post_activity_on_lead",
+    title: "Post an Activity on a Lead",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/post-an-activity-to-lead/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/Create",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Post an Activity on a Lead.
+    ///
+    /// Posts a custom activity on a lead named by its id, or by its email address ([Post an Activity
+    /// with a Lead's Email
+    /// Address](https://apidocs.leadsquared.com/post-activity-with-lead-email-address/), the same URL,
+    /// which creates the lead when none has the address). Not idempotent: repeating the call posts a
+    /// second activity. The stored copy of the page could not be read as far as its answer, so the
+    /// answer is returned as JSON.
+    ///
+    /// `POST /ProspectActivity.svc/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/post-an-activity-to-lead/))
+    ///
+    /// Returns a [`crate::requests::PostActivityOnLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Post an Activity on a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityField, LeadActivityPost};
+    ///
+    /// let body = LeadActivityPost::new(201)
+    ///     .with_related_prospect_id("00727844-51aa-11e2-9e64-12314004ac6b")
+    ///     .with_activity_note("Your Activity Note")
+    ///     .with_process_files_async(true)
+    ///     .with_activity_date_time("2015-10-11 12:13:44")
+    ///     .with_fields(
+    ///         vec![
+    ///             ActivityField::new("mx_Custom_1", "123123123"),
+    ///             ActivityField::new("mx_Custom_2", "123"),
+    ///             ActivityField::new("mx_Custom_3", "3"), ActivityField::new("mx_Custom_4",
+    ///             "4"), ActivityField::new("mx_Custom_5", "2016-07-07 10:55:00"),
+    ///             ActivityField::new("mx_Custom_6", "Value for Custom field"),
+    ///             ActivityField::new("mx_Custom_7", "Value for Custom field"),
+    ///             ActivityField::new("mx_Custom_8", "1"), ActivityField::new("mx_Custom_9",
+    ///             "Value for Custom field"), ActivityField::new("mx_Custom_10", ""),
+    ///             ActivityField::new("mx_Custom_11", ""),
+    ///             ActivityField::new("mx_Custom_12", ""),
+    ///             ActivityField::new("mx_Custom_13", "Value for Custom field"),
+    ///             ActivityField::new("mx_Custom_14", "Value for Custom field"),
+    ///             ActivityField::new("mx_Custom_15", "asd")
+    ///         ],
+    ///     );
+    /// let result = client.post_activity_on_lead(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_activity_on_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post_activity_on_lead(
+        &self,
+        body: super::activities::LeadActivityPost,
+    ) -> super::requests::PostActivityOnLead {
+        super::requests::PostActivityOnLead::new(self.clone(), body)
+    }
+}
+/// Describes Create a Custom Activity Type: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_activity_type",
+    title: "Create a Custom Activity Type",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/create-new-activity-type-api/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/CreateType",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create a Custom Activity Type.
+    ///
+    /// Creates a custom activity type with up to 50 custom fields. The stored copy of the page could
+    /// not be read as far as its answer, so the answer is returned as JSON.
+    ///
+    /// `POST /ProspectActivity.svc/CreateType` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-new-activity-type-api/))
+    ///
+    /// Returns a [`crate::requests::CreateActivityType`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create a Custom Activity Type documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::ActivityTypeDefinition;
+    ///
+    /// let body = ActivityTypeDefinition::new("New Custom Activity Type")
+    ///     .with_score(5)
+    ///     .with_description("Activity type description")
+    ///     .with_direction(0)
+    ///     .with_track_location(1)
+    ///     .with_allow_attachments(1)
+    ///     .with_show_in_activity_grid(1)
+    ///     .with_can_delete_activity(false)
+    ///     .with_fields(
+    ///         vec![
+    ///             serde_json::json!({ "DataType" : "String", "DisplayName" : "Custom 1",
+    ///             "IsMandatory" : false, "OptionSet" : null, "SchemaName" : "mx_Custom_1",
+    ///             "Sequence" : 1, "ShowInForm" : false, "Value" : null }),
+    ///             serde_json::json!({ "DataType" : "String", "DisplayName" : "Custom 2",
+    ///             "IsMandatory" : false, "OptionSet" : null, "SchemaName" : "mx_Custom_2",
+    ///             "Sequence" : 2, "ShowInForm" : false, "Value" : null }),
+    ///             serde_json::json!({ "DataType" : "String", "DisplayName" : "Custom 3",
+    ///             "IsMandatory" : false, "OptionSet" : null, "SchemaName" : "mx_Custom_3",
+    ///             "Sequence" : 3, "ShowInForm" : false, "Value" : null })
+    ///         ],
+    ///     );
+    /// let result = client.create_activity_type(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_activity_type").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_activity_type(
+        &self,
+        body: super::activities::ActivityTypeDefinition,
+    ) -> super::requests::CreateActivityType {
+        super::requests::CreateActivityType::new(self.clone(), body)
     }
 }
 /// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.

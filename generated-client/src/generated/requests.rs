@@ -55,6 +55,348 @@ impl ::core::future::IntoFuture for PostBulkActivitiesOnOpportunity {
         Box::pin(self.send())
     }
 }
+/// A call to Get Activity Type Details, made by [`crate::Client::get_activity_type_details`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivityTypeDetails {
+    client: crate::Client,
+    code: i64,
+}
+impl GetActivityTypeDetails {
+    pub(crate) fn new(client: crate::Client, code: i64) -> Self {
+        Self { client, code }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activity_type_details`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::activities::ActivityDetails, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::activities::ActivityDetails, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITY_TYPE_DETAILS,
+            )
+            .query("code", &self.code);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivityTypeDetails {
+    type Output = Result<super::activities::ActivityDetails, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::activities::ActivityDetails>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activity Details, made by [`crate::Client::get_activity_details`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivityDetails {
+    client: crate::Client,
+    activity_id: String,
+    get_file_url: Option<bool>,
+}
+impl GetActivityDetails {
+    pub(crate) fn new(client: crate::Client, activity_id: String) -> Self {
+        Self {
+            client,
+            activity_id,
+            get_file_url: None,
+        }
+    }
+    /// Sets the query parameter `getFileURL`: Whether to return the URLs of files in custom objects.
+    pub fn get_file_url(mut self, get_file_url: bool) -> Self {
+        self.get_file_url = Some(get_file_url);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activity_details`] for the errors.
+    pub async fn send(self) -> Result<super::activities::ActivityDetails, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::activities::ActivityDetails, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITY_DETAILS,
+            )
+            .query("activityId", &self.activity_id)
+            .query_opt("getFileURL", self.get_file_url.as_ref());
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivityDetails {
+    type Output = Result<super::activities::ActivityDetails, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::activities::ActivityDetails>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Sales Activity Settings, made by [`crate::Client::get_sales_activity_settings`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetSalesActivitySettings {
+    client: crate::Client,
+}
+impl GetSalesActivitySettings {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        Self { client }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_sales_activity_settings`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::SalesActivitySettings, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+    ) -> Result<super::activities::SalesActivitySettings, crate::Error> {
+        let request = crate::runtime::Request::new(
+            &super::endpoints::GET_SALES_ACTIVITY_SETTINGS,
+        );
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetSalesActivitySettings {
+    type Output = Result<super::activities::SalesActivitySettings, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::SalesActivitySettings,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities of a Lead, made by [`crate::Client::get_activities_of_lead`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesOfLead {
+    client: crate::Client,
+    lead_id: String,
+    get_file_url: Option<bool>,
+    body: super::activities::LeadActivitiesQuery,
+}
+impl GetActivitiesOfLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        lead_id: String,
+        body: super::activities::LeadActivitiesQuery,
+    ) -> Self {
+        Self {
+            client,
+            lead_id,
+            get_file_url: None,
+            body,
+        }
+    }
+    /// Sets the query parameter `getFileURL`: Whether to return the URLs of files uploaded to custom
+    /// objects.
+    pub fn get_file_url(mut self, get_file_url: bool) -> Self {
+        self.get_file_url = Some(get_file_url);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_of_lead`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::LeadActivityPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::LeadActivitiesQuery,
+    ) -> Result<super::activities::LeadActivityPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_OF_LEAD,
+            )
+            .query("leadId", &self.lead_id)
+            .query_opt("getFileURL", self.get_file_url.as_ref())
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesOfLead {
+    type Output = Result<super::activities::LeadActivityPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::LeadActivityPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities by Lead Reference, made by
+/// [`crate::Client::get_activities_by_lead_reference`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesByLeadReference {
+    client: crate::Client,
+    lead_id: String,
+    body: super::activities::LeadReferenceQuery,
+}
+impl GetActivitiesByLeadReference {
+    pub(crate) fn new(
+        client: crate::Client,
+        lead_id: String,
+        body: super::activities::LeadReferenceQuery,
+    ) -> Self {
+        Self { client, lead_id, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.prospect_activities, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_by_lead_reference`] for
+    /// the errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::LeadReferencePage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::LeadReferenceQuery,
+    ) -> Result<super::activities::LeadReferencePage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE,
+            )
+            .query("leadId", &self.lead_id)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesByLeadReference {
+    type Output = Result<super::activities::LeadReferencePage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::LeadReferencePage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Post an Activity on a Lead, made by [`crate::Client::post_activity_on_lead`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PostActivityOnLead {
+    client: crate::Client,
+    body: super::activities::LeadActivityPost,
+}
+impl PostActivityOnLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::LeadActivityPost,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::post_activity_on_lead`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::LeadActivityPost,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::POST_ACTIVITY_ON_LEAD,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for PostActivityOnLead {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Create a Custom Activity Type, made by [`crate::Client::create_activity_type`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateActivityType {
+    client: crate::Client,
+    body: super::activities::ActivityTypeDefinition,
+}
+impl CreateActivityType {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityTypeDefinition,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_activity_type`] for the errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityTypeDefinition,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CREATE_ACTIVITY_TYPE,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CreateActivityType {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Get a Lead by Email, made by [`crate::Client::get_lead_by_email`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

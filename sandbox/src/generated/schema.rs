@@ -100,6 +100,468 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "ActivityDetails",
+            fields: &[
+                FieldSchema {
+                    wire: "ID",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Name",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityFieldDetails")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "SalesActivitySettings",
+            fields: &[
+                FieldSchema {
+                    wire: "ID",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Name",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DefaultCurrencySymbol",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DefaultCurrencyAbbreviation",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DefaultCurrencyName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CustomerStageName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ConvertToCustomer",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityFieldDetails")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadActivitiesQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityEventFilter"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("OffsetPaging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventFilter",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OffsetPaging",
+            fields: &[
+                FieldSchema {
+                    wire: "Offset",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RowCount",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadActivityPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProspectActivities",
+                    shape: Shape::Array(&Shape::Named("LeadActivity")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "Id",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "EventCode",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "EventName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityScore",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Type",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadReferenceQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityEventFilter"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivitySorting",
+            fields: &[
+                FieldSchema {
+                    wire: "ColumnName",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Direction",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadReferencePage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProspectActivities",
+                    shape: Shape::Array(&Shape::Json),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadActivityPost",
+            fields: &[
+                FieldSchema {
+                    wire: "RelatedProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "EmailAddress",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "FirstName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "LastName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Phone",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProcessFilesAsync",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ValidateDropDownOptions",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IncludeLeadScore",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityTypeDefinition",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEventName",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Score",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Description",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Direction",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "TrackLocation",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "AllowAttachments",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ShowInActivityGrid",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CanDeleteActivity",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Json),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "Lead",
             fields: &[
                 FieldSchema {
@@ -1346,6 +1808,393 @@ pub static SCHEMA: Schema = Schema {
     "ActivityOwnerEmail": "sri.sudhan@example.com"
   }
 ]"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "get_activity_type_details",
+            method: Method::Get,
+            path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
+            query: &[
+                FieldSchema {
+                    wire: "code",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("ActivityDetails"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "ID": "008e841a-5d3a-11e6-96be-22000aa8e760",
+  "Name": "New CA",
+  "DisplayName": "New CA",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "DisplayName": "Custom 1",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": true,
+      "ShowInForm": true,
+      "Sequence": 1,
+      "OptionSet": ""
+    },
+    {
+      "SchemaName": "mx_Custom_2",
+      "DisplayName": "Custom 2",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": false,
+      "ShowInForm": true,
+      "Sequence": 2,
+      "OptionSet": ""
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activity_details",
+            method: Method::Get,
+            path: "/ProspectActivity.svc/GetActivityDetails",
+            query: &[
+                FieldSchema {
+                    wire: "activityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "getFileURL",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("ActivityDetails"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "ID": "e85e72ee-a9a9-498c-9b26-ffd9db2df311",
+  "Name": "Home Visit",
+  "DisplayName": "Home Visit",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "InternalName": "mx_Custom_1",
+      "DisplayName": "Purpose",
+      "Value": "Weight Gain",
+      "DataType": "SearchableDropdown",
+      "IsMandatory": false,
+      "ShowInForm": true,
+      "Sequence": 1,
+      "ParentField": "",
+      "OptionSet": "[{\"IsDefault\":true,\"Text\":\"\",\"Value\":\"Weight Gain\",\"Order\":0,\"CanEdit\":1,\"CanDelete\":1,\"IsLastOption\":0},{\"IsDefault\":false,\"Text\":\"\",\"Value\":\"Weight Loss\",\"Order\":1,\"CanEdit\":1,\"CanDelete\":1,\"IsLastOption\":0}]",
+      "DependentOptionSet": "",
+      "IsDefault": false,
+      "IsReadOnly": false,
+      "RenderType": "",
+      "ExportAsPlainText": false,
+      "IsMultiSelectDropdown": false,
+      "IncludeOthersOption": false,
+      "BehaviorOnMissingDropdownOption": 0,
+      "IsOthersValue": false,
+      "InternalSchemaName": "",
+      "CustomObjectType": 2,
+      "MaxFieldLength": 200
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_sales_activity_settings",
+            method: Method::Get,
+            path: "/SalesActivity.svc/RetrieveSetting",
+            query: &[],
+            body: BodySchema::None,
+            response: Shape::Named("SalesActivitySettings"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "ID": "",
+  "Name": "Sales Activity - New",
+  "DisplayName": "Sales Activity",
+  "DefaultCurrencySymbol": "$",
+  "DefaultCurrencyAbbreviation": "USD",
+  "DefaultCurrencyName": "US Dollars",
+  "CustomerStageName": "Customer",
+  "ConvertToCustomer": true,
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "DisplayName": "Product",
+      "Value": null,
+      "DataType": "Product",
+      "IsMandatory": true,
+      "ShowInForm": true,
+      "Sequence": 1
+    },
+    {
+      "SchemaName": "mx_Custom_2",
+      "DisplayName": "Order Value",
+      "Value": null,
+      "DataType": "Number",
+      "IsMandatory": true,
+      "ShowInForm": true,
+      "Sequence": 2
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_of_lead",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/Retrieve",
+            query: &[
+                FieldSchema {
+                    wire: "leadId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "getFileURL",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::Object(Shape::Named("LeadActivitiesQuery")),
+            response: Shape::Named("LeadActivityPage"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "ActivityEvent": 201
+  },
+  "Paging": {
+    "Offset": "0",
+    "RowCount": "10"
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "ProspectActivities": [
+    {
+      "Id": "c310391d-6784-418b-b61c-bca2d0a7a645",
+      "EventCode": 164,
+      "EventName": "Custom Object Activity",
+      "ActivityScore": 0,
+      "CreatedOn": "2018-12-12 10:36:00",
+      "ActivityType": 2,
+      "IsEmailType": false,
+      "Type": "Inbound",
+      "SessionId": "c310391d-6784-418b-b61c-bca2d0a7a645",
+      "TrackLocation": 0
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_by_lead_reference",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/GetLeadReferences",
+            query: &[
+                FieldSchema {
+                    wire: "leadId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::Object(Shape::Named("LeadReferenceQuery")),
+            response: Shape::Named("LeadReferencePage"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "ActivityEvent": 174
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 50
+  },
+  "Sorting": {
+    "ColumnName": "ModifiedOn",
+    "Direction": 0
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "ProspectActivities": [
+    {
+      "ID": "84447a80-1f91-46b7-9562-92e66a1ec0e1",
+      "Name": "CFS Demo",
+      "DisplayName": "CFS Lead Type Demo"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "post_activity_on_lead",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/Create",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadActivityPost")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "RelatedProspectId": "00727844-51aa-11e2-9e64-12314004ac6b",
+  "ActivityEvent": 201,
+  "ActivityNote": "Your Activity Note",
+  "ProcessFilesAsync": true,
+  "ActivityDateTime": "2015-10-11 12:13:44",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "Value": "123123123"
+    },
+    {
+      "SchemaName": "mx_Custom_2",
+      "Value": "123"
+    },
+    {
+      "SchemaName": "mx_Custom_3",
+      "Value": "3"
+    },
+    {
+      "SchemaName": "mx_Custom_4",
+      "Value": "4"
+    },
+    {
+      "SchemaName": "mx_Custom_5",
+      "Value": "2016-07-07 10:55:00"
+    },
+    {
+      "SchemaName": "mx_Custom_6",
+      "Value": "Value for Custom field"
+    },
+    {
+      "SchemaName": "mx_Custom_7",
+      "Value": "Value for Custom field"
+    },
+    {
+      "SchemaName": "mx_Custom_8",
+      "Value": "1"
+    },
+    {
+      "SchemaName": "mx_Custom_9",
+      "Value": "Value for Custom field"
+    },
+    {
+      "SchemaName": "mx_Custom_10",
+      "Value": ""
+    },
+    {
+      "SchemaName": "mx_Custom_11",
+      "Value": ""
+    },
+    {
+      "SchemaName": "mx_Custom_12",
+      "Value": ""
+    },
+    {
+      "SchemaName": "mx_Custom_13",
+      "Value": "Value for Custom field"
+    },
+    {
+      "SchemaName": "mx_Custom_14",
+      "Value": "Value for Custom field"
+    },
+    {
+      "SchemaName": "mx_Custom_15",
+      "Value": "asd"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "create_activity_type",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/CreateType",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityTypeDefinition")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ActivityEventName": "New Custom Activity Type",
+  "Score": 5,
+  "Description": "Activity type description",
+  "Direction": 0,
+  "TrackLocation": 1,
+  "AllowAttachments": 1,
+  "ShowInActivityGrid": 1,
+  "CanDeleteActivity": false,
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "DisplayName": "Custom 1",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": false,
+      "ShowInForm": false,
+      "Sequence": 1,
+      "OptionSet": null
+    },
+    {
+      "SchemaName": "mx_Custom_2",
+      "DisplayName": "Custom 2",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": false,
+      "ShowInForm": false,
+      "Sequence": 2,
+      "OptionSet": null
+    },
+    {
+      "SchemaName": "mx_Custom_3",
+      "DisplayName": "Custom 3",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": false,
+      "ShowInForm": false,
+      "Sequence": 3,
+      "OptionSet": null
+    }
+  ]
+}"#,
             ),
             response_example: ::core::option::Option::None,
         },
