@@ -66,6 +66,11 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
     &CAPTURE_OPPORTUNITY,
     &BULK_UPDATE_OPPORTUNITIES,
+    &DELETE_OPPORTUNITY,
+    &CHECK_OPPORTUNITY_FEATURE,
+    &GET_OPPORTUNITY_TYPE_METADATA,
+    &GET_OPPORTUNITIES_BY_LEAD_ID,
+    &GET_OPPORTUNITIES_BY_IDS,
 ];
 /// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate limit and
 /// documented statuses.
@@ -3099,5 +3104,450 @@ impl crate::Client {
             |_: &super::opportunities::OpportunityBulkUpdate| Ok(()),
             send,
         )
+    }
+}
+/// Describes Delete an Opportunity: method, path, item limits, rate limit and documented statuses.
+pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_opportunity",
+    title: "Delete an Opportunity",
+    group: "opportunities",
+    docs_url: Some("https://apidocs.leadsquared.com/delete-an-opportunity/"),
+    method: crate::runtime::Method::Get,
+    path: "/OpportunityManagement.svc/Delete",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete an Opportunity.
+    ///
+    /// Deletes an opportunity. Although it is a GET, this call changes state: it is never retried. It
+    /// works only for opportunity types set up with "Allow Delete".
+    ///
+    /// `GET /OpportunityManagement.svc/Delete` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-an-opportunity/))
+    ///
+    /// Returns a [`crate::requests::DeleteOpportunity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete an Opportunity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.delete_opportunity("Id").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_opportunity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_opportunity(
+        &self,
+        opportunity_id: impl Into<String>,
+    ) -> super::requests::DeleteOpportunity {
+        super::requests::DeleteOpportunity::new(self.clone(), opportunity_id.into())
+    }
+}
+/// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate limit and
+/// documented statuses.
+pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "check_opportunity_feature",
+    title: "Check If Opportunity Feature Is Enabled",
+    group: "opportunities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/check-if-opportunity-feature-is-enabled/",
+    ),
+    method: crate::runtime::Method::Get,
+    path: "/OpportunityManagement.svc/IsOpportunityEnabled",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Check If Opportunity Feature Is Enabled.
+    ///
+    /// Says whether the account has the opportunities feature. The `orgId` is the Account Number shown
+    /// in the footer of the LeadSquared web app.
+    ///
+    /// `GET /OpportunityManagement.svc/IsOpportunityEnabled` ([API
+    /// documentation](https://apidocs.leadsquared.com/check-if-opportunity-feature-is-enabled/))
+    ///
+    /// Returns a [`crate::requests::CheckOpportunityFeature`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Check If Opportunity Feature Is Enabled documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.check_opportunity_feature("orgId").await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("check_opportunity_feature").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_opportunity_feature(
+        &self,
+        org_id: impl Into<String>,
+    ) -> super::requests::CheckOpportunityFeature {
+        super::requests::CheckOpportunityFeature::new(self.clone(), org_id.into())
+    }
+}
+/// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_opportunity_type_metadata",
+    title: "Get Metadata of an Opportunity Type",
+    group: "opportunities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/get-metadata-of-an-opportunity-type/",
+    ),
+    method: crate::runtime::Method::Get,
+    path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Metadata of an Opportunity Type.
+    ///
+    /// Reads an opportunity type and the setup of all its fields. The type's code is shown under My
+    /// Profile > Settings > Opportunities > Opportunity Types, in the Code column.
+    ///
+    /// `GET /OpportunityManagement.svc/GetOpportunityTypeMetadata` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-metadata-of-an-opportunity-type/))
+    ///
+    /// Returns a [`crate::requests::GetOpportunityTypeMetadata`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Metadata of an Opportunity Type documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.get_opportunity_type_metadata(12005).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunity_type_metadata").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_opportunity_type_metadata(
+        &self,
+        code: i64,
+    ) -> super::requests::GetOpportunityTypeMetadata {
+        super::requests::GetOpportunityTypeMetadata::new(self.clone(), code)
+    }
+}
+/// Describes Get Opportunities by Lead Id: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_opportunities_by_lead_id",
+    title: "Get Opportunities by Lead Id",
+    group: "opportunities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-opportunities-by-lead-id/"),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Opportunities by Lead Id.
+    ///
+    /// Lists a lead's opportunities, of one type or all, with the total. The page makes the body
+    /// optional (without it, the default opportunity fields come back); the client always sends one,
+    /// `{}` when nothing is set, which the page does not describe. Every part of the body being
+    /// optional, the client's page walk does not apply.
+    ///
+    /// `POST /OpportunityManagement.svc/GetOpportunitiesOfLead` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-opportunities-by-lead-id/))
+    ///
+    /// Returns a [`crate::requests::GetOpportunitiesByLeadId`]: await it to send the call, after
+    /// setting any of its optional query parameters (`opportunity_type`).
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Opportunities by Lead Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadOpportunitiesQuery;
+    /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
+    ///
+    /// let body = LeadOpportunitiesQuery::default()
+    ///     .with_columns(
+    ///         SearchColumns::new("mx_Custom_3,Owner,Status,mx_Custom_6,mx_Custom_8"),
+    ///     )
+    ///     .with_paging(Paging::new(1, 100))
+    ///     .with_sorting(SearchSorting::new("Owner", SortDirection::Descending));
+    /// let result = client.get_opportunities_by_lead_id("leadId", body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_lead_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_opportunities_by_lead_id(
+        &self,
+        lead_id: impl Into<String>,
+        body: super::opportunities::LeadOpportunitiesQuery,
+    ) -> super::requests::GetOpportunitiesByLeadId {
+        super::requests::GetOpportunitiesByLeadId::new(
+            self.clone(),
+            lead_id.into(),
+            body,
+        )
+    }
+}
+/// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_opportunities_by_ids",
+    title: "Get Opportunities in Bulk by Ids",
+    group: "opportunities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-opportunities-in-bulk-by-ids/"),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/GetOpportunitiesById",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Opportunities in Bulk by Ids.
+    ///
+    /// Reads opportunities by id, grouped by opportunity type, with the columns asked for; at most
+    /// 2,000 opportunities in all (the client does not count them). The ids and event codes are in the
+    /// URL of each Opportunity Details page.
+    ///
+    /// `POST /OpportunityManagement.svc/GetOpportunitiesById` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-opportunities-in-bulk-by-ids/))
+    ///
+    /// Returns a [`crate::requests::GetOpportunitiesByIds`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Opportunities in Bulk by Ids documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::{OpportunitiesByIdsQuery, OpportunityIdsOfType};
+    /// use leadsquared::search::SearchColumns;
+    ///
+    /// let body = OpportunitiesByIdsQuery::new(
+    ///     vec![
+    ///         OpportunityIdsOfType::new("12003",
+    ///         vec!["24cf277e-70fe-4b2f-a9c2-9a68f45feaba".to_owned(),
+    ///         "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d".to_owned()],
+    ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner")),
+    ///         OpportunityIdsOfType::new("12001",
+    ///         vec!["2232837f-0f5e-4607-8e50-2728d90b9b5c".to_owned()],
+    ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner"))
+    ///     ],
+    /// );
+    /// let result = client.get_opportunities_by_ids(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_ids").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_opportunities_by_ids(
+        &self,
+        body: super::opportunities::OpportunitiesByIdsQuery,
+    ) -> super::requests::GetOpportunitiesByIds {
+        super::requests::GetOpportunitiesByIds::new(self.clone(), body)
     }
 }

@@ -1052,3 +1052,211 @@ impl OpportunityBulkUpdate {
         self
     }
 }
+/// Whether the account has opportunities, `{"OpportunityManagement":"Enabled"}`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityFeatureState {
+    /// `OpportunityManagement`: `Enabled` when the account has opportunities. Required.
+    #[serde(rename = "OpportunityManagement")]
+    pub opportunity_management: String,
+}
+impl OpportunityFeatureState {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(opportunity_management: impl Into<String>) -> Self {
+        Self {
+            opportunity_management: opportunity_management.into(),
+        }
+    }
+}
+/// An opportunity type and the setup of each of its fields. Attributes the spec does not name are
+/// kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityTypeMetadata {
+    /// `AllowAttachments`: Whether opportunities of this type take attachments. Optional. Accepted as
+    /// a number or as a string holding one.
+    #[serde(
+        rename = "AllowAttachments",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub allow_attachments: Option<bool>,
+    /// `CanDelete`: Whether opportunities of this type can be deleted. Optional. Accepted as a number
+    /// or as a string holding one.
+    #[serde(
+        rename = "CanDelete",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub can_delete: Option<bool>,
+    /// `Description`: The type's description. Optional.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `DisplayName`: The type's display name, e.g. `Loan`. Optional.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `EventCode`: The type's event code, e.g. `12005`. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "EventCode",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub event_code: Option<i64>,
+    /// `Fields`: The type's fields and how each is set up (`Value` is `null`). Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<OpportunityFieldDetails>>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl OpportunityTypeMetadata {
+    /// Sets `AllowAttachments`.
+    #[must_use]
+    pub fn with_allow_attachments(mut self, allow_attachments: bool) -> Self {
+        self.allow_attachments = Some(allow_attachments);
+        self
+    }
+    /// Sets `CanDelete`.
+    #[must_use]
+    pub fn with_can_delete(mut self, can_delete: bool) -> Self {
+        self.can_delete = Some(can_delete);
+        self
+    }
+    /// Sets `Description`.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
+    }
+    /// Sets `EventCode`.
+    #[must_use]
+    pub fn with_event_code(mut self, event_code: i64) -> Self {
+        self.event_code = Some(event_code);
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<OpportunityFieldDetails>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}
+/// The columns, page and order of a lead's opportunities; every part is optional (the default
+/// opportunity fields come back when `Columns` is absent).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeadOpportunitiesQuery {
+    /// `Columns`: The columns to return. Optional.
+    #[serde(rename = "Columns", default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<super::search::SearchColumns>,
+    /// `Paging`: Which page of results to return. Optional.
+    #[serde(rename = "Paging", default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<super::search::Paging>,
+    /// `Sorting`: The order of the results. Optional.
+    #[serde(rename = "Sorting", default, skip_serializing_if = "Option::is_none")]
+    pub sorting: Option<super::search::SearchSorting>,
+}
+impl LeadOpportunitiesQuery {
+    /// Sets `Columns`.
+    #[must_use]
+    pub fn with_columns(mut self, columns: super::search::SearchColumns) -> Self {
+        self.columns = Some(columns);
+        self
+    }
+    /// Sets `Paging`.
+    #[must_use]
+    pub fn with_paging(mut self, paging: super::search::Paging) -> Self {
+        self.paging = Some(paging);
+        self
+    }
+    /// Sets `Sorting`.
+    #[must_use]
+    pub fn with_sorting(mut self, sorting: super::search::SearchSorting) -> Self {
+        self.sorting = Some(sorting);
+        self
+    }
+}
+/// The opportunities to read, grouped by opportunity type.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunitiesByIdsQuery {
+    /// `SearchParameters`: One entry per opportunity type; at most 2,000 opportunities in all.
+    /// Required.
+    #[serde(rename = "SearchParameters")]
+    pub search_parameters: Vec<OpportunityIdsOfType>,
+}
+impl OpportunitiesByIdsQuery {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(search_parameters: Vec<OpportunityIdsOfType>) -> Self {
+        Self { search_parameters }
+    }
+}
+/// Opportunities of one type to read, by id, and the columns to return.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityIdsOfType {
+    /// `EventCode`: The opportunity type's event code, which this call takes as a string, e.g.
+    /// `"12003"`. Required.
+    #[serde(rename = "EventCode")]
+    pub event_code: String,
+    /// `ProspectActivityId`: The opportunities' ids. Required.
+    #[serde(rename = "ProspectActivityId")]
+    pub prospect_activity_id: Vec<String>,
+    /// `Columns`: The columns to return. Required.
+    #[serde(rename = "Columns")]
+    pub columns: super::search::SearchColumns,
+}
+impl OpportunityIdsOfType {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        event_code: impl Into<String>,
+        prospect_activity_id: Vec<String>,
+        columns: super::search::SearchColumns,
+    ) -> Self {
+        Self {
+            event_code: event_code.into(),
+            prospect_activity_id,
+            columns,
+        }
+    }
+}
+/// The opportunities of one type read by id.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunitiesOfType {
+    /// `EventCode`: The opportunity type's event code (sent as a string, e.g. `"12003"`). Required.
+    /// Accepted as a number or as a string holding one.
+    #[serde(rename = "EventCode", deserialize_with = "crate::runtime::lenient::i64")]
+    pub event_code: i64,
+    /// `RecordCount`: How many opportunities of this type were found. Required. Accepted as a number
+    /// or as a string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `Opportunities`: The opportunities, with the columns asked for. Required.
+    #[serde(rename = "Opportunities")]
+    pub opportunities: Vec<OpportunityRecord>,
+}
+impl OpportunitiesOfType {
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        event_code: i64,
+        record_count: i64,
+        opportunities: Vec<OpportunityRecord>,
+    ) -> Self {
+        Self {
+            event_code,
+            record_count,
+            opportunities,
+        }
+    }
+}

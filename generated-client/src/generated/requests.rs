@@ -1364,3 +1364,233 @@ impl ::core::future::IntoFuture for BulkUpdateOpportunities {
         Box::pin(self.send())
     }
 }
+/// A call to Delete an Opportunity, made by [`crate::Client::delete_opportunity`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteOpportunity {
+    client: crate::Client,
+    opportunity_id: String,
+}
+impl DeleteOpportunity {
+    pub(crate) fn new(client: crate::Client, opportunity_id: String) -> Self {
+        Self { client, opportunity_id }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_opportunity`] for the errors.
+    pub async fn send(self) -> Result<super::results::SuccessFlag, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::results::SuccessFlag, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::DELETE_OPPORTUNITY)
+            .query("Id", &self.opportunity_id);
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::SuccessFlag,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteOpportunity {
+    type Output = Result<super::results::SuccessFlag, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::SuccessFlag>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Check If Opportunity Feature Is Enabled, made by
+/// [`crate::Client::check_opportunity_feature`]: set its optional parameters, then `.await` it (or
+/// call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CheckOpportunityFeature {
+    client: crate::Client,
+    org_id: String,
+}
+impl CheckOpportunityFeature {
+    pub(crate) fn new(client: crate::Client, org_id: String) -> Self {
+        Self { client, org_id }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::check_opportunity_feature`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::OpportunityFeatureState, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+    ) -> Result<super::opportunities::OpportunityFeatureState, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CHECK_OPPORTUNITY_FEATURE,
+            )
+            .query("orgId", &self.org_id);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CheckOpportunityFeature {
+    type Output = Result<super::opportunities::OpportunityFeatureState, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::OpportunityFeatureState,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Metadata of an Opportunity Type, made by
+/// [`crate::Client::get_opportunity_type_metadata`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetOpportunityTypeMetadata {
+    client: crate::Client,
+    code: i64,
+}
+impl GetOpportunityTypeMetadata {
+    pub(crate) fn new(client: crate::Client, code: i64) -> Self {
+        Self { client, code }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_opportunity_type_metadata`] for
+    /// the errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::OpportunityTypeMetadata, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+    ) -> Result<super::opportunities::OpportunityTypeMetadata, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_OPPORTUNITY_TYPE_METADATA,
+            )
+            .query("code", &self.code);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetOpportunityTypeMetadata {
+    type Output = Result<super::opportunities::OpportunityTypeMetadata, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::OpportunityTypeMetadata,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Opportunities by Lead Id, made by
+/// [`crate::Client::get_opportunities_by_lead_id`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetOpportunitiesByLeadId {
+    client: crate::Client,
+    lead_id: String,
+    opportunity_type: Option<i64>,
+    body: super::opportunities::LeadOpportunitiesQuery,
+}
+impl GetOpportunitiesByLeadId {
+    pub(crate) fn new(
+        client: crate::Client,
+        lead_id: String,
+        body: super::opportunities::LeadOpportunitiesQuery,
+    ) -> Self {
+        Self {
+            client,
+            lead_id,
+            opportunity_type: None,
+            body,
+        }
+    }
+    /// Sets the query parameter `opportunityType`: The opportunity type's event code; every type when
+    /// absent.
+    pub fn opportunity_type(mut self, opportunity_type: i64) -> Self {
+        self.opportunity_type = Some(opportunity_type);
+        self
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_opportunities_by_lead_id`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::opportunities::LeadOpportunitiesQuery,
+    ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_OPPORTUNITIES_BY_LEAD_ID,
+            )
+            .query("leadId", &self.lead_id)
+            .query_opt("opportunityType", self.opportunity_type.as_ref())
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetOpportunitiesByLeadId {
+    type Output = Result<super::opportunities::OpportunityPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::opportunities::OpportunityPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Opportunities in Bulk by Ids, made by
+/// [`crate::Client::get_opportunities_by_ids`]: set its optional parameters, then `.await` it (or
+/// call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetOpportunitiesByIds {
+    client: crate::Client,
+    body: super::opportunities::OpportunitiesByIdsQuery,
+}
+impl GetOpportunitiesByIds {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::opportunities::OpportunitiesByIdsQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_opportunities_by_ids`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<Vec<super::opportunities::OpportunitiesOfType>, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::opportunities::OpportunitiesByIdsQuery,
+    ) -> Result<Vec<super::opportunities::OpportunitiesOfType>, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_OPPORTUNITIES_BY_IDS,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetOpportunitiesByIds {
+    type Output = Result<Vec<super::opportunities::OpportunitiesOfType>, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        Vec<super::opportunities::OpportunitiesOfType>,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

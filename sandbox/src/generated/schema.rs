@@ -1561,6 +1561,167 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityFeatureState",
+            fields: &[
+                FieldSchema {
+                    wire: "OpportunityManagement",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityTypeMetadata",
+            fields: &[
+                FieldSchema {
+                    wire: "AllowAttachments",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CanDelete",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Description",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "EventCode",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("OpportunityFieldDetails")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadOpportunitiesQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Columns",
+                    shape: Shape::Named("SearchColumns"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("SearchSorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunitiesByIdsQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "SearchParameters",
+                    shape: Shape::Array(&Shape::Named("OpportunityIdsOfType")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunityIdsOfType",
+            fields: &[
+                FieldSchema {
+                    wire: "EventCode",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProspectActivityId",
+                    shape: Shape::Array(&Shape::String),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Columns",
+                    shape: Shape::Named("SearchColumns"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunitiesOfType",
+            fields: &[
+                FieldSchema {
+                    wire: "EventCode",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Opportunities",
+                    shape: Shape::Array(&Shape::Named("OpportunityRecord")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "CallStatus",
             fields: &[
                 FieldSchema {
@@ -3161,6 +3322,214 @@ pub static SCHEMA: Schema = Schema {
 ]"#,
             ),
             response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "delete_opportunity",
+            method: Method::Get,
+            path: "/OpportunityManagement.svc/Delete",
+            query: &[
+                FieldSchema {
+                    wire: "Id",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("SuccessFlag"),
+            unwrap: ::core::option::Option::Some("Message"),
+            query_example: &[],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "IsSuccessful": true
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "check_opportunity_feature",
+            method: Method::Get,
+            path: "/OpportunityManagement.svc/IsOpportunityEnabled",
+            query: &[
+                FieldSchema {
+                    wire: "orgId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("OpportunityFeatureState"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "OpportunityManagement": "Enabled"
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_opportunity_type_metadata",
+            method: Method::Get,
+            path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
+            query: &[
+                FieldSchema {
+                    wire: "code",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("OpportunityTypeMetadata"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[("code", "12005")],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "AllowAttachments": false,
+  "CanDelete": false,
+  "Description": "",
+  "DisplayName": "Loan",
+  "EventCode": 12005,
+  "Fields": [
+    {
+      "SchemaName": "ActivityEvent_Note",
+      "InternalName": "ActivityEvent_Note",
+      "DisplayName": "Notes",
+      "Value": null,
+      "DataType": "String",
+      "IsMandatory": false,
+      "ShowInForm": true,
+      "Sequence": 0,
+      "ParentField": "",
+      "OptionSet": "",
+      "DependentOptionSet": "",
+      "IsDefault": true,
+      "IsReadOnly": false,
+      "RenderType": "",
+      "ExportAsPlainText": false,
+      "IsMultiSelectDropdown": false,
+      "IncludeOthersOption": false,
+      "BehaviorOnMissingDropdownOption": 0,
+      "IsOthersValue": false,
+      "InternalSchemaName": "",
+      "CustomObjectType": 2,
+      "MaxFieldLength": 200
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_opportunities_by_lead_id",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
+            query: &[
+                FieldSchema {
+                    wire: "leadId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "opportunityType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::Object(Shape::Named("LeadOpportunitiesQuery")),
+            response: Shape::Named("OpportunityPage"),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Columns": {
+    "Include_CSV": "mx_Custom_3,Owner,Status,mx_Custom_6,mx_Custom_8"
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  },
+  "Sorting": {
+    "ColumnName": "Owner",
+    "Direction": "1"
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "List": [
+    {
+      "ProspectId": "69e1c27e-dd08-4b53-b509-f353ad1c7f4d",
+      "FirstName": "Manish",
+      "LastName": "Garg",
+      "EmailAddress": "manish@mailinator.com"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_opportunities_by_ids",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/GetOpportunitiesById",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("OpportunitiesByIdsQuery")),
+            response: Shape::Array(&Shape::Named("OpportunitiesOfType")),
+            unwrap: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "SearchParameters": [
+    {
+      "EventCode": "12003",
+      "ProspectActivityId": [
+        "24cf277e-70fe-4b2f-a9c2-9a68f45feaba",
+        "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d"
+      ],
+      "Columns": {
+        "Include_CSV": "CreatedOn,ModifiedOn,Owner"
+      }
+    },
+    {
+      "EventCode": "12001",
+      "ProspectActivityId": [
+        "2232837f-0f5e-4607-8e50-2728d90b9b5c"
+      ],
+      "Columns": {
+        "Include_CSV": "CreatedOn,ModifiedOn,Owner"
+      }
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"[
+  {
+    "EventCode": "12003",
+    "RecordCount": 3,
+    "Opportunities": [
+      {
+        "ProspectId": "a368678f-1e81-4fb8-af0a-4b896f6330e1",
+        "EmailAddress": "janehewitt@example.com",
+        "ProspectActivityId": "24cf277e-70fe-4b2f-a9c2-9a68f45feaba"
+      }
+    ]
+  }
+]"#,
+            ),
         },
     ],
 };
