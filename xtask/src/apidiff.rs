@@ -162,6 +162,14 @@ fn word(text: &str) -> Anchor {
     Anchor::Word(text.to_string())
 }
 
+/// What a type's presence explains: the type, and its group's module (which appears with the
+/// group's first type and goes with its last).
+fn type_anchors(def: &TypeDef) -> Vec<Anchor> {
+    let mut anchors = vec![ty(def.name())];
+    anchors.extend(def.group().map(word));
+    anchors
+}
+
 /// What the API section becomes: the client's `API` constant and the `api` part of the
 /// sandbox's `SCHEMA`.
 fn api_anchors() -> [Anchor; 2] {
@@ -179,7 +187,7 @@ pub fn compare(old: Option<&Spec>, new: &Spec) -> Vec<ApiChange> {
                     "type added",
                     format!("type `{}`", def.name()),
                     "a new type",
-                    &[ty(def.name())],
+                    &type_anchors(def),
                 );
             }
             for endpoint in &new.endpoints {
@@ -225,18 +233,18 @@ fn compare_specs(report: &mut Report, old: &Spec, new: &Spec) {
                 "type removed",
                 format!("type `{name}`"),
                 format!("code naming `{name}` stops compiling: use what replaces it"),
-                &[ty(name)],
+                &type_anchors(old_def),
             ),
             Some(new_def) => compare_type(report, old_def, new_def, &in_responses),
         }
     }
-    for name in new_by_name.keys().filter(|name| !old_by_name.contains_key(*name)) {
+    for (name, def) in new_by_name.iter().filter(|(name, _)| !old_by_name.contains_key(*name)) {
         report.push(
             Impact::Compatible,
             "type added",
             format!("type `{name}`"),
             "a new type; nothing to change",
-            &[ty(name)],
+            &type_anchors(def),
         );
     }
     let names = |defs: &[TypeDef]| defs.iter().map(|def| def.name().to_string()).collect::<Vec<_>>();
