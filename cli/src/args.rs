@@ -36,7 +36,7 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct Global {
     /// The config file holding profiles [default: leadsquared/config.toml in the user's config
     /// directory]

@@ -49,7 +49,8 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// An import, ready to start once the generated code knows the row type.
 pub struct Run {
-    connection: Option<config::Connection>,
+    global: Global,
+    connection: crate::args::Connection,
     endpoint: &'static EndpointInfo,
     rows: &'static RowsInfo,
     file: PathBuf,
@@ -111,13 +112,9 @@ pub async fn command(global: &Global, args: ImportArgs, flags: Vec<(String, Stri
         sets: args.sets.clone(),
         skip: args.skip_columns.clone(),
     };
-    let connection = if args.dry_run {
-        None
-    } else {
-        Some(config::connect(global, &args.connection).await?)
-    };
     let run = Run {
-        connection,
+        global: global.clone(),
+        connection: args.connection,
         endpoint,
         rows,
         format: crate::rows::format_of(&args.file, args.format),
@@ -372,9 +369,8 @@ impl Run {
             };
             return Ok(Finished { counts });
         }
-        let Some(connection) = self.connection else {
-            return Err(Failure::Other("no connection to send the rows with".into()));
-        };
+        // Connected only once the file is known to be readable and mapped.
+        let connection = config::connect(&self.global, &self.connection).await?;
 
         // The journal names the job: the endpoint, its arguments, the mapping and the file's
         // digest, so it is never resumed against other rows.
@@ -485,9 +481,8 @@ impl Run {
             .await
             .map_err(|error| Failure::Other(format!("reading the rows failed: {error}")))?;
         let snapshot = progress.snapshot();
-        let mut sink = Arc::into_inner(sink)
-            .map(|sink| sink.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
-            .ok_or_else(|| Failure::Other("the report is still in use".into()))?;
+        let mut guard = lock(&sink);
+        let sink = &mut *guard;
         display.finish(&snapshot, &sink.counts);
         if let Some(report) = &mut sink.report {
             if let Err(error) = report.flush() {
@@ -506,6 +501,8 @@ impl Run {
                 .get_or_insert(format!("{} of {} rows have an outcome", sink.next, first.records));
         }
         let finished = Finished { counts: sink.counts };
+        let failed = sink.failed.take();
+        drop(guard);
         if !self.quiet {
             print_summary(&SummaryFacts {
                 title: self.endpoint.describe.title,
@@ -521,7 +518,7 @@ impl Run {
                 interrupted: interrupted.load(Ordering::SeqCst),
             });
         }
-        if let Some(problem) = sink.failed {
+        if let Some(problem) = failed {
             eprintln!("error: {problem}");
         }
         drop(connection);
@@ -608,9 +605,16 @@ impl Display {
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
-            "{spinner:.green} {elapsed_precise} [{bar:40.cyan/blue}] {pos}/{len} rows · {per_sec} · ETA {eta}\n  {msg}",
+            "{spinner:.green} {elapsed_precise} [{bar:40.cyan/blue}] {pos}/{len} rows · {rate} · ETA {eta}\n  {msg}",
         )
-        .map(|style| style.progress_chars("=> "))
+        .map(|style| {
+            style.progress_chars("=> ").with_key(
+                "rate",
+                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.0} rows/s", state.per_sec());
+                },
+            )
+        })
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(120));

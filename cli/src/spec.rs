@@ -154,9 +154,9 @@ pub fn find(text: &str) -> Result<&'static EndpointInfo, Failure> {
 }
 
 /// The inputs of one call, as text: query parameters by wire name, and the body's JSON.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Input {
-    endpoint: &'static str,
+    endpoint: &'static EndpointInfo,
     query: BTreeMap<&'static str, String>,
     body: Option<Value>,
 }
@@ -189,17 +189,13 @@ impl Input {
             }
             _ => {}
         }
-        Ok(Self {
-            endpoint: endpoint.name(),
-            query,
-            body,
-        })
+        Ok(Self { endpoint, query, body })
     }
 
     /// The query parameters of a bulk job, whose rows come from a file rather than a body.
     pub fn new_for_rows(endpoint: &'static EndpointInfo, query: &[(String, String)]) -> Result<Self, Failure> {
         Ok(Self {
-            endpoint: endpoint.name(),
+            endpoint,
             query: parse_query(endpoint, query)?,
             body: None,
         })
@@ -209,10 +205,19 @@ impl Input {
     pub fn required<T: DeserializeOwned>(&self, wire: &str) -> Result<T, Failure> {
         match self.optional(wire)? {
             Some(value) => Ok(value),
-            None => Err(Failure::usage(format!(
-                "{} needs the query parameter `{wire}` (--query {wire}=VALUE, or its flag)",
-                self.endpoint
-            ))),
+            None => {
+                let flag = self
+                    .endpoint
+                    .params
+                    .iter()
+                    .find(|param| param.wire == wire)
+                    .map(|param| format!("--{} VALUE, or ", param.flag()))
+                    .unwrap_or_default();
+                Err(Failure::usage(format!(
+                    "{} needs the query parameter `{wire}` ({flag}--query {wire}=VALUE)",
+                    self.endpoint.name()
+                )))
+            }
         }
     }
 
@@ -232,7 +237,7 @@ impl Input {
         serde_json::from_value(body).map_err(|error| {
             Failure::usage(format!(
                 "the body does not fit {}: {error}; its shape is on the endpoint's documentation page (`leadsquared endpoints`)",
-                self.endpoint
+                self.endpoint.name()
             ))
         })
     }
