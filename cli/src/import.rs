@@ -64,6 +64,8 @@ pub struct Run {
     quiet: bool,
     concurrency: Option<usize>,
     job_args: String,
+    /// The journal is removed at the end (an embedded sandbox's).
+    throwaway: bool,
 }
 
 /// `leadsquared import …`: the exit code.
@@ -75,8 +77,12 @@ pub async fn command(global: &Global, args: ImportArgs, flags: Vec<(String, Stri
     let mut query = flags;
     query.extend(args.query.iter().cloned());
     let input = spec::Input::new_for_rows(endpoint, &query)?;
+    // An embedded sandbox's store ends with the process, so its journal cannot be resumed
+    // against it: unless one is named, it lives in the temporary folder and goes at the end.
+    let throwaway = args.connection.sandbox.is_some() && args.journal.is_none();
     let journal = match (&args.journal, &args.report) {
         (Some(journal), _) => journal.clone(),
+        _ if throwaway => std::env::temp_dir().join(format!("leadsquared-sandbox-{}.journal", std::process::id())),
         (None, Some(report)) => with_suffix(report, ".journal"),
         (None, None) => with_suffix(&args.file, ".journal"),
     };
@@ -121,16 +127,20 @@ pub async fn command(global: &Global, args: ImportArgs, flags: Vec<(String, Stri
         file: args.file,
         mapping,
         report: args.report,
-        journal,
+        journal: journal.clone(),
         resume: args.resume,
         resend_unknown: args.resend_unknown,
         dry_run: args.dry_run,
         quiet: args.quiet,
         concurrency: args.concurrency,
         job_args: job_args.join(" "),
+        throwaway,
     };
-    let finished = dispatch::import(endpoint.name(), &input, run).await?;
-    Ok(finished.exit_code())
+    let finished = dispatch::import(endpoint.name(), &input, run).await;
+    if throwaway {
+        let _ = std::fs::remove_file(&journal);
+    }
+    Ok(finished?.exit_code())
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -515,6 +525,7 @@ impl Run {
                 throttled: snapshot.throttled,
                 report: self.report.as_deref(),
                 journal: &self.journal,
+                throwaway: self.throwaway,
                 interrupted: interrupted.load(Ordering::SeqCst),
             });
         }
@@ -694,7 +705,17 @@ struct SummaryFacts<'a> {
     throttled: u64,
     report: Option<&'a Path>,
     journal: &'a Path,
+    throwaway: bool,
     interrupted: bool,
+}
+
+/// `1 call`, `2 calls`, `3 retries`.
+fn plural(count: u64, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("{count} {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        _ => format!("{count} {noun}s"),
+    }
 }
 
 fn print_summary(facts: &SummaryFacts<'_>) {
@@ -706,13 +727,13 @@ fn print_summary(facts: &SummaryFacts<'_>) {
         0.0
     };
     let mut out = format!(
-        "{}{}: {} rows of {} in {seconds:.1} s ({} calls, {} retries, {} refused for the rate; {rate:.0} rows/s)\n",
+        "{}{}: {} of {} in {seconds:.1} s ({}, {}, {} refused for the rate; {rate:.0} rows/s)\n",
         facts.title,
         if facts.interrupted { " (interrupted)" } else { "" },
-        c.total(),
+        plural(c.total(), "row"),
         facts.file,
-        facts.calls,
-        facts.retries,
+        plural(facts.calls, "call"),
+        plural(facts.retries, "retry"),
         facts.throttled,
     );
     let lines = [
@@ -747,10 +768,12 @@ fn print_summary(facts: &SummaryFacts<'_>) {
     if let Some(report) = facts.report {
         out.push_str(&format!("report: {}\n", report.display()));
     }
-    out.push_str(&format!(
-        "journal: {} (--resume continues this import; delete the journal to import the file again)\n",
-        facts.journal.display()
-    ));
+    if !facts.throwaway {
+        out.push_str(&format!(
+            "journal: {} (--resume continues this import; delete the journal to import the file again)\n",
+            facts.journal.display()
+        ));
+    }
     print!("{out}");
     let _ = std::io::stdout().flush();
 }
