@@ -642,16 +642,43 @@ impl Job {
     /// Records outcomes in the journal, if any; a failure stops the job.
     fn settle<R>(&self, indexes: &[usize], outcomes: &[RowOutcome<R>]) {
         let Some(journal) = &self.options.journal else { return };
-        let records: Vec<RowRecord> = indexes
-            .iter()
-            .zip(outcomes)
-            .map(|(&index, outcome)| outcome.record(index))
-            .collect();
-        if let Err(error) = journal.settled(&records) {
-            tracing::error!(endpoint = self.endpoint.name, %error, "the journal could not record outcomes; the job sends nothing more");
-            self.stop();
+        if let Err(error) = journal.settled(&records(indexes, outcomes)) {
+            self.journal_failed(&error);
         }
     }
+
+    /// [`Self::settle`] for a call's rows, on the blocking pool: a journal waits for the disk,
+    /// which must not hold up the tasks that read the other calls' answers.
+    async fn settle_call(&self, records: Vec<RowRecord>) {
+        let Some(journal) = &self.options.journal else { return };
+        let journal = Arc::clone(journal);
+        if let Err(error) = blocking(move || journal.settled(&records)).await {
+            self.journal_failed(&error);
+        }
+    }
+
+    fn journal_failed(&self, error: &std::io::Error) {
+        tracing::error!(endpoint = self.endpoint.name, %error, "the journal could not record outcomes; the job sends nothing more");
+        self.stop();
+    }
+}
+
+/// What a journal keeps of each outcome.
+fn records<R>(indexes: &[usize], outcomes: &[RowOutcome<R>]) -> Vec<RowRecord> {
+    indexes
+        .iter()
+        .zip(outcomes)
+        .map(|(&index, outcome)| outcome.record(index))
+        .collect()
+}
+
+/// Runs a journal's write on the blocking pool and waits for it.
+async fn blocking(write: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(write).await.unwrap_or_else(|error| {
+        Err(std::io::Error::other(format!(
+            "the journal's write did not finish: {error}"
+        )))
+    })
 }
 
 /// A unit of work for the engine: rows to send as one call, or a report made without a call.
@@ -909,7 +936,7 @@ where
     // A call the journal never recorded was never sent: its rows need no record (a later run
     // finds none and sends them), so a job stopped early does not write one per remaining row.
     if journaled {
-        job.settle(&indexes, &outcomes);
+        job.settle_call(records(&indexes, &outcomes)).await;
     }
     indexes
         .into_iter()
@@ -943,7 +970,8 @@ where
             return (all(&|| RowOutcome::NotAttempted), journaled);
         }
         if let Some(journal) = &job.options.journal {
-            if let Err(error) = journal.sending(indexes, attempt) {
+            let (journal, sent) = (Arc::clone(journal), indexes.to_vec());
+            if let Err(error) = blocking(move || journal.sending(&sent, attempt)).await {
                 tracing::error!(endpoint = job.endpoint.name, %error, "the journal could not record a call; the job sends nothing more");
                 job.stop();
                 return (all(&|| RowOutcome::NotAttempted), journaled);
