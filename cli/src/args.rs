@@ -328,7 +328,12 @@ pub fn command() -> clap::Command {
             }
         }
         for (flag, users, param) in added {
-            let mut help = format!("{} ({}: {})", param.description, param.wire, users.join(", "));
+            let mut help = format!(
+                "{} The query parameter {} of {}.",
+                param.description.trim_end_matches('.').to_owned() + ".",
+                param.wire,
+                users.join(", ")
+            );
             let mut arg = Arg::new(flag_id(param.wire))
                 .long(flag)
                 .value_name(param.wire)
@@ -336,7 +341,7 @@ pub fn command() -> clap::Command {
                 .help_heading("Endpoint parameters");
             if let Kind::Enum { values, open } = param.kind {
                 if open {
-                    let _ = write!(help, "; e.g. {}", values.join(", "));
+                    let _ = write!(help, " Known values: {} (others are sent as given).", values.join(", "));
                 } else {
                     arg = arg.value_parser(PossibleValuesParser::new(values.iter().copied()));
                 }

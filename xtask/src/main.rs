@@ -441,16 +441,7 @@ fn run_diff(root: &std::path::Path, args: &DiffArgs) -> Result<DiffOutcome, Box<
         None => Vec::new(),
     };
     if base_spec.is_some() {
-        // The command line's generated dispatch is an application's, not API: every change in
-        // it follows from a change of the model that the rules above already report.
-        let library = |files: &[codegen::GeneratedFile]| -> Vec<codegen::GeneratedFile> {
-            files
-                .iter()
-                .filter(|file| file.target != codegen::Target::Cli)
-                .cloned()
-                .collect()
-        };
-        let differences = codediff::differences(&library(&old_code), &library(&new_code))?;
+        let differences = codediff::differences(&old_code, &new_code)?;
         let unexplained = codediff::unexplained(&differences, &changes);
         changes.extend(unexplained);
     }
