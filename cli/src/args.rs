@@ -120,6 +120,9 @@ pub struct ImportArgs {
     /// No progress bar or progress lines, no summary
     #[arg(long, short)]
     pub quiet: bool,
+    /// Seconds between progress lines when standard error is not a terminal (logs, CI)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_seconds)]
+    pub progress_every: f64,
     /// Calls in flight at once [default: 8]
     #[arg(long, value_name = "CALLS")]
     pub concurrency: Option<usize>,
@@ -258,6 +261,14 @@ impl Plan {
             calls,
             per: Duration::from_secs(5),
         }
+    }
+}
+
+/// A positive number of seconds.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds < 86_400.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
     }
 }
 

@@ -44,9 +44,6 @@ pub type RowStream<T> = futures_util::stream::BoxStream<'static, T>;
 /// Rows read ahead of the job: enough to fill the calls in flight.
 const READ_AHEAD: usize = 512;
 
-/// How often progress lines are printed when standard error is not a terminal.
-const LOG_EVERY: Duration = Duration::from_secs(5);
-
 /// An import, ready to start once the generated code knows the row type.
 pub struct Run {
     global: Global,
@@ -63,6 +60,7 @@ pub struct Run {
     dry_run: bool,
     quiet: bool,
     concurrency: Option<usize>,
+    progress_every: Duration,
     job_args: String,
     /// The journal is removed at the end (an embedded sandbox's).
     throwaway: bool,
@@ -133,6 +131,7 @@ pub async fn command(global: &Global, args: ImportArgs, flags: Vec<(String, Stri
         dry_run: args.dry_run,
         quiet: args.quiet,
         concurrency: args.concurrency,
+        progress_every: Duration::from_secs_f64(args.progress_every),
         job_args: job_args.join(" "),
         throwaway,
     };
@@ -430,7 +429,7 @@ impl Run {
         let progress = job.progress();
         let stopper = job.stopper();
 
-        let display = Display::new(self.quiet, first.valid);
+        let display = Display::new(self.quiet, first.valid, self.progress_every);
         if !self.quiet {
             let resumed = if self.resume {
                 format!(", resuming: {settled_before} rows settled by the earlier run")
@@ -602,17 +601,17 @@ fn feed<T>(
 #[derive(Clone)]
 enum Display {
     Bar(ProgressBar),
-    Log(Arc<Mutex<Instant>>, u64),
+    Log(Arc<Mutex<Instant>>, u64, Duration),
     Quiet,
 }
 
 impl Display {
-    fn new(quiet: bool, total: u64) -> Self {
+    fn new(quiet: bool, total: u64, every: Duration) -> Self {
         if quiet {
             return Display::Quiet;
         }
         if !std::io::stderr().is_terminal() {
-            return Display::Log(Arc::new(Mutex::new(Instant::now())), total);
+            return Display::Log(Arc::new(Mutex::new(Instant::now())), total, every);
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
@@ -634,8 +633,8 @@ impl Display {
 
     fn interval(&self) -> Duration {
         match self {
-            Display::Bar(_) => Duration::from_millis(100),
-            _ => Duration::from_millis(500),
+            Display::Log(_, _, every) => (*every).min(Duration::from_millis(500)),
+            _ => Duration::from_millis(100),
         }
     }
 
@@ -663,9 +662,9 @@ impl Display {
                 bar.set_position(snapshot.rows_done);
                 bar.set_message(Self::message(snapshot, counts));
             }
-            Display::Log(last, total) => {
+            Display::Log(last, total, every) => {
                 let mut last = lock(last);
-                if last.elapsed() < LOG_EVERY {
+                if last.elapsed() < *every {
                     return;
                 }
                 *last = Instant::now();

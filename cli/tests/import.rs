@@ -377,6 +377,55 @@ fn usage_errors_exit_3_before_anything_is_sent() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_progress_comes_as_lines() {
+    let dir = scratch("log");
+    let sandbox = Sandbox::builder()
+        .leads(leads(10))
+        .rate_limit(10, Duration::from_millis(250))
+        .start()
+        .await
+        .unwrap();
+    let input = dir.join("deals.csv");
+    deals_csv(&input, 1_000, 10);
+    let output = run(command(Some(&sandbox))
+        .args(["import", "add_opportunities_in_bulk"])
+        .arg(&input)
+        .args([
+            "--search-by",
+            "EmailAddress",
+            "--rate-limit",
+            "10/0.25",
+            "--progress-every",
+            "0.2",
+        ]));
+    assert_eq!(output.status.code(), Some(0), "{}", shown(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|line| line.starts_with("progress: ")).collect();
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("/1000 rows (") && line.contains("applied ")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no terminal codes in logs: {stderr}");
+    let quiet = run(command(Some(&sandbox))
+        .args(["import", "add_opportunities_in_bulk"])
+        .arg(&input)
+        .args([
+            "--search-by",
+            "EmailAddress",
+            "--rate-limit",
+            "10/0.25",
+            "--quiet",
+            "--journal",
+        ])
+        .arg(dir.join("quiet.journal")));
+    assert_eq!(quiet.status.code(), Some(0), "{}", shown(&quiet));
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty(), "{}", shown(&quiet));
+}
+
 /// The progress bar as a person sees it: the import runs under a pseudo-terminal (`script`),
 /// and the screen it draws is read back.
 #[test]
