@@ -54,7 +54,8 @@ pub enum Command {
     Call(CallArgs),
     /// List the endpoints, with method, path, inputs and documentation link
     Endpoints(EndpointsArgs),
-    /// Run the offline sandbox, an emulator of the API on loopback (`leadsquared sandbox --help`)
+    /// Run the offline sandbox, an emulator of the API on loopback, with the options and exit
+    /// codes of `cargo sandbox` (`leadsquared sandbox --help`)
     Sandbox(SandboxArgs),
     /// Show the config file and its profiles (keys masked)
     #[command(subcommand)]

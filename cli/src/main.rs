@@ -20,7 +20,6 @@ mod config;
 mod dispatch;
 mod import;
 mod rows;
-mod serve;
 mod spec;
 
 use std::fmt;
@@ -116,10 +115,10 @@ fn main() -> ExitCode {
     let code = runtime.block_on(run(cli, import_flags));
     // Calls in flight were awaited; nothing left on the runtime needs to finish.
     runtime.shutdown_background();
-    ExitCode::from(code)
+    code
 }
 
-async fn run(cli: Cli, import_flags: Vec<(String, String)>) -> u8 {
+async fn run(cli: Cli, import_flags: Vec<(String, String)>) -> ExitCode {
     let result = match cli.command {
         Command::Import(import) => import::command(&cli.global, import, import_flags).await,
         Command::Call(call) => call_command(&cli.global, call).await,
@@ -127,7 +126,8 @@ async fn run(cli: Cli, import_flags: Vec<(String, String)>) -> u8 {
             print!("{}", args::endpoints_listing(options.json));
             Ok(EXIT_OK)
         }
-        Command::Sandbox(options) => Ok(serve::run(options.args).await),
+        // The standalone sandbox's own command line, options and exit codes included.
+        Command::Sandbox(options) => return leadsquared_sandbox::cli::run_async(options.args).await,
         Command::Config(ConfigCommand::Show(options)) => {
             config::show(&cli.global, options.profile.as_deref()).map(|text| {
                 print!("{text}");
@@ -144,13 +144,13 @@ async fn run(cli: Cli, import_flags: Vec<(String, String)>) -> u8 {
             Ok(EXIT_OK)
         }
     };
-    match result {
+    ExitCode::from(match result {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("error: {failure}");
             failure.exit_code()
         }
-    }
+    })
 }
 
 async fn call_command(global: &args::Global, call: args::CallArgs) -> Result<u8, Failure> {

@@ -33,6 +33,9 @@ pub struct Diagnostic {
     pub line_text: String,
 }
 
+/// Lines longer than this are shown as a window around the caret.
+const EXCERPT_WIDTH: usize = 100;
+
 impl Diagnostic {
     /// The width of the caret: the token starting at the position, at least one character.
     fn caret_width(&self) -> usize {
@@ -43,6 +46,31 @@ impl Diagnostic {
             .unwrap_or("");
         token.chars().count().max(1)
     }
+
+    /// The excerpt of the line and the caret's padding and width in it: the whole line, or
+    /// for a long line (a minified example, a runaway bracket) a window of it around the
+    /// position, marked with `…` where it was cut.
+    fn excerpt(&self) -> (String, usize, usize) {
+        let column = self.pos.column.saturating_sub(1);
+        let length = self.line_text.chars().count();
+        if length <= EXCERPT_WIDTH {
+            return (self.line_text.clone(), column, self.caret_width());
+        }
+        let start = column
+            .saturating_sub(EXCERPT_WIDTH * 2 / 5)
+            .min(length.saturating_sub(EXCERPT_WIDTH));
+        let mut shown: String = self.line_text.chars().skip(start).take(EXCERPT_WIDTH).collect();
+        let mut pad = column.saturating_sub(start);
+        if start > 0 {
+            shown.insert(0, '…');
+            pad += 1;
+        }
+        if start + EXCERPT_WIDTH < length {
+            shown.push('…');
+        }
+        let width = self.caret_width().min(EXCERPT_WIDTH.saturating_sub(pad).max(1));
+        (shown, pad, width)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -52,10 +80,10 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "error: {}", self.message)?;
         writeln!(f, "{gutter}--> {}:{}:{}", self.file, self.pos.line, self.pos.column)?;
         if !self.line_text.is_empty() {
+            let (shown, pad, width) = self.excerpt();
             writeln!(f, "{gutter} |")?;
-            writeln!(f, "{line_no} | {}", self.line_text)?;
-            let pad = " ".repeat(self.pos.column.saturating_sub(1));
-            writeln!(f, "{gutter} | {pad}{}", "^".repeat(self.caret_width()))?;
+            writeln!(f, "{line_no} | {shown}")?;
+            writeln!(f, "{gutter} | {}{}", " ".repeat(pad), "^".repeat(width))?;
         }
         if !self.path.is_empty() {
             writeln!(f, "{gutter} = at: {}", self.path)?;
@@ -117,17 +145,39 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The closest candidate to `input`, when one is close enough to be a likely typo.
+/// How similar a candidate must be to be suggested: the normalized Damerau–Levenshtein
+/// similarity of the lower-cased names (1 − edits / length of the longer). 0.7 lets through
+/// one edit in four letters (`nme` → `name`, a swap in `idempotnet`) and about one in three in
+/// longer names, and keeps out names that merely share letters (`auth` is two edits from
+/// `path`: no suggestion).
+pub const SUGGESTION_THRESHOLD: f64 = 0.7;
+
+/// The closest candidate to `input`, when one is close enough to be a likely typo (see
+/// [`SUGGESTION_THRESHOLD`]).
 pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Names this long are not typed by hand, and comparing them costs the product of the
+    // lengths; lengths too far apart cannot reach the threshold.
+    const LONGEST: usize = 64;
+    let input = input.to_lowercase();
+    let length = input.chars().count();
+    if length > LONGEST {
+        return None;
+    }
+    let close_in_length = move |candidate: &str| {
+        let other = candidate.chars().count();
+        let longer = length.max(other) as f64;
+        other <= LONGEST && (length.abs_diff(other) as f64) <= (1.0 - SUGGESTION_THRESHOLD) * longer
+    };
     candidates
         .into_iter()
+        .filter(move |candidate| close_in_length(candidate))
         .map(|candidate| {
             (
-                strsim::jaro_winkler(&input.to_lowercase(), &candidate.to_lowercase()),
+                strsim::normalized_damerau_levenshtein(&input, &candidate.to_lowercase()),
                 candidate,
             )
         })
-        .filter(|(score, _)| *score >= 0.8)
+        .filter(|(score, _)| *score >= SUGGESTION_THRESHOLD)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
 }

@@ -10,11 +10,13 @@
 //! early, and checked at the boundary, so one run reports every problem in the spec. Nothing
 //! in this crate knows any endpoint: the spec is the only place endpoints are described.
 
+mod cycles;
 pub mod diag;
 mod emit;
 mod lower;
 pub mod model;
 mod raw;
+pub mod reserved;
 pub mod yaml;
 
 use std::fmt;

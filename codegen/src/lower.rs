@@ -9,47 +9,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
+use crate::cycles;
 use crate::diag::{Diagnostics, did_you_mean, one_of};
 use crate::model::{self, Body, EnumDef, EnumValue, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
 use crate::raw;
+use crate::reserved::{self, Place};
 use crate::yaml::{Parsed, Seg, YamlValue, to_json};
 
-/// Names the generated crate already uses at its root; a spec type may not take them.
-/// Module names of the client crate that a group (which becomes a module) cannot take.
-const RESERVED_MODULE_NAMES: &[&str] = &[
-    "api",
-    "bulk",
-    "client",
-    "endpoints",
-    "error",
-    "generated",
-    "pages",
-    "requests",
-    "runtime",
-    "sandbox",
-    "schema",
-    "types",
-];
-
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Api",
-    "ApiError",
-    "Client",
-    "ClientBuilder",
-    "Credentials",
-    "Endpoint",
-    "Error",
-    "ExceptionType",
-    "Region",
-    "Request",
-    "Result",
-    "Option",
-    "String",
-    "Vec",
-    "Box",
-];
-
 const PRIMITIVES: &[&str] = &["string", "integer", "number", "boolean", "json"];
+
+/// The deepest `array<…>` nesting a type expression may have. Real APIs need two; the limit
+/// keeps the lowering and the emitters (which recurse once per level) off the stack's end.
+pub(crate) const MAX_TYPE_NESTING: usize = 8;
 
 /// Builds a path from keys and indices: `p!["endpoints", 0, "body"]`.
 macro_rules! p {
@@ -110,6 +81,8 @@ impl Lowerer<'_> {
         }
 
         let mut endpoints = Vec::new();
+        // Where each lowered endpoint is, for the collisions of its generated items.
+        let mut sites: Vec<(&Parsed<raw::File>, Vec<Seg>)> = Vec::new();
         let mut endpoint_names: BTreeMap<String, (String, usize)> = BTreeMap::new();
         let mut row_result_types: BTreeMap<String, String> = BTreeMap::new();
         for file in files {
@@ -140,9 +113,11 @@ impl Lowerer<'_> {
                         continue;
                     }
                     endpoints.push(endpoint);
+                    sites.push((file, path.to_vec()));
                 }
             }
         }
+        self.check_endpoint_items(&endpoints, &sites);
 
         let api = match api {
             Some((file, raw)) => self.lower_api(file, raw),
@@ -157,9 +132,84 @@ impl Lowerer<'_> {
             endpoints,
             sources,
         };
-        mark_boxed_fields(&mut spec.types);
-        mark_needs_validation(&mut spec.types);
+        cycles::mark_boxed_fields(&mut spec.types);
+        cycles::mark_needs_validation(&mut spec.types);
         Some(spec)
+    }
+
+    /// Reports endpoints whose generated items (`<name>_all`, the request builder, ...) collide
+    /// with another endpoint's or with a hand-written name (see `reserved::collisions`).
+    fn check_endpoint_items(&mut self, endpoints: &[model::Endpoint], sites: &[(&Parsed<raw::File>, Vec<Seg>)]) {
+        let shapes: Vec<(&str, bool, bool)> = endpoints
+            .iter()
+            .map(|endpoint| {
+                let bulk = matches!(endpoint.body, Body::Array { max_items: Some(_), .. });
+                (endpoint.name.as_str(), bulk, endpoint.pagination.is_some())
+            })
+            .collect();
+        for collision in reserved::collisions(&shapes) {
+            let (Some(endpoint), Some((file, path))) =
+                (endpoints.get(collision.endpoint), sites.get(collision.endpoint))
+            else {
+                continue;
+            };
+            let origin = match collision
+                .other
+                .and_then(|other| Some((endpoints.get(other)?, sites.get(other)?)))
+            {
+                Some((other, (other_file, other_path))) => format!(
+                    " of endpoint `{}` ({}:{})",
+                    other.name,
+                    other_file.file.name,
+                    other_file.index.value(&child(other_path, "name")).line
+                ),
+                None => String::new(),
+            };
+            let message = format!(
+                "endpoint `{}` would generate {}, which collides with {}{origin}",
+                endpoint.name, collision.item.describe, collision.with
+            );
+            let help = format!(
+                "names in {} must be unique; rename one of the endpoints",
+                collision.item.namespace
+            );
+            self.diags
+                .push(file.error_at(&child(path, "name"), message, Some(help)));
+        }
+    }
+
+    /// Reports `name` when the generator uses it at `place` (see `reserved::RESERVED`).
+    fn check_reserved(&mut self, file: &Parsed<raw::File>, path: &[Seg], place: Place, name: &str, help: &str) -> bool {
+        self.check_reserved_derived(file, path, place, (name, None), help)
+    }
+
+    /// Like `check_reserved`, for a Rust name that may be derived from a wire name (given).
+    fn check_reserved_derived(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        place: Place,
+        (name, derived_from): (&str, Option<&str>),
+        help: &str,
+    ) -> bool {
+        let Some(entry) = reserved::reserved(place, name) else {
+            return true;
+        };
+        let origin = derived_from
+            .map(|wire| format!(" (derived from `{wire}`)"))
+            .unwrap_or_default();
+        let message = format!(
+            "{} `{name}`{origin} collides with {}",
+            place.describe(),
+            entry.collides_with
+        );
+        let help = format!(
+            "{help}; reserved {}s: {}",
+            place.describe(),
+            one_of(reserved::names_at(place))
+        );
+        self.diags.push(file.error_at(path, message, Some(help)));
+        false
     }
 
     fn find_api<'f>(&mut self, files: &'f [Parsed<raw::File>]) -> Option<(&'f Parsed<raw::File>, &'f raw::Api)> {
@@ -286,7 +336,7 @@ impl Lowerer<'_> {
                 raw.name, raw.error_envelope.type_field
             )),
             open: true,
-            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true),
+            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true, true),
         };
         let key_names = |names: &raw::KeyNames| model::KeyNames {
             access_key: names.access_key.clone(),
@@ -396,19 +446,10 @@ impl Lowerer<'_> {
             (None, Some(group)) => (group, p!["group"].to_vec()),
             (None, None) => return Ok(None),
         };
-        if !self.check_snake_name(file, &path, name, "group", None) {
-            return Err(());
-        }
-        if RESERVED_MODULE_NAMES.contains(&name.as_str()) {
-            let message = format!("group name `{name}` is taken by a module of the client crate");
-            let help = format!(
-                "groups become modules; choose another name; reserved: {}",
-                one_of(RESERVED_MODULE_NAMES.iter().copied())
-            );
-            self.diags.push(file.error_at(&path, message, Some(help)));
-            return Err(());
-        }
-        Ok(Some(name.clone()))
+        // A group becomes a module of the client crate.
+        let ok = self.check_snake_name(file, &path, name, "group", None)
+            && self.check_reserved(file, &path, Place::Group, name, "rename the group");
+        if ok { Ok(Some(name.clone())) } else { Err(()) }
     }
 
     fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
@@ -416,32 +457,26 @@ impl Lowerer<'_> {
         let group = self.group(file, path, raw.group.as_ref());
         ok &= group.is_ok();
         let group = group.unwrap_or_default();
-        if RESERVED_TYPE_NAMES.contains(&raw.name.as_str()) {
-            let message = format!("type name `{}` is taken by the client crate", raw.name);
-            let help = format!(
-                "choose another name; reserved: {}",
-                one_of(RESERVED_TYPE_NAMES.iter().copied())
-            );
-            self.diags
-                .push(file.error_at(&child(path, "name"), message, Some(help)));
-            ok = false;
-        }
+        ok &= self.check_reserved(
+            file,
+            &child(path, "name"),
+            Place::Type,
+            &raw.name,
+            "choose another name",
+        );
         match raw.kind.as_str() {
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
-                let taken = raw
-                    .fields
-                    .iter()
-                    .any(|f| f.rust.as_deref().unwrap_or(&f.wire.to_snake_case()) == "additional_fields");
-                if raw.additional_fields && taken {
-                    let help = "rename the field with `rust:`; `additional_fields` holds the attributes the spec does not name".to_string();
-                    self.diags.push(file.error_at_key(
-                        &child(path, "additional_fields"),
-                        format!("type `{}` already has a field named `additional_fields`", raw.name),
-                        Some(help),
-                    ));
-                    ok = false;
+                if raw.additional_fields {
+                    for (i, field) in raw.fields.iter().enumerate() {
+                        let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
+                        let at = child(&child(path, "fields"), i);
+                        let at = child(&at, if field.rust.is_some() { "rust" } else { "wire" });
+                        let help = "rename the field with `rust:`, or drop `additional_fields: true`";
+                        let derived = field.rust.is_none().then_some(field.wire.as_str());
+                        ok &= self.check_reserved_derived(file, &at, Place::OpenObjectField, (&rust, derived), help);
+                    }
                 }
                 let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
                 let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
@@ -471,7 +506,7 @@ impl Lowerer<'_> {
                     ok = false;
                 }
                 let open = raw.open.unwrap_or(true);
-                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open);
+                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
                         name: raw.name.clone(),
@@ -507,6 +542,7 @@ impl Lowerer<'_> {
         path: &[Seg],
         raw: &[raw::EnumValue],
         open: bool,
+        exceptions: bool,
     ) -> Vec<EnumValue> {
         let mut values = Vec::new();
         let mut wires = BTreeSet::new();
@@ -524,13 +560,9 @@ impl Lowerer<'_> {
             if !self.check_type_like_name(file, &name_path, &rust, "variant") {
                 continue;
             }
-            if open && rust == "Other" {
-                let help = "`Other` holds the values the spec does not list; set `rust:` to another name".to_string();
-                self.diags.push(file.error_at(
-                    &name_path,
-                    "variant name `Other` is taken in an open enum".into(),
-                    Some(help),
-                ));
+            let derived = value.rust.is_none().then_some(value.wire.as_str());
+            let help = "set `rust:` to another name, or make the enum `open: false`";
+            if open && !self.check_reserved_derived(file, &name_path, Place::OpenEnumVariant, (&rust, derived), help) {
                 continue;
             }
             if !wires.insert(value.wire.clone()) {
@@ -547,14 +579,66 @@ impl Lowerer<'_> {
                     .push(file.error_at(&name_path, format!("duplicate variant name `{rust}`"), Some(help)));
                 continue;
             }
+            let Ok(processed) = self.lower_exception_processed(file, &value_path, value, exceptions) else {
+                continue;
+            };
             values.push(EnumValue {
                 wire: value.wire.clone(),
                 rust,
                 description: value.description.clone(),
                 rate_limited: value.rate_limited,
+                processed,
             });
         }
         values
+    }
+
+    /// An exception's `processed:`: only exceptions have one, and a rate-limit exception means
+    /// the call was refused before anything was done (`never`, declared or not: the emitter
+    /// reads an undeclared one as `never`).
+    fn lower_exception_processed(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        value: &raw::EnumValue,
+        exceptions: bool,
+    ) -> Result<Option<Processed>, ()> {
+        let at = child(path, "processed");
+        let declared = match value.processed.as_deref() {
+            None => None,
+            Some(_) if !exceptions => {
+                let help =
+                    "`processed:` belongs to the API's `exceptions:`; a type's enum values have none".to_string();
+                self.diags.push(file.error_at_key(
+                    &at,
+                    "`processed` on a value that is not an exception".into(),
+                    Some(help),
+                ));
+                return Err(());
+            }
+            Some("always") => Some(Processed::Always),
+            Some("never") => Some(Processed::Never),
+            Some("unknown") => Some(Processed::Unknown),
+            Some(other) => {
+                let message = format!("unknown `processed` value `{other}`");
+                let help = format!(
+                    "valid values: {} (whether a call answered with this exception took effect, whatever the status)",
+                    one_of(["always", "never", "unknown"])
+                );
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                return Err(());
+            }
+        };
+        match declared {
+            Some(processed) if value.rate_limited && processed != Processed::Never => {
+                let help =
+                    "a rate-limit refusal means nothing was done: write `processed: never`, or drop it".to_string();
+                let message = "a rate-limited exception that may have been processed".to_string();
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                Err(())
+            }
+            declared => Ok(declared),
+        }
     }
 
     /// Lowers object fields or query parameters (`params`: scalars and enums only).
@@ -589,6 +673,14 @@ impl Lowerer<'_> {
             ) {
                 ok = false;
                 continue;
+            }
+            if params {
+                let help = format!("set `rust:` to another name (the wire name stays `{}`)", field.wire);
+                let derived = field.rust.is_none().then_some(field.wire.as_str());
+                if !self.check_reserved_derived(file, &name_path, Place::QueryParameter, (&rust, derived), &help) {
+                    ok = false;
+                    continue;
+                }
             }
             if !wires.insert(field.wire.clone()) {
                 self.diags.push(file.error_at(
@@ -717,12 +809,30 @@ impl Lowerer<'_> {
 
     /// Parses a type expression: a primitive, `array<T>`, or a type name.
     fn resolve_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
-        let text = text.trim();
-        if let Some(inner) = text.strip_prefix("array<").and_then(|rest| rest.strip_suffix('>')) {
-            return self
-                .resolve_type(file, path, inner)
-                .map(|inner| TypeRef::Array(Box::new(inner)));
+        let whole = text.trim();
+        let mut text = whole;
+        let mut depth = 0;
+        while let Some(inner) = text.strip_prefix("array<").and_then(|rest| rest.strip_suffix('>')) {
+            depth += 1;
+            text = inner.trim();
+            if depth > MAX_TYPE_NESTING {
+                let help = format!(
+                    "a type expression nests `array<…>` at most {MAX_TYPE_NESTING} deep; name an object type for the inner levels"
+                );
+                let message = format!("the type `{}` nests arrays too deep", shorten(whole));
+                self.diags.push(file.error_at(path, message, Some(help)));
+                return None;
+            }
         }
+        let mut resolved = self.resolve_base_type(file, path, text)?;
+        for _ in 0..depth {
+            resolved = TypeRef::Array(Box::new(resolved));
+        }
+        Some(resolved)
+    }
+
+    /// Resolves a type expression without `array<…>`: a primitive or a type name.
+    fn resolve_base_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
         match text {
             "string" => return Some(TypeRef::String),
             "integer" => return Some(TypeRef::Integer),
@@ -746,7 +856,7 @@ impl Lowerer<'_> {
             None => valid.to_string(),
         };
         self.diags
-            .push(file.error_at(path, format!("unknown type `{text}`"), Some(help)));
+            .push(file.error_at(path, format!("unknown type `{}`", shorten(text)), Some(help)));
         None
     }
 
@@ -758,7 +868,14 @@ impl Lowerer<'_> {
         api: Option<(&raw::RateLimit, &Vec<raw::Status>, &Parsed<raw::File>)>,
         types: &[TypeDef],
     ) -> Option<model::Endpoint> {
-        let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None);
+        let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None)
+            && self.check_reserved(
+                file,
+                &child(path, "name"),
+                Place::Endpoint,
+                &raw.name,
+                "rename the endpoint",
+            );
         let group = match self.group(file, path, raw.group.as_ref()) {
             Ok(Some(group)) => Some(group),
             Ok(None) => {
@@ -1351,11 +1468,27 @@ impl Lowerer<'_> {
                 processed,
             });
         }
+        if ok && !statuses.iter().any(|status| (200..=299).contains(&status.code)) {
+            let help = "list the success status the API page documents, e.g. `- { code: 200, meaning: Success., processed: always }`; a method whose every status is an error could never return".to_string();
+            self.diags
+                .push(file.error_at(path, "no success (2xx) status is documented".to_string(), Some(help)));
+            ok = false;
+        }
         ok.then_some(statuses)
     }
 }
 
-/// Why `name` cannot be a Rust identifier, if it cannot.
+/// `text` cut to a length a diagnostic can show.
+fn shorten(text: &str) -> String {
+    const SHOWN: usize = 60;
+    if text.chars().count() <= SHOWN {
+        return text.to_string();
+    }
+    let mut shown: String = text.chars().take(SHOWN).collect();
+    shown.push('…');
+    shown
+}
+
 /// The object type named `name`, if `ty` names one.
 fn object_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t ObjectDef> {
     let TypeRef::Named(name) = ty else { return None };
@@ -1374,6 +1507,7 @@ fn attribute_help(object: &ObjectDef, wire: &str) -> String {
     }
 }
 
+/// Why `name` cannot be a Rust identifier, if it cannot.
 fn ident_problem(name: &str) -> Option<&'static str> {
     let plain = !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -1385,89 +1519,4 @@ fn ident_problem(name: &str) -> Option<&'static str> {
         return Some("is a Rust keyword");
     }
     None
-}
-
-/// Boxes fields whose type refers back to their own type without an array in between,
-/// which would otherwise make the type infinitely large.
-fn mark_boxed_fields(types: &mut [TypeDef]) {
-    let direct: BTreeMap<String, Vec<String>> = types
-        .iter()
-        .filter_map(|def| match def {
-            TypeDef::Object(object) => Some((
-                object.name.clone(),
-                object
-                    .fields
-                    .iter()
-                    .filter_map(|f| match &f.ty {
-                        TypeRef::Named(name) => Some(name.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            )),
-            TypeDef::Enum(_) => None,
-        })
-        .collect();
-    let reaches = |from: &str, to: &str| {
-        let mut stack = vec![from.to_string()];
-        let mut seen = BTreeSet::new();
-        while let Some(name) = stack.pop() {
-            if name == to {
-                return true;
-            }
-            if seen.insert(name.clone()) {
-                stack.extend(direct.get(&name).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    for def in types.iter_mut() {
-        if let TypeDef::Object(object) = def {
-            let owner = object.name.clone();
-            for field in &mut object.fields {
-                if let TypeRef::Named(name) = &field.ty {
-                    field.boxed = reaches(name, &owner);
-                }
-            }
-        }
-    }
-}
-
-/// Marks object types that have rules, or contain (through fields and arrays) a type that does.
-fn mark_needs_validation(types: &mut [TypeDef]) {
-    fn named(ty: &TypeRef) -> Option<&str> {
-        match ty {
-            TypeRef::Named(name) => Some(name),
-            TypeRef::Array(inner) => named(inner),
-            _ => None,
-        }
-    }
-    let mut needs: BTreeSet<String> = types
-        .iter()
-        .filter_map(|def| match def {
-            TypeDef::Object(object) if !object.rules.is_empty() => Some(object.name.clone()),
-            _ => None,
-        })
-        .collect();
-    loop {
-        let before = needs.len();
-        for def in types.iter() {
-            if let TypeDef::Object(object) = def {
-                if object
-                    .fields
-                    .iter()
-                    .any(|f| named(&f.ty).is_some_and(|n| needs.contains(n)))
-                {
-                    needs.insert(object.name.clone());
-                }
-            }
-        }
-        if needs.len() == before {
-            break;
-        }
-    }
-    for def in types.iter_mut() {
-        if let TypeDef::Object(object) = def {
-            object.needs_validation = needs.contains(&object.name);
-        }
-    }
 }

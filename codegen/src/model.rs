@@ -233,6 +233,10 @@ pub struct EnumValue {
     pub description: Option<String>,
     /// Whether this value means the rate limit was hit.
     pub rate_limited: bool,
+    /// For an exception: whether a call answered with it took effect, whatever the status, as
+    /// the spec declares it; `None` when the status decides (a rate-limit exception without a
+    /// declaration is read as `Never`).
+    pub processed: Option<Processed>,
 }
 
 /// An HTTP method.
@@ -371,6 +375,44 @@ pub enum Processed {
     Never,
     /// It may or may not have taken effect.
     Unknown,
+}
+
+impl Spec {
+    /// The named types that appear in requests (bodies and query parameters, through fields and
+    /// arrays) and never in responses: values only ever read from a caller, so the generated
+    /// type refuses attributes it does not know.
+    pub fn request_only_types(&self) -> std::collections::BTreeSet<String> {
+        let mut sent = std::collections::BTreeSet::new();
+        let mut received = std::collections::BTreeSet::new();
+        for endpoint in &self.endpoints {
+            match &endpoint.body {
+                Body::None => {}
+                Body::Object(ty) | Body::Array { items: ty, .. } => self.reach(ty, &mut sent),
+            }
+            for field in &endpoint.query {
+                self.reach(&field.ty, &mut sent);
+            }
+            self.reach(&endpoint.response, &mut received);
+        }
+        sent.retain(|name| !received.contains(name));
+        sent
+    }
+
+    /// Adds the named types `ty` reaches, through fields and arrays, to `seen`.
+    fn reach(&self, ty: &TypeRef, seen: &mut std::collections::BTreeSet<String>) {
+        let mut stack = vec![ty];
+        while let Some(ty) = stack.pop() {
+            match ty {
+                TypeRef::Array(inner) => stack.push(inner),
+                TypeRef::Named(name) if seen.insert(name.clone()) => {
+                    if let Some(TypeDef::Object(object)) = self.types.iter().find(|def| def.name() == name) {
+                        stack.extend(object.fields.iter().map(|field| &field.ty));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for TypeRef {

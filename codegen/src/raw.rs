@@ -123,6 +123,8 @@ pub struct EnumValue {
     pub description: Option<String>,
     #[serde(default)]
     pub rate_limited: bool,
+    #[schemars(extend("enum" = ["always", "never", "unknown"]))]
+    pub processed: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -245,7 +247,7 @@ const FIELD: &[&str] = &[
     "json_string",
     "description",
 ];
-const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited"];
+const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited", "processed"];
 const RULE: &[&str] = &["at_most_one_of", "description"];
 const ENDPOINT: &[&str] = &[
     "name",

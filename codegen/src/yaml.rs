@@ -8,13 +8,19 @@
 //! the mirror does not know are collected with `serde_ignored` instead of
 //! `deny_unknown_fields`, so that every unknown key is reported, not only the first.
 //!
+//! The event pass runs first and is also the gate: it holds each file to [`MAX_FILE_BYTES`],
+//! [`MAX_DEPTH`] and the alias limits ([`MAX_ALIAS_NODES`], [`MAX_ALIAS_FACTOR`]) and reports
+//! every duplicate key, each at its line, before `serde_yaml` reads anything. Its work is
+//! linear in the text; `serde_yaml`'s parser takes quadratic time in the nesting of flow
+//! collections and `yaml-rust2`'s `load` recurses per level, so neither sees unbounded input.
+//!
 //! A successor to `serde_yaml` replaces this module and nothing else.
 
 use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError};
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, did_you_mean, one_of};
 
@@ -73,6 +79,68 @@ pub fn path_string(path: &[Seg]) -> String {
     out
 }
 
+/// `path_string` of `path` followed by the key `key`, from `path_string(path)`.
+fn key_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The largest spec file accepted, in bytes (16 MiB): a spec is split by group into files far
+/// smaller than this, and the check keeps a runaway file from being parsed at all.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The deepest nesting of mappings and sequences accepted. The spec format itself needs about
+/// ten levels; the rest is room for JSON examples. Every later phase (serde, the JSON of
+/// examples, the emitted expressions) recurses at most this deep.
+pub const MAX_DEPTH: usize = 64;
+
+/// At most this many nodes may be repeated by aliases (`*name`) in one file.
+pub const MAX_ALIAS_NODES: u64 = 1_000_000;
+
+/// Aliases may repeat at most this many times as many nodes as the file has written before
+/// them. `serde_yaml` gives up at 100 alias jumps per event; this keeps its limit unreachable.
+pub const MAX_ALIAS_FACTOR: u64 = 10;
+
+/// The byte offset of every line start, for turning a line number into its text in O(1).
+#[derive(Debug, Default)]
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(newline_ends(text));
+        Lines { starts }
+    }
+
+    /// The text of the 1-based `line`, without its line break; empty past the end.
+    fn text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self.starts.get(line).map_or(text.len(), |next| next - 1);
+        let line = text.get(start..end).unwrap_or("");
+        line.strip_suffix('\r').unwrap_or(line)
+    }
+
+    /// The 1-based line holding byte `offset`.
+    fn of_byte(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
+/// The offsets just after each `\n`.
+fn newline_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, byte)| *byte == b'\n')
+        .map(|(at, _)| at + 1)
+}
+
 /// Where each node of a document starts.
 #[derive(Debug, Default)]
 pub struct PositionIndex {
@@ -80,14 +148,15 @@ pub struct PositionIndex {
     values: HashMap<String, Pos>,
     /// Position of the key that introduces the node at each path, for mapping entries.
     keys: HashMap<String, Pos>,
+    /// Line starts of the text, for the excerpts of diagnostics.
+    lines: Lines,
 }
 
 impl PositionIndex {
-    /// Indexes `text`. A syntax error leaves the index partial; `serde_yaml` reports it.
+    /// Indexes `text`. A syntax error or a broken limit leaves the index partial; [`parse`]
+    /// reports them.
     pub fn build(text: &str) -> PositionIndex {
-        let mut builder = IndexBuilder::default();
-        let _ = Parser::new_from_str(text).load(&mut builder, false);
-        builder.index
+        scan(text).index
     }
 
     /// The position of the value at `path`, or of its closest indexed ancestor.
@@ -112,69 +181,283 @@ impl PositionIndex {
     }
 }
 
-enum Frame {
-    Mapping { path: Vec<Seg>, key: Option<String> },
-    Sequence { path: Vec<Seg>, next: usize },
+/// Something wrong with a file that stops it from being deserialized: a syntax error, a
+/// broken limit, a duplicate key.
+struct Problem {
+    pos: Pos,
+    message: String,
+    help: String,
+    /// For a syntax error, the character index where the event parser stopped.
+    syntax_at: Option<usize>,
 }
 
-#[derive(Default)]
-struct IndexBuilder {
+/// The outcome of reading a file with the event parser.
+struct Scan {
     index: PositionIndex,
-    stack: Vec<Frame>,
+    problems: Vec<Problem>,
 }
 
-impl MarkedEventReceiver for IndexBuilder {
-    fn on_event(&mut self, event: Event, mark: Marker) {
+enum Frame {
+    Mapping {
+        /// The mapping's path, as `path_string` writes it.
+        path: String,
+        /// The key of the entry being read, once read.
+        key: Option<String>,
+        /// The scalar keys seen so far, with their positions, for duplicates.
+        seen: HashMap<String, Pos>,
+        /// The anchor on this mapping and the expanded node count at its start.
+        anchor: Option<(usize, u64)>,
+    },
+    Sequence {
+        path: String,
+        next: usize,
+        anchor: Option<(usize, u64)>,
+    },
+}
+
+/// Reads `text` event by event with `yaml-rust2`'s pull parser (no recursion: its `load`
+/// recurses once per nesting level, which a deep file turns into a stack overflow), indexing
+/// positions and checking, as it goes, the nesting depth, the nodes aliases repeat, and keys
+/// given twice. It stops at the first syntax error or broken limit, so its work is linear in
+/// the text whatever the text is; `serde_yaml` only sees files that passed.
+fn scan(text: &str) -> Scan {
+    let mut scanner = Scanner {
+        index: PositionIndex {
+            lines: Lines::new(text),
+            ..PositionIndex::default()
+        },
+        text,
+        problems: Vec::new(),
+        stack: Vec::new(),
+        anchor_sizes: HashMap::new(),
+        written: 0,
+        repeated: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((event, mark)) => {
+                if !scanner.on_event(event, mark) {
+                    break;
+                }
+            }
+            Err(error) => {
+                scanner.problems.push(syntax_problem(&error));
+                break;
+            }
+        }
+    }
+    Scan {
+        index: scanner.index,
+        problems: scanner.problems,
+    }
+}
+
+fn syntax_problem(error: &ScanError) -> Problem {
+    let mark = error.marker();
+    let pos = Pos {
+        line: mark.line().max(1),
+        column: mark.col() + 1,
+    };
+    if error.info().contains("recursion limit") {
+        return depth_problem(pos);
+    }
+    if error.info().contains("indentation") {
+        // YAML 1.2 (and the editors' YAML language server) want every line of a flow
+        // collection indented deeper than the block it is in; some parsers let it pass.
+        return Problem {
+            pos,
+            message: error.info().to_string(),
+            help: "indent this line deeper: a block entry's lines go right of its key or `-`, and so do all lines of a `[...]` or `{...}` written over several lines, closing bracket included".to_string(),
+            syntax_at: None,
+        };
+    }
+    Problem {
+        pos,
+        message: error.info().to_string(),
+        help: SYNTAX_HELP.to_string(),
+        syntax_at: Some(mark.index()),
+    }
+}
+
+fn depth_problem(pos: Pos) -> Problem {
+    Problem {
+        pos,
+        message: format!("the YAML nests deeper than {MAX_DEPTH} levels here"),
+        help: format!(
+            "a spec needs about ten levels of mappings and sequences, examples included; look for an unclosed `[` or `{{`, or lines indented ever deeper (the limit is {MAX_DEPTH})"
+        ),
+        syntax_at: None,
+    }
+}
+
+struct Scanner<'t> {
+    index: PositionIndex,
+    text: &'t str,
+    problems: Vec<Problem>,
+    stack: Vec<Frame>,
+    /// The expanded node count of each anchored node that has ended.
+    anchor_sizes: HashMap<usize, u64>,
+    /// Nodes written out (aliases count one each).
+    written: u64,
+    /// Nodes repeated by aliases.
+    repeated: u64,
+}
+
+impl Scanner<'_> {
+    /// Takes one event; `false` when scanning must stop.
+    fn on_event(&mut self, event: Event, mark: Marker) -> bool {
         let pos = Pos {
-            line: mark.line(),
+            line: mark.line().max(1),
             column: mark.col() + 1,
         };
-        let starts_node = matches!(
-            event,
-            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(..)
-        );
-        if starts_node {
-            let path = match self.stack.last_mut() {
-                None => Vec::new(),
-                Some(Frame::Mapping { path, key }) => match key.take() {
-                    None => {
-                        // This node is a key. Only scalar keys are addressable.
-                        if let Event::Scalar(text, ..) = &event {
-                            let mut key_path = path.clone();
-                            key_path.push(Seg::Key(text.clone()));
-                            self.index.keys.insert(path_string(&key_path), pos);
-                            *key = Some(text.clone());
-                        } else {
-                            *key = Some(String::new());
-                        }
-                        if matches!(event, Event::Scalar(..) | Event::Alias(..)) {
-                            return;
-                        }
-                        // A complex key: index nothing inside it.
-                        Vec::new()
-                    }
-                    Some(name) => {
-                        let mut child = path.clone();
-                        child.push(Seg::Key(name));
-                        child
-                    }
-                },
-                Some(Frame::Sequence { path, next }) => {
-                    let mut child = path.clone();
-                    child.push(Seg::Index(*next));
-                    *next += 1;
-                    child
-                }
-            };
-            self.index.values.entry(path_string(&path)).or_insert(pos);
-            match event {
-                Event::MappingStart(..) => self.stack.push(Frame::Mapping { path, key: None }),
-                Event::SequenceStart(..) => self.stack.push(Frame::Sequence { path, next: 0 }),
-                _ => {}
+        let anchor = match &event {
+            Event::Scalar(_, _, anchor, _) | Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                *anchor
             }
-        } else if matches!(event, Event::MappingEnd | Event::SequenceEnd) {
-            self.stack.pop();
+            _ => 0,
+        };
+        match event {
+            Event::MappingEnd | Event::SequenceEnd => {
+                let anchor = match self.stack.pop() {
+                    Some(Frame::Mapping { anchor, .. } | Frame::Sequence { anchor, .. }) => anchor,
+                    None => None,
+                };
+                if let Some((id, start)) = anchor {
+                    self.anchor_sizes.insert(id, self.expanded() - start);
+                }
+                true
+            }
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(..) => {
+                self.on_node(event, pos, anchor)
+            }
+            _ => true,
         }
+    }
+
+    fn expanded(&self) -> u64 {
+        self.written.saturating_add(self.repeated)
+    }
+
+    fn on_node(&mut self, event: Event, pos: Pos, anchor: usize) -> bool {
+        let path = match self.stack.last_mut() {
+            None => String::new(),
+            Some(Frame::Mapping { path, key, seen, .. }) => match key.take() {
+                None => {
+                    // This node is a key. Only scalar keys are addressable.
+                    if let Event::Scalar(text, ..) = &event {
+                        self.index.keys.entry(key_path(path, text)).or_insert(pos);
+                        if let Some(first) = seen.get(text) {
+                            self.problems.push(Problem {
+                                pos,
+                                message: format!("duplicate key `{text}`"),
+                                help: format!(
+                                    "`{text}` is already given on line {}; a key appears once in a mapping (YAML would keep only one of the values), so remove or rename one",
+                                    first.line
+                                ),
+                                syntax_at: None,
+                            });
+                        } else {
+                            seen.insert(text.clone(), pos);
+                        }
+                        *key = Some(text.clone());
+                    } else {
+                        *key = Some(String::new());
+                    }
+                    if matches!(event, Event::Scalar(..) | Event::Alias(..)) {
+                        return self.count(&event, pos, anchor);
+                    }
+                    // A complex key: index nothing inside it.
+                    String::new()
+                }
+                Some(name) => key_path(path, &name),
+            },
+            Some(Frame::Sequence { path, next, .. }) => {
+                let child = format!("{path}[{next}]");
+                *next += 1;
+                child
+            }
+        };
+        self.index.values.entry(path.clone()).or_insert(pos);
+        if !self.count(&event, pos, anchor) {
+            return false;
+        }
+        let anchor = (anchor > 0).then(|| (anchor, self.expanded() - 1));
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.problems.push(depth_problem(pos));
+                false
+            }
+            Event::MappingStart(..) => {
+                self.stack.push(Frame::Mapping {
+                    path,
+                    key: None,
+                    seen: HashMap::new(),
+                    anchor,
+                });
+                true
+            }
+            Event::SequenceStart(..) => {
+                self.stack.push(Frame::Sequence { path, next: 0, anchor });
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Counts a node, and what an alias repeats; `false` when the aliases repeat too much.
+    fn count(&mut self, event: &Event, pos: Pos, anchor: usize) -> bool {
+        self.written += 1;
+        match event {
+            Event::Scalar(..) if anchor > 0 => {
+                self.anchor_sizes.insert(anchor, 1);
+            }
+            Event::Alias(id) => {
+                let name = self.alias_name(pos);
+                let Some(&size) = self.anchor_sizes.get(id) else {
+                    self.problems.push(Problem {
+                        pos,
+                        message: format!("the alias `*{name}` refers to a node that contains it"),
+                        help: format!(
+                            "an alias repeats a finished node; `*{name}` inside `&{name}` would repeat forever. Write the nested value out"
+                        ),
+                        syntax_at: None,
+                    });
+                    return false;
+                };
+                // The alias itself was counted as one written node; it stands for `size`.
+                self.repeated = self.repeated.saturating_add(size.saturating_sub(1));
+                let limit = MAX_ALIAS_NODES.min(self.written.saturating_mul(MAX_ALIAS_FACTOR));
+                if self.repeated > limit {
+                    self.problems.push(Problem {
+                        pos,
+                        message: format!(
+                            "with `*{name}`, aliases repeat {} nodes, more than the {limit} allowed here",
+                            self.repeated
+                        ),
+                        help: format!(
+                            "an alias repeats every node of its anchor, and aliases of aliases multiply (an alias bomb); a file's aliases may repeat at most {MAX_ALIAS_FACTOR} times the nodes written before them, and at most {MAX_ALIAS_NODES} nodes in all. Write the values out, or share less"
+                        ),
+                        syntax_at: None,
+                    });
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// The name of the alias at `pos`, read from the text (the events carry only an id).
+    fn alias_name(&self, pos: Pos) -> String {
+        let line = self.index.lines.text(self.text, pos.line);
+        let rest: String = line.chars().skip(pos.column.saturating_sub(1)).collect();
+        let rest = rest.strip_prefix('*').unwrap_or(&rest);
+        rest.chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .take(40)
+            .collect()
     }
 }
 
@@ -201,37 +484,71 @@ impl<T> Parsed<T> {
     }
 
     fn diagnostic(&self, pos: Pos, path: &[Seg], message: String, help: Option<String>) -> Diagnostic {
-        make_diagnostic(&self.file, pos, path_string(path), message, help)
+        make_diagnostic(&self.file, &self.index.lines, pos, path_string(path), message, help)
     }
 }
 
-fn make_diagnostic(file: &SourceFile, pos: Pos, path: String, message: String, help: Option<String>) -> Diagnostic {
-    let line_text = file
-        .text
-        .lines()
-        .nth(pos.line.saturating_sub(1))
-        .unwrap_or("")
-        .to_string();
+fn make_diagnostic(
+    file: &SourceFile,
+    lines: &Lines,
+    pos: Pos,
+    path: String,
+    message: String,
+    help: Option<String>,
+) -> Diagnostic {
     Diagnostic {
         file: file.name.clone(),
         pos,
         path,
         message,
         help,
-        line_text,
+        line_text: lines.text(&file.text, pos.line).to_string(),
     }
 }
 
 /// Parses `file` into `T`, reporting syntax errors, type errors and every unknown key.
 ///
-/// `valid_keys` tells, for the path of a mapping, which keys the mirror accepts there; it
-/// is used for "did you mean" suggestions.
+/// The file is first held to the limits ([`MAX_FILE_BYTES`], [`MAX_DEPTH`], the aliases'
+/// [`MAX_ALIAS_NODES`] and [`MAX_ALIAS_FACTOR`]) and checked for duplicate keys, with
+/// `yaml-rust2`'s event parser; only a file that passes is deserialized. `valid_keys` tells,
+/// for the path of a mapping, which keys the mirror accepts there; it is used for "did you
+/// mean" suggestions.
 pub fn parse<T: DeserializeOwned + Default>(
     file: &SourceFile,
     valid_keys: fn(&[Seg]) -> &'static [&'static str],
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
-    let index = PositionIndex::build(&file.text);
+    if file.text.len() > MAX_FILE_BYTES {
+        let lines = Lines::new(&file.text);
+        let pos = Pos {
+            line: lines.of_byte(MAX_FILE_BYTES),
+            column: 1,
+        };
+        let message = format!(
+            "the file is {} bytes, more than the {MAX_FILE_BYTES} a spec file may have (16 MiB)",
+            file.text.len()
+        );
+        let help = "split it: any file under spec/ may hold `types:` and `endpoints:`, and names are global across files (this line is where the limit is reached)".to_string();
+        diags.push(make_diagnostic(file, &lines, pos, String::new(), message, Some(help)));
+        return None;
+    }
+    let Scan { index, problems } = scan(&file.text);
+    if !problems.is_empty() {
+        for mut problem in problems {
+            if let Some(at) = problem.syntax_at {
+                serde_syntax_error(&file.text, at, &mut problem);
+            }
+            diags.push(make_diagnostic(
+                file,
+                &index.lines,
+                problem.pos,
+                String::new(),
+                problem.message,
+                Some(problem.help),
+            ));
+        }
+        return None;
+    }
     if file.text.trim().is_empty() || only_comments(&file.text) {
         return Some(Parsed {
             value: T::default(),
@@ -255,6 +572,7 @@ pub fn parse<T: DeserializeOwned + Default>(
             let (path, message) = split_serde_message(&error.to_string());
             diags.push(make_diagnostic(
                 file,
+                &index.lines,
                 pos,
                 path,
                 message,
@@ -281,6 +599,29 @@ pub fn parse<T: DeserializeOwned + Default>(
         diags.push(parsed.error_at_key(&path, format!("unknown key `{key}`"), Some(help)));
     }
     Some(parsed)
+}
+
+const SYNTAX_HELP: &str = "fix the YAML syntax at this position (indentation, a missing `:` or an unclosed quote)";
+
+/// Replaces the event parser's wording of a syntax error with `serde_yaml`'s, which points at
+/// the token that breaks the structure rather than where the scanner noticed. `serde_yaml`
+/// reads only the text before the error, which the event parser has checked: its own parser
+/// takes quadratic time in the nesting of flow collections, so it never sees unchecked text.
+fn serde_syntax_error(text: &str, at: usize, problem: &mut Problem) {
+    let end = text.char_indices().nth(at).map_or(text.len(), |(offset, _)| offset);
+    let Err(error) = serde_yaml::from_str::<serde::de::IgnoredAny>(&text[..end]) else {
+        return;
+    };
+    let Some(location) = error.location() else { return };
+    let pos = Pos {
+        line: location.line(),
+        column: location.column(),
+    };
+    if pos <= problem.pos {
+        let (_, message) = split_serde_message(&error.to_string());
+        problem.pos = pos;
+        problem.message = message;
+    }
 }
 
 fn only_comments(text: &str) -> bool {
@@ -325,7 +666,15 @@ fn serde_help(text: &str) -> String {
         "give the value the type this key expects; spec/README.md lists every key and its type".to_string()
     } else if text.contains("missing field") {
         "add the missing key; spec/README.md lists the keys each entry needs".to_string()
+    } else if text.contains("duplicate") {
+        "a key appears once in a mapping; remove or rename one of the two".to_string()
+    } else if text.contains("recursion limit") {
+        format!("the YAML nests too deep; a spec needs about ten levels (the limit is {MAX_DEPTH})")
+    } else if text.contains("repetition limit") {
+        "aliases (`*name`) repeat their anchors' nodes too many times; write the values out".to_string()
+    } else if text.contains("more than one document") {
+        "keep one YAML document per file: remove the `---` separators after the first".to_string()
     } else {
-        "fix the YAML syntax at this position (indentation, a missing `:` or an unclosed quote)".to_string()
+        SYNTAX_HELP.to_string()
     }
 }

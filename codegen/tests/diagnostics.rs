@@ -386,3 +386,127 @@ fn never_panics_on_truncated_or_mangled_specs() {
     }
     assert!(emitted > 0, "no truncated spec loaded, so emission was never exercised");
 }
+
+#[test]
+fn nesting_past_the_limit_is_reported_at_its_line() {
+    // Flow collections, block sequences on one line, indented mappings: all stop at the
+    // 65th level with a diagnostic, never a stack overflow, whatever the depth.
+    let flow = format!("types: []\nx: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let sequences = format!("{}x\n", "- ".repeat(3_800));
+    let mappings: String = (0..3_000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let mut rendered = Vec::new();
+    for (text, line) in [(flow, 2), (sequences, 1), (mappings, 65)] {
+        let text = render(&[("spec/deep.yaml", &text)]);
+        assert!(text.contains(&format!("--> spec/deep.yaml:{line}:")), "{text}");
+        assert!(text.contains("nests deeper than 64 levels"), "{text}");
+        rendered.push(text);
+    }
+    insta::assert_snapshot!(rendered.join("\n\n"));
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_not_parsed() {
+    let line = format!("#{}\n", "x".repeat(1022));
+    let text = line.repeat(16 * 1024 + 1);
+    let rendered = render(&[("spec/huge.yaml", &text)]);
+    // The limit is reached on line 16,385 (1 KiB lines).
+    assert!(rendered.contains("--> spec/huge.yaml:16385:1"), "{rendered}");
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn alias_bombs_and_recursive_aliases_are_refused_where_they_go_off() {
+    let bomb = format!(
+        "{ENDPOINT_HEAD}    examples:\n      response:\n        a: &a [x, x, x, x, x, x, x, x, x]\n        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n        d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    );
+    let recursive = format!("{ENDPOINT_HEAD}    examples:\n      response: &loop [1, *loop]\n");
+    // Aliases that stay within the limit are fine.
+    let shared = format!(
+        "{ENDPOINT_HEAD}    statuses: &ok\n      - {{ code: 200, meaning: OK, processed: always }}\n  - name: list_more\n    title: List More\n    group: things\n    method: GET\n    path: /More\n    idempotent: true\n    response: json\n    statuses: *ok\n"
+    );
+    assert!(codegen::load(&[api(), file("spec/things.yaml", &shared)]).is_ok());
+    insta::assert_snapshot!(format!(
+        "{}\n\n{}",
+        render(&[("spec/things.yaml", &bomb)]),
+        render(&[("spec/things.yaml", &recursive)])
+    ));
+}
+
+#[test]
+fn every_duplicate_key_is_reported_at_its_own_line() {
+    let spec = "
+types:
+  - name: Thing
+    kind: object
+    kind: enum
+    fields:
+      - wire: Id
+        type: string
+        type: integer
+    name: Other
+endpoints: []
+types: []
+";
+    let text = render(&[("spec/things.yaml", spec)]);
+    assert!(
+        text.starts_with("error: duplicate key `kind`\n --> spec/things.yaml:5:5"),
+        "{text}"
+    );
+    assert!(text.contains("4 errors"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_endpoint_must_document_a_success_status() {
+    let spec = format!("{ENDPOINT_HEAD}    statuses: []\n");
+    let own = render(&[("spec/things.yaml", &spec)]);
+    let spec = format!(
+        "{ENDPOINT_HEAD}    statuses:\n      - code: 429\n        meaning: Too many calls.\n        processed: never\n"
+    );
+    insta::assert_snapshot!(format!("{own}\n\n{}", render(&[("spec/things.yaml", &spec)])));
+}
+
+#[test]
+fn suggestions_need_a_close_name() {
+    // `auth` shares letters with `path` but is two edits from it: no suggestion.
+    let spec = format!("{ENDPOINT_HEAD}    auth: header\n    descripton: typo\n");
+    let text = render(&[("spec/things.yaml", &spec)]);
+    assert!(!text.contains("did you mean `path`"), "{text}");
+    assert!(text.contains("did you mean `description`"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn type_expressions_nest_arrays_a_bounded_depth() {
+    let deep = format!("{}string{}", "array<".repeat(100_000), ">".repeat(100_000));
+    let spec = format!("{ENDPOINT_HEAD}    query:\n      - wire: ok\n        type: array<array<string>>\n")
+        .replace("response: json", &format!("response: {deep}"));
+    let text = render(&[("spec/things.yaml", &spec)]);
+    assert!(text.contains("nests arrays too deep"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn flow_lines_must_be_indented_past_their_key() {
+    // As in an earlier revision of the project's spec: some parsers let the `]` pass.
+    let spec = format!(
+        "{ENDPOINT_HEAD}    examples:
+      response: [
+        {{ \"ProspectID\": \"6f75b09d-0187-45d6-86dd-f848bd5a0aca\", \"FirstName\": \"George\",
+          \"LastName\": \"Smith\", \"EmailAddress\": \"george@example.com\" }}
+      ]
+"
+    );
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+}
+
+fn api() -> SourceFile {
+    file("spec/api.yaml", API)
+}
+
+fn file(name: &str, text: &str) -> SourceFile {
+    SourceFile {
+        name: name.into(),
+        text: text.into(),
+    }
+}

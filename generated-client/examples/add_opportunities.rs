@@ -18,6 +18,7 @@
 use std::process::ExitCode;
 
 use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, OpportunityRowResult, SearchBy};
+use leadsquared::rules::{Validate, unknown_attributes};
 use leadsquared::{Client, ENV_ACCESS_KEY, ENV_SECRET_KEY};
 use leadsquared_sandbox::{Lead, Sandbox};
 
@@ -83,9 +84,39 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// Reads the rows file, refusing (with every reason) a file whose rows are not all valid:
+/// attributes the API does not know (with the right spelling when only the case differs), and
+/// rows that do not decode or break a rule.
 fn read_rows(path: &str) -> Result<Vec<OpportunityByLeadField>, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {path}: {error}"))?;
-    serde_json::from_str(&text).map_err(|error| format!("{path} is not a JSON array of opportunity rows: {error}"))
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|error| format!("{path} is not a JSON array of opportunity rows: {error}"))?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (index, value) in values.into_iter().enumerate() {
+        let number = index + 1;
+        for unknown in unknown_attributes(&value, OpportunityByLeadField::ATTRIBUTES) {
+            problems.push(format!("row {number}: {unknown}"));
+        }
+        match serde_json::from_value::<OpportunityByLeadField>(value) {
+            Ok(row) => match row.validate() {
+                Ok(()) => rows.push(row),
+                Err(violation) => problems.push(format!("row {number}: {violation}")),
+            },
+            Err(error) if !error.to_string().starts_with("unknown field") => {
+                problems.push(format!("row {number}: {error}"))
+            }
+            Err(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(format!(
+            "{path} has rows that cannot be sent:\n  {}",
+            problems.join("\n  ")
+        ))
+    }
 }
 
 fn demo_rows() -> Vec<OpportunityByLeadField> {
@@ -105,31 +136,43 @@ fn demo_rows() -> Vec<OpportunityByLeadField> {
     ]
 }
 
+/// One line per input row: its result, or why its outcome is not known.
 fn print_results(rows: &[OpportunityByLeadField], answer: &[OpportunityRowResult]) {
     println!("{:>3}  {:<22}  result", "row", "lead");
     let mut created = 0;
-    for result in answer {
-        let number = result.row_number.unwrap_or_default();
-        let lead = usize::try_from(number - 1)
-            .ok()
-            .and_then(|index| rows.get(index))
-            .map_or("?", |row| row.search_by_value.as_str());
-        let outcome = match (&result.opportunity_created, &result.prospect_opportunity_id) {
-            (Some(true), id) => {
-                created += 1;
-                format!("created {}", id.as_deref().unwrap_or("(no id)"))
-            }
-            _ => {
-                let why = match (&result.exception_type, &result.exception_message) {
-                    (Some(kind), Some(message)) => format!("{kind}: {message}"),
-                    (None, Some(message)) => message.clone(),
-                    (Some(kind), None) => kind.to_string(),
-                    (None, None) => "no reason given".to_string(),
-                };
-                format!("not created ({why})")
-            }
+    for (index, row) in rows.iter().enumerate() {
+        let number = i64::try_from(index + 1).unwrap_or(i64::MAX);
+        let results: Vec<&OpportunityRowResult> = answer.iter().filter(|r| r.row_number == Some(number)).collect();
+        let outcome = match results.as_slice() {
+            [result] => match (&result.opportunity_created, &result.prospect_opportunity_id) {
+                (Some(true), id) => {
+                    created += 1;
+                    format!("created {}", id.as_deref().unwrap_or("(no id)"))
+                }
+                _ => {
+                    let why = match (&result.exception_type, &result.exception_message) {
+                        (Some(kind), Some(message)) => format!("{kind}: {message}"),
+                        (None, Some(message)) => message.clone(),
+                        (Some(kind), None) => kind.to_string(),
+                        (None, None) => "no reason given".to_string(),
+                    };
+                    format!("not created ({why})")
+                }
+            },
+            [] => "unknown: the answer has no result for this row; check the account before resending".into(),
+            _ => "unknown: the answer has several results for this row; check the account before resending".into(),
         };
-        println!("{number:>3}  {lead:<22}  {outcome}");
+        println!("{number:>3}  {:<22}  {outcome}", row.search_by_value);
+    }
+    let stray = answer
+        .iter()
+        .filter(|r| {
+            !r.row_number
+                .is_some_and(|n| n >= 1 && usize::try_from(n).is_ok_and(|n| n <= rows.len()))
+        })
+        .count();
+    if stray > 0 {
+        println!("\nthe answer also has {stray} result(s) for no row that was sent");
     }
     println!("\n{created} of {} created", rows.len());
 }

@@ -369,8 +369,8 @@ impl ClientBuilder {
         })?;
         credentials.check()?;
 
-        // Headers every call sends (the keys marked sensitive), set on each request so that
-        // they hold with a caller's HTTP client too.
+        // Headers every call sends (the keys marked sensitive): the HTTP client's defaults when
+        // the client builds it (set once), set on each request with a caller's HTTP client.
         let mut headers = HeaderMap::with_capacity(4);
         headers.insert(ACCEPT, HeaderValue::from_static(JSON));
         if self.auth_placement == AuthPlacement::Header {
@@ -386,10 +386,11 @@ impl ClientBuilder {
                     })?;
                     headers.insert(USER_AGENT, value);
                 }
-                http.clone()
+                (http.clone(), Some(headers))
             }
-            None => self.build_http_client()?,
+            None => (self.build_http_client(headers)?, None),
         };
+        let (http, headers) = http;
         let base_url = self.resolve_base_url()?;
 
         Ok(Client {
@@ -459,7 +460,7 @@ impl ClientBuilder {
     /// The one place the HTTP stack is set up, with TLS from [`tls_config`]: rustls, so the
     /// crate needs no system OpenSSL. The whole-call deadline is the client's own (in `send`),
     /// so it also covers decoding and a caller's HTTP client.
-    fn build_http_client(&self) -> Result<reqwest::Client, Error> {
+    fn build_http_client(&self, default_headers: HeaderMap) -> Result<reqwest::Client, Error> {
         let user_agent = self
             .user_agent
             .clone()
@@ -468,6 +469,7 @@ impl ClientBuilder {
             .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(self.connect_timeout)
             .user_agent(user_agent)
+            .default_headers(default_headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| Error::config(format!("could not set up the HTTP client: {}", error.without_url())))
@@ -522,8 +524,9 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
-    /// `Accept`, and the keys in header placement; sent with every request.
-    headers: HeaderMap,
+    /// `Accept`, and the keys in header placement, to set on every request when the HTTP client is
+    /// the caller's (the client's own has them as its defaults).
+    headers: Option<HeaderMap>,
     base_url: Url,
     auth_placement: AuthPlacement,
     credentials: Credentials,
@@ -593,7 +596,7 @@ impl Client {
             "leadsquared",
             endpoint = endpoint.name,
             method = endpoint.method.as_str(),
-            path = endpoint.path,
+            path = request.path(),
         );
         self.send(request).instrument(span).await
     }
@@ -609,10 +612,10 @@ impl Client {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut http = inner
-            .http
-            .request(method, self.url(&request))
-            .headers(inner.headers.clone());
+        let mut http = inner.http.request(method, self.url(&request));
+        if let Some(headers) = &inner.headers {
+            http = http.headers(headers.clone());
+        }
         if let Some(body) = request.body {
             http = http.header(CONTENT_TYPE, JSON).body(body);
         }
@@ -659,11 +662,7 @@ impl Client {
     fn url(&self, request: &Request<'_>) -> Url {
         let inner = &*self.inner;
         let mut url = inner.base_url.clone();
-        let path = format!(
-            "{}{}",
-            inner.base_url.path().trim_end_matches('/'),
-            request.endpoint.path
-        );
+        let path = format!("{}{}", inner.base_url.path().trim_end_matches('/'), request.path());
         url.set_path(&path);
         let keys_in_query = inner.auth_placement == AuthPlacement::Query;
         if !request.query.is_empty() || keys_in_query {

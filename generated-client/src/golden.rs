@@ -257,7 +257,7 @@ mod sandbox {
     #[tokio::test]
     async fn a_paged_walk_asks_page_after_page_and_stops_at_the_total() {
         use serde_json::json;
-        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
         let client = client(&sandbox);
         let item = |id: &str| json!({ "Id": id });
         // Five items in pages of two: pages 1 to 3, and no call for a fourth.
@@ -290,10 +290,10 @@ mod sandbox {
     #[tokio::test]
     async fn a_paged_walk_without_a_total_stops_at_a_short_page_and_reports_errors() {
         use serde_json::json;
-        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).start().await.unwrap();
+        let sandbox = Sandbox::builder().schema(golden(&paged_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
         let client = client(&sandbox);
-        let items = |n: usize| json!((0..n).map(|i| json!({ "Id": i.to_string() })).collect::<Vec<_>>());
-        script(&sandbox, &[items(2), items(2), items(1)]);
+        let items = |page: usize, n: usize| json!((0..n).map(|i| json!({ "Id": format!("{page}-{i}") })).collect::<Vec<_>>());
+        script(&sandbox, &[items(1, 2), items(2, 2), items(3, 1)]);
         let search = paged::types::Search::new("x", paged::types::Paging::new(1, 2));
         let mut pages = client.golden_list_items("owner-1", search.clone()).verbose(true).pages();
         let mut sizes = Vec::new();
@@ -364,7 +364,7 @@ mod sandbox {
     #[tokio::test]
     async fn a_caller_compiles_and_sends_the_same_against_both_versions_of_an_endpoint() {
         for schema in [&evolve_v1_schema::SCHEMA, &evolve_v2_schema::SCHEMA] {
-            let sandbox = Sandbox::builder().schema(golden(schema)).start().await.unwrap();
+            let sandbox = Sandbox::builder().schema(golden(schema)).keep_bodies(true).start().await.unwrap();
             let client = client(&sandbox);
             if std::ptr::eq(schema, &evolve_v1_schema::SCHEMA) {
                 super::evolve_v1_caller::add_note(&client).await.unwrap();

@@ -64,6 +64,8 @@
 //! - Types live in the module of their group ([`opportunities`], [`leads`], [`activities`],
 //!   [`search`]); the crate root keeps the client, its configuration, errors and what all
 //!   groups share ([`ExceptionType`]).
+//! - [`Client::call`] sends a request to an endpoint the spec does not describe yet, with the same
+//!   authentication, error decoding, scrubbing, size limit and deadline.
 //!
 //! # Testing without LeadSquared
 //!
@@ -84,6 +86,7 @@
 //! connection, the answer and its decoding, and a size limit on the answer
 //! ([`ClientBuilder::max_response_bytes`], 64 MiB by default), enforced while reading.
 
+mod call;
 mod client;
 mod error;
 #[rustfmt::skip]
@@ -106,6 +109,7 @@ pub(crate) mod runtime;
 #[cfg(test)]
 use leadsquared_sandbox::schema;
 
+pub use call::Call;
 pub use client::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_RESPONSE_BYTES, ENV_ACCESS_KEY, ENV_AUTH_PLACEMENT, ENV_BASE_URL,
     ENV_HOST, ENV_SECRET_KEY,
@@ -131,8 +135,9 @@ pub mod rules {
     //! `UpdateEmptyFields`") implements [`Validate`]; the client runs it on every body, and a
     //! broken rule is [`Error::InvalidBody`](crate::Error::InvalidBody) or
     //! [`Error::InvalidItem`](crate::Error::InvalidItem) carrying a [`RuleViolation`]. Call it
-    //! yourself to check rows read from a file before a bulk job starts.
-    pub use crate::runtime::{Rule, RuleViolation, Validate};
+    //! yourself to check rows read from a file before a bulk job starts, with
+    //! [`unknown_attributes`] to name a misspelt attribute first.
+    pub use crate::runtime::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
 }
 
 /// What the spec says of each endpoint, as data: method, path, limits, statuses.

@@ -14,11 +14,22 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn update_returns_the_id_inside_the_message_envelope() -> TestResult {
-    let sandbox = Sandbox::start().await?;
-    let update = OpportunityUpdate::new("5ca5b042-51ea-4699-b6f0-84c40ab12770")
-        .with_fields(vec![OpportunityField::new("Status", "Won")]);
-    let id = sandbox.client()?.update_opportunity(update).await?;
-    assert_eq!(id.id, "5ca5b042-51ea-4699-b6f0-84c40ab12770");
+    let sandbox = Sandbox::builder().keep_bodies(true).start().await?;
+    // An id other than the documented example's, answered as the server would for it: what the
+    // method returns must come from the answer's `Message`, not from the example.
+    let id = "0f1e2d3c-0000-4000-8000-000000000042";
+    sandbox.inject(
+        Fault::Response {
+            status: 200,
+            body: json!({ "Status": "Success", "Message": { "Id": id } }).to_string(),
+        },
+        1,
+    );
+    let update = OpportunityUpdate::new(id).with_fields(vec![OpportunityField::new("Status", "Won")]);
+    let answer = sandbox.client()?.update_opportunity(update).await?;
+    assert_eq!(answer.id, id);
+    let sent = sandbox.requests().pop().and_then(|r| r.body).unwrap_or_default();
+    assert_eq!(sent["ProspectOpportunityId"], id, "{sent}");
     Ok(())
 }
 
@@ -95,7 +106,7 @@ async fn a_lead_keeps_string_numbers_and_unnamed_fields() -> TestResult {
 
 #[tokio::test]
 async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> TestResult {
-    let sandbox = Sandbox::start().await?;
+    let sandbox = Sandbox::builder().keep_bodies(true).start().await?;
     let record = |id: &str| json!({ "RelatedProspectId": id, "OpportunityEvent": "12000" });
     for page in [
         json!({ "RecordCount": "3", "List": [record("a"), record("b")] }),

@@ -11,16 +11,46 @@
 //!   reads the JSON itself instead of decoding it with the client's serde types, so a wrong name,
 //!   casing or type in the client fails a test.
 //! - **Rate limiting**: at most 25 calls in any 5-second window by default
-//!   ([`SandboxBuilder::rate_limit`] scales it down for fast tests), `429` with the documented
-//!   message past it.
+//!   ([`SandboxBuilder::rate_limit`] scales it down for fast tests); past it, the documented
+//!   message with `MXAPIRateLimitExceededException`, under HTTP `429` or `200`
+//!   ([`RateLimitRefusal`]).
 //! - **State** for Add Opportunities in Bulk: a store of [`Lead`]s with unique fields
 //!   (`EmailAddress`, `Phone`, `Mobile`, plus [`SandboxBuilder::unique_field`]); each row's lead is
 //!   found by `SearchBy` + `SearchByValue`, an opportunity is created with a fresh id, and the
 //!   answer has one result per row. The created [`Opportunity`]s can be read back.
 //! - **Example answers** for every other endpoint of the spec: the request is validated and the
 //!   spec's response example is returned.
-//! - **Fault injection** ([`Sandbox::inject`]) and a log of every request ([`Sandbox::requests`])
-//!   that tells which were processed.
+//! - **Fault injection** ([`Sandbox::inject`]) and a log of the most recent requests
+//!   ([`Sandbox::requests`]) that tells which were processed.
+//! - **Its own HTTP API** under `/_sandbox/`, guarded by the same keys, so that clients in any
+//!   language (and the standalone server's users) can read the state, inject faults, add leads,
+//!   change settings and reset it; the README lists it with `curl` examples.
+//!
+//! # Fidelity switches, and their sources
+//!
+//! - **Rate-limit refusals** come as HTTP `429` by default, or as `200` with
+//!   `MXAPIRateLimitExceededException` ([`SandboxBuilder::rate_limit_refusal`],
+//!   `--rate-limit-status`); [`RateLimitRefusal`] gives the sources.
+//! - **`SearchBy` is case-sensitive** by default: its value must be the unique field's schema
+//!   name exactly (`EmailAddress`, not `emailaddress`); any other value is an unknown field, which
+//!   the real API answers with `500` and `MXInvalidInputException: Invalid SearchBy value
+//!   provided` (observed). The evidence is the [Add Opportunities in Bulk
+//!   page](https://apidocs.leadsquared.com/add-opportunities-in-bulk/), which asks for "the field
+//!   schema name in the SearchBy parameter" ("The schema name of the unique lead field. E.g.,
+//!   EmailAddress, Phone"), and this sandbox's record that the real API rejects names in a wrong
+//!   case; no source says that another case is accepted, so `SearchBy` is treated like attribute
+//!   names, query parameters and paths. [`SandboxBuilder::search_by_ignore_case`]
+//!   (`--search-by-ignore-case`) relaxes it. `SearchByValue`, a field's value, is compared without
+//!   regard to case (see [`Lead`]).
+//! - **Duplicate detection is not emulated.** The Add Opportunities in Bulk page shows the row
+//!   flags `UpdateEmptyFields` and `DoNotChangeOwner` in its example (the spec adds
+//!   `OverwriteFields` and `DoNotPostDuplicateActivity`) but does not say what the call answers
+//!   for a duplicate. The [Capture Opportunities
+//!   page](https://apidocs.leadsquared.com/capture-opportunities/) describes duplicate detection
+//!   as rules "you've set up … in your account", which an account may not have. The sandbox is
+//!   an account without such rules: the flags are checked (type, and at most one of
+//!   `OverwriteFields` and `UpdateEmptyFields`) and have no other effect; every valid row
+//!   creates a new opportunity.
 //!
 //! # What is not documented, and what the sandbox does instead
 //!
@@ -33,8 +63,18 @@
 //! [`SandboxBuilder::mandatory_fields`]). The bodies of `401` and `404` are not documented either:
 //! they carry `Status` and `ExceptionMessage` but no `ExceptionType`, so that no test comes to rely
 //! on an invented name. An unknown `SearchBy` field is a logical error and gets `500` with
-//! `MXInvalidInputException: Invalid SearchBy value provided`, as observed on the real API. No
-//! duplicate-detection rules exist in the sandbox: every valid row creates a new opportunity.
+//! `MXInvalidInputException: Invalid SearchBy value provided`, as observed on the real API.
+//!
+//! # Bounded under abuse
+//!
+//! Nothing grows with the number of calls: the request log is a ring
+//! ([`SandboxBuilder::request_log`]), bodies are kept only with [`SandboxBuilder::keep_bodies`]
+//! and only for processed calls (or calls a fault answered), never for refused ones, and a
+//! [lean](SandboxBuilder::lean) sandbox counts opportunities instead of keeping them. Request heads are limited to 64 KiB and bodies to
+//! 8 MiB; a body is read only once the call is routed, authenticated and admitted. Slow clients
+//! are cut off after [`SandboxBuilder::read_timeout`], at most
+//! [`SandboxBuilder::max_connections`] connections are served at once, and a failing `accept`
+//! (e.g. at the open-file limit) is retried after a growing pause instead of at once.
 //!
 //! # Example
 //!
@@ -63,8 +103,10 @@
 //!
 //! The same server runs standalone: `cargo run -p leadsquared-sandbox -- --addr
 //! 127.0.0.1:8080` (or `cargo sandbox --addr …` in this repository) prints its base URL on the
-//! first line.
+//! first line. Its options are parsed by [`cli::run`], which another binary can call.
 
+mod admin;
+pub mod cli;
 #[rustfmt::skip]
 mod generated;
 mod opportunities;
@@ -196,6 +238,11 @@ impl Lead {
     pub fn list_from_json(text: &str) -> Result<Vec<Lead>, SandboxError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|error| SandboxError::InvalidLeads(error.to_string()))?;
+        Self::list_from_value(value)
+    }
+
+    /// [`Lead::list_from_json`] on parsed JSON.
+    pub(crate) fn list_from_value(value: serde_json::Value) -> Result<Vec<Lead>, SandboxError> {
         let serde_json::Value::Array(items) = value else {
             return Err(SandboxError::InvalidLeads(
                 "expected a JSON array of lead objects".into(),
@@ -264,6 +311,20 @@ impl Opportunity {
 ///
 /// Faults apply to authenticated calls to known endpoints, after the rate limiter has counted
 /// them, in the order they were injected.
+///
+/// Over HTTP (`POST /_sandbox/faults`) and on the standalone server's command line (`--fault`),
+/// a fault is a JSON object named by `Fault`, with `Times` (how many calls, 1 by default):
+///
+/// | variant | JSON |
+/// |---|---|
+/// | `Status(500)` | `{"Fault":"Status","Status":500,"Times":2}` |
+/// | `StatusAfterProcessing(500)` | `{"Fault":"StatusAfterProcessing","Status":500}` |
+/// | `Exception { .. }` | `{"Fault":"Exception","Status":200,"ExceptionType":"MXAPIRateLimitExceededException","ExceptionMessage":"…"}` |
+/// | `Response { .. }` | `{"Fault":"Response","Status":502,"Body":"<html>Bad gateway</html>"}` |
+/// | `Delay(3 s)` | `{"Fault":"Delay","Millis":3000}` |
+/// | `DropBeforeProcessing` | `{"Fault":"DropBeforeProcessing"}` |
+/// | `DropAfterProcessing` | `{"Fault":"DropAfterProcessing"}` |
+/// | `MalformedBody` | `{"Fault":"MalformedBody"}` |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -315,9 +376,10 @@ pub struct RecordedRequest {
     pub query: Vec<(String, String)>,
     /// The endpoint's Rust method name, when the path and method are known.
     pub endpoint: Option<&'static str>,
-    /// The parsed JSON body, when there was one (not kept by a [lean](SandboxBuilder::lean) sandbox).
+    /// The parsed JSON body of a processed call (or of one a fault answered), kept only by a
+    /// sandbox built with [`SandboxBuilder::keep_bodies`].
     pub body: Option<serde_json::Value>,
-    /// The number of rows of an array body.
+    /// The number of rows of an array body, once the body was read.
     pub row_count: Option<usize>,
     /// The status answered; `None` while the call is in progress or when it was dropped.
     pub status: Option<u16>,
@@ -361,6 +423,85 @@ impl fmt::Debug for RecordedRequest {
     }
 }
 
+/// How the sandbox answers a call past the rate limit. The body is always LeadSquared's error
+/// envelope with `MXAPIRateLimitExceededException` and the message "API calls exceeded the limit
+/// of 25 in 5 second(s)"; only the HTTP status differs.
+///
+/// LeadSquared's [rate-limit page](https://apidocs.leadsquared.com/rate-limits/) says only that
+/// the API "will throw an API rate limit exception"; it names no status. The spec lists `429`
+/// for it (`spec/api.yaml`), and its description of `MXAPIRateLimitExceededException` records that
+/// the exception also arrives in `200` bodies. A client must cope with both, so both can be
+/// rehearsed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateLimitRefusal {
+    /// HTTP `429 Too Many Requests` (the default).
+    #[default]
+    Status429,
+    /// HTTP `200 OK` with the error envelope: a client that trusts the status alone takes the
+    /// refusal for a success.
+    Status200,
+}
+
+impl RateLimitRefusal {
+    /// The HTTP status of a refusal.
+    pub fn status(self) -> u16 {
+        match self {
+            RateLimitRefusal::Status429 => 429,
+            RateLimitRefusal::Status200 => 200,
+        }
+    }
+
+    /// The refusal answered with `status` (`429` or `200`).
+    pub fn from_status(status: u16) -> Option<Self> {
+        match status {
+            429 => Some(RateLimitRefusal::Status429),
+            200 => Some(RateLimitRefusal::Status200),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of what a sandbox has done since it started (or was [reset](Sandbox::reset)); see
+/// [`Sandbox::summary`]. Unlike [`Sandbox::requests`], the counts cover calls that have left the
+/// bounded request log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Calls received to the API (the sandbox's own `/_sandbox/...` calls are not counted).
+    pub requests: u64,
+    /// Calls still in the request log.
+    pub logged_requests: usize,
+    /// Calls that took effect.
+    pub processed: u64,
+    /// Opportunities created (a [lean](SandboxBuilder::lean) sandbox counts them without keeping
+    /// them).
+    pub opportunities: u64,
+    /// Leads in the store.
+    pub leads: usize,
+    /// Calls the injected faults have yet to apply to.
+    pub pending_faults: usize,
+}
+
+/// A function called with every finished call (see [`SandboxBuilder::on_call`]).
+#[derive(Clone)]
+pub(crate) struct CallHook(Arc<dyn Fn(&RecordedRequest) + Send + Sync>);
+
+impl CallHook {
+    pub(crate) fn call(&self, request: &RecordedRequest) {
+        (self.0)(request);
+    }
+}
+
+/// The request log's length unless told otherwise (see [`SandboxBuilder::request_log`]).
+pub const DEFAULT_REQUEST_LOG: usize = 10_000;
+/// The most connections a sandbox serves at once unless told otherwise (see
+/// [`SandboxBuilder::max_connections`]).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// How long a client may take to send a request's head, and then its body, unless told
+/// otherwise (see [`SandboxBuilder::read_timeout`]).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Configures a [`Sandbox`]; start with [`Sandbox::builder`].
 #[derive(Clone)]
 pub struct SandboxBuilder {
@@ -369,11 +510,19 @@ pub struct SandboxBuilder {
     access_key: String,
     secret_key: String,
     rate_limit: Option<RateLimit>,
+    rate_limit_refusal: RateLimitRefusal,
+    search_by_ignore_case: bool,
     unique_fields: Vec<String>,
     mandatory_fields: Vec<String>,
     leads: Vec<Lead>,
     latency: Duration,
+    jitter: Option<(Duration, Duration)>,
     lean: bool,
+    keep_bodies: bool,
+    request_log: usize,
+    max_connections: usize,
+    read_timeout: Duration,
+    on_call: Option<CallHook>,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -383,11 +532,18 @@ impl fmt::Debug for SandboxBuilder {
             .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
             .field("rate_limit", &self.rate_limit)
+            .field("rate_limit_refusal", &self.rate_limit_refusal)
+            .field("search_by_ignore_case", &self.search_by_ignore_case)
             .field("unique_fields", &self.unique_fields)
             .field("mandatory_fields", &self.mandatory_fields)
             .field("leads", &self.leads.len())
             .field("latency", &self.latency)
             .field("lean", &self.lean)
+            .field("keep_bodies", &self.keep_bodies)
+            .field("request_log", &self.request_log)
+            .field("max_connections", &self.max_connections)
+            .field("read_timeout", &self.read_timeout)
+            .field("on_call", &self.on_call.is_some())
             .finish()
     }
 }
@@ -400,11 +556,19 @@ impl Default for SandboxBuilder {
             access_key: DEFAULT_ACCESS_KEY.into(),
             secret_key: DEFAULT_SECRET_KEY.into(),
             rate_limit: Some(crate::SCHEMA.api.rate_limit),
+            rate_limit_refusal: RateLimitRefusal::default(),
+            search_by_ignore_case: false,
             unique_fields: DEFAULT_UNIQUE_FIELDS.iter().map(|f| f.to_string()).collect(),
             mandatory_fields: DEFAULT_MANDATORY_FIELDS.iter().map(|f| f.to_string()).collect(),
             leads: Vec::new(),
             latency: Duration::ZERO,
+            jitter: None,
             lean: false,
+            keep_bodies: false,
+            request_log: DEFAULT_REQUEST_LOG,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            on_call: None,
         }
     }
 }
@@ -425,6 +589,7 @@ impl SandboxBuilder {
     }
 
     /// The keys the sandbox accepts; [`DEFAULT_ACCESS_KEY`] and [`DEFAULT_SECRET_KEY`] by default.
+    /// They also guard the sandbox's own API (`/_sandbox/...`).
     pub fn credentials(mut self, access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
         self.access_key = access_key.into();
         self.secret_key = secret_key.into();
@@ -444,6 +609,21 @@ impl SandboxBuilder {
     /// Turns rate limiting off.
     pub fn no_rate_limit(mut self) -> Self {
         self.rate_limit = None;
+        self
+    }
+
+    /// How a call past the rate limit is answered: HTTP `429` (the default) or `200`, always
+    /// with `MXAPIRateLimitExceededException` (see [`RateLimitRefusal`] for the sources).
+    pub fn rate_limit_refusal(mut self, refusal: RateLimitRefusal) -> Self {
+        self.rate_limit_refusal = refusal;
+        self
+    }
+
+    /// Accepts a `SearchBy` value that names a unique field in another case (`emailaddress`).
+    /// Off by default: the value must be the field's schema name exactly, as the crate docs
+    /// explain.
+    pub fn search_by_ignore_case(mut self, ignore_case: bool) -> Self {
+        self.search_by_ignore_case = ignore_case;
         self
     }
 
@@ -482,21 +662,72 @@ impl SandboxBuilder {
         self
     }
 
-    /// Keeps counts rather than contents, for long runs (benchmarks): created opportunities keep
-    /// their ids but not their rows (`Opportunity::row` is `null`), and the request log keeps no
-    /// bodies. Off by default.
+    /// Puts a network whose delay varies per call, uniformly from `min` to `max`, between the
+    /// clients and the sandbox: a random part of each call's delay passes before the call
+    /// arrives (and is counted against the rate limit), the rest before its answer leaves. Calls
+    /// sent evenly then arrive bunched, as on a real network; a client that spaces its sends by
+    /// the limit alone gets refused. None by default.
+    pub fn jitter(mut self, min: Duration, max: Duration) -> Self {
+        self.jitter = Some((min.min(max), max.max(min)));
+        self
+    }
+
+    /// Counts created opportunities instead of keeping them, for long runs (benchmarks, soak
+    /// tests): [`Sandbox::opportunities`] stays empty and [`Sandbox::summary`] has the count.
+    /// With the bounded request log, a lean sandbox's memory stays flat however many calls it
+    /// serves. Off by default.
     pub fn lean(mut self, lean: bool) -> Self {
         self.lean = lean;
+        self
+    }
+
+    /// Keeps the parsed JSON body of every processed call in the request log
+    /// ([`RecordedRequest::body`]), for tests that check what a client sent; also of a call an
+    /// injected [`Fault`] answered in its place (tests that script answers check what was sent).
+    /// Off by default: bodies can be large. Refused calls (`400`, `401`, `404`, `408`, `429`)
+    /// never keep theirs.
+    pub fn keep_bodies(mut self, keep: bool) -> Self {
+        self.keep_bodies = keep;
+        self
+    }
+
+    /// Keeps the most recent `calls` calls in the request log ([`Sandbox::requests`]);
+    /// [`DEFAULT_REQUEST_LOG`] by default, `0` to keep none. Older calls leave the log, while
+    /// [`Sandbox::summary`] keeps counting.
+    pub fn request_log(mut self, calls: usize) -> Self {
+        self.request_log = calls;
+        self
+    }
+
+    /// Serves at most this many connections at once ([`DEFAULT_MAX_CONNECTIONS`] by default;
+    /// at least 1). Further connections wait in the operating system's backlog until one
+    /// closes, so the sandbox never runs out of file descriptors because of its clients.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+
+    /// How long a client may take to send a request's head, and then its body
+    /// ([`DEFAULT_READ_TIMEOUT`] by default). A connection whose head is late is closed (an idle
+    /// keep-alive connection too, once it has waited this long for its next call); a late body
+    /// gets `408`. Slow or stalled clients cannot hold connections forever.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Calls `hook` with every finished call (status decided, before the answer is written),
+    /// e.g. to print a line per call as the standalone sandbox does. It runs on the server's
+    /// task: keep it quick. The sandbox's own `/_sandbox/...` calls are not reported.
+    pub fn on_call(mut self, hook: impl Fn(&RecordedRequest) + Send + Sync + 'static) -> Self {
+        self.on_call = Some(CallHook(Arc::new(hook)));
         self
     }
 
     /// Binds the socket, stores the leads and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let schema = self.schema;
-        let shared = Arc::new(Shared::new(&self));
-        for lead in self.leads {
-            shared.add_lead(lead)?;
-        }
+        let shared = Arc::new(Shared::new(&self)?);
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -587,7 +818,14 @@ impl Sandbox {
 
     /// Adds a lead to the store and returns its id.
     pub fn add_lead(&self, lead: Lead) -> Result<String, SandboxError> {
-        self.shared.add_lead(lead)
+        let mut ids = self.shared.add_leads(vec![lead])?;
+        Ok(ids.pop().unwrap_or_default())
+    }
+
+    /// Adds leads to the store, all or none (a lead whose unique field or id another lead has
+    /// already, in the store or in `leads`, refuses the whole list); their ids, in order.
+    pub fn add_leads(&self, leads: impl IntoIterator<Item = Lead>) -> Result<Vec<String>, SandboxError> {
+        self.shared.add_leads(leads.into_iter().collect())
     }
 
     /// Every lead in the store, with its id.
@@ -595,20 +833,30 @@ impl Sandbox {
         self.shared.leads()
     }
 
-    /// Every opportunity created so far, in creation order.
+    /// Every opportunity created so far, in creation order (none for a
+    /// [lean](SandboxBuilder::lean) sandbox, which only counts them).
     pub fn opportunities(&self) -> Vec<Opportunity> {
         self.shared.opportunities()
     }
 
-    /// Every call received so far, in arrival order.
+    /// The calls in the request log, in arrival order: the most recent
+    /// [`request_log`](SandboxBuilder::request_log) calls.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
 
+    /// Counts of calls, processed calls, created opportunities, leads and pending faults.
+    pub fn summary(&self) -> Summary {
+        self.shared.summary()
+    }
+
     /// The most calls the rate limiter admitted in any window of length `window` (by
-    /// [`RecordedRequest::admitted_at`]): what the server saw of a client's pacing.
+    /// [`RecordedRequest::admitted_at`]) among the calls in the request log: what the server saw
+    /// of a client's pacing.
     pub fn max_admitted_in_window(&self, window: Duration) -> usize {
-        let mut times: Vec<Duration> = self.requests().iter().filter_map(|r| r.admitted_at).collect();
+        let mut times: Vec<Duration> = self
+            .shared
+            .with_requests(0, |requests| requests.filter_map(|r| r.admitted_at).collect());
         times.sort_unstable();
         let mut most = 0;
         let mut start = 0;
@@ -634,15 +882,29 @@ impl Sandbox {
 
     /// Changes the wait before every answer.
     pub fn set_latency(&self, latency: Duration) {
-        self.shared.set_latency(latency);
+        self.shared.update_settings(|settings| settings.latency = latency);
     }
 
     /// Changes the rate limit (`None` turns it off); the calls already counted stay counted.
     pub fn set_rate_limit(&self, limit: Option<(u32, Duration)>) {
-        self.shared.set_rate_limit(limit.map(|(calls, per)| RateLimit {
+        let limit = limit.map(|(calls, per)| RateLimit {
             calls,
             per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
-        }));
+        });
+        self.shared.update_settings(|settings| settings.rate_limit = limit);
+    }
+
+    /// Changes how calls past the rate limit are answered.
+    pub fn set_rate_limit_refusal(&self, refusal: RateLimitRefusal) {
+        self.shared
+            .update_settings(|settings| settings.rate_limit_refusal = refusal);
+    }
+
+    /// Goes back to the state right after start: the leads and settings it started with (lead
+    /// ids included), no opportunities, no pending faults, an empty request log (sequence
+    /// numbers start again at 0) and an empty rate-limit window.
+    pub fn reset(&self) {
+        self.shared.reset();
     }
 
     /// Stops accepting calls, closes open connections and waits for the server to finish.

@@ -22,12 +22,17 @@ pub(super) type CallError = (u16, ExceptionType, String);
 
 /// Handles one call; `search_by` is the `SearchBy` query value, `body` the checked row array.
 pub(super) fn add_in_bulk(shared: &Shared, seq: u64, search_by: &str, body: &Value) -> Result<Value, CallError> {
-    if !shared.is_unique_field(search_by) {
-        // Observed on the real API for an unknown SearchBy: a logical error, so HTTP 500.
+    if let Err(unknown) = shared.check_search_by(search_by) {
+        // Observed on the real API for an unknown SearchBy: a logical error, so HTTP 500. A
+        // unique field in another case is unknown too (see the crate docs); the hint is the
+        // sandbox's own.
+        let hint = unknown.did_you_mean.map_or(String::new(), |field| {
+            format!(" (`{search_by}`; did you mean `{field}`? Schema names are case-sensitive)")
+        });
         return Err((
             500,
             ExceptionType::InvalidInput,
-            "Invalid SearchBy value provided".into(),
+            format!("Invalid SearchBy value provided{hint}"),
         ));
     }
     let mandatory = shared.mandatory_fields();
@@ -82,7 +87,7 @@ fn create(
         let message = format!("Field name : '{name}' of datatype : 'String' is mandatory.");
         return Err((ExceptionType::InvalidActivityFields, message));
     }
-    Ok(shared.create_opportunity(lead_id, event_code, row.clone(), seq, row_number))
+    Ok(shared.create_opportunity(lead_id, event_code, row, seq, row_number))
 }
 
 /// The `SchemaName` → `Value` pairs of a `Fields` array (top level; CFS sub-fields stay nested).

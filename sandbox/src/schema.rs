@@ -181,12 +181,24 @@ pub struct EndpointSchema {
     /// The body attribute holding the result when the body is an envelope such as
     /// `{"Status":"Success","Message":{...}}`.
     pub unwrap: Option<&'static str>,
+    /// Where a paged endpoint's body holds the page index, and its answer the page's items.
+    pub pages: Option<PagesSchema>,
     /// Documented example values of query parameters, by wire name, as sent.
     pub query_example: &'static [(&'static str, &'static str)],
     /// The documented request body example, as JSON, when the spec has one.
     pub request_example: Option<&'static str>,
     /// The documented response body example, as JSON, when the spec has one.
     pub response_example: Option<&'static str>,
+}
+
+/// Where a paged endpoint keeps its page index and items, as wire paths.
+#[derive(Debug, Clone, Copy)]
+pub struct PagesSchema {
+    /// The page index in the request body, e.g. `["Paging", "PageIndex"]`.
+    pub page_index: &'static [&'static str],
+    /// The items in the answer (below its `unwrap` attribute, if any); empty when the answer
+    /// is the array of items itself.
+    pub items: &'static [&'static str],
 }
 
 /// The shape of a request body.

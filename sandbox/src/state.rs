@@ -1,7 +1,13 @@
 //! The sandbox's state: keys, rate limiter, lead and opportunity store, faults and request log.
 //!
 //! One mutex guards it all; it is never held across an `.await`, and every critical section is a
-//! few map operations, so contention is not a concern at the rates the API allows.
+//! few map operations (or, for `GET /_sandbox/...`, one pass writing JSON), so contention is not
+//! a concern at the rates the API allows.
+//!
+//! Everything that grows with the number of calls is bounded: the request log is a ring of
+//! [`SandboxBuilder::request_log`] entries, request bodies are kept only with
+//! [`SandboxBuilder::keep_bodies`] and never for refused calls, and a
+//! [lean](SandboxBuilder::lean) sandbox counts created opportunities instead of keeping them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -10,35 +16,117 @@ use std::time::{Duration, Instant};
 use leadsquared::Credentials;
 
 use crate::schema::{RateLimit, Schema};
-use crate::{Fault, Lead, Opportunity, RecordedRequest, SandboxBuilder, SandboxError};
+use crate::{
+    CallHook, Fault, Lead, Opportunity, RateLimitRefusal, RecordedRequest, SandboxBuilder, SandboxError, Summary,
+};
+
+/// The settings that can change while the sandbox runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Settings {
+    pub(super) latency: Duration,
+    /// A network between client and sandbox whose delay varies per call, from the first to
+    /// the second bound: a random part of it before the call arrives (so arrivals bunch as on
+    /// a real network), the rest before the answer leaves.
+    pub(super) jitter: Option<(Duration, Duration)>,
+    pub(super) rate_limit: Option<RateLimit>,
+    pub(super) rate_limit_refusal: RateLimitRefusal,
+    pub(super) search_by_ignore_case: bool,
+}
 
 pub(super) struct Shared {
     pub(super) started: Instant,
     pub(super) schema: &'static Schema,
-    /// Whether to keep counts rather than contents (see `SandboxBuilder::lean`).
+    /// Whether to count created opportunities instead of keeping them (`SandboxBuilder::lean`).
     pub(super) lean: bool,
+    /// Whether to keep the bodies of processed calls in the log (`SandboxBuilder::keep_bodies`).
+    pub(super) keep_bodies: bool,
+    /// The most connections served at once.
+    pub(super) max_connections: usize,
+    /// The longest a client may take to send a request's head, and then its body.
+    pub(super) read_timeout: Duration,
+    /// Called with every finished call.
+    pub(super) on_call: Option<CallHook>,
     access_key: String,
     secret_key: String,
+    /// The state right after start, which `reset` goes back to.
+    initial: Inner,
     inner: Mutex<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     limiter: Limiter,
     latency: Duration,
+    jitter: Option<(Duration, Duration)>,
+    refusal: RateLimitRefusal,
+    search_by_ignore_case: bool,
     unique_fields: Vec<String>,
     mandatory_fields: Vec<String>,
     leads: Vec<Lead>,
     /// (unique field, normalised value) → index into `leads`.
     index: HashMap<(String, String), usize>,
-    opportunities: Vec<Opportunity>,
-    faults: VecDeque<(Fault, usize)>,
-    log: Vec<RecordedRequest>,
     next_lead: u64,
+    /// The opportunities created, unless the sandbox is lean.
+    opportunities: Vec<Opportunity>,
+    /// How many opportunities were created (kept or not).
+    created: u64,
+    faults: VecDeque<(Fault, usize)>,
+    log: RequestLog,
+    /// How many calls took effect.
+    processed: u64,
+}
+
+/// The most recent calls, in arrival order: a ring of at most `capacity` entries. Sequence
+/// numbers keep counting when old entries are dropped.
+#[derive(Clone)]
+struct RequestLog {
+    entries: VecDeque<RecordedRequest>,
+    capacity: usize,
+    next_seq: u64,
+}
+
+impl RequestLog {
+    fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity,
+            next_seq: 0,
+        }
+    }
+
+    fn push(&mut self, mut request: RecordedRequest) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if self.capacity == 0 {
+            return seq;
+        }
+        if self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        request.seq = seq;
+        self.entries.push_back(request);
+        seq
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut RecordedRequest> {
+        let first = self.entries.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.entries.get_mut(index)
+    }
+
+    /// The entries from `since` on (by sequence number).
+    fn since(&self, since: u64) -> impl Iterator<Item = &RecordedRequest> {
+        let skip = self.entries.front().map_or(0, |first| {
+            usize::try_from(since.saturating_sub(first.seq)).unwrap_or(usize::MAX)
+        });
+        self.entries.iter().skip(skip)
+    }
 }
 
 /// A sliding-window log: admits a call when fewer than `calls` were admitted in the `per`
 /// before it, so no window of that length ever holds more than `calls` admitted calls. (A token
 /// bucket would allow up to twice the limit in some windows.)
+#[derive(Clone)]
 struct Limiter {
     limit: Option<RateLimit>,
     admitted: VecDeque<Instant>,
@@ -55,6 +143,7 @@ impl Limiter {
         {
             self.admitted.pop_front();
         }
+        // A lowered limit leaves older entries beyond it; they leave the window in time.
         if self.admitted.len() < limit.calls as usize {
             self.admitted.push_back(now);
             true
@@ -77,37 +166,130 @@ pub(super) enum LeadLookup {
     NotFound,
 }
 
+/// Why `SearchBy` names no unique field: the field it may have meant (a case mismatch).
+pub(super) struct UnknownSearchBy {
+    pub(super) did_you_mean: Option<String>,
+}
+
+impl Inner {
+    /// The unique field `SearchBy` names: exactly, or (when so configured) in any case.
+    fn search_field(&self, search_by: &str) -> Result<&String, UnknownSearchBy> {
+        if let Some(field) = self.unique_fields.iter().find(|f| *f == search_by) {
+            return Ok(field);
+        }
+        let other_case = self.unique_fields.iter().find(|f| f.eq_ignore_ascii_case(search_by));
+        match other_case {
+            Some(field) if self.search_by_ignore_case => Ok(field),
+            other => Err(UnknownSearchBy {
+                did_you_mean: other.cloned(),
+            }),
+        }
+    }
+
+    /// Checks `leads` against the store and each other, then stores them all, or none.
+    fn add_leads(&mut self, leads: Vec<Lead>) -> Result<Vec<String>, SandboxError> {
+        let mut keys_of = Vec::with_capacity(leads.len());
+        let mut seen_keys: HashMap<&(String, String), ()> = HashMap::new();
+        let mut seen_ids: Vec<&str> = Vec::new();
+        let duplicate = |field: &str, value: &str| SandboxError::DuplicateLead {
+            field: field.to_string(),
+            value: value.to_string(),
+        };
+        for lead in &leads {
+            let keys: Vec<(String, String)> = self
+                .unique_fields
+                .iter()
+                .filter_map(|field| lead.field(field).map(|value| (field.clone(), normalise(value))))
+                .filter(|(_, value)| !value.is_empty())
+                .collect();
+            keys_of.push(keys);
+            if let Some(id) = lead.id.as_deref() {
+                if seen_ids.contains(&id) || self.leads.iter().any(|other| other.id.as_deref() == Some(id)) {
+                    return Err(duplicate("ProspectID", id));
+                }
+                seen_ids.push(id);
+            }
+        }
+        for (lead, keys) in leads.iter().zip(&keys_of) {
+            if let Some((field, _)) = keys
+                .iter()
+                .find(|key| self.index.contains_key(key) || seen_keys.contains_key(key))
+            {
+                return Err(duplicate(field, lead.field(field).unwrap_or_default()));
+            }
+            seen_keys.extend(keys.iter().map(|key| (key, ())));
+        }
+        let mut ids = Vec::with_capacity(leads.len());
+        for (mut lead, keys) in leads.into_iter().zip(keys_of) {
+            let id = match lead.id.clone() {
+                Some(id) => id,
+                None => {
+                    let id = format!("00000000-0000-4000-b000-{:012x}", self.next_lead);
+                    self.next_lead += 1;
+                    id
+                }
+            };
+            lead.id = Some(id.clone());
+            let position = self.leads.len();
+            self.leads.push(lead);
+            for key in keys {
+                self.index.insert(key, position);
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+}
+
 impl Shared {
-    /// The state a sandbox starts with: its keys and settings, no leads yet.
-    pub(super) fn new(config: &SandboxBuilder) -> Self {
-        Self {
+    /// The state a sandbox starts with: its keys, settings and leads.
+    pub(super) fn new(config: &SandboxBuilder) -> Result<Self, SandboxError> {
+        let mut initial = Inner {
+            limiter: Limiter {
+                limit: config.rate_limit,
+                admitted: VecDeque::new(),
+            },
+            latency: config.latency,
+            jitter: config.jitter,
+            refusal: config.rate_limit_refusal,
+            search_by_ignore_case: config.search_by_ignore_case,
+            unique_fields: config.unique_fields.clone(),
+            mandatory_fields: config.mandatory_fields.clone(),
+            leads: Vec::new(),
+            index: HashMap::new(),
+            next_lead: 1,
+            opportunities: Vec::new(),
+            created: 0,
+            faults: VecDeque::new(),
+            log: RequestLog::new(config.request_log),
+            processed: 0,
+        };
+        initial.add_leads(config.leads.clone())?;
+        Ok(Self {
             started: Instant::now(),
             schema: config.schema,
             lean: config.lean,
+            keep_bodies: config.keep_bodies,
+            max_connections: config.max_connections.max(1),
+            read_timeout: config.read_timeout,
+            on_call: config.on_call.clone(),
             access_key: config.access_key.clone(),
             secret_key: config.secret_key.clone(),
-            inner: Mutex::new(Inner {
-                limiter: Limiter {
-                    limit: config.rate_limit,
-                    admitted: VecDeque::new(),
-                },
-                latency: config.latency,
-                unique_fields: config.unique_fields.clone(),
-                mandatory_fields: config.mandatory_fields.clone(),
-                leads: Vec::new(),
-                index: HashMap::new(),
-                opportunities: Vec::new(),
-                faults: VecDeque::new(),
-                log: Vec::new(),
-                next_lead: 1,
-            }),
-        }
+            inner: Mutex::new(initial.clone()),
+            initial,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves consistent data (every update is one push or
         // insert), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Back to the state right after start: the leads and settings it started with, no
+    /// opportunities, faults or logged calls, an empty rate-limit window.
+    pub(super) fn reset(&self) {
+        *self.lock() = self.initial.clone();
     }
 
     pub(super) fn credentials(&self) -> Credentials {
@@ -122,55 +304,25 @@ impl Shared {
         value == self.access_key || value == self.secret_key
     }
 
-    pub(super) fn add_lead(&self, mut lead: Lead) -> Result<String, SandboxError> {
-        let mut inner = self.lock();
-        let keys: Vec<(String, String)> = inner
-            .unique_fields
-            .iter()
-            .filter_map(|field| lead.field(field).map(|value| (field.clone(), normalise(value))))
-            .filter(|(_, value)| !value.is_empty())
-            .collect();
-        if let Some(id) = lead
-            .id
-            .as_deref()
-            .filter(|id| inner.leads.iter().any(|other| other.id.as_deref() == Some(*id)))
-        {
-            return Err(SandboxError::DuplicateLead {
-                field: "ProspectID".into(),
-                value: id.to_string(),
-            });
-        }
-        if let Some((field, _)) = keys.iter().find(|key| inner.index.contains_key(key)) {
-            let value = lead.field(field).unwrap_or_default().to_string();
-            return Err(SandboxError::DuplicateLead {
-                field: field.clone(),
-                value,
-            });
-        }
-        let id = match lead.id.clone() {
-            Some(id) => id,
-            None => {
-                let id = format!("00000000-0000-4000-b000-{:012x}", inner.next_lead);
-                inner.next_lead += 1;
-                id
-            }
-        };
-        lead.id = Some(id.clone());
-        let position = inner.leads.len();
-        inner.leads.push(lead);
-        for key in keys {
-            inner.index.insert(key, position);
-        }
-        Ok(id)
+    /// Stores `leads` (all or none) and returns their ids.
+    pub(super) fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<String>, SandboxError> {
+        self.lock().add_leads(leads)
     }
 
     pub(super) fn leads(&self) -> Vec<Lead> {
         self.lock().leads.clone()
     }
 
-    pub(super) fn find_lead(&self, field: &str, value: &str) -> LeadLookup {
+    /// Runs `f` on the leads without copying them.
+    pub(super) fn with_leads<T>(&self, f: impl FnOnce(&[Lead]) -> T) -> T {
+        f(&self.lock().leads)
+    }
+
+    /// The lead of `field` = `value`, where `field` is a `SearchBy` value already accepted by
+    /// [`Shared::check_search_by`].
+    pub(super) fn find_lead(&self, search_by: &str, value: &str) -> LeadLookup {
         let inner = self.lock();
-        let Some(field) = inner.unique_fields.iter().find(|f| f.eq_ignore_ascii_case(field)) else {
+        let Ok(field) = inner.search_field(search_by) else {
             return LeadLookup::NoSuchField;
         };
         match inner.index.get(&(field.clone(), normalise(value))) {
@@ -179,39 +331,47 @@ impl Shared {
         }
     }
 
-    pub(super) fn is_unique_field(&self, field: &str) -> bool {
-        self.lock().unique_fields.iter().any(|f| f.eq_ignore_ascii_case(field))
+    /// Whether `search_by` names a unique field (see `SandboxBuilder::search_by_ignore_case`).
+    pub(super) fn check_search_by(&self, search_by: &str) -> Result<(), UnknownSearchBy> {
+        self.lock().search_field(search_by).map(|_| ())
     }
 
     pub(super) fn mandatory_fields(&self) -> Vec<String> {
         self.lock().mandatory_fields.clone()
     }
 
-    /// Stores an opportunity and returns its fresh id.
+    /// Stores an opportunity (a lean sandbox only counts it) and returns its fresh id.
     pub(super) fn create_opportunity(
         &self,
         lead_id: String,
         event_code: i64,
-        row: serde_json::Value,
+        row: &serde_json::Value,
         request_seq: u64,
         row_number: usize,
     ) -> String {
         let mut inner = self.lock();
-        let id = format!("00000000-0000-4000-a000-{:012x}", inner.opportunities.len() + 1);
-        let row = if self.lean { serde_json::Value::Null } else { row };
-        inner.opportunities.push(Opportunity {
-            id: id.clone(),
-            lead_id,
-            event_code,
-            row,
-            request_seq,
-            row_number,
-        });
+        inner.created += 1;
+        let id = format!("00000000-0000-4000-a000-{:012x}", inner.created);
+        if !self.lean {
+            inner.opportunities.push(Opportunity {
+                id: id.clone(),
+                lead_id,
+                event_code,
+                row: row.clone(),
+                request_seq,
+                row_number,
+            });
+        }
         id
     }
 
     pub(super) fn opportunities(&self) -> Vec<Opportunity> {
         self.lock().opportunities.clone()
+    }
+
+    /// Runs `f` on the opportunities without copying them.
+    pub(super) fn with_opportunities<T>(&self, f: impl FnOnce(&[Opportunity]) -> T) -> T {
+        f(&self.lock().opportunities)
     }
 
     /// Counts a call if the rate limit allows it now; the time it was counted at, or `None`.
@@ -226,16 +386,45 @@ impl Shared {
         self.lock().limiter.limit
     }
 
-    pub(super) fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        self.lock().limiter.limit = limit;
+    pub(super) fn settings(&self) -> Settings {
+        let inner = self.lock();
+        Settings {
+            latency: inner.latency,
+            jitter: inner.jitter,
+            rate_limit: inner.limiter.limit,
+            rate_limit_refusal: inner.refusal,
+            search_by_ignore_case: inner.search_by_ignore_case,
+        }
     }
 
-    pub(super) fn latency(&self) -> Duration {
-        self.lock().latency
+    /// Changes what `change` changes of the settings.
+    pub(super) fn update_settings(&self, change: impl FnOnce(&mut Settings)) {
+        let _ = self.try_update_settings(|settings| {
+            change(settings);
+            Ok(())
+        });
     }
 
-    pub(super) fn set_latency(&self, latency: Duration) {
-        self.lock().latency = latency;
+    /// Changes what `change` changes of the settings, unless it fails: then nothing changes.
+    pub(super) fn try_update_settings(
+        &self,
+        change: impl FnOnce(&mut Settings) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut inner = self.lock();
+        let mut settings = Settings {
+            latency: inner.latency,
+            jitter: inner.jitter,
+            rate_limit: inner.limiter.limit,
+            rate_limit_refusal: inner.refusal,
+            search_by_ignore_case: inner.search_by_ignore_case,
+        };
+        change(&mut settings)?;
+        inner.latency = settings.latency;
+        inner.jitter = settings.jitter;
+        inner.limiter.limit = settings.rate_limit;
+        inner.refusal = settings.rate_limit_refusal;
+        inner.search_by_ignore_case = settings.search_by_ignore_case;
+        Ok(())
     }
 
     pub(super) fn inject(&self, fault: Fault, times: usize) {
@@ -246,6 +435,11 @@ impl Shared {
 
     pub(super) fn clear_faults(&self) {
         self.lock().faults.clear();
+    }
+
+    /// The faults not yet applied, with how many calls each has left.
+    pub(super) fn faults(&self) -> Vec<(Fault, usize)> {
+        self.lock().faults.iter().cloned().collect()
     }
 
     /// The fault for the call being handled, used up by one.
@@ -261,28 +455,77 @@ impl Shared {
     }
 
     /// Logs a new call and returns its sequence number.
-    pub(super) fn record(&self, mut request: RecordedRequest) -> u64 {
-        let mut inner = self.lock();
-        request.seq = inner.log.len() as u64;
-        inner.log.push(request);
-        inner.log.len() as u64 - 1
+    pub(super) fn record(&self, request: RecordedRequest) -> u64 {
+        self.lock().log.push(request)
     }
 
-    /// Updates the logged call `seq`.
+    /// Updates the logged call `seq`, if it is still in the log.
     pub(super) fn update(&self, seq: u64, change: impl FnOnce(&mut RecordedRequest)) {
-        if let Some(request) = self.lock().log.get_mut(seq as usize) {
+        if let Some(request) = self.lock().log.get_mut(seq) {
+            change(request);
+        }
+    }
+
+    /// Records the end of call `seq`: `change` applies to the logged call, and `processed`
+    /// counts it.
+    pub(super) fn finish(&self, seq: u64, processed: bool, change: impl FnOnce(&mut RecordedRequest)) {
+        let mut inner = self.lock();
+        inner.processed += u64::from(processed);
+        if let Some(request) = inner.log.get_mut(seq) {
             change(request);
         }
     }
 
     pub(super) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().log.clone()
+        self.lock().log.entries.iter().cloned().collect()
+    }
+
+    /// Runs `f` on the logged calls from sequence number `since` on, without copying them.
+    pub(super) fn with_requests<T>(
+        &self,
+        since: u64,
+        f: impl FnOnce(&mut dyn Iterator<Item = &RecordedRequest>) -> T,
+    ) -> T {
+        let inner = self.lock();
+        f(&mut inner.log.since(since))
+    }
+
+    /// Counts of what happened so far.
+    pub(super) fn summary(&self) -> Summary {
+        let inner = self.lock();
+        Summary {
+            requests: inner.log.next_seq,
+            logged_requests: inner.log.entries.len(),
+            processed: inner.processed,
+            opportunities: inner.created,
+            leads: inner.leads.len(),
+            pending_faults: inner.faults.iter().map(|(_, times)| *times).sum(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request() -> RecordedRequest {
+        RecordedRequest {
+            seq: 0,
+            at: Duration::ZERO,
+            method: "POST".into(),
+            path: "/".into(),
+            query: Vec::new(),
+            endpoint: None,
+            body: None,
+            row_count: None,
+            status: None,
+            dropped: false,
+            processed: false,
+            admitted: false,
+            admitted_at: None,
+            fault: None,
+        }
+    }
 
     #[test]
     fn the_limiter_never_admits_more_than_the_limit_in_any_window() {
@@ -305,13 +548,37 @@ mod tests {
     }
 
     #[test]
+    fn the_request_log_keeps_the_most_recent_calls_and_counts_on() {
+        let mut log = RequestLog::new(3);
+        let seqs: Vec<u64> = (0..5).map(|_| log.push(request())).collect();
+        assert_eq!(seqs, [0, 1, 2, 3, 4]);
+        let kept: Vec<u64> = log.entries.iter().map(|r| r.seq).collect();
+        assert_eq!(kept, [2, 3, 4]);
+        assert!(log.get_mut(1).is_none(), "dropped from the ring");
+        assert_eq!(log.get_mut(3).map(|r| r.seq), Some(3));
+        assert!(log.get_mut(5).is_none(), "not yet received");
+        let since: Vec<u64> = log.since(3).map(|r| r.seq).collect();
+        assert_eq!(since, [3, 4]);
+        assert_eq!(log.since(0).count(), 3);
+        assert_eq!(log.since(9).count(), 0);
+
+        let mut none = RequestLog::new(0);
+        assert_eq!((none.push(request()), none.push(request())), (0, 1));
+        assert!(none.entries.is_empty());
+    }
+
+    #[test]
     fn unique_values_are_found_without_regard_to_case_and_duplicates_are_refused() {
         let shared = Shared::new(
             &SandboxBuilder::default()
                 .no_rate_limit()
                 .mandatory_fields(Vec::<String>::new()),
-        );
-        let id = shared.add_lead(Lead::new().with_email("Ana@Example.com")).unwrap();
+        )
+        .unwrap();
+        let id = shared
+            .add_leads(vec![Lead::new().with_email("Ana@Example.com")])
+            .unwrap()
+            .remove(0);
         assert!(
             matches!(shared.find_lead("EmailAddress", " ana@example.COM"), LeadLookup::Found(found) if found == id)
         );
@@ -320,11 +587,41 @@ mod tests {
             LeadLookup::NotFound
         ));
         assert!(matches!(shared.find_lead("mx_Code", "x"), LeadLookup::NoSuchField));
-        let duplicate = shared.add_lead(Lead::new().with_email("ana@example.com")).unwrap_err();
+        let duplicate = shared
+            .add_leads(vec![Lead::new().with_email("ana@example.com")])
+            .unwrap_err();
         assert!(matches!(duplicate, SandboxError::DuplicateLead { field, .. } if field == "EmailAddress"));
         let same_id = shared
-            .add_lead(Lead::new().with_id(id).with_email("other@example.com"))
+            .add_leads(vec![Lead::new().with_id(id).with_email("other@example.com")])
             .unwrap_err();
         assert!(matches!(same_id, SandboxError::DuplicateLead { field, .. } if field == "ProspectID"));
+    }
+
+    #[test]
+    fn a_lead_list_is_stored_whole_or_not_at_all() {
+        let shared = Shared::new(&SandboxBuilder::default()).unwrap();
+        let twice = vec![
+            Lead::new().with_email("a@example.com"),
+            Lead::new().with_email("b@example.com"),
+            Lead::new().with_phone("+91-1").with_email("A@example.com"),
+        ];
+        let error = shared.add_leads(twice).unwrap_err();
+        assert!(matches!(error, SandboxError::DuplicateLead { field, .. } if field == "EmailAddress"));
+        assert!(shared.leads().is_empty(), "nothing stored");
+        let ids = shared
+            .add_leads(vec![Lead::new().with_email("a@example.com"), Lead::new().with_id("x")])
+            .unwrap();
+        assert_eq!(ids, ["00000000-0000-4000-b000-000000000001", "x"]);
+    }
+
+    #[test]
+    fn search_by_names_a_unique_field_in_its_exact_case_unless_told_otherwise() {
+        let strict = Shared::new(&SandboxBuilder::default()).unwrap();
+        assert!(strict.check_search_by("EmailAddress").is_ok());
+        let wrong_case = strict.check_search_by("emailaddress").unwrap_err();
+        assert_eq!(wrong_case.did_you_mean.as_deref(), Some("EmailAddress"));
+        assert!(strict.check_search_by("mx_Nope").unwrap_err().did_you_mean.is_none());
+        let lenient = Shared::new(&SandboxBuilder::default().search_by_ignore_case(true)).unwrap();
+        assert!(lenient.check_search_by("emailaddress").is_ok());
     }
 }

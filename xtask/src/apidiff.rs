@@ -23,7 +23,8 @@
 //! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
 //! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
-//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
 //! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
 //! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
@@ -161,6 +162,14 @@ fn word(text: &str) -> Anchor {
     Anchor::Word(text.to_string())
 }
 
+/// What a type's presence explains: the type, and its group's module (which appears with the
+/// group's first type and goes with its last).
+fn type_anchors(def: &TypeDef) -> Vec<Anchor> {
+    let mut anchors = vec![ty(def.name())];
+    anchors.extend(def.group().map(word));
+    anchors
+}
+
 /// What the API section becomes: the client's `API` constant and the `api` part of the
 /// sandbox's `SCHEMA`.
 fn api_anchors() -> [Anchor; 2] {
@@ -178,7 +187,7 @@ pub fn compare(old: Option<&Spec>, new: &Spec) -> Vec<ApiChange> {
                     "type added",
                     format!("type `{}`", def.name()),
                     "a new type",
-                    &[ty(def.name())],
+                    &type_anchors(def),
                 );
             }
             for endpoint in &new.endpoints {
@@ -224,18 +233,18 @@ fn compare_specs(report: &mut Report, old: &Spec, new: &Spec) {
                 "type removed",
                 format!("type `{name}`"),
                 format!("code naming `{name}` stops compiling: use what replaces it"),
-                &[ty(name)],
+                &type_anchors(old_def),
             ),
             Some(new_def) => compare_type(report, old_def, new_def, &in_responses),
         }
     }
-    for name in new_by_name.keys().filter(|name| !old_by_name.contains_key(*name)) {
+    for (name, def) in new_by_name.iter().filter(|(name, _)| !old_by_name.contains_key(*name)) {
         report.push(
             Impact::Compatible,
             "type added",
             format!("type `{name}`"),
             "a new type; nothing to change",
-            &[ty(name)],
+            &type_anchors(def),
         );
     }
     let names = |defs: &[TypeDef]| defs.iter().map(|def| def.name().to_string()).collect::<Vec<_>>();
@@ -270,6 +279,34 @@ fn compare_specs(report: &mut Report, old: &Spec, new: &Spec) {
             format!("endpoint `{name}`"),
             format!("a new method `Client::{name}`; nothing to change"),
             &[ep(name)],
+        );
+    }
+    // Types only ever sent refuse unknown attributes when read from JSON; which ones those are
+    // follows from the endpoints that use them.
+    let (old_strict, new_strict) = (old.request_only_types(), new.request_only_types());
+    let in_both =
+        |name: &str| old_types.iter().any(|def| def.name() == name) && new_types.iter().any(|def| def.name() == name);
+    for name in old_strict
+        .symmetric_difference(&new_strict)
+        .filter(|name| in_both(name))
+    {
+        let (impact, reason) = if new_strict.contains(name) {
+            (
+                Impact::Behaviour,
+                "the type is now only ever sent, so reading it from JSON refuses attributes it does not know (a misspelt attribute in a file is an error instead of being dropped)",
+            )
+        } else {
+            (
+                Impact::Compatible,
+                "the type is no longer only ever sent, so reading it from JSON ignores attributes it does not know",
+            )
+        };
+        report.push(
+            impact,
+            "unknown attributes",
+            format!("type `{name}`"),
+            reason,
+            &[ty(name)],
         );
     }
     for (name, old_endpoint) in &old_by_name {
@@ -1200,6 +1237,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             rust: old_rust,
             description: old_value_description,
             rate_limited: old_limited,
+            processed: old_processed,
         } = old_value;
         let Some(new_value) = new_values.iter().find(|v| v.wire == *wire) else {
             report.push(
@@ -1216,6 +1254,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             rust: new_rust,
             description: new_value_description,
             rate_limited: new_limited,
+            processed: new_processed,
         } = new_value;
         if old_rust != new_rust {
             report.push(
@@ -1239,6 +1278,25 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
                 "rate-limit flag changed",
                 subject(wire),
                 reason,
+                &anchors,
+            );
+        }
+        if old_processed != new_processed {
+            let say = |processed: &Option<codegen::model::Processed>| match processed {
+                None => "as its status says",
+                Some(codegen::model::Processed::Always) => "always",
+                Some(codegen::model::Processed::Never) => "never",
+                Some(codegen::model::Processed::Unknown) => "unknown",
+            };
+            report.push(
+                Impact::Behaviour,
+                "processed changed",
+                subject(wire),
+                format!(
+                    "a call answered with `{name}::{new_rust}` now counts as processed: {} (was {}), which decides whether bulk jobs resend its rows",
+                    say(new_processed),
+                    say(old_processed)
+                ),
                 &anchors,
             );
         }

@@ -330,6 +330,16 @@ impl Collector {
                 let name = format!("{prefix}struct {}", def.ident);
                 let public = is_pub(&def.vis);
                 let (docs, attributes) = split_attributes(&def.attrs);
+                // How serde reads the struct (e.g. `deny_unknown_fields`) is its wire behaviour,
+                // not its Rust signature.
+                let (serde_attributes, attributes) = split_serde(attributes);
+                self.add(
+                    &name,
+                    "serde",
+                    Aspect::Attributes,
+                    &serde_attributes,
+                    Visible::public(public),
+                );
                 let (vis, generics, where_clause) = (&def.vis, &def.generics, &def.generics.where_clause);
                 let shape = match &def.fields {
                     Fields::Named(_) => quote! { {} },
@@ -712,6 +722,29 @@ fn split_attributes(attrs: &[Attribute]) -> (TokenStream, TokenStream) {
         }
     }
     (docs, others)
+}
+
+/// Splits attribute tokens into the `#[serde(…)]` attributes and the others.
+fn split_serde(attributes: TokenStream) -> (TokenStream, TokenStream) {
+    let (mut serde, mut others) = (TokenStream::new(), TokenStream::new());
+    let tokens: Vec<TokenTree> = attributes.into_iter().collect();
+    let mut index = 0;
+    while index < tokens.len() {
+        let is_serde = matches!(
+            (&tokens[index], tokens.get(index + 1)),
+            (TokenTree::Punct(p), Some(TokenTree::Group(group)))
+                if p.as_char() == '#'
+                    && matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(ident)) if ident == "serde")
+        );
+        if is_serde {
+            serde.extend(tokens[index..index + 2].iter().cloned());
+            index += 2;
+        } else {
+            others.extend(std::iter::once(tokens[index].clone()));
+            index += 1;
+        }
+    }
+    (serde, others)
 }
 
 /// Whether the tokens at `index` start a `#[doc …]` or `#![doc …]` attribute, and its length.

@@ -120,7 +120,7 @@ impl fmt::Display for Change {
 }
 
 /// What regenerating from the spec under `root` would change, in path order.
-pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
+pub fn plan(root: &Path) -> Result<Vec<Change>, Box<dyn std::error::Error>> {
     let files = codegen::generate_dir(&root.join("spec"), root)?;
     let mut changes = Vec::new();
     for file in &files {
@@ -153,6 +153,8 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, codegen::Error> {
             new: schema,
         }),
     }
+    // spec/COVERAGE.md, joined from spec/documented.json and the spec.
+    changes.extend(crate::coverage::plan(root)?);
     let produced: Vec<PathBuf> = files.iter().map(generated_path).collect();
     for dir in [GENERATED_DIR, SANDBOX_GENERATED_DIR, CLI_GENERATED_DIR] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {

@@ -24,6 +24,7 @@
 
 mod apidiff;
 mod codediff;
+mod coverage;
 mod fresh;
 mod report;
 mod revision;

@@ -29,7 +29,7 @@ pub(super) fn sources(spec: &Spec) -> Vec<String> {
 }
 
 pub(super) fn emit_endpoints(spec: &Spec, paths: &Paths) -> TokenStream {
-    let default_statuses = (!spec.api.statuses.is_empty()).then(|| emit_default_statuses(&spec.api.statuses));
+    let default_statuses = emit_default_statuses(&spec.api.statuses);
     let endpoints = spec.endpoints.iter().map(|endpoint| {
         let description = emit_description(endpoint, spec);
         let methods = emit_client_methods(endpoint, spec, paths);
@@ -77,7 +77,8 @@ pub(super) fn builder_name(endpoint: &Endpoint) -> Ident {
 fn emit_default_statuses(statuses: &[Status]) -> TokenStream {
     let statuses = statuses.iter().map(emit_status);
     quote! {
-        /// The statuses every endpoint documents unless it lists its own.
+        /// The statuses every endpoint documents unless it lists its own (and calls to
+        /// endpoints the spec does not describe, through `Client::call`).
         pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[#(#statuses),*];
     }
 }
@@ -384,6 +385,7 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
 /// For a paged endpoint: `page_index` and `page_size` setters on the builder, and `pages`.
 fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
+    let descriptor = const_name(endpoint);
     let Body::Object(_) = &endpoint.body else {
         return None;
     };
@@ -441,7 +443,7 @@ fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> 
         #pages_doc
         pub fn pages(self) -> crate::runtime::Pages<#item> {
             let (first, size) = (self.body #index, self.body #size);
-            crate::runtime::Pages::new(first, size, move |index| {
+            crate::runtime::Pages::new(super::endpoints::#descriptor.name, first, size, move |index| {
                 let mut call = self.clone();
                 call.body #index = index;
                 async move {

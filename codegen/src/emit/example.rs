@@ -261,7 +261,8 @@ impl Builder<'_> {
     }
 
     /// The whole `# Example` section: prose, then a doctest whose hidden lines start a sandbox
-    /// and, with `check_wire`, check that what was sent is the documented query and body.
+    /// and, with `check_wire`, check that what was sent is the documented query and body (the
+    /// sandbox then keeps request bodies).
     fn section(
         &self,
         endpoint: &Endpoint,
@@ -280,7 +281,13 @@ impl Builder<'_> {
         out.push_str("```\n");
         out.push_str("# #[tokio::main(flavor = \"current_thread\")]\n");
         out.push_str("# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
-        out.push_str(&format!("# let sandbox = {krate}_sandbox::Sandbox::start().await?;\n"));
+        // The sandbox keeps the bodies of processed calls only when asked.
+        let sandbox = if check_wire {
+            "Sandbox::builder().keep_bodies(true).start()"
+        } else {
+            "Sandbox::start()"
+        };
+        out.push_str(&format!("# let sandbox = {krate}_sandbox::{sandbox}.await?;\n"));
         out.push_str("# let client = sandbox.client()?;\n");
         // One `use` per module, formatted like the code, so a long list wraps.
         let uses = self.use_items(krate);

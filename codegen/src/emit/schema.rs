@@ -52,6 +52,19 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         };
         let response = shape(&endpoint.response);
         let unwrap = option(endpoint.unwrap.as_deref().map(|field| quote! { #field }));
+        let pages = option(endpoint.pagination.as_ref().map(|pagination| {
+            let wire_path = |wire: &str| -> Vec<String> {
+                wire.split('.')
+                    .filter(|key| !key.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (index, items) = (
+                wire_path(&pagination.page_index.wire),
+                wire_path(&pagination.items.wire),
+            );
+            quote! { crate::schema::PagesSchema { page_index: &[#(#index),*], items: &[#(#items),*] } }
+        }));
         let query_example = endpoint
             .query_example
             .iter()
@@ -67,6 +80,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                 body: #body,
                 response: #response,
                 unwrap: #unwrap,
+                pages: #pages,
                 query_example: &[#(#query_example),*],
                 request_example: #request_example,
                 response_example: #response_example,

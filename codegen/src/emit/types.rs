@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Paths, doc, ident, inner_doc};
-use crate::model::{EnumDef, Field, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{EnumDef, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
 
 /// The spec files a type module comes from: every file, since a type's group may be set by
 /// the file it is in or by the type itself.
@@ -155,10 +155,24 @@ impl Cx<'_> {
             }
         });
         let default = required.is_empty().then(|| quote! { Default, });
+        let wires = object.fields.iter().map(|field| field.wire.as_str());
         let validate = self.emit_validate(object);
+        // A type only ever sent is read from the caller's files (rows to import), where a
+        // misspelt attribute must be refused rather than dropped; a type the server sends may
+        // gain attributes, which are ignored.
+        let strict = !object.additional_fields && self.spec.request_only_types().contains(&object.name);
+        let strict_doc = strict.then(|| {
+            quote! {
+                #[doc = ""]
+                #[doc = " Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word."]
+            }
+        });
+        let strict = strict.then(|| quote! { #[serde(deny_unknown_fields)] });
         quote! {
             #type_doc
+            #strict_doc
             #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+            #strict
             #[non_exhaustive]
             pub struct #name {
                 #(#fields)*
@@ -166,6 +180,9 @@ impl Cx<'_> {
             }
 
             impl #name {
+                /// The attributes this type reads and writes, by wire name, in spec order.
+                pub const ATTRIBUTES: &'static [&'static str] = &[#(#wires),*];
+
                 #constructor
                 #(#setters)*
             }
@@ -345,10 +362,29 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
         } else {
             quote! { matches!(self, #(#limited)|*) }
         };
+        let processed_arms = def.values.iter().filter_map(|value| {
+            let variant = ident(&value.rust);
+            let declared = value.processed.or(value.rate_limited.then_some(Processed::Never));
+            let processed = match declared? {
+                Processed::Always => quote! { Always },
+                Processed::Never => quote! { Never },
+                Processed::Unknown => quote! { Unknown },
+            };
+            Some(quote! { #name::#variant => Some(crate::Processed::#processed), })
+        });
         quote! {
             /// Whether this exception means the account's rate limit was hit.
             pub fn is_rate_limit(&self) -> bool {
                 #body
+            }
+
+            /// Whether a call answered with this exception took effect, when the spec says so
+            /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+            pub fn processed(&self) -> Option<crate::Processed> {
+                match self {
+                    #(#processed_arms)*
+                    _ => None,
+                }
             }
         }
     });

@@ -39,7 +39,7 @@ pub use describe::{
 pub use pages::{Page, Pages};
 pub use query::QueryValue;
 pub use request::Request;
-pub use validate::{Rule, RuleViolation, Validate};
+pub use validate::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
 
 /// What awaiting a request builder gives: the call, boxed so that the builder's `IntoFuture`
 /// names one type.

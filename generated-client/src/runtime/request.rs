@@ -18,7 +18,10 @@ use crate::Error;
 #[must_use = "a request does nothing until the client executes it"]
 pub struct Request<'a> {
     pub(crate) endpoint: &'static Endpoint,
-    pub(crate) query: Vec<(&'static str, Cow<'a, str>)>,
+    /// The path below the base URL when it is not the endpoint's (calls to endpoints the spec
+    /// does not describe, through `Client::call`).
+    pub(crate) path: Option<Cow<'a, str>>,
+    pub(crate) query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     pub(crate) body: Option<Vec<u8>>,
 }
 
@@ -27,14 +30,20 @@ impl<'a> Request<'a> {
     pub fn new(endpoint: &'static Endpoint) -> Self {
         Request {
             endpoint,
+            path: None,
             query: Vec::new(),
             body: None,
         }
     }
 
+    /// The path below the base URL.
+    pub(crate) fn path(&self) -> &str {
+        self.path.as_deref().unwrap_or(self.endpoint.path)
+    }
+
     /// Adds the query parameter `name=value`; the client percent-encodes it when sending.
     pub fn query(mut self, name: &'static str, value: &'a (impl QueryValue + ?Sized)) -> Self {
-        self.query.push((name, value.to_query()));
+        self.query.push((Cow::Borrowed(name), value.to_query()));
         self
     }
 

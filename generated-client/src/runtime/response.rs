@@ -73,13 +73,13 @@ pub(crate) fn decode<R: DeserializeOwned>(
             .filter(|name| !name.is_empty())
             .map(|name| ExceptionType::from(name.as_str()));
         let rate_limited = exception_type.as_ref().is_some_and(ExceptionType::is_rate_limit);
-        let processed = match spec {
-            // A rate-limited call is refused before LeadSquared does anything with it.
-            _ if rate_limited => Processed::Never,
-            // The docs say nothing about an error inside a success status, so nothing is
-            // known about what the server did.
-            Some(spec) if !is_success(status) => spec.processed,
-            _ => Processed::Unknown,
+        // What the spec says of the exception wins (a rate-limit refusal: never processed);
+        // otherwise the status decides. The docs say nothing about an error inside a success
+        // status, so then nothing is known about what the server did.
+        let processed = match (exception_type.as_ref().and_then(ExceptionType::processed), spec) {
+            (Some(processed), _) => processed,
+            (None, Some(spec)) if !is_success(status) => spec.processed,
+            (None, _) => Processed::Unknown,
         };
         let error = ApiError {
             endpoint: endpoint.name,

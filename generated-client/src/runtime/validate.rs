@@ -77,6 +77,57 @@ impl fmt::Display for Rule {
     }
 }
 
+/// An attribute a type does not know, found in JSON read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnknownAttribute {
+    /// The attribute as written.
+    pub name: String,
+    /// The known attribute it differs from only by case, if any.
+    pub suggestion: Option<&'static str>,
+}
+
+impl fmt::Display for UnknownAttribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown attribute `{}`", self.name)?;
+        match self.suggestion {
+            Some(known) => write!(f, "; attribute names are case-sensitive: did you mean `{known}`?"),
+            None => f.write_str("; check its spelling against the API's documentation"),
+        }
+    }
+}
+
+impl std::error::Error for UnknownAttribute {}
+
+/// The attributes of a JSON object that are not in `known` (a type's `ATTRIBUTES`), each with
+/// the known name it matches but for case. Non-objects have none.
+///
+/// Generated request types already refuse unknown attributes when deserialized; this says which,
+/// and suggests the right spelling, before decoding rows read from a file:
+///
+/// ```
+/// use leadsquared::opportunities::OpportunityByLeadField;
+/// use leadsquared::rules::unknown_attributes;
+///
+/// let row = serde_json::json!({ "SearchByValue": "ana@example.com", "OpportunityEventCode": 1, "doNotChangeOwner": true });
+/// let unknown = unknown_attributes(&row, OpportunityByLeadField::ATTRIBUTES);
+/// assert_eq!(unknown[0].suggestion, Some("DoNotChangeOwner"));
+/// assert!(serde_json::from_value::<OpportunityByLeadField>(row).is_err());
+/// ```
+pub fn unknown_attributes(value: &serde_json::Value, known: &'static [&'static str]) -> Vec<UnknownAttribute> {
+    let Some(object) = value.as_object() else {
+        return Vec::new();
+    };
+    object
+        .keys()
+        .filter(|name| !known.contains(&name.as_str()))
+        .map(|name| UnknownAttribute {
+            name: name.clone(),
+            suggestion: known.iter().copied().find(|known| known.eq_ignore_ascii_case(name)),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1349,4 +1349,60 @@ mod tests {
         assert!(calls.is_empty(), "{calls:?}");
         std::fs::remove_file(path).unwrap();
     }
+
+    /// What a failed call means for its rows comes from one place, `Error::processed`, which
+    /// reads the spec's statuses and exceptions: for every status every endpoint documents (and
+    /// some it does not), under every known exception and none, the bulk engine's decision
+    /// agrees with it.
+    #[test]
+    fn the_engine_and_error_processed_agree_for_every_status_and_exception() {
+        let secrets = crate::runtime::text::Secrets::unregistered(&[]);
+        let job = Job {
+            endpoint: &ENDPOINT,
+            limiter: limiter(),
+            options: BulkOptions::default().max_attempts(1),
+            retry_ambiguous: false,
+            stopped: Arc::new(AtomicBool::new(false)),
+            progress: Progress::new(),
+        };
+        let mut bodies = vec![
+            r#"{"Status":"Error","ExceptionMessage":"no type"}"#.to_owned(),
+            "<html>502</html>".to_owned(),
+        ];
+        for exception in ExceptionType::KNOWN {
+            bodies.push(format!(
+                r#"{{"Status":"Error","ExceptionType":"{}","ExceptionMessage":"m"}}"#,
+                exception.as_str()
+            ));
+        }
+        let mut checked = 0;
+        for &endpoint in crate::generated::endpoints::ALL {
+            let statuses = endpoint.statuses.iter().map(|s| s.code).chain([429, 502, 503]);
+            for status in statuses {
+                for body in &bodies {
+                    let Err(error) = super::super::response::decode::<serde_json::Value>(
+                        endpoint,
+                        status,
+                        body.as_bytes(),
+                        &secrets,
+                        None,
+                    ) else {
+                        continue;
+                    };
+                    let decided = match job.classify(&error, 1) {
+                        Next::NotApplied | Next::Stop => crate::Processed::Never,
+                        Next::Unknown => crate::Processed::Unknown,
+                        Next::RetryAfter(_) => unreachable!("one attempt allows no retry"),
+                    };
+                    let said = match error.processed() {
+                        crate::Processed::Always => crate::Processed::Unknown,
+                        other => other,
+                    };
+                    assert_eq!(decided, said, "{} {status} {body}: {error}", endpoint.name);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked} answers checked");
+    }
 }

@@ -74,6 +74,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Array(&Shape::String),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r##"[

@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -72,7 +80,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Row
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Row {
     /// `Name`: Required.
@@ -86,6 +97,8 @@ pub struct Row {
     pub note: Option<String>,
 }
 impl Row {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Name", "Count", "Note"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(name: impl Into<String>, count: i64) -> Self {
         Self {

@@ -88,6 +88,7 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Array(&Shape::Named("ItemResult")),
             unwrap: ::core::option::Option::Some("Results"),
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

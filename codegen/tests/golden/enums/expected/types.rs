@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -188,7 +196,10 @@ impl crate::runtime::QueryValue for Direction {
     }
 }
 /// Query
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Query {
     /// `Operator`: Required.
@@ -199,6 +210,8 @@ pub struct Query {
     pub direction: Option<Direction>,
 }
 impl Query {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Operator", "Direction"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(operator: Operator) -> Self {
         Self { operator, direction: None }

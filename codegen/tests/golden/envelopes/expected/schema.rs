@@ -56,6 +56,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("IdResult")),
             response: Shape::Named("IdResult"),
             unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::Some(r#"{
   "Id": "t-1"
@@ -77,6 +78,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::None,
             response: Shape::Array(&Shape::Named("IdResult")),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -80,6 +88,8 @@ pub struct IdResult {
     pub id: String,
 }
 impl IdResult {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }

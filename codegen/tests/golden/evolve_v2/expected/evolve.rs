@@ -3,7 +3,10 @@
 
 //! The types of the `evolve` group: request and response bodies and enums.
 /// Note
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Note {
     /// `Text`: Required.
@@ -14,6 +17,8 @@ pub struct Note {
     pub pinned: Option<bool>,
 }
 impl Note {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Text", "Pinned"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(text: impl Into<String>) -> Self {
         Self {

@@ -78,6 +78,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Note")),
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

@@ -14,6 +14,8 @@ pub struct Money {
     pub currency: Option<Currency>,
 }
 impl Money {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Amount", "Currency"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(amount: f64) -> Self {
         Self { amount, currency: None }

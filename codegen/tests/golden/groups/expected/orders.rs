@@ -3,7 +3,10 @@
 
 //! The types of the `orders` group: request and response bodies and enums.
 /// Order
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Order {
     /// `Id`: Required.
@@ -17,6 +20,8 @@ pub struct Order {
     pub lines: Option<Vec<OrderLine>>,
 }
 impl Order {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "Total", "Lines"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -39,7 +44,10 @@ impl Order {
     }
 }
 /// OrderLine
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OrderLine {
     /// `Sku`: Required.
@@ -50,6 +58,8 @@ pub struct OrderLine {
     pub price: Option<super::billing::Money>,
 }
 impl OrderLine {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Sku", "Price"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(sku: impl Into<String>) -> Self {
         Self {

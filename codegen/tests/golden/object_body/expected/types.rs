@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -72,7 +80,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Update
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Update {
     /// `Id`: Required.
@@ -89,6 +100,8 @@ pub struct Update {
     pub score: Option<f64>,
 }
 impl Update {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "Target", "Extra", "Score"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, target: Target) -> Self {
         Self {
@@ -112,7 +125,10 @@ impl Update {
     }
 }
 /// Where the update goes.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Target {
     /// `Kind`: Optional.
@@ -120,6 +136,8 @@ pub struct Target {
     pub kind: Option<String>,
 }
 impl Target {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Kind"];
     /// Sets `Kind`.
     #[must_use]
     pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
@@ -136,6 +154,8 @@ pub struct Updated {
     pub status: Option<String>,
 }
 impl Updated {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Status"];
     /// Sets `Status`.
     #[must_use]
     pub fn with_status(mut self, status: impl Into<String>) -> Self {

@@ -2,7 +2,8 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 
 //! One description per endpoint, and the methods of `Client` that call it.
-/// The statuses every endpoint documents unless it lists its own.
+/// The statuses every endpoint documents unless it lists its own (and calls to
+/// endpoints the spec does not describe, through `Client::call`).
 pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
     crate::runtime::StatusSpec {
         code: 200,
@@ -61,7 +62,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.golden_get_record().await?;
     /// println!("{result:?}");

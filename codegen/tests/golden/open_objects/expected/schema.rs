@@ -84,6 +84,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::None,
             response: Shape::Named("Record"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(

@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -80,6 +88,8 @@ pub struct Choice {
     pub value: String,
 }
 impl Choice {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Value"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
@@ -109,6 +119,8 @@ pub struct Record {
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Record {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "OptionSet", "Settings"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>, settings: ::serde_json::Value) -> Self {
         Self {

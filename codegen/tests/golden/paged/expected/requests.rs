@@ -36,6 +36,7 @@ impl GoldenSearchItems {
     pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
+            super::endpoints::GOLDEN_SEARCH_ITEMS.name,
             first,
             size,
             move |index| {
@@ -120,6 +121,7 @@ impl GoldenListItems {
     pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
+            super::endpoints::GOLDEN_LIST_ITEMS.name,
             first,
             size,
             move |index| {

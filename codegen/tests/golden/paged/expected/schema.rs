@@ -119,6 +119,10 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Search")),
             response: Shape::Named("ItemPage"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -163,6 +167,10 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Search")),
             response: Shape::Array(&Shape::Named("Item")),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &[],
+            }),
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

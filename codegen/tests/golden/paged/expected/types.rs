@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -72,7 +80,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Paging
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Paging {
     /// `PageIndex`: Required.
@@ -83,13 +94,18 @@ pub struct Paging {
     pub page_size: i64,
 }
 impl Paging {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["PageIndex", "PageSize"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(page_index: i64, page_size: i64) -> Self {
         Self { page_index, page_size }
     }
 }
 /// Search
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Search {
     /// `Name`: Required.
@@ -100,6 +116,8 @@ pub struct Search {
     pub paging: Paging,
 }
 impl Search {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Name", "Paging"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(name: impl Into<String>, paging: Paging) -> Self {
         Self { name: name.into(), paging }
@@ -114,6 +132,8 @@ pub struct Item {
     pub id: String,
 }
 impl Item {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -131,6 +151,8 @@ pub struct ItemPage {
     pub list: Vec<Item>,
 }
 impl ItemPage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["RecordCount", "List"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(record_count: i64, list: Vec<Item>) -> Self {
         Self { record_count, list }

@@ -91,6 +91,7 @@ pub static SCHEMA: Schema = Schema {
             body: BodySchema::Object(Shape::Named("Node")),
             response: Shape::Named("Chain"),
             unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

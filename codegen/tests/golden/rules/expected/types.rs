@@ -29,6 +29,14 @@ impl ExceptionType {
     pub fn is_rate_limit(&self) -> bool {
         matches!(self, ExceptionType::Busy)
     }
+    /// Whether a call answered with this exception took effect, when the spec says so
+    /// whatever the status (a rate-limit refusal: never); `None` when the status decides.
+    pub fn processed(&self) -> Option<crate::Processed> {
+        match self {
+            ExceptionType::Busy => Some(crate::Processed::Never),
+            _ => None,
+        }
+    }
 }
 impl ::core::fmt::Display for ExceptionType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -72,7 +80,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionType {
     }
 }
 /// Flags
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Flags {
     /// `Overwrite`: Optional.
@@ -86,6 +97,12 @@ pub struct Flags {
     pub comment: Option<String>,
 }
 impl Flags {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "Overwrite",
+        "FillEmpty",
+        "Comment",
+    ];
     /// Sets `Overwrite`.
     #[must_use]
     pub fn with_overwrite(mut self, overwrite: bool) -> Self {
@@ -123,7 +140,10 @@ impl crate::runtime::Validate for Flags {
     }
 }
 /// Batch
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Batch {
     /// `Items`: Required.
@@ -134,6 +154,8 @@ pub struct Batch {
     pub main: Option<Flags>,
 }
 impl Batch {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Items", "Main"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(items: Vec<Flags>) -> Self {
         Self { items, main: None }
