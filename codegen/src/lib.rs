@@ -32,6 +32,9 @@ pub enum Target {
     Client,
     /// The sandbox crate: the wire schema as data, which it validates requests against.
     Sandbox,
+    /// The command-line crate: each endpoint's inputs, its call and its bulk job, for the
+    /// `leadsquared` command.
+    Cli,
 }
 
 /// One generated file: the crate it belongs to, its path relative to that crate's generated

@@ -11,12 +11,16 @@ use std::path::{Path, PathBuf};
 pub const GENERATED_DIR: &str = "generated-client/src/generated";
 /// Where the sandbox crate's generated files (its wire schema) live.
 pub const SANDBOX_GENERATED_DIR: &str = "sandbox/src/generated";
+/// Where the command-line crate's generated file (each endpoint's inputs, call and bulk job)
+/// lives.
+pub const CLI_GENERATED_DIR: &str = "cli/src/generated";
 
 /// The folder, relative to the workspace root, that holds generated files of `target`.
 pub fn generated_dir(target: codegen::Target) -> &'static str {
     match target {
         codegen::Target::Client => GENERATED_DIR,
         codegen::Target::Sandbox => SANDBOX_GENERATED_DIR,
+        codegen::Target::Cli => CLI_GENERATED_DIR,
     }
 }
 
@@ -152,7 +156,7 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, Box<dyn std::error::Error>> {
     // spec/COVERAGE.md, joined from spec/documented.json and the spec.
     changes.extend(crate::coverage::plan(root)?);
     let produced: Vec<PathBuf> = files.iter().map(generated_path).collect();
-    for dir in [GENERATED_DIR, SANDBOX_GENERATED_DIR] {
+    for dir in [GENERATED_DIR, SANDBOX_GENERATED_DIR, CLI_GENERATED_DIR] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };

@@ -9,6 +9,7 @@
 //! golden tests do that).
 
 mod api;
+mod cli;
 mod endpoints;
 mod example;
 mod schema;
@@ -83,6 +84,12 @@ pub fn emit(spec: &Spec) -> Vec<Emitted> {
             name: "schema.rs".into(),
             sources: spec.sources.clone(),
             tokens: schema::emit_schema(spec),
+        },
+        Emitted {
+            target: crate::Target::Cli,
+            name: "dispatch.rs".into(),
+            sources: spec.sources.clone(),
+            tokens: cli::emit_dispatch(spec, &paths),
         },
     ]);
     files

@@ -156,6 +156,9 @@ enum Line {
 pub struct FileJournal {
     path: PathBuf,
     file: Mutex<File>,
+    /// The same file, synced outside the lock, so that one call's sync does not hold back the
+    /// next call's write: concurrent syncs of one file overlap in the kernel.
+    sync: File,
     previous: HashMap<usize, RowRecord>,
 }
 
@@ -181,29 +184,52 @@ impl FileJournal {
         let path = path.as_ref().to_path_buf();
         let mut previous = HashMap::new();
         let mut recorded_job = None;
+        // The bytes up to the end of the last whole record: a torn last line is cut off before
+        // appending, or the next record would be written onto it.
+        let mut whole = 0u64;
+        let mut size = 0u64;
         if let Ok(existing) = File::open(&path) {
-            let lines: Vec<String> = BufReader::new(existing).lines().collect::<io::Result<_>>()?;
-            let count = lines.len();
-            for (number, text) in lines.iter().enumerate() {
-                if text.trim().is_empty() {
+            // One line at a time, so that opening a long journal does not hold its text.
+            let mut reader = BufReader::new(existing);
+            let mut text = Vec::new();
+            let mut number = 0;
+            let mut torn: Option<(usize, String)> = None;
+            loop {
+                text.clear();
+                let read = reader.read_until(b'\n', &mut text)?;
+                if read == 0 {
+                    break;
+                }
+                number += 1;
+                size += read as u64;
+                if let Some((line, error)) = torn.take() {
+                    // A line that is not a record, followed by more: not a torn last line.
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{}: line {line} is not a journal record: {error}", path.display()),
+                    ));
+                }
+                let complete = text.last() == Some(&b'\n');
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    if complete {
+                        whole = size;
+                    }
                     continue;
                 }
-                let line = match serde_json::from_str::<Line>(text) {
-                    Ok(line) => line,
-                    // The process died while writing the last line: the call it recorded was
-                    // not sent (sending waits for the record) or its outcome is unknown.
-                    Err(_) if number + 1 == count => break,
+                // A record counts once its line is whole: it is synced with its newline, and the
+                // call it announces is sent only after that.
+                let line = match serde_json::from_slice::<Line>(&text) {
+                    Ok(line) if complete => line,
+                    Ok(_) => {
+                        torn = Some((number, "the line is not finished".to_owned()));
+                        continue;
+                    }
                     Err(error) => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!(
-                                "{}: line {} is not a journal record: {error}",
-                                path.display(),
-                                number + 1
-                            ),
-                        ));
+                        torn = Some((number, error.to_string()));
+                        continue;
                     }
                 };
+                whole = size;
                 match line {
                     Line::Job { job } => recorded_job = Some(job),
                     Line::Sending { sending, .. } => {
@@ -235,6 +261,11 @@ impl FileJournal {
             }
             _ => {}
         }
+        if whole < size {
+            // The process died while writing the last line: the call it recorded was not sent
+            // (sending waits for the record) or its outcome is unknown, as read above.
+            OpenOptions::new().write(true).open(&path)?.set_len(whole)?;
+        }
         let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
         if recorded_job.is_none() {
             if !previous.is_empty() {
@@ -247,6 +278,7 @@ impl FileJournal {
         }
         Ok(Self {
             path,
+            sync: file.try_clone()?,
             file: Mutex::new(file),
             previous,
         })
@@ -267,15 +299,20 @@ impl FileJournal {
         self.previous.values()
     }
 
+    /// Appends `lines` and returns once they are durable.
     fn append(&self, lines: &[Line]) -> io::Result<()> {
-        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut buffer = Vec::new();
         for line in lines {
             serde_json::to_writer(&mut buffer, line)?;
             buffer.push(b'\n');
         }
-        file.write_all(&buffer)?;
-        file.sync_data()
+        // Whole lines are written under the lock, so records never interleave; the sync that
+        // follows covers everything written before it, this call's lines included.
+        self.file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .write_all(&buffer)?;
+        self.sync.sync_data()
     }
 }
 
@@ -348,13 +385,18 @@ mod tests {
         drop(file);
         let journal = FileJournal::open(&path, "job")?;
         assert_eq!(journal.previous(0).map(|r| r.outcome), Some(OutcomeKind::Unknown));
+        // The torn line was cut off, so the next record starts on a line of its own.
+        journal.sending(&[1], 1)?;
+        drop(journal);
+        let journal = FileJournal::open(&path, "job")?;
+        assert_eq!(journal.previous(1).map(|r| r.outcome), Some(OutcomeKind::Unknown));
         drop(journal);
 
         let mut file = OpenOptions::new().append(true).open(&path)?;
-        file.write_all(b"\n{\"sending\":[1],\"attempt\":1}\n")?;
+        file.write_all(b"{\"index\":0,\"outc\n{\"sending\":[2],\"attempt\":1}\n")?;
         drop(file);
         let error = FileJournal::open(&path, "job").unwrap_err();
-        assert!(error.to_string().contains("line 3 is not a journal record"), "{error}");
+        assert!(error.to_string().contains("line 4 is not a journal record"), "{error}");
         std::fs::remove_file(path)
     }
 

@@ -642,16 +642,43 @@ impl Job {
     /// Records outcomes in the journal, if any; a failure stops the job.
     fn settle<R>(&self, indexes: &[usize], outcomes: &[RowOutcome<R>]) {
         let Some(journal) = &self.options.journal else { return };
-        let records: Vec<RowRecord> = indexes
-            .iter()
-            .zip(outcomes)
-            .map(|(&index, outcome)| outcome.record(index))
-            .collect();
-        if let Err(error) = journal.settled(&records) {
-            tracing::error!(endpoint = self.endpoint.name, %error, "the journal could not record outcomes; the job sends nothing more");
-            self.stop();
+        if let Err(error) = journal.settled(&records(indexes, outcomes)) {
+            self.journal_failed(&error);
         }
     }
+
+    /// [`Self::settle`] for a call's rows, on the blocking pool: a journal waits for the disk,
+    /// which must not hold up the tasks that read the other calls' answers.
+    async fn settle_call(&self, records: Vec<RowRecord>) {
+        let Some(journal) = &self.options.journal else { return };
+        let journal = Arc::clone(journal);
+        if let Err(error) = blocking(move || journal.settled(&records)).await {
+            self.journal_failed(&error);
+        }
+    }
+
+    fn journal_failed(&self, error: &std::io::Error) {
+        tracing::error!(endpoint = self.endpoint.name, %error, "the journal could not record outcomes; the job sends nothing more");
+        self.stop();
+    }
+}
+
+/// What a journal keeps of each outcome.
+fn records<R>(indexes: &[usize], outcomes: &[RowOutcome<R>]) -> Vec<RowRecord> {
+    indexes
+        .iter()
+        .zip(outcomes)
+        .map(|(&index, outcome)| outcome.record(index))
+        .collect()
+}
+
+/// Runs a journal's write on the blocking pool and waits for it.
+async fn blocking(write: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(write).await.unwrap_or_else(|error| {
+        Err(std::io::Error::other(format!(
+            "the journal's write did not finish: {error}"
+        )))
+    })
 }
 
 /// A unit of work for the engine: rows to send as one call, or a report made without a call.
@@ -904,9 +931,13 @@ where
 {
     let (indexes, rows): (Vec<usize>, Vec<T>) = rows.into_iter().unzip();
     let rows: Arc<[T]> = rows.into();
-    let outcomes = attempts(&job, &*send, &indexes, rows).await;
+    let (outcomes, journaled) = attempts(&job, &*send, &indexes, rows).await;
     debug_assert_eq!(outcomes.len(), indexes.len());
-    job.settle(&indexes, &outcomes);
+    // A call the journal never recorded was never sent: its rows need no record (a later run
+    // finds none and sends them), so a job stopped early does not write one per remaining row.
+    if journaled {
+        job.settle_call(records(&indexes, &outcomes)).await;
+    }
     indexes
         .into_iter()
         .zip(outcomes)
@@ -917,7 +948,9 @@ where
         .collect()
 }
 
-async fn attempts<T, R, F, Fut>(job: &Job, send: &F, indexes: &[usize], rows: Arc<[T]>) -> Vec<RowOutcome<R>>
+/// The outcomes of one call's rows, and whether the journal recorded the call as sent (at any
+/// attempt).
+async fn attempts<T, R, F, Fut>(job: &Job, send: &F, indexes: &[usize], rows: Arc<[T]>) -> (Vec<RowOutcome<R>>, bool)
 where
     F: Fn(Arc<[T]>) -> Fut,
     Fut: Future<Output = Result<Vec<RowOutcome<R>>, Error>>,
@@ -926,21 +959,24 @@ where
     let all = |make: &dyn Fn() -> RowOutcome<R>| (0..count).map(|_| make()).collect::<Vec<_>>();
     let first = indexes.first().copied().unwrap_or_default();
     let mut attempt = 0;
+    let mut journaled = false;
     loop {
         attempt += 1;
         if job.is_stopped() {
-            return all(&|| RowOutcome::NotAttempted);
+            return (all(&|| RowOutcome::NotAttempted), journaled);
         }
         let (permit, waited) = job.limiter.acquire().await;
         if job.is_stopped() {
-            return all(&|| RowOutcome::NotAttempted);
+            return (all(&|| RowOutcome::NotAttempted), journaled);
         }
         if let Some(journal) = &job.options.journal {
-            if let Err(error) = journal.sending(indexes, attempt) {
+            let (journal, sent) = (Arc::clone(journal), indexes.to_vec());
+            if let Err(error) = blocking(move || journal.sending(&sent, attempt)).await {
                 tracing::error!(endpoint = job.endpoint.name, %error, "the journal could not record a call; the job sends nothing more");
                 job.stop();
-                return all(&|| RowOutcome::NotAttempted);
+                return (all(&|| RowOutcome::NotAttempted), journaled);
             }
+            journaled = true;
         }
         let span = tracing::debug_span!(
             "leadsquared_bulk",
@@ -957,29 +993,33 @@ where
         let result = send(Arc::clone(&rows)).instrument(span.clone()).await;
         permit.answered();
         let error = match result {
-            Ok(outcomes) if outcomes.len() == count => return outcomes,
+            Ok(outcomes) if outcomes.len() == count => return (outcomes, journaled),
             Ok(outcomes) => {
                 let detail = format!("{} outcomes for {count} rows", outcomes.len());
                 let error = Arc::new(Error::ResultMismatch {
                     endpoint: job.endpoint.name,
                     detail,
                 });
-                return all(&|| RowOutcome::Unknown(Arc::clone(&error)));
+                return (all(&|| RowOutcome::Unknown(Arc::clone(&error))), journaled);
             }
             Err(error) => error,
         };
         let next = job.classify(&error, attempt);
         tracing::debug!(parent: &span, status = error.status(), error = %error, "bulk call failed");
         let error = Arc::new(error);
-        match next {
-            Next::RetryAfter(wait) => tokio::time::sleep(wait).await,
-            Next::NotApplied => return all(&|| RowOutcome::NotApplied(Arc::clone(&error))),
-            Next::Unknown => return all(&|| RowOutcome::Unknown(Arc::clone(&error))),
+        let outcomes = match next {
+            Next::RetryAfter(wait) => {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            Next::NotApplied => all(&|| RowOutcome::NotApplied(Arc::clone(&error))),
+            Next::Unknown => all(&|| RowOutcome::Unknown(Arc::clone(&error))),
             Next::Stop => {
                 job.stop();
-                return all(&|| RowOutcome::NotApplied(Arc::clone(&error)));
+                all(&|| RowOutcome::NotApplied(Arc::clone(&error)))
             }
-        }
+        };
+        return (outcomes, journaled);
     }
 }
 
@@ -1226,6 +1266,37 @@ mod tests {
             rest.iter().filter(|kind| **kind == OutcomeKind::NotAttempted).count() >= 6,
             "{rest:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stopped_job_journals_no_row_it_never_sent() {
+        let path = std::env::temp_dir().join(format!("lsq-bulk-stopped-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let journal = FileJournal::open(&path, "job").unwrap();
+        let job = Bulk::with_limiter(
+            limiter(),
+            &ENDPOINT,
+            futures_util::stream::iter(vec![0_i64; 300]),
+            even,
+            |batch: Arc<[i64]>| async move { Ok(whole_request::<()>(batch.len())) },
+        )
+        .options(BulkOptions::default().concurrency(1).journal(journal));
+        let stopper = job.stopper();
+        let mut job = job;
+        assert_eq!(job.next().await.unwrap().outcome.kind(), OutcomeKind::Accepted);
+        stopper.stop();
+        let rest: Vec<_> = job.map(|r| r.outcome.kind()).collect().await;
+        assert_eq!(rest.len(), 299);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let not_attempted = text.lines().filter(|line| line.contains("not_attempted")).count();
+        let sent: usize = text.lines().filter(|line| line.contains("sending")).count();
+        assert!(sent <= 2, "{text}");
+        // Only rows of calls the journal recorded as sent get a record; the rest none.
+        assert!(not_attempted <= 3, "{not_attempted} records of rows never sent");
+        // A later run sends the rows that were never sent.
+        let journal = FileJournal::open(&path, "job").unwrap();
+        assert!(journal.settled_rows() <= 6, "{}", journal.settled_rows());
+        std::fs::remove_file(path).unwrap();
     }
 
     #[tokio::test(start_paused = true)]
