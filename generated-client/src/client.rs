@@ -314,9 +314,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Extra time added to the rate-limit window so that network jitter cannot make the server
-    /// count more calls in one window than the client sent: 3% of the window by default, at least
-    /// 20 ms and at most 250 ms.
+    /// Extra time added to the rate-limit window, for the clocks' granularity: 1% of the window
+    /// by default, at least 5 ms and at most 50 ms. Network jitter needs none: a call holds its
+    /// slot until a window after its answer, which comes after the server counted it.
     pub fn rate_limit_margin(mut self, margin: Duration) -> Self {
         self.rate_limit_margin = Some(margin);
         self
