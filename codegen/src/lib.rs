@@ -164,6 +164,9 @@ pub fn load(sources: &[SourceFile]) -> Result<model::Spec, Diagnostics> {
         .filter_map(|file| yaml::parse::<raw::File>(file, raw::valid_keys, &mut diags))
         .collect();
     let spec = lower::lower(&parsed, &mut diags);
+    if let Some(spec) = &spec {
+        check_examples(spec, &parsed, &mut diags);
+    }
     diags.check()?;
     spec.ok_or_else(|| {
         // Lowering only returns nothing after reporting why; keep the promise of an error list.
@@ -178,6 +181,36 @@ pub fn load(sources: &[SourceFile]) -> Result<model::Spec, Diagnostics> {
         });
         diags
     })
+}
+
+/// Reports, at the endpoint's `examples`, each endpoint whose documented examples cannot be
+/// written as calls of the generated API: its method would otherwise lose its doc example
+/// without a word.
+fn check_examples(spec: &model::Spec, parsed: &[yaml::Parsed<raw::File>], diags: &mut Diagnostics) {
+    for endpoint in emit::inexpressible_examples(spec) {
+        let Some(file) = parsed.iter().find(|file| file.file.name == endpoint.source) else {
+            continue;
+        };
+        let Some(index) = file.value.endpoints.iter().position(|raw| raw.name == endpoint.name) else {
+            continue;
+        };
+        let key = if file.value.endpoints[index].examples.is_some() {
+            "examples"
+        } else {
+            "name"
+        };
+        let path = [
+            yaml::Seg::from("endpoints"),
+            yaml::Seg::from(index),
+            yaml::Seg::from(key),
+        ];
+        let message = format!(
+            "the examples of `{}` cannot be written with the generated constructors and setters",
+            endpoint.name
+        );
+        let help = "check each value against its type: a closed enum's value must be listed, numbers must be numbers (or the field `lenient`), and a body needs a request example; the doc example is built from these".to_string();
+        diags.push(file.error_at(&path, message, Some(help)));
+    }
 }
 
 fn format_file(emitted: emit::Emitted) -> Result<GeneratedFile, Error> {

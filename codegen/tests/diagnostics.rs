@@ -510,3 +510,30 @@ fn file(name: &str, text: &str) -> SourceFile {
         text: text.into(),
     }
 }
+
+#[test]
+fn an_example_the_generated_api_cannot_write_is_reported_not_dropped() {
+    let spec = "
+types:
+  - name: Shade
+    kind: enum
+    open: false
+    values: [ { wire: light }, { wire: dark } ]
+  - name: Paint
+    kind: object
+    fields:
+      - { wire: Shade, type: Shade, required: true }
+endpoints:
+  - name: add_paint
+    title: Add Paint
+    group: paints
+    method: POST
+    path: /Paints/Add
+    idempotent: false
+    body: { kind: object, type: Paint }
+    response: json
+    examples:
+      request: { \"Shade\": \"neon\" }
+";
+    insta::assert_snapshot!(render(&[("spec/paints.yaml", spec)]));
+}

@@ -34,6 +34,22 @@ pub struct Emitted {
     pub tokens: TokenStream,
 }
 
+/// The endpoints whose documented examples cannot be written as calls of the generated API
+/// (e.g. a value a closed enum does not list, a string where the type wants a number): their
+/// methods would go without a doc example, so the loader reports them instead.
+pub fn inexpressible_examples(spec: &Spec) -> Vec<&crate::model::Endpoint> {
+    let paths = Paths::new(spec);
+    spec.endpoints
+        .iter()
+        .filter(|endpoint| {
+            let has_examples = endpoint.request_example.is_some()
+                || matches!(endpoint.body, crate::model::Body::None)
+                || !endpoint.query_example.is_empty();
+            has_examples && example::method_example(endpoint, spec, &paths).is_none()
+        })
+        .collect()
+}
+
 /// Emits every generated file of `spec`, in a fixed order.
 pub fn emit(spec: &Spec) -> Vec<Emitted> {
     let paths = Paths::new(spec);
