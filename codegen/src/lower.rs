@@ -733,8 +733,11 @@ impl Lowerer<'_> {
                 rust,
                 ty,
                 required: field.required,
-                lenient: field.lenient,
-                json_string: field.json_string,
+                encoding: match (field.lenient, field.json_string) {
+                    (true, _) => model::Encoding::Lenient,
+                    (false, true) => model::Encoding::JsonString,
+                    (false, false) => model::Encoding::Plain,
+                },
                 boxed: false,
                 description: field.description.clone(),
             });

@@ -166,10 +166,8 @@ pub struct Field {
     pub ty: TypeRef,
     /// Whether the field must be present.
     pub required: bool,
-    /// Whether the value may arrive as a string holding a number or boolean.
-    pub lenient: bool,
-    /// Whether the value travels as a string holding its JSON (e.g. `"[{\"Value\":1}]"`).
-    pub json_string: bool,
+    /// How the value is written on the wire beyond its type.
+    pub encoding: Encoding,
     /// Whether the type is boxed because the field refers back to its own type directly.
     pub boxed: bool,
     /// Prose for rustdoc.
@@ -353,6 +351,30 @@ pub enum Body {
         /// Most items per request, if limited.
         max_items: Option<usize>,
     },
+}
+
+/// How a field's value is written on the wire beyond its type: the spec's `lenient` and
+/// `json_string` flags, which exclude each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// As its type says.
+    Plain,
+    /// A number or boolean that may also arrive as a string holding one (`"3"` for 3).
+    Lenient,
+    /// A value that travels as a string holding its JSON (e.g. `"[{\"Value\":1}]"`).
+    JsonString,
+}
+
+impl Field {
+    /// Whether the value may arrive as a string holding a number or boolean.
+    pub fn lenient(&self) -> bool {
+        self.encoding == Encoding::Lenient
+    }
+
+    /// Whether the value travels as a string holding its JSON.
+    pub fn json_string(&self) -> bool {
+        self.encoding == Encoding::JsonString
+    }
 }
 
 /// A documented status code.

@@ -34,8 +34,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
-    Api, Auth, Body, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef, Pagination,
-    RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    Api, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef,
+    Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
 };
 use heck::ToSnakeCase;
 
@@ -1090,8 +1090,7 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         rust: old_rust,
         ty: old_ty,
         required: old_required,
-        lenient: old_lenient,
-        json_string: old_json_string,
+        encoding: old_encoding,
         boxed: old_boxed,
         description: old_description,
     } = old;
@@ -1100,11 +1099,18 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         rust: new_rust,
         ty: new_ty,
         required: new_required,
-        lenient: new_lenient,
-        json_string: new_json_string,
+        encoding: new_encoding,
         boxed: new_boxed,
         description: new_description,
     } = new;
+    let (old_lenient, new_lenient) = (
+        &(*old_encoding == Encoding::Lenient),
+        &(*new_encoding == Encoding::Lenient),
+    );
+    let (old_json_string, new_json_string) = (
+        &(*old_encoding == Encoding::JsonString),
+        &(*new_encoding == Encoding::JsonString),
+    );
     let wire = old_wire.as_str();
     if old_wire != new_wire {
         at.push(

@@ -216,11 +216,11 @@ impl Builder<'_> {
     fn field_argument(&mut self, field: &Field, value: &Value) -> Option<TokenStream> {
         let decoded;
         let value = match value {
-            Value::String(text) if field.json_string => {
+            Value::String(text) if field.json_string() => {
                 decoded = serde_json::from_str::<Value>(text).ok()?;
                 &decoded
             }
-            Value::String(text) if field.lenient => {
+            Value::String(text) if field.lenient() => {
                 decoded = match field.ty {
                     TypeRef::Boolean => Value::from(text.trim().eq_ignore_ascii_case("true") || text.trim() == "1"),
                     TypeRef::Integer => Value::from(text.trim().parse::<i64>().ok()?),

@@ -158,7 +158,7 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
 }
 
 fn emit_field(field: &Field) -> TokenStream {
-    let (wire, required, lenient, json_string) = (&field.wire, field.required, field.lenient, field.json_string);
+    let (wire, required, lenient, json_string) = (&field.wire, field.required, field.lenient(), field.json_string());
     let shape = shape(&field.ty);
     quote! {
         FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient, json_string: #json_string }

@@ -85,7 +85,7 @@ impl Cx<'_> {
             let docs = field_doc(field);
             let optional = (!field.required).then(|| quote! { default, skip_serializing_if = "Option::is_none", });
             let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
-            let json_string = field.json_string.then(|| {
+            let json_string = field.json_string().then(|| {
                 let path = if field.required {
                     "crate::runtime::json_string"
                 } else {
@@ -251,7 +251,7 @@ impl Cx<'_> {
 }
 
 fn lenient_fn(field: &Field) -> Option<String> {
-    if !field.lenient {
+    if !field.lenient() {
         return None;
     }
     let base = match field.ty {
@@ -266,9 +266,9 @@ fn lenient_fn(field: &Field) -> Option<String> {
 
 fn field_doc(field: &Field) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
-    let lenient = if field.lenient {
+    let lenient = if field.lenient() {
         " Accepted as a number or as a string holding one."
-    } else if field.json_string {
+    } else if field.json_string() {
         " Sent and received as a string holding this value's JSON."
     } else {
         ""
