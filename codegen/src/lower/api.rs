@@ -1,0 +1,193 @@
+//! The `api` section: hosts, authentication, the error envelope, the rate limit and the default statuses.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn lower_api(&mut self, file: &Parsed<raw::File>, raw: &raw::Api) -> Option<model::Api> {
+        let path = p!["api"];
+        // Optional, so that specs written before the key existed still load (`cargo xtask diff`
+        // lowers old revisions): the API's name in lower case, letters and digits only.
+        let crate_name = raw.crate_name.clone().unwrap_or_else(|| {
+            raw.name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        });
+        let mut ok = self.check_snake_name(file, &child(&path, "crate_name"), &crate_name, "crate", None);
+        if raw.base_url.matches("{host}").count() != 1 || !raw.base_url.starts_with("https://") {
+            let message = format!(
+                "base URL `{}` must start with `https://` and contain `{{host}}` once",
+                raw.base_url
+            );
+            let help = "write the template as on the API pages, e.g. `https://{host}/v2`".to_string();
+            self.diags
+                .push(file.error_at(&child(&path, "base_url"), message, Some(help)));
+            ok = false;
+        }
+        let mut hosts = Vec::new();
+        let mut regions = BTreeSet::new();
+        for (i, host) in raw.hosts.iter().enumerate() {
+            let host_path = child(&child(&path, "hosts"), i);
+            ok &= self.check_type_like_name(file, &child(&host_path, "region"), &host.region, "region");
+            if !regions.insert(host.region.clone()) {
+                let message = format!("duplicate region `{}`", host.region);
+                self.diags
+                    .push(file.error_at(&child(&host_path, "region"), message, None));
+                ok = false;
+            }
+            if host.host.is_empty() || host.host.contains(['/', ':', ' ', '{']) {
+                let message = format!("`{}` is not a host name", host.host);
+                let help = "give the bare host, e.g. `api-in21.leadsquared.com`".to_string();
+                self.diags
+                    .push(file.error_at(&child(&host_path, "host"), message, Some(help)));
+                ok = false;
+            }
+            hosts.push(model::Host {
+                region: host.region.clone(),
+                host: host.host.clone(),
+                description: host.description.clone(),
+                default: host.default,
+            });
+        }
+        let defaults = hosts.iter().filter(|h| h.default).count();
+        if defaults != 1 {
+            let message = format!("{defaults} hosts are marked `default: true`; exactly one must be");
+            let help = "mark the region that `Region::default()` should return with `default: true`".to_string();
+            self.diags
+                .push(file.error_at(&child(&path, "hosts"), message, Some(help)));
+            ok = false;
+        }
+        let preferred = match raw.auth.preferred.as_str() {
+            "header" => model::AuthPlacement::Header,
+            "query" => model::AuthPlacement::Query,
+            other => {
+                let message = format!("unknown auth placement `{other}`");
+                let help = format!("valid placements: {}", one_of(["header", "query"]));
+                self.diags
+                    .push(file.error_at(&p!["api", "auth", "preferred"], message, Some(help)));
+                ok = false;
+                model::AuthPlacement::Header
+            }
+        };
+        let rate_limit = self.lower_rate_limit(file, &child(&path, "rate_limit"), &raw.rate_limit);
+        let exceptions = EnumDef {
+            name: "ExceptionType".into(),
+            group: None,
+            description: Some(format!(
+                "An exception type {} returns in `{}`.",
+                raw.name, raw.error_envelope.type_field
+            )),
+            open: true,
+            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true, true),
+        };
+        let key_names = |names: &raw::KeyNames| model::KeyNames {
+            access_key: names.access_key.clone(),
+            secret_key: names.secret_key.clone(),
+        };
+        let envelope = &raw.error_envelope;
+        let statuses = self.lower_statuses(file, &child(&path, "statuses"), &raw.statuses);
+        let api = model::Api {
+            name: raw.name.clone(),
+            crate_name,
+            description: raw.description.clone(),
+            base_url: raw.base_url.clone(),
+            hosts,
+            auth: model::Auth {
+                preferred,
+                header: key_names(&raw.auth.header),
+                query: key_names(&raw.auth.query),
+            },
+            error_envelope: model::ErrorEnvelope {
+                status_field: envelope.status_field.clone(),
+                error_value: envelope.error_value.clone(),
+                type_field: envelope.type_field.clone(),
+                message_field: envelope.message_field.clone(),
+            },
+            rate_limit: rate_limit?,
+            statuses: statuses?,
+            exceptions,
+            source: file.file.name.clone(),
+        };
+        ok.then_some(api)
+    }
+
+    pub(super) fn lower_rate_limit(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::RateLimit,
+    ) -> Option<model::RateLimit> {
+        if raw.calls == 0 || raw.per_seconds == 0 {
+            let message = format!(
+                "rate limit of {} calls per {} seconds allows nothing",
+                raw.calls, raw.per_seconds
+            );
+            let help = "both `calls` and `per_seconds` must be at least 1".to_string();
+            self.diags.push(file.error_at(path, message, Some(help)));
+            return None;
+        }
+        Some(model::RateLimit {
+            calls: raw.calls,
+            per_millis: u64::from(raw.per_seconds) * 1000,
+        })
+    }
+
+    pub(super) fn lower_statuses(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Status],
+    ) -> Option<Vec<model::Status>> {
+        let mut ok = true;
+        let mut statuses = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (i, status) in raw.iter().enumerate() {
+            let status_path = child(path, i);
+            if !(100..=599).contains(&status.code) {
+                self.diags.push(file.error_at(
+                    &child(&status_path, "code"),
+                    format!("`{}` is not an HTTP status code", status.code),
+                    None,
+                ));
+                ok = false;
+            }
+            if !seen.insert(status.code) {
+                self.diags.push(file.error_at(
+                    &child(&status_path, "code"),
+                    format!("status {} is listed twice", status.code),
+                    None,
+                ));
+                ok = false;
+            }
+            let processed = match status.processed.as_str() {
+                "always" => Processed::Always,
+                "never" => Processed::Never,
+                "unknown" => Processed::Unknown,
+                other => {
+                    let message = format!("unknown `processed` value `{other}`");
+                    let help = format!(
+                        "valid values: {} (whether a request that got this status took effect)",
+                        one_of(["always", "never", "unknown"])
+                    );
+                    self.diags
+                        .push(file.error_at(&child(&status_path, "processed"), message, Some(help)));
+                    ok = false;
+                    continue;
+                }
+            };
+            statuses.push(model::Status {
+                code: status.code,
+                meaning: status.meaning.clone(),
+                processed,
+            });
+        }
+        if ok && !statuses.iter().any(|status| (200..=299).contains(&status.code)) {
+            let help = "list the success status the API page documents, e.g. `- { code: 200, meaning: Success., processed: always }`; a method whose every status is an error could never return".to_string();
+            self.diags
+                .push(file.error_at(path, "no success (2xx) status is documented".to_string(), Some(help)));
+            ok = false;
+        }
+        ok.then_some(statuses)
+    }
+}

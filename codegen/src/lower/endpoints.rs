@@ -1,0 +1,324 @@
+//! Endpoints: methods, paths, query parameters, bodies, examples.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn lower_endpoint(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::Endpoint,
+        api: Option<(&raw::RateLimit, &Vec<raw::Status>, &Parsed<raw::File>)>,
+        types: &[TypeDef],
+    ) -> Option<model::Endpoint> {
+        let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None)
+            && self.check_reserved(
+                file,
+                &child(path, "name"),
+                Place::Endpoint,
+                &raw.name,
+                "rename the endpoint",
+            );
+        let group = match self.group(file, path, raw.group.as_ref()) {
+            Ok(Some(group)) => Some(group),
+            Ok(None) => {
+                let help = "set `group:` on the endpoint, or once for the file at its top level".to_string();
+                let message = format!("endpoint `{}` has no group", raw.name);
+                self.diags
+                    .push(file.error_at(&child(path, "name"), message, Some(help)));
+                None
+            }
+            Err(()) => None,
+        };
+        ok &= group.is_some();
+        let method = match raw.method.as_str() {
+            "GET" => Some(model::Method::Get),
+            "POST" => Some(model::Method::Post),
+            other => {
+                let message = format!("unknown method `{other}`");
+                let help = format!("valid methods: {}", one_of(["GET", "POST"]));
+                self.diags
+                    .push(file.error_at(&child(path, "method"), message, Some(help)));
+                None
+            }
+        };
+        if !raw.path.starts_with('/') || raw.path.contains(['?', '#', ' ', '{']) {
+            let message = format!(
+                "path `{}` must start with `/` and hold no query, fragment or placeholder",
+                raw.path
+            );
+            let help = "give the path below the base URL, e.g. `/LeadManagement.svc/Lead.Create`; query parameters go under `query:`".to_string();
+            self.diags
+                .push(file.error_at(&child(path, "path"), message, Some(help)));
+            ok = false;
+        }
+        let query = self.lower_fields(file, &child(path, "query"), &raw.query, true);
+        let body = self.lower_body(file, &child(path, "body"), raw.body.as_ref());
+        let response = self.resolve_type(file, &child(path, "response"), &raw.response);
+        let bad_unwrap = raw
+            .unwrap
+            .as_ref()
+            .filter(|field| field.is_empty() || field.contains(|c: char| c.is_whitespace() || c == '"'));
+        if let Some(field) = bad_unwrap {
+            let help = "give the wire name of the response attribute that holds the result, e.g. `Message`".to_string();
+            self.diags.push(file.error_at(
+                &child(path, "unwrap"),
+                format!("`{field}` is not an attribute name"),
+                Some(help),
+            ));
+            ok = false;
+        }
+        let rate_limit = match (&raw.rate_limit, api) {
+            (Some(own), _) => self.lower_rate_limit(file, &child(path, "rate_limit"), own),
+            (None, Some((api_limit, _, api_file))) => {
+                self.lower_rate_limit(api_file, &p!["api", "rate_limit"], api_limit)
+            }
+            (None, None) => None,
+        };
+        let statuses = match (&raw.statuses, api) {
+            (Some(own), _) => self.lower_statuses(file, &child(path, "statuses"), own),
+            (None, Some((_, api_statuses, api_file))) if !api_statuses.is_empty() => {
+                self.lower_statuses(api_file, &p!["api", "statuses"], api_statuses)
+            }
+            (None, _) => {
+                let help = "list the documented status codes under the endpoint's `statuses:` or the API's".to_string();
+                self.diags.push(file.error_at(
+                    &child(path, "name"),
+                    format!("endpoint `{}` documents no status codes", raw.name),
+                    Some(help),
+                ));
+                None
+            }
+        };
+        let examples = raw.examples.as_ref();
+        let request_example = self.lower_example(file, path, "request", examples.and_then(|e| e.request.as_ref()));
+        let response_example = self.lower_example(file, path, "response", examples.and_then(|e| e.response.as_ref()));
+        let query_example = self.lower_query_example(file, path, raw, examples.and_then(|e| e.query.as_ref()));
+        if matches!(body, Some(Body::None)) && examples.is_some_and(|e| e.request.is_some()) {
+            let help = "remove `examples.request`, or declare the endpoint's `body:`".to_string();
+            self.diags.push(file.error_at_key(
+                &child(&child(path, "examples"), "request"),
+                format!("endpoint `{}` has a request example but no body", raw.name),
+                Some(help),
+            ));
+            ok = false;
+        }
+        let pagination = match (&raw.pagination, &body, &response) {
+            (None, _, _) => Some(None),
+            (Some(raw_pages), Some(body), Some(response)) => self
+                .lower_pagination(file, &child(path, "pagination"), raw_pages, body, response, types)
+                .map(Some),
+            (Some(_), _, _) => None,
+        };
+        let row_results = match (&raw.bulk, &body, &response) {
+            (None, _, _) => Some(None),
+            (Some(raw_bulk), Some(body), Some(response)) => self
+                .lower_row_results(file, &child(path, "bulk"), raw_bulk, body, response, types)
+                .map(Some),
+            (Some(_), _, _) => None,
+        };
+        let mut query = query?;
+        // Required parameters become positional arguments, in spec order, before the options.
+        query.sort_by_key(|field| !field.required);
+        let endpoint = model::Endpoint {
+            name: raw.name.clone(),
+            title: raw.title.clone(),
+            group: group?,
+            description: raw.description.clone(),
+            docs_url: raw.docs_url.clone(),
+            method: method?,
+            path: raw.path.clone(),
+            idempotent: raw.idempotent,
+            query,
+            body: body?,
+            response: response?,
+            unwrap: raw.unwrap.clone(),
+            pagination: pagination?,
+            row_results: row_results?,
+            rate_limit: rate_limit?,
+            statuses: statuses?,
+            query_example: query_example?,
+            request_example: request_example?,
+            response_example: response_example?,
+            source: file.file.name.clone(),
+        };
+        ok.then_some(endpoint)
+    }
+
+    pub(super) fn lower_body(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: Option<&raw::Body>,
+    ) -> Option<Body> {
+        let Some(raw) = raw else { return Some(Body::None) };
+        let limit_help = |kind: &str| {
+            format!(
+                "item limits apply to array bodies only; remove it, or make the body `kind: array` (it is `{kind}`)"
+            )
+        };
+        let mut ok = true;
+        if raw.kind != "array" {
+            for (key, present) in [
+                ("min_items", raw.min_items.is_some()),
+                ("max_items", raw.max_items.is_some()),
+                ("items", raw.items.is_some()),
+            ] {
+                if present {
+                    let message = format!("`{key}` on a body that is not an array");
+                    self.diags
+                        .push(file.error_at_key(&child(path, key), message, Some(limit_help(&raw.kind))));
+                    ok = false;
+                }
+            }
+        }
+        match raw.kind.as_str() {
+            "none" => ok.then_some(Body::None),
+            "object" => {
+                let Some(ty) = &raw.ty else {
+                    let help = "name the body's object type with `type:`".to_string();
+                    self.diags
+                        .push(file.error_at(path, "object body without `type`".into(), Some(help)));
+                    return None;
+                };
+                let resolved = self.resolve_type(file, &child(path, "type"), ty)?;
+                if !matches!(&resolved, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Object)) {
+                    let help = "an object body names a type of `kind: object`".to_string();
+                    self.diags.push(file.error_at(
+                        &child(path, "type"),
+                        format!("object body of type `{ty}`"),
+                        Some(help),
+                    ));
+                    return None;
+                }
+                ok.then_some(Body::Object(resolved))
+            }
+            "array" => {
+                if raw.ty.is_some() {
+                    let help = "an array body names its item type with `items:`".to_string();
+                    self.diags.push(file.error_at_key(
+                        &child(path, "type"),
+                        "`type` on an array body".into(),
+                        Some(help),
+                    ));
+                    ok = false;
+                }
+                let Some(items) = &raw.items else {
+                    let help = "name the item type with `items:`".to_string();
+                    self.diags
+                        .push(file.error_at(path, "array body without `items`".into(), Some(help)));
+                    return None;
+                };
+                let items = self.resolve_type(file, &child(path, "items"), items)?;
+                let min_items = raw.min_items.unwrap_or(0);
+                if let Some(max) = raw.max_items {
+                    if max == 0 || max < min_items {
+                        let message = format!("`max_items: {max}` is below `min_items: {min_items}` or zero");
+                        self.diags.push(file.error_at(
+                            &child(path, "max_items"),
+                            message,
+                            Some("`max_items` must be at least 1 and at least `min_items`".into()),
+                        ));
+                        ok = false;
+                    }
+                }
+                ok.then_some(Body::Array {
+                    items,
+                    min_items,
+                    max_items: raw.max_items,
+                })
+            }
+            other => {
+                let message = format!("unknown body kind `{other}`");
+                let help = format!("valid kinds: {}", one_of(["none", "object", "array"]));
+                self.diags
+                    .push(file.error_at(&child(path, "kind"), message, Some(help)));
+                None
+            }
+        }
+    }
+
+    /// The example query: a mapping from declared parameters to scalars, as wire text.
+    pub(super) fn lower_query_example(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &raw::Endpoint,
+        example: Option<&YamlValue>,
+    ) -> Option<Vec<(String, String)>> {
+        let Some(example) = example else {
+            return Some(Vec::new());
+        };
+        let at = child(&child(path, "examples"), "query");
+        let Some(map) = example.as_mapping() else {
+            let help = "write `query: { ParamName: value }` with the endpoint's query parameters".to_string();
+            self.diags
+                .push(file.error_at(&at, "the query example is not a mapping".to_string(), Some(help)));
+            return None;
+        };
+        let mut values = Vec::new();
+        let mut ok = true;
+        for (key, value) in map {
+            let Some(name) = key.as_str() else { continue };
+            let at = child(&at, name);
+            if !raw.query.iter().any(|param| param.wire == name) {
+                let names = raw.query.iter().map(|param| param.wire.as_str());
+                let help = match did_you_mean(name, names.clone()) {
+                    Some(best) => format!(
+                        "did you mean `{best}`? the endpoint's query parameters: {}",
+                        one_of(names)
+                    ),
+                    None => format!("the endpoint's query parameters: {}", one_of(names)),
+                };
+                self.diags.push(file.error_at_key(
+                    &at,
+                    format!("`{name}` is not a query parameter of `{}`", raw.name),
+                    Some(help),
+                ));
+                ok = false;
+                continue;
+            }
+            let text = match value {
+                YamlValue::String(text) => text.clone(),
+                YamlValue::Number(number) => number.to_string(),
+                YamlValue::Bool(flag) => flag.to_string(),
+                _ => {
+                    let help = "a query value is a string, number or boolean".to_string();
+                    self.diags.push(file.error_at(
+                        &at,
+                        format!("the example value of `{name}` is not a scalar"),
+                        Some(help),
+                    ));
+                    ok = false;
+                    continue;
+                }
+            };
+            values.push((name.to_string(), text));
+        }
+        ok.then_some(values)
+    }
+
+    /// An example as pretty JSON; `Some(None)` when absent, `None` when it is not JSON.
+    pub(super) fn lower_example(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        which: &str,
+        raw: Option<&YamlValue>,
+    ) -> Option<Option<String>> {
+        let Some(raw) = raw else { return Some(None) };
+        match to_json(raw) {
+            Ok(text) => Some(Some(text)),
+            Err(error) => {
+                let help =
+                    "write the example as JSON (JSON is valid YAML): string keys, no tags or anchors".to_string();
+                self.diags.push(file.error_at(
+                    &child(&child(path, "examples"), which),
+                    format!("the {which} example is not JSON: {error}"),
+                    Some(help),
+                ));
+                None
+            }
+        }
+    }
+}

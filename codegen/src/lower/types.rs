@@ -1,0 +1,407 @@
+//! Types: objects and their fields and rules, enums and their values, exceptions, type expressions.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
+        let mut ok = self.check_type_like_name(file, &child(path, "name"), &raw.name, "type");
+        let group = self.group(file, path, raw.group.as_ref());
+        ok &= group.is_ok();
+        let group = group.unwrap_or_default();
+        ok &= self.check_reserved(
+            file,
+            &child(path, "name"),
+            Place::Type,
+            &raw.name,
+            "choose another name",
+        );
+        match raw.kind.as_str() {
+            "object" => {
+                ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
+                ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
+                if raw.additional_fields {
+                    for (i, field) in raw.fields.iter().enumerate() {
+                        let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
+                        let at = child(&child(path, "fields"), i);
+                        let at = child(&at, if field.rust.is_some() { "rust" } else { "wire" });
+                        let help = "rename the field with `rust:`, or drop `additional_fields: true`";
+                        let derived = field.rust.is_none().then_some(field.wire.as_str());
+                        ok &= self.check_reserved_derived(file, &at, Place::OpenObjectField, (&rust, derived), help);
+                    }
+                }
+                let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
+                let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
+                let (fields, rules) = (fields?, rules?);
+                ok.then(|| {
+                    TypeDef::Object(ObjectDef {
+                        name: raw.name.clone(),
+                        group,
+                        description: raw.description.clone(),
+                        fields,
+                        rules,
+                        needs_validation: false,
+                        additional_fields: raw.additional_fields,
+                    })
+                })
+            }
+            "enum" => {
+                ok &= self.forbid(file, path, "fields", !raw.fields.is_empty(), "an enum type");
+                ok &= self.forbid(file, path, "rules", !raw.rules.is_empty(), "an enum type");
+                if raw.values.is_empty() {
+                    let help = "list the known values under `values:`, each with `wire:`".to_string();
+                    self.diags.push(file.error_at(
+                        &child(path, "name"),
+                        format!("enum `{}` has no values", raw.name),
+                        Some(help),
+                    ));
+                    ok = false;
+                }
+                let open = raw.open.unwrap_or(true);
+                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                ok.then(|| {
+                    TypeDef::Enum(EnumDef {
+                        name: raw.name.clone(),
+                        group,
+                        description: raw.description.clone(),
+                        open,
+                        values,
+                    })
+                })
+            }
+            other => {
+                let message = format!("unknown type kind `{other}`");
+                let help = format!("valid kinds: {}", one_of(["object", "enum"]));
+                self.diags
+                    .push(file.error_at(&child(path, "kind"), message, Some(help)));
+                None
+            }
+        }
+    }
+
+    pub(super) fn lower_enum_values(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::EnumValue],
+        open: bool,
+        exceptions: bool,
+    ) -> Vec<EnumValue> {
+        let mut values = Vec::new();
+        let mut wires = BTreeSet::new();
+        let mut rusts = BTreeSet::new();
+        for (i, value) in raw.iter().enumerate() {
+            let value_path = child(path, i);
+            let rust = value.rust.clone().unwrap_or_else(|| value.wire.to_upper_camel_case());
+            let name_path = child(&value_path, if value.rust.is_some() { "rust" } else { "wire" });
+            if value.rust.is_none() && ident_problem(&rust).is_some() {
+                let message = format!("cannot derive a variant name from `{}`", value.wire);
+                let help = "set `rust:` to an UpperCamelCase name for this value, e.g. `Eq` for `=`".to_string();
+                self.diags.push(file.error_at(&name_path, message, Some(help)));
+                continue;
+            }
+            if !self.check_type_like_name(file, &name_path, &rust, "variant") {
+                continue;
+            }
+            let derived = value.rust.is_none().then_some(value.wire.as_str());
+            let help = "set `rust:` to another name, or make the enum `open: false`";
+            if open && !self.check_reserved_derived(file, &name_path, Place::OpenEnumVariant, (&rust, derived), help) {
+                continue;
+            }
+            if !wires.insert(value.wire.clone()) {
+                self.diags.push(file.error_at(
+                    &child(&value_path, "wire"),
+                    format!("duplicate value `{}`", value.wire),
+                    None,
+                ));
+                continue;
+            }
+            if !rusts.insert(rust.clone()) {
+                let help = "set `rust:` so that each value has its own variant name".to_string();
+                self.diags
+                    .push(file.error_at(&name_path, format!("duplicate variant name `{rust}`"), Some(help)));
+                continue;
+            }
+            let Ok(processed) = self.lower_exception_processed(file, &value_path, value, exceptions) else {
+                continue;
+            };
+            values.push(EnumValue {
+                wire: value.wire.clone(),
+                rust,
+                description: value.description.clone(),
+                rate_limited: value.rate_limited,
+                processed,
+            });
+        }
+        values
+    }
+
+    /// An exception's `processed:`: only exceptions have one, and a rate-limit exception means
+    /// the call was refused before anything was done (`never`, declared or not: the emitter
+    /// reads an undeclared one as `never`).
+    pub(super) fn lower_exception_processed(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        value: &raw::EnumValue,
+        exceptions: bool,
+    ) -> Result<Option<Processed>, ()> {
+        let at = child(path, "processed");
+        let declared = match value.processed.as_deref() {
+            None => None,
+            Some(_) if !exceptions => {
+                let help =
+                    "`processed:` belongs to the API's `exceptions:`; a type's enum values have none".to_string();
+                self.diags.push(file.error_at_key(
+                    &at,
+                    "`processed` on a value that is not an exception".into(),
+                    Some(help),
+                ));
+                return Err(());
+            }
+            Some("always") => Some(Processed::Always),
+            Some("never") => Some(Processed::Never),
+            Some("unknown") => Some(Processed::Unknown),
+            Some(other) => {
+                let message = format!("unknown `processed` value `{other}`");
+                let help = format!(
+                    "valid values: {} (whether a call answered with this exception took effect, whatever the status)",
+                    one_of(["always", "never", "unknown"])
+                );
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                return Err(());
+            }
+        };
+        match declared {
+            Some(processed) if value.rate_limited && processed != Processed::Never => {
+                let help =
+                    "a rate-limit refusal means nothing was done: write `processed: never`, or drop it".to_string();
+                let message = "a rate-limited exception that may have been processed".to_string();
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                Err(())
+            }
+            declared => Ok(declared),
+        }
+    }
+
+    /// Lowers object fields or query parameters (`params`: scalars and enums only).
+    pub(super) fn lower_fields(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Field],
+        params: bool,
+    ) -> Option<Vec<Field>> {
+        let mut ok = true;
+        let mut fields = Vec::new();
+        let mut wires = BTreeSet::new();
+        let mut rusts = BTreeSet::new();
+        for (i, field) in raw.iter().enumerate() {
+            let field_path = child(path, i);
+            let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
+            let name_path = child(&field_path, if field.rust.is_some() { "rust" } else { "wire" });
+            let what = if params { "parameter" } else { "field" };
+            if field.wire.is_empty() {
+                self.diags
+                    .push(file.error_at(&child(&field_path, "wire"), format!("empty {what} wire name"), None));
+                ok = false;
+                continue;
+            }
+            if !self.check_snake_name(
+                file,
+                &name_path,
+                &rust,
+                what,
+                field.rust.is_none().then_some(field.wire.as_str()),
+            ) {
+                ok = false;
+                continue;
+            }
+            if params {
+                let help = format!("set `rust:` to another name (the wire name stays `{}`)", field.wire);
+                let derived = field.rust.is_none().then_some(field.wire.as_str());
+                if !self.check_reserved_derived(file, &name_path, Place::QueryParameter, (&rust, derived), &help) {
+                    ok = false;
+                    continue;
+                }
+            }
+            if !wires.insert(field.wire.clone()) {
+                self.diags.push(file.error_at(
+                    &child(&field_path, "wire"),
+                    format!("duplicate {what} `{}`", field.wire),
+                    None,
+                ));
+                ok = false;
+            }
+            if !rusts.insert(rust.clone()) {
+                let help = "set `rust:` so that each has its own name".to_string();
+                self.diags
+                    .push(file.error_at(&name_path, format!("duplicate Rust {what} name `{rust}`"), Some(help)));
+                ok = false;
+            }
+            let Some(ty) = self.resolve_type(file, &child(&field_path, "type"), &field.ty) else {
+                ok = false;
+                continue;
+            };
+            if params
+                && !matches!(
+                    &ty,
+                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+                )
+                && !matches!(&ty, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Enum))
+            {
+                let message = format!("query parameter `{}` has type `{}`", field.wire, field.ty);
+                let help = "a query parameter is a string, integer, number, boolean or enum".to_string();
+                self.diags
+                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                ok = false;
+            }
+            if field.lenient && (params || !matches!(ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)) {
+                let message = format!("`lenient` is not valid on `{}` of type `{}`", field.wire, field.ty);
+                let help = "`lenient: true` is for integer, number and boolean fields that the API may send as strings"
+                    .to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "lenient"), message, Some(help)));
+                ok = false;
+            }
+            if field.json_string && (params || field.lenient) {
+                let message = format!("`json_string` is not valid on `{}` here", field.wire);
+                let help = "`json_string: true` is for body and response attributes whose value is JSON inside a string; it does not combine with `lenient`".to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
+                ok = false;
+            }
+            fields.push(Field {
+                wire: field.wire.clone(),
+                rust,
+                ty,
+                required: field.required,
+                encoding: match (field.lenient, field.json_string) {
+                    (true, _) => model::Encoding::Lenient,
+                    (false, true) => model::Encoding::JsonString,
+                    (false, false) => model::Encoding::Plain,
+                },
+                boxed: false,
+                description: field.description.clone(),
+            });
+        }
+        ok.then_some(fields)
+    }
+
+    pub(super) fn lower_rules(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Rule],
+        fields: &Option<Vec<Field>>,
+    ) -> Option<Vec<Rule>> {
+        let mut ok = true;
+        let mut rules = Vec::new();
+        for (i, rule) in raw.iter().enumerate() {
+            let rule_path = child(path, i);
+            let Some(names) = &rule.at_most_one_of else {
+                let help = format!("valid rules: {}", one_of(["at_most_one_of"]));
+                self.diags
+                    .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
+                ok = false;
+                continue;
+            };
+            let list_path = child(&rule_path, "at_most_one_of");
+            if names.len() < 2 {
+                self.diags
+                    .push(file.error_at(&list_path, "`at_most_one_of` needs at least two fields".into(), None));
+                ok = false;
+                continue;
+            }
+            let Some(fields) = fields else { continue };
+            let mut indices = Vec::new();
+            for (j, name) in names.iter().enumerate() {
+                match fields.iter().position(|f| &f.wire == name) {
+                    Some(index) if fields[index].required => {
+                        let message = format!("rule names required field `{name}`");
+                        let help = "a required field is always set, so only optional fields can be in `at_most_one_of`"
+                            .to_string();
+                        self.diags
+                            .push(file.error_at(&child(&list_path, j), message, Some(help)));
+                        ok = false;
+                    }
+                    Some(index) => indices.push(index),
+                    None => {
+                        let wires = fields.iter().map(|f| f.wire.as_str());
+                        let help = match did_you_mean(name, wires.clone()) {
+                            Some(best) => format!("did you mean `{best}`? fields: {}", one_of(wires)),
+                            None => format!("fields: {}", one_of(wires)),
+                        };
+                        self.diags.push(file.error_at(
+                            &child(&list_path, j),
+                            format!("rule names unknown field `{name}`"),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                }
+            }
+            let description = rule
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("at most one of {} may be set", names.join(", ")));
+            rules.push(Rule::AtMostOneOf {
+                fields: indices,
+                description,
+            });
+        }
+        ok.then_some(rules)
+    }
+
+    /// Parses a type expression: a primitive, `array<T>`, or a type name.
+    pub(super) fn resolve_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
+        let whole = text.trim();
+        let mut text = whole;
+        let mut depth = 0;
+        while let Some(inner) = text.strip_prefix("array<").and_then(|rest| rest.strip_suffix('>')) {
+            depth += 1;
+            text = inner.trim();
+            if depth > MAX_TYPE_NESTING {
+                let help = format!(
+                    "a type expression nests `array<…>` at most {MAX_TYPE_NESTING} deep; name an object type for the inner levels"
+                );
+                let message = format!("the type `{}` nests arrays too deep", shorten(whole));
+                self.diags.push(file.error_at(path, message, Some(help)));
+                return None;
+            }
+        }
+        let mut resolved = self.resolve_base_type(file, path, text)?;
+        for _ in 0..depth {
+            resolved = TypeRef::Array(Box::new(resolved));
+        }
+        Some(resolved)
+    }
+
+    /// Resolves a type expression without `array<…>`: a primitive or a type name.
+    pub(super) fn resolve_base_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
+        match text {
+            "string" => return Some(TypeRef::String),
+            "integer" => return Some(TypeRef::Integer),
+            "number" => return Some(TypeRef::Number),
+            "boolean" => return Some(TypeRef::Boolean),
+            "json" => return Some(TypeRef::Json),
+            _ => {}
+        }
+        if self.type_kinds.contains_key(text) {
+            return Some(TypeRef::Named(text.to_string()));
+        }
+        let candidates: Vec<&str> = self
+            .type_kinds
+            .keys()
+            .map(String::as_str)
+            .chain(PRIMITIVES.iter().copied())
+            .collect();
+        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `array<T>`, or a type defined under `types:`";
+        let help = match did_you_mean(text, candidates.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`? {valid}"),
+            None => valid.to_string(),
+        };
+        self.diags
+            .push(file.error_at(path, format!("unknown type `{}`", shorten(text)), Some(help)));
+        None
+    }
+}
