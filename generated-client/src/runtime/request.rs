@@ -86,19 +86,9 @@ impl<'a> Request<'a> {
     /// # Errors
     ///
     /// [`Error::ItemCount`] or [`Error::Serialize`]; nothing is sent.
-    pub fn array_body<T: Serialize>(mut self, items: &[T]) -> Result<Self, Error> {
-        let endpoint = self.endpoint.name;
-        if let Some(limit) = self.endpoint.items {
-            if !limit.allows(items.len()) {
-                return Err(Error::ItemCount {
-                    endpoint,
-                    count: items.len(),
-                    limit,
-                });
-            }
-        }
-        self.body = Some(serde_json::to_vec(items).map_err(|source| Error::Serialize { endpoint, source })?);
-        Ok(self)
+    pub fn array_body<T: Serialize>(self, items: &[T]) -> Result<Self, Error> {
+        self.check_item_count(items.len())?;
+        self.serialize_items(items)
     }
 
     /// Sets an array body, after checking the endpoint's item limit and each item's rules: the
@@ -108,16 +98,8 @@ impl<'a> Request<'a> {
     ///
     /// [`Error::ItemCount`], [`Error::InvalidItem`] or [`Error::Serialize`]; nothing is sent.
     pub fn checked_array_body<T: Serialize + Validate>(self, items: &[T]) -> Result<Self, Error> {
+        self.check_item_count(items.len())?;
         let endpoint = self.endpoint.name;
-        if let Some(limit) = self.endpoint.items {
-            if !limit.allows(items.len()) {
-                return Err(Error::ItemCount {
-                    endpoint,
-                    count: items.len(),
-                    limit,
-                });
-            }
-        }
         for (index, item) in items.iter().enumerate() {
             item.validate().map_err(|violation| Error::InvalidItem {
                 endpoint,
@@ -125,6 +107,24 @@ impl<'a> Request<'a> {
                 violation,
             })?;
         }
-        self.array_body(items)
+        self.serialize_items(items)
+    }
+
+    /// [`Error::ItemCount`] when `count` items are outside the endpoint's item limit.
+    fn check_item_count(&self, count: usize) -> Result<(), Error> {
+        match self.endpoint.items {
+            Some(limit) if !limit.allows(count) => Err(Error::ItemCount {
+                endpoint: self.endpoint.name,
+                count,
+                limit,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn serialize_items<T: Serialize>(mut self, items: &[T]) -> Result<Self, Error> {
+        let endpoint = self.endpoint.name;
+        self.body = Some(serde_json::to_vec(items).map_err(|source| Error::Serialize { endpoint, source })?);
+        Ok(self)
     }
 }
