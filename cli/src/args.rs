@@ -436,8 +436,9 @@ fn endpoint_text(endpoint: &EndpointInfo) -> String {
     }
     match &endpoint.body {
         BodyInfo::None => {}
-        BodyInfo::Object { type_name } => {
-            let _ = writeln!(out, "    body: {type_name}");
+        BodyInfo::Object { type_name, required } => {
+            let optional = if *required { "" } else { " (optional)" };
+            let _ = writeln!(out, "    body: {type_name}{optional}");
         }
         BodyInfo::Array { items, .. } => {
             let limit = describe
@@ -482,7 +483,7 @@ fn endpoint_json(endpoint: &EndpointInfo) -> serde_json::Value {
     };
     let body = match &endpoint.body {
         BodyInfo::None => serde_json::Value::Null,
-        BodyInfo::Object { type_name } => serde_json::json!({ "object": type_name }),
+        BodyInfo::Object { type_name, required } => serde_json::json!({ "object": type_name, "required": required }),
         BodyInfo::Array { items, .. } => serde_json::json!({ "array": items }),
     };
     serde_json::json!({

@@ -106,6 +106,8 @@ pub enum BodyInfo {
     Object {
         /// The type's name.
         type_name: &'static str,
+        /// Whether the endpoint needs it (an optional body may be left out).
+        required: bool,
     },
     /// An array of the named type.
     Array {
@@ -177,7 +179,14 @@ impl Input {
                     endpoint.name()
                 )));
             }
-            (BodyInfo::Object { type_name }, None) | (BodyInfo::Array { items: type_name, .. }, None) => {
+            (
+                BodyInfo::Object {
+                    type_name,
+                    required: true,
+                },
+                None,
+            )
+            | (BodyInfo::Array { items: type_name, .. }, None) => {
                 let shape = match endpoint.body {
                     BodyInfo::Array { .. } => format!("a JSON array of {type_name}"),
                     _ => format!("a JSON {type_name} object"),
@@ -229,6 +238,18 @@ impl Input {
         from_text(text)
             .map(Some)
             .map_err(|error| Failure::usage(format!("the query parameter `{wire}`: `{text}` is not valid: {error}")))
+    }
+
+    /// The body, converted to its type, if one was given (for an endpoint whose body is optional).
+    #[allow(
+        dead_code,
+        reason = "the generated dispatch calls it for endpoints whose body is optional"
+    )]
+    pub fn optional_body<T: DeserializeOwned>(&self) -> Result<Option<T>, Failure> {
+        match self.body {
+            Some(_) => self.body().map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The body, converted to its type.

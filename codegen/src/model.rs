@@ -292,19 +292,83 @@ pub struct Endpoint {
     pub source: String,
 }
 
-/// Where a paged endpoint keeps its page number, page size, items and total.
+/// Where a paged endpoint keeps its position (page number or offset), page size, items and total.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
-    /// The page index in the body, as Rust field names from the body down (all required).
-    pub page_index: FieldPath,
-    /// The page size in the body, likewise.
-    pub page_size: FieldPath,
+    /// How pages are addressed.
+    pub style: PageStyle,
+    /// The page index or offset in the body, from the body down.
+    pub position: FieldPath,
+    /// The page size (or row count) in the body, an attribute of the same object as `position`.
+    pub size: FieldPath,
     /// The page's items in the response; empty when the response is the array itself.
     pub items: FieldPath,
     /// The type of one item.
     pub item: TypeRef,
     /// The total count in the response, if it reports one.
     pub total: Option<FieldPath>,
+    /// How the walker writes a page's position and size into the body: the objects on the way
+    /// that the caller may leave out, and how to make them.
+    pub writer: PageWriter,
+}
+
+/// How a paged endpoint addresses a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    /// A 1-based page number and a page size (`PageIndex`, `PageSize`).
+    Index,
+    /// How many items to skip and how many to return (`Offset`, `RowCount`).
+    Offset,
+}
+
+impl PageStyle {
+    /// The position of the first page when the caller gives none.
+    pub fn first(self) -> i64 {
+        match self {
+            PageStyle::Index => 1,
+            PageStyle::Offset => 0,
+        }
+    }
+}
+
+/// The objects between the body and the page attributes, for writing a page into a body the
+/// caller may have left partly empty.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageWriter {
+    /// How to make the body when the caller gave none; `None` when the body is required.
+    pub absent_body: Option<Make>,
+    /// The object attributes from the body down to the one holding the page attributes,
+    /// outermost first.
+    pub steps: Vec<PageStep>,
+}
+
+/// One object attribute on the way from the body to the page attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageStep {
+    /// The attribute's Rust field name.
+    pub rust: String,
+    /// The attribute's object type.
+    pub type_name: String,
+    /// How to make the object when the caller left it out; `None` when it is required.
+    pub absent: Option<Make>,
+}
+
+/// How the page walker makes an absent object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Make {
+    /// `T::default()`: nothing is required.
+    Default,
+    /// `T::new(…)`: its required fields are the page's position and size, in constructor order.
+    New(Vec<PageValue>),
+}
+
+/// One of the two values a page walker writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageValue {
+    /// The page index or offset.
+    Position,
+    /// The page size or row count.
+    Size,
 }
 
 /// The fields of a per-row result type that a bulk job reads.
@@ -331,7 +395,7 @@ pub struct FieldPath {
     pub rust: Vec<String>,
     /// The dotted wire path as written in the spec, e.g. `Paging.PageIndex`.
     pub wire: String,
-    /// Whether the last field is optional (only allowed for the total).
+    /// Whether the last field is optional.
     pub optional: bool,
 }
 
@@ -341,7 +405,12 @@ pub enum Body {
     /// No body.
     None,
     /// A JSON object of a named type.
-    Object(TypeRef),
+    Object {
+        /// The object type.
+        ty: TypeRef,
+        /// Whether the caller must give it; an optional body is not sent when absent.
+        required: bool,
+    },
     /// A JSON array.
     Array {
         /// Item type.
@@ -409,7 +478,7 @@ impl Spec {
         for endpoint in &self.endpoints {
             match &endpoint.body {
                 Body::None => {}
-                Body::Object(ty) | Body::Array { items: ty, .. } => self.reach(ty, &mut sent),
+                Body::Object { ty, .. } | Body::Array { items: ty, .. } => self.reach(ty, &mut sent),
             }
             for field in &endpoint.query {
                 self.reach(&field.ty, &mut sent);

@@ -171,8 +171,10 @@ pub struct BulkResults {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Pagination {
-    pub page_index: String,
-    pub page_size: String,
+    pub page_index: Option<String>,
+    pub page_size: Option<String>,
+    pub offset: Option<String>,
+    pub row_count: Option<String>,
     pub items: Option<String>,
     pub total: Option<String>,
 }
@@ -198,6 +200,7 @@ pub struct Body {
     pub items: Option<String>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
+    pub required: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -269,9 +272,9 @@ const ENDPOINT: &[&str] = &[
     "bulk",
 ];
 const BULK: &[&str] = &["row_number", "succeeded", "id", "exception_type", "message"];
-const PAGINATION: &[&str] = &["page_index", "page_size", "items", "total"];
+const PAGINATION: &[&str] = &["page_index", "page_size", "offset", "row_count", "items", "total"];
 const EXAMPLES: &[&str] = &["query", "request", "response"];
-const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items"];
+const BODY: &[&str] = &["kind", "type", "items", "min_items", "max_items", "required"];
 const STATUS: &[&str] = &["code", "meaning", "processed"];
 
 /// The keys the mirror accepts in the mapping at `path`, for "did you mean" suggestions.

@@ -232,6 +232,11 @@ pub const RESERVED: &[Reserved] = &[
     ),
     entry(
         Place::QueryParameter,
+        "set_page",
+        "the private method `set_page` of each paged request builder",
+    ),
+    entry(
+        Place::QueryParameter,
         "clone",
         "the method `clone` of each request builder (they are `Clone`)",
     ),

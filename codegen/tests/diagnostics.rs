@@ -537,3 +537,126 @@ endpoints:
 ";
     insta::assert_snapshot!(render(&[("spec/paints.yaml", spec)]));
 }
+
+#[test]
+fn optional_bodies_and_paging_through_optional_attributes_are_checked() {
+    let spec = "
+types:
+  - name: Paging
+    kind: object
+    fields:
+      - wire: PageIndex
+        type: integer
+        required: true
+      - wire: PageSize
+        type: integer
+        required: true
+      - wire: Token
+        type: string
+        required: true
+  - name: Window
+    kind: object
+    fields:
+      - wire: Offset
+        type: integer
+      - wire: Rows
+        type: integer
+  - name: Search
+    kind: object
+    fields:
+      - wire: Owner
+        type: string
+        required: true
+      - wire: Paging
+        type: Paging
+      - wire: Window
+        type: Window
+      - wire: RowCount
+        type: integer
+endpoints:
+  - name: search_things
+    title: Search Things
+    group: things
+    method: POST
+    path: /Things.svc/Search
+    idempotent: true
+    body:
+      kind: object
+      type: Search
+      required: false
+    response: array<string>
+    pagination:
+      page_index: Paging.PageIndex
+      page_size: Paging.PageSize
+  - name: window_things
+    title: Window Things
+    group: things
+    method: POST
+    path: /Things.svc/Window
+    idempotent: true
+    body: { kind: object, type: Search }
+    response: array<string>
+    pagination:
+      offset: Window.Offset
+      row_count: RowCount
+  - name: mixed_things
+    title: Mixed Things
+    group: things
+    method: POST
+    path: /Things.svc/Mixed
+    idempotent: true
+    body: { kind: object, type: Search }
+    response: array<string>
+    pagination:
+      page_index: Paging.PageIndex
+      row_count: RowCount
+  - name: page_things
+    title: Page Things
+    group: things
+    method: POST
+    path: /Things.svc/Page
+    idempotent: true
+    body: { kind: object, type: Search }
+    response: array<string>
+    pagination:
+      page_index: Paging.PageIndex
+      page_size: Paging.PageSize
+  - name: named_things
+    title: Named Things
+    group: things
+    method: POST
+    path: /Things.svc/Named
+    idempotent: true
+    query:
+      - wire: Page
+        type: integer
+    body: { kind: object, type: Window }
+    response: array<string>
+    pagination:
+      offset: Offset
+      row_count: Offset
+  - name: windowed_things
+    title: Windowed Things
+    group: things
+    method: POST
+    path: /Things.svc/Windowed
+    idempotent: true
+    query:
+      - wire: Window
+        type: integer
+    body: { kind: object, type: Window }
+    response: array<string>
+    pagination:
+      offset: Offset
+      row_count: Rows
+  - name: add_things
+    title: Add Things
+    group: things
+    method: POST
+    path: /Things.svc/Add
+    idempotent: false
+    body: { kind: array, items: string, required: false }
+    response: json
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}

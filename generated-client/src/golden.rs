@@ -31,6 +31,8 @@ mod object_body;
 mod open_objects;
 #[path = "../../codegen/tests/golden/paged/expected/mod.rs"]
 mod paged;
+#[path = "../../codegen/tests/golden/paged_optional/expected/mod.rs"]
+mod paged_optional;
 #[path = "../../codegen/tests/golden/recursion/expected/mod.rs"]
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
@@ -60,6 +62,8 @@ mod object_body_schema;
 mod open_objects_schema;
 #[path = "../../codegen/tests/golden/paged/expected/schema.rs"]
 mod paged_schema;
+#[path = "../../codegen/tests/golden/paged_optional/expected/schema.rs"]
+mod paged_optional_schema;
 #[path = "../../codegen/tests/golden/recursion/expected/schema.rs"]
 mod recursion_schema;
 #[path = "../../codegen/tests/golden/rules/expected/schema.rs"]
@@ -420,4 +424,33 @@ mod sandbox {
             ("limit".to_string(), "3".to_string()),
         ]);
     }
+}
+
+#[test]
+fn page_setters_make_the_objects_a_caller_left_out() {
+    use paged_optional::types::{Filter, Lookup, Pager};
+    let client = crate::Client::builder()
+        .base_url("http://127.0.0.1:9/v2")
+        .credentials(crate::Credentials::new("a", "s"))
+        .build()
+        .unwrap();
+    // No body at all: `page` makes the body and its `Paging`.
+    let shown = format!("{:?}", client.golden_filter_entries("o-1").page(3, 20));
+    assert!(
+        shown.contains("body: Some(Filter { name: None, paging: Some(Pager { page_index: 3, page_size: 20 }) })"),
+        "{shown}"
+    );
+    // A body of the caller's keeps its other attributes; its `Paging` is overwritten in place.
+    let body = Filter::default().with_name("x").with_paging(Pager::new(1, 5));
+    let shown = format!("{:?}", client.golden_filter_entries("o-1").body(body).page(2, 5));
+    assert!(
+        shown.contains("name: Some(\"x\"), paging: Some(Pager { page_index: 2, page_size: 5 })"),
+        "{shown}"
+    );
+    // Offset paging through an optional window of optional attributes.
+    let shown = format!("{:?}", client.golden_lookup_entries(Lookup::new("o-1")).window(40, 20));
+    assert!(
+        shown.contains("window: Some(Window { offset: Some(40), row_count: Some(20) })"),
+        "{shown}"
+    );
 }

@@ -194,8 +194,8 @@ pub struct EndpointSchema {
 /// Where a paged endpoint keeps its page index and items, as wire paths.
 #[derive(Debug, Clone, Copy)]
 pub struct PagesSchema {
-    /// The page index in the request body, e.g. `["Paging", "PageIndex"]`.
-    pub page_index: &'static [&'static str],
+    /// The page index or offset in the request body, e.g. `["Paging", "PageIndex"]`.
+    pub position: &'static [&'static str],
     /// The items in the answer (below its `unwrap` attribute, if any); empty when the answer
     /// is the array of items itself.
     pub items: &'static [&'static str],
@@ -206,8 +206,13 @@ pub struct PagesSchema {
 pub enum BodySchema {
     /// No body.
     None,
-    /// A JSON object.
-    Object(Shape),
+    /// A JSON object; an optional one may be left out (no content at all).
+    Object {
+        /// The object's shape.
+        shape: Shape,
+        /// Whether a call must send it.
+        required: bool,
+    },
     /// A JSON array of between `min_items` and `max_items` items.
     Array {
         /// The items' shape.
@@ -294,7 +299,7 @@ impl Schema {
     pub fn check_body(&self, body: &BodySchema, value: &Value) -> Vec<Mismatch> {
         match body {
             BodySchema::None => Vec::new(),
-            BodySchema::Object(shape) => self.check(shape, value),
+            BodySchema::Object { shape, .. } => self.check(shape, value),
             BodySchema::Array {
                 items,
                 min_items,

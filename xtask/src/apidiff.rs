@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
     Api, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef,
-    Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    PageStyle, Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
 };
 use heck::ToSnakeCase;
 
@@ -347,7 +347,7 @@ fn compare_specs(report: &mut Report, old: &Spec, new: &Spec) {
 fn body_checked(spec: &Spec, endpoint: &Endpoint) -> bool {
     let ty = match &endpoint.body {
         Body::None => return false,
-        Body::Object(ty) | Body::Array { items: ty, .. } => ty,
+        Body::Object { ty, .. } | Body::Array { items: ty, .. } => ty,
     };
     let codegen::model::TypeRef::Named(name) = ty else {
         return false;
@@ -1397,7 +1397,7 @@ fn items(min: usize, max: Option<usize>) -> String {
 fn has_bulk(body: &Body) -> bool {
     match body {
         Body::Array { max_items, .. } => max_items.is_some(),
-        Body::None | Body::Object(_) => false,
+        Body::None | Body::Object { .. } => false,
     }
 }
 
@@ -1520,6 +1520,39 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
                 );
             }
         }
+        (
+            Body::Object {
+                ty: old_ty,
+                required: true,
+            },
+            Body::Object {
+                ty: new_ty,
+                required: false,
+            },
+        ) if old_ty == new_ty => push(
+            Impact::Breaking,
+            "body made optional",
+            format!("`Client::{name}` no longer takes the body as an argument: set it with `.body(…)` on the request"),
+        ),
+        (
+            Body::Object {
+                ty: old_ty,
+                required: false,
+            },
+            Body::Object {
+                ty: new_ty,
+                required: true,
+            },
+        ) if old_ty == new_ty => push(
+            Impact::Breaking,
+            "body made required",
+            format!("`Client::{name}` takes the body as its last argument instead of `.body(…)`"),
+        ),
+        (Body::None, Body::Object { required: false, .. }) => push(
+            Impact::Compatible,
+            "optional body added",
+            format!("the request of `Client::{name}` gains `.body(…)`; without it nothing changes"),
+        ),
         (old_body, new_body) if old_body != new_body => push(
             Impact::Breaking,
             "body changed",
@@ -1630,18 +1663,22 @@ fn compare_pagination(
         ),
         (Some(old), Some(new)) => {
             let Pagination {
-                page_index: old_index,
-                page_size: old_size,
+                style: old_style,
+                position: old_position,
+                size: old_size,
                 items: old_items,
                 item: old_item,
                 total: old_total,
+                writer: old_writer,
             } = old;
             let Pagination {
-                page_index: new_index,
-                page_size: new_size,
+                style: new_style,
+                position: new_position,
+                size: new_size,
                 items: new_items,
                 item: new_item,
                 total: new_total,
+                writer: new_writer,
             } = new;
             if old_item != new_item {
                 push(
@@ -1651,7 +1688,27 @@ fn compare_pagination(
                         "`Client::{name}_pages` yields `{new_item}` instead of `{old_item}`: adapt code that reads the items"
                     ),
                 );
-            } else if (old_index, old_size, old_items, old_total) != (new_index, new_size, new_items, new_total) {
+            } else if old_style != new_style {
+                push(
+                    Impact::Breaking,
+                    "pagination changed",
+                    format!(
+                        "pages of `Client::{name}` are addressed by {} instead of {}: the request's page setters change",
+                        style_words(*new_style),
+                        style_words(*old_style)
+                    ),
+                );
+            } else if has_single_page_setters(old) && !has_single_page_setters(new) {
+                push(
+                    Impact::Breaking,
+                    "pagination changed",
+                    format!(
+                        "the page attributes of `Client::{name}` may now be left out: the request keeps `.page(index, size)` but loses `.page_index(…)` and `.page_size(…)`"
+                    ),
+                );
+            } else if (old_position, old_size, old_items, old_total, old_writer)
+                != (new_position, new_size, new_items, new_total, new_writer)
+            {
                 push(
                     Impact::Behaviour,
                     "pagination changed",
@@ -1663,6 +1720,24 @@ fn compare_pagination(
         }
         (None, None) => {}
     }
+}
+
+/// How pages are addressed, in words.
+fn style_words(style: PageStyle) -> &'static str {
+    match style {
+        PageStyle::Index => "page index and size",
+        PageStyle::Offset => "offset and row count",
+    }
+}
+
+/// Whether the request builder has `page_index` and `page_size` (index paging through
+/// attributes the body always has).
+fn has_single_page_setters(pagination: &Pagination) -> bool {
+    pagination.style == PageStyle::Index
+        && pagination.writer.absent_body.is_none()
+        && pagination.writer.steps.iter().all(|step| step.absent.is_none())
+        && !pagination.position.optional
+        && !pagination.size.optional
 }
 
 fn compare_row_results(

@@ -116,6 +116,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadActivitiesQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -131,6 +132,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadReferenceQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -138,6 +140,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadActivityPost",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -145,6 +148,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityTypeDefinition",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -152,6 +156,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "NewCompany",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -167,6 +172,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "CompanyChanges",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -194,6 +200,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "CompanyQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -201,6 +208,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "CompanyBatch",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -221,6 +229,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "SearchCriteria",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -288,6 +297,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadIdsQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -295,6 +305,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadDateRangeQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -335,6 +346,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadReset",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -342,6 +354,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadBulkUpdate",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -357,6 +370,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadFieldDefinition",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -391,6 +405,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ListLeadsQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -398,6 +413,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "StaticListLeads",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -445,6 +461,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "NewStaticList",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -543,6 +560,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "OpportunityUpdate",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -570,6 +588,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "SearchCriteria",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -577,6 +596,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "OpportunityCapture",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -676,6 +696,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadOpportunitiesQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -683,6 +704,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "OpportunitiesByIdsQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -690,6 +712,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskCreate",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -697,6 +720,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskBatch",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -724,6 +748,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -744,6 +769,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskUpdate",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -751,6 +777,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskDeletion",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {

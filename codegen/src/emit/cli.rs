@@ -191,9 +191,9 @@ impl CliTypes<'_> {
         let params = endpoint.query.iter().map(|field| self.field_info(field));
         let body = match &endpoint.body {
             Body::None => quote! { crate::spec::BodyInfo::None },
-            Body::Object(ty) => {
+            Body::Object { ty, required } => {
                 let name = ty.to_string();
-                quote! { crate::spec::BodyInfo::Object { type_name: #name } }
+                quote! { crate::spec::BodyInfo::Object { type_name: #name, required: #required } }
             }
             Body::Array { items, max_items, .. } => {
                 let name = items.to_string();
@@ -228,11 +228,21 @@ impl CliTypes<'_> {
                 quote! { input.required::<#ty>(#wire)? }
             })
             .collect();
+        let mut body_setter = None;
         match &endpoint.body {
             Body::None => {}
-            Body::Object(ty) => {
+            Body::Object { ty, required: true } => {
                 let ty = self.rust_type(ty);
                 args.push(quote! { input.body::<#ty>()? });
+            }
+            Body::Object { ty, required: false } => {
+                let ty = self.rust_type(ty);
+                body_setter = Some(quote! {
+                    let call = match input.optional_body::<#ty>()? {
+                        Some(body) => call.body(body),
+                        None => call,
+                    };
+                });
             }
             Body::Array { items, .. } => {
                 let ty = self.rust_type(items);
@@ -252,6 +262,7 @@ impl CliTypes<'_> {
             #name => {
                 let call = client.#method(#(#args),*);
                 #(#optional)*
+                #body_setter
                 crate::spec::answer(call.await)
             }
         }

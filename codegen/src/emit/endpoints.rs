@@ -19,7 +19,9 @@ use quote::{format_ident, quote};
 use super::example::{method_example, pages_example};
 use super::types::needs_validation;
 use super::{Paths, doc, doc_lines, ident, lit};
-use crate::model::{Body, Endpoint, Field, Method, Processed, Spec, Status, TypeRef};
+use crate::model::{
+    Body, Endpoint, Field, FieldPath, Make, Method, PageStyle, PageValue, Processed, Spec, Status, TypeRef,
+};
 
 pub(super) fn sources(spec: &Spec) -> Vec<String> {
     let mut sources: Vec<String> = spec.endpoints.iter().map(|e| e.source.clone()).collect();
@@ -179,7 +181,11 @@ fn taken(name: &Ident, ty: &TypeRef, paths: &Paths) -> (TokenStream, TokenStream
 fn body_field(endpoint: &Endpoint, paths: &Paths) -> Option<(Ident, TokenStream, TokenStream)> {
     match &endpoint.body {
         Body::None => None,
-        Body::Object(ty) => Some((ident("body"), paths.rust_type(ty), paths.rust_type(ty))),
+        Body::Object { ty, required: true } => Some((ident("body"), paths.rust_type(ty), paths.rust_type(ty))),
+        Body::Object { ty, required: false } => {
+            let ty = paths.rust_type(ty);
+            Some((ident("body"), quote! { Option<#ty> }, ty))
+        }
         Body::Array { items, .. } => {
             let item = paths.rust_type(items);
             Some((ident("items"), quote! { Vec<#item> }, quote! { [#item] }))
@@ -199,8 +205,9 @@ fn positional(endpoint: &Endpoint, paths: &Paths) -> (Vec<TokenStream>, Vec<Toke
         values.push(value);
     }
     match &endpoint.body {
-        Body::None => {}
-        Body::Object(ty) => {
+        // An optional body is set on the builder with `body(…)`.
+        Body::None | Body::Object { required: false, .. } => {}
+        Body::Object { ty, required: true } => {
             let ty = paths.rust_type(ty);
             params.push(quote! { body: #ty });
             values.push(quote! { body });
@@ -284,8 +291,15 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
         }
     });
     let body = body_field(endpoint, paths);
+    let mut body_setter = None;
     let (call_param, call_body, send_arg) = match (&endpoint.body, &body) {
-        (Body::Object(body_type), Some((field, ty, _))) => {
+        (
+            Body::Object {
+                ty: body_type,
+                required: true,
+            },
+            Some((field, ty, _)),
+        ) => {
             let set_body = if needs_validation(body_type, spec) {
                 quote! { .checked_json_body(body)? }
             } else {
@@ -295,6 +309,36 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
             new_params.push(quote! { #field: #ty });
             inits.push(quote! { #field, });
             (Some(quote! { body: &#ty }), set_body, quote! { &self.#field })
+        }
+        (
+            Body::Object {
+                ty: body_type,
+                required: false,
+            },
+            Some((field, ty, borrowed)),
+        ) => {
+            let set_body = if needs_validation(body_type, spec) {
+                quote! { .checked_json_body_opt(body)? }
+            } else {
+                quote! { .json_body_opt(body)? }
+            };
+            fields.push(quote! { #field: #ty, });
+            inits.push(quote! { #field: None, });
+            let docs = doc(
+                "Sets the request body, which this endpoint does not require: without it, the call is sent with no body.",
+            );
+            body_setter = Some(quote! {
+                #docs
+                pub fn body(mut self, body: #borrowed) -> Self {
+                    self.body = Some(body);
+                    self
+                }
+            });
+            (
+                Some(quote! { body: Option<&#borrowed> }),
+                set_body,
+                quote! { self.#field.as_ref() },
+            )
         }
         (Body::Array { items, .. }, Some((field, ty, slice))) => {
             let set_body = if needs_validation(items, spec) {
@@ -355,6 +399,7 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
             }
 
             #(#setters)*
+            #body_setter
             #page_setters
 
             #send_doc
@@ -382,76 +427,243 @@ fn emit_builder(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream 
     }
 }
 
-/// For a paged endpoint: `page_index` and `page_size` setters on the builder, and `pages`.
+/// For a paged endpoint: the builder's page setters (`page`, and `page_index`/`page_size` when
+/// the body always holds them; `window` for offset paging), the private `set_page` they and the
+/// walker share, and `pages`.
 fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
     let descriptor = const_name(endpoint);
-    let Body::Object(_) = &endpoint.body else {
+    let Body::Object { .. } = &endpoint.body else {
         return None;
     };
-    let fields = |rust: &[String]| {
-        let names = rust.iter().map(|name| ident(name));
+    let (position_wire, size_wire) = (&pagination.position.wire, &pagination.size.wire);
+    let writer = &pagination.writer;
+    let through_optional = writer.absent_body.is_some()
+        || writer.steps.iter().any(|step| step.absent.is_some())
+        || pagination.position.optional
+        || pagination.size.optional;
+
+    // `set_page`: write a page's position and size, making what the caller left out.
+    let make = |make: &Make, ty: TokenStream| match make {
+        Make::Default => quote! { #ty::default },
+        Make::New(values) => {
+            let args = values.iter().map(|value| match value {
+                PageValue::Position => quote! { position },
+                PageValue::Size => quote! { size },
+            });
+            quote! { || #ty::new(#(#args),*) }
+        }
+    };
+    let mut walk = Vec::new();
+    let mut holder = quote! { self.body };
+    if let Some(absent) = &writer.absent_body {
+        let Body::Object { ty, .. } = &endpoint.body else {
+            return None;
+        };
+        let make = make(absent, paths.rust_type(ty));
+        walk.push(quote! { let body = self.body.get_or_insert_with(#make); });
+        holder = quote! { body };
+    }
+    for step in &writer.steps {
+        let field = ident(&step.rust);
+        if let Some(absent) = &step.absent {
+            let make = make(absent, paths.rust_type(&TypeRef::Named(step.type_name.clone())));
+            walk.push(quote! { let #field = #holder.#field.get_or_insert_with(#make); });
+            holder = quote! { #field };
+        } else {
+            holder = quote! { #holder.#field };
+        }
+    }
+    let leaf = |path: &FieldPath, value: TokenStream| {
+        let field = ident(path.rust.last().map(String::as_str).unwrap_or_default());
+        let value = if path.optional {
+            quote! { Some(#value) }
+        } else {
+            value
+        };
+        quote! { #holder.#field = #value; }
+    };
+    let set_position = leaf(&pagination.position, quote! { position });
+    let set_size = leaf(&pagination.size, quote! { size });
+    let set_page_doc = doc(&format!(
+        "Writes a page's `{position_wire}` and `{size_wire}` into the body{}.",
+        if through_optional {
+            ", making what was left out"
+        } else {
+            ""
+        }
+    ));
+    let set_page = quote! {
+        #set_page_doc
+        fn set_page(&mut self, position: i64, size: i64) {
+            #(#walk)*
+            #set_position
+            #set_size
+        }
+    };
+
+    // What the caller's body says: the first page's position and the size, when given.
+    let read = |path: &FieldPath| -> TokenStream {
+        if !through_optional {
+            let fields = path.rust.iter().map(|name| ident(name));
+            return quote! { self.body #(.#fields)* };
+        }
+        // A place while every attribute so far is required (`self.body.paging`), then an
+        // `Option` chain from the first one that may be absent.
+        let mut place = quote! { self.body };
+        let mut chain: Option<TokenStream> = writer.absent_body.is_some().then(|| quote! { self.body.as_ref() });
+        let mut value = ident("body");
+        for step in &writer.steps {
+            let field = ident(&step.rust);
+            chain = match (chain, step.absent.is_some()) {
+                (None, false) => {
+                    place = quote! { #place.#field };
+                    None
+                }
+                (None, true) => Some(quote! { #place.#field.as_ref() }),
+                (Some(chain), true) => Some(quote! { #chain.and_then(|#value| #value.#field.as_ref()) }),
+                (Some(chain), false) => Some(quote! { #chain.map(|#value| &#value.#field) }),
+            };
+            value = field;
+        }
+        let field = ident(path.rust.last().map(String::as_str).unwrap_or_default());
+        match (chain, path.optional) {
+            (None, true) => quote! { #place.#field },
+            (None, false) => quote! { Some(#place.#field) },
+            (Some(chain), true) => quote! { #chain.and_then(|#value| #value.#field) },
+            (Some(chain), false) => quote! { #chain.map(|#value| #value.#field) },
+        }
+    };
+    let (first, size) = (read(&pagination.position), read(&pagination.size));
+    let (first, size) = if through_optional {
+        let first_value = lit(pagination.style.first() as u64);
+        (quote! { #first.unwrap_or(#first_value) }, size)
+    } else {
+        (first, quote! { Some(#size) })
+    };
+
+    let items = {
+        let names = pagination.items.rust.iter().map(|name| ident(name));
         quote! { #(.#names)* }
     };
-    let index = fields(&pagination.page_index.rust);
-    let size = fields(&pagination.page_size.rust);
-    let items = fields(&pagination.items.rust);
     let item = paths.rust_type(&pagination.item);
     let total = match &pagination.total {
         None => quote! { None },
-        Some(total) if total.optional => {
-            let total = fields(&total.rust);
-            quote! { page #total }
-        }
         Some(total) => {
-            let total = fields(&total.rust);
-            quote! { Some(page #total) }
+            let names = total.rust.iter().map(|name| ident(name));
+            if total.optional {
+                quote! { page #(.#names)* }
+            } else {
+                quote! { Some(page #(.#names)*) }
+            }
         }
     };
-    let index_doc = doc(&format!(
-        "Sets the body's `{}`: the page to fetch (the first is 1).",
-        pagination.page_index.wire
-    ));
-    let size_doc = doc(&format!(
-        "Sets the body's `{}`: how many items a page holds.",
-        pagination.page_size.wire
-    ));
+    let style = match pagination.style {
+        PageStyle::Index => quote! { Index },
+        PageStyle::Offset => quote! { Offset },
+    };
+
+    let setters = match pagination.style {
+        PageStyle::Index => {
+            let page_doc = doc(&format!(
+                "Asks for one page: sets the body's `{position_wire}` (the first page is 1) and `{size_wire}` (how many items a page holds)."
+            ));
+            let page = quote! {
+                #page_doc
+                pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+                    self.set_page(page_index, page_size);
+                    self
+                }
+            };
+            if through_optional {
+                page
+            } else {
+                let index = pagination.position.rust.iter().map(|name| ident(name));
+                let size = pagination.size.rust.iter().map(|name| ident(name));
+                let index_doc = doc(&format!(
+                    "Sets the body's `{position_wire}`: the page to fetch (the first is 1)."
+                ));
+                let size_doc = doc(&format!("Sets the body's `{size_wire}`: how many items a page holds."));
+                quote! {
+                    #page
+                    #index_doc
+                    pub fn page_index(mut self, page_index: i64) -> Self {
+                        self.body #(.#index)* = page_index;
+                        self
+                    }
+                    #size_doc
+                    pub fn page_size(mut self, page_size: i64) -> Self {
+                        self.body #(.#size)* = page_size;
+                        self
+                    }
+                }
+            }
+        }
+        PageStyle::Offset => {
+            let window_doc = doc(&format!(
+                "Asks for a window of items: sets the body's `{position_wire}` (how many items to skip) and `{size_wire}` (how many to return)."
+            ));
+            quote! {
+                #window_doc
+                pub fn window(mut self, offset: i64, row_count: i64) -> Self {
+                    self.set_page(offset, row_count);
+                    self
+                }
+            }
+        }
+    };
     let stops = match &pagination.total {
         Some(total) => format!(
-            "an empty page, a page shorter than `{}`, or when the items seen reach `{}`",
-            pagination.page_size.wire, total.wire
+            "an empty page, a page shorter than `{size_wire}`, or when the items seen reach `{}`",
+            total.wire
         ),
-        None => format!("an empty page or a page shorter than `{}`", pagination.page_size.wire),
+        None => format!("an empty page or a page shorter than `{size_wire}`"),
+    };
+    let when_absent = if through_optional {
+        format!(" ({} when absent)", pagination.style.first())
+    } else {
+        String::new()
+    };
+    let addressed = match pagination.style {
+        PageStyle::Index => format!("from the body's `{position_wire}` on{when_absent}"),
+        PageStyle::Offset => format!(
+            "from the body's `{position_wire}` on{when_absent}, each page's offset being the items seen before it"
+        ),
+    };
+    let unknown_size = if through_optional {
+        format!(
+            " When the body gives no `{size_wire}`, the first call is sent as it is and the server's own page size, learned from its answer, is asked for from then on."
+        )
+    } else {
+        String::new()
     };
     let pages_doc = doc(&format!(
-        "Every page from the body's `{}` on, as a stream ([`crate::pages::Pages`]).\n\nSends one call per page, when the next page is asked for, and stops after {stops}, or after the first error. The stream owns the builder, so it can be returned or spawned.",
-        pagination.page_index.wire
+        "Every page {addressed}, as a stream ([`crate::pages::Pages`]).\n\nSends one call per page, when the next page is asked for, and stops after {stops}, or after the first error.{unknown_size} The stream owns the builder, so it can be returned or spawned."
     ));
     Some(quote! {
-        #index_doc
-        pub fn page_index(mut self, page_index: i64) -> Self {
-            self.body #index = page_index;
-            self
-        }
+        #setters
 
-        #size_doc
-        pub fn page_size(mut self, page_size: i64) -> Self {
-            self.body #size = page_size;
-            self
-        }
+        #set_page
 
         #pages_doc
         pub fn pages(self) -> crate::runtime::Pages<#item> {
-            let (first, size) = (self.body #index, self.body #size);
-            crate::runtime::Pages::new(super::endpoints::#descriptor.name, first, size, move |index| {
-                let mut call = self.clone();
-                call.body #index = index;
-                async move {
-                    let page = call.send().await?;
-                    let total = #total;
-                    Ok(crate::runtime::Page::new(index, page #items, total))
-                }
-            })
+            crate::runtime::Pages::new(
+                super::endpoints::#descriptor.name,
+                crate::runtime::PageStyle::#style,
+                #first,
+                #size,
+                move |at: crate::runtime::PageAt| {
+                    let mut call = self.clone();
+                    if let Some(size) = at.size {
+                        call.set_page(at.position, size);
+                    }
+                    async move {
+                        let page = call.send().await?;
+                        let total = #total;
+                        Ok(crate::runtime::Page::new(at.position, page #items, total))
+                    }
+                },
+            )
         }
     })
 }
@@ -459,19 +671,20 @@ fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> 
 /// For a paged endpoint, `<name>_pages`: the same arguments, and every page as a stream.
 fn emit_pages(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenStream> {
     let pagination = endpoint.pagination.as_ref()?;
-    let Body::Object(_) = &endpoint.body else {
+    let Body::Object { .. } = &endpoint.body else {
         return None;
     };
     let method = ident(&endpoint.name);
     let pages = format_ident!("{}_pages", endpoint.name);
     let (params, _) = positional(endpoint, paths);
+    let body_argument = matches!(endpoint.body, Body::Object { required: true, .. }).then(|| ident("body"));
     let args = required_params(endpoint)
         .map(|field| ident(&field.rust))
-        .chain(std::iter::once(ident("body")));
+        .chain(body_argument);
     let item = paths.rust_type(&pagination.item);
     let docs = doc(&format!(
         "Every page of {}, from the body's `{}` on: `self.{}(…).pages()`.\n\nThe stream owns a clone of the client and the arguments, so it can be returned from a function, stored or spawned. See [`crate::pages::Pages`].",
-        endpoint.title, pagination.page_index.wire, endpoint.name
+        endpoint.title, pagination.position.wire, endpoint.name
     ));
     let example = pages_example(endpoint, spec, paths).map(|text| {
         let lines = doc_lines(&text);

@@ -96,11 +96,18 @@ impl Builder<'_> {
         };
         match (&endpoint.body, request) {
             (Body::None, _) => {}
-            (Body::Object(ty), Some(request)) => {
+            (Body::Object { ty, required: true }, Some(request)) => {
                 let body = self.value(ty, &request, false)?;
                 lets.push(quote! { let body = #body; });
                 args.push(quote! { body });
             }
+            (Body::Object { ty, required: false }, Some(request)) => {
+                let body = self.value(ty, &request, false)?;
+                lets.push(quote! { let body = #body; });
+                setters.push(quote! { .body(body) });
+            }
+            // An optional body without an example: the call is shown without one.
+            (Body::Object { required: false, .. }, None) => {}
             (Body::Array { items, .. }, Some(Value::Array(rows))) => {
                 let rows = rows
                     .iter()

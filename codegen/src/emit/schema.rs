@@ -32,9 +32,9 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         let query = endpoint.query.iter().map(emit_field);
         let body = match &endpoint.body {
             Body::None => quote! { BodySchema::None },
-            Body::Object(ty) => {
+            Body::Object { ty, required } => {
                 let shape = shape(ty);
-                quote! { BodySchema::Object(#shape) }
+                quote! { BodySchema::Object { shape: #shape, required: #required } }
             }
             Body::Array {
                 items,
@@ -59,11 +59,8 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                     .map(str::to_owned)
                     .collect()
             };
-            let (index, items) = (
-                wire_path(&pagination.page_index.wire),
-                wire_path(&pagination.items.wire),
-            );
-            quote! { crate::schema::PagesSchema { page_index: &[#(#index),*], items: &[#(#items),*] } }
+            let (position, items) = (wire_path(&pagination.position.wire), wire_path(&pagination.items.wire));
+            quote! { crate::schema::PagesSchema { position: &[#(#position),*], items: &[#(#items),*] } }
         }));
         let query_example = endpoint
             .query_example

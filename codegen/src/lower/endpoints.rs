@@ -118,6 +118,9 @@ impl Lowerer<'_> {
             (Some(_), _, _) => None,
         };
         let mut query = query?;
+        if let Some(Some(pagination)) = &pagination {
+            ok &= self.check_page_setter_names(file, path, pagination.style, &query);
+        }
         // Required parameters become positional arguments, in spec order, before the options.
         query.sort_by_key(|field| !field.required);
         let endpoint = model::Endpoint {
@@ -145,6 +148,38 @@ impl Lowerer<'_> {
         ok.then_some(endpoint)
     }
 
+    /// A paged endpoint's request builder has a page setter (`page` for index paging, `window`
+    /// for offset paging) beside one method per optional query parameter: they must not meet.
+    fn check_page_setter_names(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        style: model::PageStyle,
+        query: &[Field],
+    ) -> bool {
+        let setter = match style {
+            model::PageStyle::Index => "page",
+            model::PageStyle::Offset => "window",
+        };
+        let mut ok = true;
+        for (index, field) in query.iter().enumerate() {
+            if field.rust == setter {
+                let at = child(&child(&child(path, "query"), index), "rust");
+                let help = format!(
+                    "set `rust:` to another name (the wire name stays `{}`): the request builder of a paged endpoint has a method `{setter}`",
+                    field.wire
+                );
+                self.diags.push(file.error_at_key(
+                    &at,
+                    format!("query parameter name `{setter}` collides with the page setter `{setter}`"),
+                    Some(help),
+                ));
+                ok = false;
+            }
+        }
+        ok
+    }
+
     pub(super) fn lower_body(
         &mut self,
         file: &Parsed<raw::File>,
@@ -158,6 +193,18 @@ impl Lowerer<'_> {
             )
         };
         let mut ok = true;
+        if raw.kind != "object" && raw.required.is_some() {
+            let help = format!(
+                "only an object body can be optional; remove `required` (the body is `{}`)",
+                raw.kind
+            );
+            self.diags.push(file.error_at_key(
+                &child(path, "required"),
+                "`required` on a body that is not an object".to_string(),
+                Some(help),
+            ));
+            ok = false;
+        }
         if raw.kind != "array" {
             for (key, present) in [
                 ("min_items", raw.min_items.is_some()),
@@ -191,7 +238,10 @@ impl Lowerer<'_> {
                     ));
                     return None;
                 }
-                ok.then_some(Body::Object(resolved))
+                ok.then_some(Body::Object {
+                    ty: resolved,
+                    required: raw.required.unwrap_or(true),
+                })
             }
             "array" => {
                 if raw.ty.is_some() {

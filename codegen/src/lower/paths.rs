@@ -1,6 +1,7 @@
 //! Attribute paths through types: where a paged endpoint keeps its page index, size, items and total, and how a bulk endpoint's per-row result reads.
 
 use super::*;
+use crate::model::{Make, PageStyle, PageValue};
 
 impl Lowerer<'_> {
     pub(super) fn lower_pagination(
@@ -12,48 +13,87 @@ impl Lowerer<'_> {
         response: &TypeRef,
         types: &[TypeDef],
     ) -> Option<model::Pagination> {
-        let Body::Object(body_type) = body else {
-            let help = "pagination reads the page index and size from an object body; declare `body: { kind: object, type: ... }`".to_string();
+        let Body::Object {
+            ty: body_type,
+            required: body_required,
+        } = body
+        else {
+            let help = "pagination reads the page's position and size from an object body; declare `body: { kind: object, type: ... }`".to_string();
             self.diags
                 .push(file.error_at_key(path, "a paged endpoint needs an object body".to_string(), Some(help)));
             return None;
         };
+        let (style, position_key, size_key, position, size) = match raw {
+            raw::Pagination {
+                page_index: Some(index),
+                page_size: Some(size),
+                offset: None,
+                row_count: None,
+                ..
+            } => (PageStyle::Index, "page_index", "page_size", index, size),
+            raw::Pagination {
+                page_index: None,
+                page_size: None,
+                offset: Some(offset),
+                row_count: Some(count),
+                ..
+            } => (PageStyle::Offset, "offset", "row_count", offset, count),
+            _ => {
+                let help = "a page is addressed by `page_index` and `page_size` (a 1-based page number), or by `offset` and `row_count` (items to skip); give one pair".to_string();
+                self.diags.push(file.error_at_key(
+                    path,
+                    "`pagination` needs `page_index` and `page_size`, or `offset` and `row_count`".to_string(),
+                    Some(help),
+                ));
+                return None;
+            }
+        };
         let integer = |ty: &TypeRef| *ty == TypeRef::Integer;
-        let page_index = self.resolve_path(
-            file,
-            &child(path, "page_index"),
-            body_type,
-            &raw.page_index,
-            types,
-            false,
-            "an integer",
-            integer,
-        );
-        let page_size = self.resolve_path(
-            file,
-            &child(path, "page_size"),
-            body_type,
-            &raw.page_size,
-            types,
-            false,
-            "an integer",
-            integer,
-        );
         let is_array = |ty: &TypeRef| matches!(ty, TypeRef::Array(_));
+        let position = self.resolve_path(
+            file,
+            types,
+            PathQuery {
+                at: child(path, position_key),
+                start: body_type,
+                dotted: position,
+                optional: Through::Any,
+                expected: "an integer",
+                accept: &integer,
+            },
+        );
+        let size = self.resolve_path(
+            file,
+            types,
+            PathQuery {
+                at: child(path, size_key),
+                start: body_type,
+                dotted: size,
+                optional: Through::Any,
+                expected: "an integer",
+                accept: &integer,
+            },
+        );
         let (items, item) = match &raw.items {
             Some(items) => {
                 let resolved = self.resolve_path(
                     file,
-                    &child(path, "items"),
-                    response,
-                    items,
                     types,
-                    false,
-                    "an array",
-                    is_array,
+                    PathQuery {
+                        at: child(path, "items"),
+                        start: response,
+                        dotted: items,
+                        optional: Through::None,
+                        expected: "an array",
+                        accept: &is_array,
+                    },
                 );
                 match resolved {
-                    Some((items, TypeRef::Array(item))) => (Some(items), Some(*item)),
+                    Some(Resolved {
+                        path: items,
+                        ty: TypeRef::Array(item),
+                        ..
+                    }) => (Some(items), Some(*item)),
                     _ => (None, None),
                 }
             }
@@ -70,31 +110,154 @@ impl Lowerer<'_> {
                 }
             },
         };
-        let total = raw.total.as_ref().map(|total| {
-            self.resolve_path(
-                file,
-                &child(path, "total"),
-                response,
-                total,
-                types,
-                true,
-                "an integer",
-                integer,
-            )
-            .map(|(path, _)| path)
-        });
-        let total = match total {
-            Some(None) => return None,
-            Some(Some(total)) => Some(total),
+        let total = match &raw.total {
+            Some(total) => Some(
+                self.resolve_path(
+                    file,
+                    types,
+                    PathQuery {
+                        at: child(path, "total"),
+                        start: response,
+                        dotted: total,
+                        optional: Through::Last,
+                        expected: "an integer",
+                        accept: &integer,
+                    },
+                )?
+                .path,
+            ),
             None => None,
         };
+        let (position, size) = (position?, size?);
+        let writer = self.page_writer(file, path, types, (body_type, *body_required), (&position, &size))?;
         Some(model::Pagination {
-            page_index: page_index?.0,
-            page_size: page_size?.0,
+            style,
+            position: position.path,
+            size: size.path,
             items: items?,
             item: item?,
             total,
+            writer,
         })
+    }
+
+    /// How a page walker writes a page's position and size into the body: both must be
+    /// attributes of one object, and every object on the way that the caller may leave out must
+    /// be one the walker can make (nothing required, or only the two page attributes).
+    fn page_writer(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        types: &[TypeDef],
+        (body_type, body_required): (&TypeRef, bool),
+        (position, size): (&Resolved, &Resolved),
+    ) -> Option<model::PageWriter> {
+        if position.path.wire == size.path.wire {
+            let help = "name two attributes: one for the page's position, one for its size".to_string();
+            self.diags.push(file.error_at_key(
+                path,
+                format!(
+                    "the page's position and size are the same attribute `{}`",
+                    size.path.wire
+                ),
+                Some(help),
+            ));
+            return None;
+        }
+        let holder_of = |resolved: &Resolved| resolved.steps[..resolved.steps.len() - 1].to_vec();
+        let holders = holder_of(position);
+        if holders
+            .iter()
+            .map(|step| &step.wire)
+            .ne(holder_of(size).iter().map(|step| &step.wire))
+        {
+            let help = format!(
+                "the walker writes both into one object: make `{}` and `{}` attributes of the same object",
+                position.path.wire, size.path.wire
+            );
+            self.diags.push(file.error_at_key(
+                path,
+                "the page's position and size are in different objects".to_string(),
+                Some(help),
+            ));
+            return None;
+        }
+        let leaves = [
+            (position.steps.last()?.wire.as_str(), PageValue::Position),
+            (size.steps.last()?.wire.as_str(), PageValue::Size),
+        ];
+        let holder_index = holders.len();
+        // The objects the walker may have to make: the body, then each attribute on the way.
+        let mut objects = vec![(body_type.clone(), !body_required, String::new())];
+        objects.extend(
+            holders
+                .iter()
+                .map(|step| (step.ty.clone(), !step.required, step.wire.clone())),
+        );
+        let mut makes = Vec::new();
+        for (depth, (ty, absent, wire)) in objects.iter().enumerate() {
+            if !absent {
+                makes.push(None);
+                continue;
+            }
+            let object = object_of(types, ty)?;
+            let required: Vec<&Field> = object.fields.iter().filter(|field| field.required).collect();
+            let make = if required.is_empty() {
+                Some(Make::Default)
+            } else if depth == holder_index {
+                required
+                    .iter()
+                    .map(|field| {
+                        leaves
+                            .iter()
+                            .find(|(leaf, _)| *leaf == field.wire)
+                            .map(|(_, value)| *value)
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(Make::New)
+            } else {
+                None
+            };
+            let Some(make) = make else {
+                let (what, fix) = if wire.is_empty() {
+                    ("the optional body".to_string(), "make the body required".to_string())
+                } else {
+                    (
+                        format!("the optional attribute `{wire}`"),
+                        format!("make `{wire}` required"),
+                    )
+                };
+                let others: Vec<&str> = required
+                    .iter()
+                    .map(|field| field.wire.as_str())
+                    .filter(|wire| !leaves.iter().any(|(leaf, _)| leaf == wire))
+                    .collect();
+                let help = format!(
+                    "when {what} is absent the walker makes a `{}`, which needs {}: {fix}, or those attributes optional",
+                    object.name,
+                    one_of(others)
+                );
+                self.diags.push(file.error_at_key(
+                    path,
+                    format!("the page walker cannot make {what} of type `{}`", object.name),
+                    Some(help),
+                ));
+                return None;
+            };
+            makes.push(Some(make));
+        }
+        let mut makes = makes.into_iter();
+        let absent_body = makes.next().flatten();
+        let steps = holders
+            .iter()
+            .zip(makes)
+            .map(|(step, absent)| model::PageStep {
+                rust: step.rust.clone(),
+                type_name: step.ty.to_string(),
+                absent,
+            })
+            .collect();
+        Some(model::PageWriter { absent_body, steps })
     }
 
     pub(super) fn lower_row_results(
@@ -176,24 +339,27 @@ impl Lowerer<'_> {
         })
     }
 
-    /// Follows a dotted wire path (`Paging.PageIndex`) from `start` through object fields. Every
-    /// field but the last must be required; the last must be required too unless
-    /// `optional_last`, and its type must pass `accept`.
-    #[allow(clippy::too_many_arguments)]
+    /// Follows a dotted wire path (`Paging.PageIndex`) from `query.start` through object fields,
+    /// which must be required except where `query.optional` allows; the last attribute's type
+    /// must pass `query.accept`.
     pub(super) fn resolve_path(
         &mut self,
         file: &Parsed<raw::File>,
-        at: &[Seg],
-        start: &TypeRef,
-        dotted: &str,
         types: &[TypeDef],
-        optional_last: bool,
-        expected: &str,
-        accept: impl Fn(&TypeRef) -> bool,
-    ) -> Option<(model::FieldPath, TypeRef)> {
+        query: PathQuery<'_>,
+    ) -> Option<Resolved> {
+        let PathQuery {
+            at,
+            start,
+            dotted,
+            optional: through,
+            expected,
+            accept,
+        } = query;
         let segments: Vec<&str> = dotted.split('.').collect();
         let mut current = start.clone();
         let mut rust = Vec::new();
+        let mut steps = Vec::new();
         let mut optional = false;
         for (i, segment) in segments.iter().enumerate() {
             let last = i + 1 == segments.len();
@@ -201,7 +367,7 @@ impl Lowerer<'_> {
             let Some(object) = object else {
                 let help = format!("`{dotted}` must lead through object types, attribute by attribute");
                 self.diags
-                    .push(file.error_at(at, format!("`{current}` has no attribute `{segment}`"), Some(help)));
+                    .push(file.error_at(&at, format!("`{current}` has no attribute `{segment}`"), Some(help)));
                 return None;
             };
             let Some(field) = object.fields.iter().find(|field| field.wire == *segment) else {
@@ -210,19 +376,24 @@ impl Lowerer<'_> {
                     help = format!("the path starts inside `{}`; {help}", object.name);
                 }
                 self.diags.push(file.error_at(
-                    at,
+                    &at,
                     format!("`{}` has no attribute `{segment}`", object.name),
                     Some(help),
                 ));
                 return None;
             };
-            if !(field.required || last && optional_last) {
+            let allowed = match through {
+                Through::None => false,
+                Through::Last => last,
+                Through::Any => true,
+            };
+            if !(field.required || allowed) {
                 let help = format!(
-                    "make `{}` of `{}` required: a page walker sets and reads it on every page",
+                    "make `{}` of `{}` required: the answer's page is read through it",
                     field.wire, object.name
                 );
                 self.diags.push(file.error_at(
-                    at,
+                    &at,
                     format!("`{dotted}` goes through the optional attribute `{}`", field.wire),
                     Some(help),
                 ));
@@ -230,21 +401,51 @@ impl Lowerer<'_> {
             }
             optional = !field.required;
             rust.push(field.rust.clone());
+            steps.push(field.clone());
             current = field.ty.clone();
         }
         if !accept(&current) {
             let help = format!("`{dotted}` must name {expected} attribute");
             self.diags
-                .push(file.error_at(at, format!("`{dotted}` is `{current}`, not {expected}"), Some(help)));
+                .push(file.error_at(&at, format!("`{dotted}` is `{current}`, not {expected}"), Some(help)));
             return None;
         }
-        Some((
-            model::FieldPath {
+        Some(Resolved {
+            path: model::FieldPath {
                 rust,
                 wire: dotted.to_string(),
                 optional,
             },
-            current,
-        ))
+            ty: current,
+            steps,
+        })
     }
+}
+
+/// Which attributes of a path may be optional.
+#[derive(Clone, Copy)]
+pub(super) enum Through {
+    /// None: the walker reads through every one on every page.
+    None,
+    /// The last one only (an answer's total, which may be absent).
+    Last,
+    /// Any: the walker writes the path, making what is absent.
+    Any,
+}
+
+/// What [`Lowerer::resolve_path`] follows, and where to report a problem.
+pub(super) struct PathQuery<'a> {
+    pub at: Vec<Seg>,
+    pub start: &'a TypeRef,
+    pub dotted: &'a str,
+    pub optional: Through,
+    pub expected: &'static str,
+    pub accept: &'a dyn Fn(&TypeRef) -> bool,
+}
+
+/// A followed path: the model's path, the type at its end, and each attribute on the way.
+pub(super) struct Resolved {
+    pub path: model::FieldPath,
+    pub ty: TypeRef,
+    pub steps: Vec<Field>,
 }

@@ -253,6 +253,12 @@ impl GetActivitiesByLeadReference {
     ) -> Self {
         Self { client, lead_id, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -263,24 +269,37 @@ impl GetActivitiesByLeadReference {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.prospect_activities, total))
+                    Ok(
+                        crate::runtime::Page::new(
+                            at.position,
+                            page.prospect_activities,
+                            total,
+                        ),
+                    )
                 }
             },
         )
@@ -660,6 +679,12 @@ impl SearchLeadsByCriteria {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -670,24 +695,31 @@ impl SearchLeadsByCriteria {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
     /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
     /// it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::SEARCH_LEADS_BY_CRITERIA.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = None;
-                    Ok(crate::runtime::Page::new(index, page, total))
+                    Ok(crate::runtime::Page::new(at.position, page, total))
                 }
             },
         )
@@ -925,6 +957,12 @@ impl GetLeadsByIds {
     pub(crate) fn new(client: crate::Client, body: super::leads::LeadIdsQuery) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -935,24 +973,31 @@ impl GetLeadsByIds {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_LEADS_BY_IDS.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.leads, total))
+                    Ok(crate::runtime::Page::new(at.position, page.leads, total))
                 }
             },
         )
@@ -1704,6 +1749,12 @@ impl GetOpportunitiesByUniqueLeadField {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -1714,6 +1765,11 @@ impl GetOpportunitiesByUniqueLeadField {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
@@ -1722,18 +1778,20 @@ impl GetOpportunitiesByUniqueLeadField {
     pub fn pages(
         self,
     ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.list, total))
+                    Ok(crate::runtime::Page::new(at.position, page.list, total))
                 }
             },
         )

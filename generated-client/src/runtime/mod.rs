@@ -37,6 +37,7 @@ pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
 pub use pages::{Page, Pages};
+pub(crate) use pages::{PageAt, PageStyle};
 pub use query::QueryValue;
 pub use request::Request;
 pub use validate::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};

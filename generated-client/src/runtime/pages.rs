@@ -17,7 +17,8 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The page's index, as sent (LeadSquared counts from 1).
+    /// The page's position, as sent: its index (LeadSquared counts from 1), or, for an
+    /// endpoint addressed by offset and row count, how many items were skipped before it.
     pub index: i64,
     /// The page's items.
     pub items: Vec<T>,
@@ -32,8 +33,26 @@ impl<T> Page<T> {
     }
 }
 
+/// How a paged endpoint addresses its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PageStyle {
+    /// A 1-based page index and a page size.
+    Index,
+    /// An offset (items to skip) and a row count.
+    Offset,
+}
+
+/// The page a walk asks for next: its position (page index or offset) and the size to ask
+/// for, `None` while the caller gave none and the server's own is not known yet (then the
+/// body is sent as the caller built it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageAt {
+    pub(crate) position: i64,
+    pub(crate) size: Option<i64>,
+}
+
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
-type Fetch<T> = Box<dyn FnMut(i64) -> PageFuture<T> + Send>;
+type Fetch<T> = Box<dyn FnMut(PageAt) -> PageFuture<T> + Send>;
 
 /// The pages of a paged endpoint, fetched one at a time, as a stream.
 ///
@@ -70,9 +89,15 @@ type Fetch<T> = Box<dyn FnMut(i64) -> PageFuture<T> + Send>;
 pub struct Pages<T> {
     endpoint: &'static str,
     fetch: Fetch<T>,
+    style: PageStyle,
+    /// The next page's index (1-based, counted from the first page's for offset paging too).
     next_index: i64,
     first_index: i64,
-    /// The page size asked for, then the one the server serves.
+    /// The first page's offset, for offset paging.
+    first_offset: i64,
+    /// The page size the caller asked for, sent with every page.
+    asked: Option<i64>,
+    /// The page size asked for, then the one the server serves (`i64::MAX` while unknown).
     page_size: i64,
     /// Whether the page size is known: asked for and served, or learned.
     size_known: bool,
@@ -96,22 +121,41 @@ impl<T> fmt::Debug for Pages<T> {
 }
 
 impl<T: Serialize> Pages<T> {
-    /// Pages of `endpoint` from `first_index` on, `page_size` items each; `fetch` gets one page.
-    /// Called by generated code.
-    pub(crate) fn new<F, Fut>(endpoint: &'static str, first_index: i64, page_size: i64, mut fetch: F) -> Self
+    /// Pages of `endpoint` from `first` on (a page index or an offset, as `style` says),
+    /// `size` items each (`None`: the server's own size, learned from the first page); `fetch`
+    /// gets one page. Called by generated code.
+    pub(crate) fn new<F, Fut>(
+        endpoint: &'static str,
+        style: PageStyle,
+        first: i64,
+        size: Option<i64>,
+        mut fetch: F,
+    ) -> Self
     where
-        F: FnMut(i64) -> Fut + Send + 'static,
+        F: FnMut(PageAt) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
     {
+        let page_size = size.unwrap_or(i64::MAX);
+        let (first_index, first_offset, seen) = match style {
+            // Items before the first page count towards the total.
+            PageStyle::Index => (
+                first,
+                0,
+                first.saturating_sub(1).saturating_mul(size.unwrap_or(0).max(0)),
+            ),
+            PageStyle::Offset => (1, first, first.max(0)),
+        };
         Self {
             endpoint,
-            fetch: Box::new(move |index| Box::pin(fetch(index))),
+            fetch: Box::new(move |at| Box::pin(fetch(at))),
+            style,
             next_index: first_index,
             first_index,
+            first_offset,
+            asked: size,
             page_size,
             size_known: false,
-            // Items before the first page count towards the total.
-            seen: first_index.saturating_sub(1).saturating_mul(page_size.max(0)),
+            seen,
             fetched: 0,
             previous: None,
             done: false,
@@ -122,6 +166,16 @@ impl<T: Serialize> Pages<T> {
     /// The next page, or `None` when the walk is over.
     pub async fn next(&mut self) -> Option<Result<Page<T>, Error>> {
         std::future::poll_fn(|cx| self.poll_page(cx)).await
+    }
+
+    /// Where the next page is, and the size to ask for.
+    fn next_page(&self) -> PageAt {
+        let position = match self.style {
+            PageStyle::Index => self.next_index,
+            PageStyle::Offset => self.seen,
+        };
+        let size = self.asked.or(self.size_known.then_some(self.page_size));
+        PageAt { position, size }
     }
 
     fn mismatch(&mut self, detail: String) -> Poll<Option<Result<Page<T>, Error>>> {
@@ -138,7 +192,10 @@ impl<T: Serialize> Pages<T> {
         }
         let future = match &mut self.in_flight {
             Some(future) => future,
-            None => self.in_flight.insert((self.fetch)(self.next_index)),
+            None => {
+                let at = self.next_page();
+                self.in_flight.insert((self.fetch)(at))
+            }
         };
         let result = match future.as_mut().poll(cx) {
             Poll::Pending => return Poll::Pending,
@@ -182,8 +239,11 @@ impl<T: Serialize> Pages<T> {
                     self.page_size = count;
                 }
                 self.size_known = true;
-                let allowed =
-                    (total - (self.first_index - 1) * self.page_size.max(1)).max(0) / self.page_size.max(1) + 1;
+                let before = match self.style {
+                    PageStyle::Index => (self.first_index - 1).saturating_mul(self.page_size.max(1)),
+                    PageStyle::Offset => self.first_offset,
+                };
+                let allowed = total.saturating_sub(before).max(0) / self.page_size.max(1) + 1;
                 if self.fetched > allowed + 1 {
                     return self.mismatch(format!(
                         "{} pages fetched, more than the {total} items the answers reported can fill at {} per page",
@@ -244,23 +304,40 @@ mod tests {
     }
 
     impl Server {
-        fn page(self, index: i64, asked: i64) -> Page<i64> {
-            let index = if self.ignores_index { 1 } else { index };
-            let size = asked.min(self.cap);
-            let start = (index - 1) * size;
+        /// The page at `at`, addressed as `style` says; without a size, the server's cap is
+        /// its default page size.
+        fn page(self, style: PageStyle, at: PageAt) -> Page<i64> {
+            let size = at.size.unwrap_or(self.cap).min(self.cap);
+            let start = match (self.ignores_index, style) {
+                (true, _) => 0,
+                (false, PageStyle::Index) => (at.position - 1) * size,
+                (false, PageStyle::Offset) => at.position,
+            };
             let items = (start..(start + size).min(self.items)).collect();
-            Page::new(index, items, self.with_total.then_some(self.items))
+            Page::new(at.position, items, self.with_total.then_some(self.items))
         }
     }
 
     /// Walks `server` from `first` with `page_size`: the indexes asked for, the sizes yielded,
     /// and the error that ended the walk, if any.
     async fn walk(server: Server, first: i64, page_size: i64) -> (Vec<i64>, Vec<usize>, Option<String>) {
+        let (asked, yielded, error) = walk_with(server, PageStyle::Index, first, Some(page_size)).await;
+        (asked.iter().map(|at| at.position).collect(), yielded, error)
+    }
+
+    /// Walks `server` addressed as `style` from `first`, asking for `size` (or not): the pages
+    /// asked for, the sizes yielded, and the error that ended the walk, if any.
+    async fn walk_with(
+        server: Server,
+        style: PageStyle,
+        first: i64,
+        size: Option<i64>,
+    ) -> (Vec<PageAt>, Vec<usize>, Option<String>) {
         let asked = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&asked);
-        let mut pages = Pages::new("test", first, page_size, move |index| {
-            log.lock().unwrap().push(index);
-            async move { Ok(server.page(index, page_size)) }
+        let mut pages = Pages::new("test", style, first, size, move |at| {
+            log.lock().unwrap().push(at);
+            async move { Ok(server.page(style, at)) }
         });
         let (mut yielded, mut error) = (Vec::new(), None);
         while let Some(page) = pages.next().await {
@@ -344,9 +421,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_page_before_the_total_is_an_error() {
-        let mut pages = Pages::new("test", 1, 2, |index| async move {
-            let items = if index == 1 { vec![1, 2] } else { vec![] };
-            Ok(Page::new(index, items, Some(9)))
+        let mut pages = Pages::new("test", PageStyle::Index, 1, Some(2), |at: PageAt| async move {
+            let items = if at.position == 1 { vec![1, 2] } else { vec![] };
+            Ok(Page::new(at.position, items, Some(9)))
         });
         assert!(pages.next().await.unwrap().is_ok());
         let error = pages.next().await.unwrap().unwrap_err();
@@ -358,7 +435,8 @@ mod tests {
     async fn more_pages_than_the_total_allows_is_an_error() {
         // Total 10 in pages of 2, but after a full first page the server serves one item per
         // page: the walk gives up once more pages came than 10 items can fill, not at page 10.
-        let mut pages = Pages::new("test", 1, 2, |index| async move {
+        let mut pages = Pages::new("test", PageStyle::Index, 1, Some(2), |at: PageAt| async move {
+            let index = at.position;
             let items = if index == 1 { vec![1, 2] } else { vec![index * 10] };
             Ok(Page::new(index, items, Some(10)))
         });
@@ -376,8 +454,65 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_ends_the_walk_after_it_is_reported() {
-        let mut pages: Pages<()> = Pages::new("test", 1, 10, |_| async { Err(Error::config("boom")) });
+        let mut pages: Pages<()> = Pages::new("test", PageStyle::Index, 1, Some(10), |_| async {
+            Err(Error::config("boom"))
+        });
         assert!(matches!(pages.next().await, Some(Err(Error::Config { .. }))));
         assert!(pages.next().await.is_none());
+    }
+
+    fn at(position: i64, size: Option<i64>) -> PageAt {
+        PageAt { position, size }
+    }
+
+    #[tokio::test]
+    async fn offset_paging_advances_by_the_items_seen() {
+        let seven = Server { items: 7, ..FIVE };
+        let (asked, yielded, error) = walk_with(seven, PageStyle::Offset, 0, Some(3)).await;
+        assert_eq!(asked, vec![at(0, Some(3)), at(3, Some(3)), at(6, Some(3))]);
+        assert_eq!((yielded, error), (vec![3, 3, 1], None));
+        // From offset 2, with the total: the skipped items count towards it.
+        let total = Server {
+            with_total: true,
+            ..seven
+        };
+        let (asked, yielded, error) = walk_with(total, PageStyle::Offset, 2, Some(3)).await;
+        assert_eq!(asked, vec![at(2, Some(3)), at(5, Some(3))]);
+        assert_eq!((yielded, error), (vec![3, 2], None));
+        // A server serving fewer rows than asked: the offset follows what came, nothing is skipped.
+        let capped = Server {
+            items: 7,
+            cap: 2,
+            with_total: true,
+            ignores_index: false,
+        };
+        let (asked, yielded, error) = walk_with(capped, PageStyle::Offset, 0, Some(5)).await;
+        assert_eq!(asked.iter().map(|at| at.position).collect::<Vec<_>>(), vec![0, 2, 4, 6]);
+        assert_eq!((yielded, error), (vec![2, 2, 2, 1], None));
+    }
+
+    #[tokio::test]
+    async fn without_a_size_the_first_page_is_sent_as_built_and_its_size_asked_for_after() {
+        // The server's own page size is 3: the first call asks for none, the next ones for 3.
+        let server = Server {
+            items: 8,
+            cap: 3,
+            with_total: false,
+            ignores_index: false,
+        };
+        let (asked, yielded, error) = walk_with(server, PageStyle::Index, 1, None).await;
+        assert_eq!(asked, vec![at(1, None), at(2, Some(3)), at(3, Some(3))]);
+        assert_eq!((yielded, error), (vec![3, 3, 2], None));
+        let (asked, yielded, _) = walk_with(server, PageStyle::Offset, 0, None).await;
+        assert_eq!(asked, vec![at(0, None), at(3, Some(3)), at(6, Some(3))]);
+        assert_eq!(yielded, vec![3, 3, 2]);
+        // With the total, a first page holding everything ends the walk at once.
+        let small = Server {
+            items: 2,
+            with_total: true,
+            ..server
+        };
+        let (asked, yielded, _) = walk_with(small, PageStyle::Index, 1, None).await;
+        assert_eq!((asked, yielded), (vec![at(1, None)], vec![2]));
     }
 }

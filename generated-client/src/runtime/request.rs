@@ -79,6 +79,32 @@ impl<'a> Request<'a> {
         self.json_body(body)
     }
 
+    /// Sets an object body, when the endpoint's optional body is given; without it, the call
+    /// has no body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] when serialization fails; nothing is sent.
+    pub fn json_body_opt<T: Serialize>(self, body: Option<&T>) -> Result<Self, Error> {
+        match body {
+            Some(body) => self.json_body(body),
+            None => Ok(self),
+        }
+    }
+
+    /// Sets an object body after checking the spec's rules on it, when the endpoint's optional
+    /// body is given; without it, the call has no body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBody`] or [`Error::Serialize`]; nothing is sent.
+    pub fn checked_json_body_opt<T: Serialize + Validate>(self, body: Option<&T>) -> Result<Self, Error> {
+        match body {
+            Some(body) => self.checked_json_body(body),
+            None => Ok(self),
+        }
+    }
+
     /// Sets an array body whose items have no rules to check, after checking the endpoint's
     /// item limit: a wrong count is [`Error::ItemCount`], so a batch LeadSquared would refuse
     /// is never sent.

@@ -889,6 +889,51 @@ const CASES: &[Case] = &[
         &[(Breaking, "field added"), (Behaviour, "pagination changed")],
     ),
     case(
+        "optional body added",
+        NONE,
+        &[(
+            "      - { wire: id, type: string, required: true }\n    response: Record\n",
+            "      - { wire: id, type: string, required: true }\n    body: { kind: object, type: Record, required: false }\n    response: Record\n",
+        )],
+        &[(Compatible, "optional body added")],
+    ),
+    backwards(
+        "optional body removed",
+        &[(
+            "      - { wire: id, type: string, required: true }\n    response: Record\n",
+            "      - { wire: id, type: string, required: true }\n    body: { kind: object, type: Record, required: false }\n    response: Record\n",
+        )],
+        &[(Breaking, "body changed")],
+    ),
+    case(
+        "body made optional",
+        NONE,
+        &[
+            (
+                "      - { wire: Paging, type: Paging, required: true }\n",
+                "      - { wire: Paging, type: Paging }\n",
+            ),
+            (
+                "body: { kind: object, type: Search }",
+                "body: { kind: object, type: Search, required: false }",
+            ),
+        ],
+        &[
+            (Breaking, "optionality changed"),
+            (Breaking, "body made optional"),
+            (Breaking, "pagination changed"),
+        ],
+    ),
+    case(
+        "offset paging instead of page index",
+        NONE,
+        &[(
+            "pagination: { page_index: Paging.PageIndex, page_size: Paging.PageSize }",
+            "pagination: { offset: Paging.PageIndex, row_count: Paging.PageSize }",
+        )],
+        &[(Breaking, "pagination changed")],
+    ),
+    case(
         "per-row results removed",
         NONE,
         &[("    bulk: { row_number: RowNumber, succeeded: Created, id: Id }\n", "")],

@@ -70,7 +70,10 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Search",
             query: &[],
-            body: BodySchema::Object(Shape::Named("Query")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Query"),
+                required: true,
+            },
             response: Shape::Array(&Shape::Named("Operator")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,

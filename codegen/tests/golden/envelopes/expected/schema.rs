@@ -53,7 +53,10 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Things.svc/Update",
             query: &[],
-            body: BodySchema::Object(Shape::Named("IdResult")),
+            body: BodySchema::Object {
+                shape: Shape::Named("IdResult"),
+                required: true,
+            },
             response: Shape::Named("IdResult"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,

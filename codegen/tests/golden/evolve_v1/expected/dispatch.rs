@@ -18,6 +18,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "Note",
+            required: true,
         },
     },
 ];

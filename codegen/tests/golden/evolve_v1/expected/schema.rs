@@ -61,7 +61,10 @@ pub static SCHEMA: Schema = Schema {
                     json_string: false,
                 },
             ],
-            body: BodySchema::Object(Shape::Named("Note")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Note"),
+                required: true,
+            },
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,

@@ -25,6 +25,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "Note",
+            required: true,
         },
     },
 ];

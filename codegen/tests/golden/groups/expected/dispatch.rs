@@ -10,6 +10,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "Order",
+            required: true,
         },
     },
 ];

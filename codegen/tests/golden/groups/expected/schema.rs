@@ -114,7 +114,10 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Orders.svc/Place",
             query: &[],
-            body: BodySchema::Object(Shape::Named("Order")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Order"),
+                required: true,
+            },
             response: Shape::Named("Money"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,

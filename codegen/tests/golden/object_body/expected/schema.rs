@@ -102,7 +102,10 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Things.svc/Update",
             query: &[],
-            body: BodySchema::Object(Shape::Named("Update")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Update"),
+                required: true,
+            },
             response: Shape::Named("Updated"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,

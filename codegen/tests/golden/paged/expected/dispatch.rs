@@ -10,6 +10,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "Search",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -32,6 +33,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "Search",
+            required: true,
         },
     },
 ];

@@ -18,6 +18,12 @@ impl GoldenSearchItems {
     pub(crate) fn new(client: crate::Client, body: super::types::Search) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -28,24 +34,31 @@ impl GoldenSearchItems {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GOLDEN_SEARCH_ITEMS.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.list, total))
+                    Ok(crate::runtime::Page::new(at.position, page.list, total))
                 }
             },
         )
@@ -103,6 +116,12 @@ impl GoldenListItems {
         self.verbose = Some(verbose);
         self
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -113,24 +132,31 @@ impl GoldenListItems {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
     /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
     /// it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GOLDEN_LIST_ITEMS.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = None;
-                    Ok(crate::runtime::Page::new(index, page, total))
+                    Ok(crate::runtime::Page::new(at.position, page, total))
                 }
             },
         )

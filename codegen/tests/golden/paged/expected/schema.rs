@@ -116,11 +116,14 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Items.svc/Search",
             query: &[],
-            body: BodySchema::Object(Shape::Named("Search")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Search"),
+                required: true,
+            },
             response: Shape::Named("ItemPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::Some(crate::schema::PagesSchema {
-                page_index: &["Paging", "PageIndex"],
+                position: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
             query_example: &[],
@@ -164,11 +167,14 @@ pub static SCHEMA: Schema = Schema {
                     json_string: false,
                 },
             ],
-            body: BodySchema::Object(Shape::Named("Search")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Search"),
+                required: true,
+            },
             response: Shape::Array(&Shape::Named("Item")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::Some(crate::schema::PagesSchema {
-                page_index: &["Paging", "PageIndex"],
+                position: &["Paging", "PageIndex"],
                 items: &[],
             }),
             query_example: &[],

@@ -88,7 +88,10 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/Tree",
             query: &[],
-            body: BodySchema::Object(Shape::Named("Node")),
+            body: BodySchema::Object {
+                shape: Shape::Named("Node"),
+                required: true,
+            },
             response: Shape::Named("Chain"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
