@@ -29,7 +29,7 @@ pub(crate) fn mark_boxed_fields(types: &mut [TypeDef]) {
                     _ => None,
                 })
                 .collect(),
-            TypeDef::Enum(_) => Vec::new(),
+            TypeDef::Enum(_) | TypeDef::Attributes(_) => Vec::new(),
         })
         .collect();
     let component = strongly_connected_components(&edges);
@@ -88,10 +88,7 @@ pub(crate) fn mark_needs_validation(types: &mut [TypeDef]) {
 }
 
 fn type_name(def: &TypeDef) -> &str {
-    match def {
-        TypeDef::Object(object) => &object.name,
-        TypeDef::Enum(def) => &def.name,
-    }
+    def.name()
 }
 
 /// The strongly connected component of each node of a graph given as adjacency lists: two

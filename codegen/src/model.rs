@@ -116,6 +116,8 @@ pub enum TypeDef {
     Object(ObjectDef),
     /// A string enum.
     Enum(EnumDef),
+    /// A record sent as a list of attribute/value pairs.
+    Attributes(AttributesDef),
 }
 
 impl TypeDef {
@@ -124,6 +126,7 @@ impl TypeDef {
         match self {
             TypeDef::Object(object) => &object.name,
             TypeDef::Enum(def) => &def.name,
+            TypeDef::Attributes(def) => &def.name,
         }
     }
 
@@ -132,8 +135,31 @@ impl TypeDef {
         match self {
             TypeDef::Object(object) => object.group.as_deref(),
             TypeDef::Enum(def) => def.group.as_deref(),
+            TypeDef::Attributes(def) => def.group.as_deref(),
         }
     }
+}
+
+/// A record the API takes as a list of attribute/value pairs,
+/// `[{"Attribute": "EmailAddress", "Value": "…"}, …]`: a setter per well-known attribute, and
+/// any other attribute (an account's custom `mx_` fields) by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributesDef {
+    /// Rust name (UpperCamelCase).
+    pub name: String,
+    /// The module the type is emitted in (its group); `None` for the crate root.
+    pub group: Option<String>,
+    /// Prose for rustdoc.
+    pub description: Option<String>,
+    /// The wire name of an entry's attribute name, e.g. `Attribute`.
+    pub attribute: String,
+    /// The wire name of an entry's value, e.g. `Value`.
+    pub value: String,
+    /// The wire name of an entry's nested list (a custom field set's own fields), if entries
+    /// may have one, e.g. `Fields`.
+    pub fields: Option<String>,
+    /// The well-known attributes, in spec order: each is a string-valued setter.
+    pub attributes: Vec<Field>,
 }
 
 /// A JSON object type.

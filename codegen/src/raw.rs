@@ -85,9 +85,10 @@ pub struct RateLimit {
 pub struct Type {
     pub name: String,
     pub group: Option<String>,
-    #[schemars(extend("enum" = ["object", "enum"]))]
+    #[schemars(extend("enum" = ["object", "enum", "attributes"]))]
     pub kind: String,
     pub description: Option<String>,
+    pub pair: Option<Pair>,
     #[serde(default)]
     pub fields: Vec<Field>,
     #[serde(default)]
@@ -97,6 +98,15 @@ pub struct Type {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub additional_fields: bool,
+}
+
+/// The wire names of an attribute list's entries: `{"Attribute": …, "Value": …}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Pair {
+    pub attribute: String,
+    pub value: String,
+    pub fields: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -230,11 +240,13 @@ const AUTH: &[&str] = &["preferred", "header", "query"];
 const KEY_NAMES: &[&str] = &["access_key", "secret_key"];
 const ERROR_ENVELOPE: &[&str] = &["status_field", "error_value", "type_field", "message_field"];
 const RATE_LIMIT: &[&str] = &["calls", "per_seconds"];
+const PAIR: &[&str] = &["attribute", "value", "fields"];
 const TYPE: &[&str] = &[
     "name",
     "group",
     "kind",
     "description",
+    "pair",
     "fields",
     "values",
     "open",
@@ -297,6 +309,7 @@ pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
         ["api", "exceptions"] | ["types", "values"] => ENUM_VALUE,
         ["api", "statuses"] | ["endpoints", "statuses"] => STATUS,
         ["types"] => TYPE,
+        ["types", "pair"] => PAIR,
         ["types", "fields"] | ["endpoints", "query"] => FIELD,
         ["types", "rules"] => RULE,
         ["endpoints"] => ENDPOINT,
@@ -359,6 +372,7 @@ mod tests {
         same(ERROR_ENVELOPE, fields_of::<ErrorEnvelope>());
         same(RATE_LIMIT, fields_of::<RateLimit>());
         same(TYPE, fields_of::<Type>());
+        same(PAIR, fields_of::<Pair>());
         same(FIELD, fields_of::<Field>());
         same(ENUM_VALUE, fields_of::<EnumValue>());
         same(RULE, fields_of::<Rule>());
@@ -393,6 +407,7 @@ mod tests {
             ("ErrorEnvelope", ERROR_ENVELOPE),
             ("RateLimit", RATE_LIMIT),
             ("Type", TYPE),
+            ("Pair", PAIR),
             ("Field", FIELD),
             ("EnumValue", ENUM_VALUE),
             ("Rule", RULE),

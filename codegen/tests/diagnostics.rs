@@ -660,3 +660,35 @@ endpoints:
 ";
     insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
 }
+
+#[test]
+fn attribute_lists_are_checked() {
+    let spec = "
+types:
+  - name: NoPair
+    kind: attributes
+    fields:
+      - wire: EmailAddress
+        type: string
+  - name: Person
+    kind: attributes
+    pair: { attribute: Attribute, value: Attribute }
+    rules:
+      - at_most_one_of: [EmailAddress, Phone]
+    fields:
+      - wire: EmailAddress
+        type: string
+        required: true
+      - wire: Score
+        type: integer
+      - wire: Set
+        type: string
+  - name: Thing
+    kind: object
+    pair: { attribute: Attribute, value: Value }
+    fields:
+      - wire: Name
+        type: string
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}

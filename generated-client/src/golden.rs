@@ -7,6 +7,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+#[path = "../../codegen/tests/golden/attributes/expected/mod.rs"]
+mod attributes;
 #[path = "../../codegen/tests/golden/array_body/expected/mod.rs"]
 mod array_body;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/mod.rs"]
@@ -38,6 +40,8 @@ mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
 mod rules;
 // Each case's wire schema, for the sandbox.
+#[path = "../../codegen/tests/golden/attributes/expected/schema.rs"]
+mod attributes_schema;
 #[path = "../../codegen/tests/golden/array_body/expected/schema.rs"]
 mod array_body_schema;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/schema.rs"]
@@ -453,4 +457,36 @@ fn page_setters_make_the_objects_a_caller_left_out() {
         shown.contains("window: Some(Window { offset: Some(40), row_count: Some(20) })"),
         "{shown}"
     );
+}
+
+#[test]
+fn attribute_lists_read_like_builders_and_travel_as_pairs() {
+    use attributes::types::{Company, CompanyProperties, PersonFields};
+    let person = PersonFields::new()
+        .email_address("ann@example.com")
+        .first_name("Ann")
+        .set("mx_City", "Pune")
+        .set_with_fields("mx_KYC", "", PersonFields::new().set("Status", "Pending"))
+        .first_name("Anne");
+    assert_eq!(person.get("FirstName"), Some("Anne"));
+    assert_eq!(person.len(), 4);
+    let wire = serde_json::to_value(&person).unwrap();
+    assert_eq!(
+        wire,
+        serde_json::json!([
+            { "Attribute": "EmailAddress", "Value": "ann@example.com" },
+            { "Attribute": "FirstName", "Value": "Anne" },
+            { "Attribute": "mx_City", "Value": "Pune" },
+            { "Attribute": "mx_KYC", "Value": "", "Fields": [ { "Attribute": "Status", "Value": "Pending" } ] }
+        ])
+    );
+    assert_eq!(serde_json::from_value::<PersonFields>(wire).unwrap(), person);
+    // Another list, inside an object, with its own pair names and no nested fields.
+    let company = Company::new("Acme").with_properties(CompanyProperties::new().city("Pune"));
+    assert_eq!(
+        serde_json::to_value(&company).unwrap(),
+        serde_json::json!({ "Name": "Acme", "Properties": [ { "SchemaName": "City", "Value": "Pune" } ] })
+    );
+    let misspelt = serde_json::json!([{ "SchemaName": "City", "Vaule": "Pune" }]);
+    assert!(serde_json::from_value::<CompanyProperties>(misspelt).is_err());
 }

@@ -38,6 +38,21 @@ pub enum TypeSchema {
     Object(ObjectSchema),
     /// A JSON string from a list of values.
     Enum(EnumSchema),
+    /// A JSON array of attribute/value pairs.
+    Attributes(AttributesSchema),
+}
+
+/// A record sent as attribute/value pairs: `[{"Attribute": "EmailAddress", "Value": "…"}, …]`.
+#[derive(Debug, Clone, Copy)]
+pub struct AttributesSchema {
+    /// The type's name in the spec.
+    pub name: &'static str,
+    /// The key of an entry's attribute name.
+    pub attribute: &'static str,
+    /// The key of an entry's value (a string).
+    pub value: &'static str,
+    /// The key of an entry's own pairs (a custom field set), when entries may have them.
+    pub fields: Option<&'static str>,
 }
 
 impl TypeSchema {
@@ -46,6 +61,7 @@ impl TypeSchema {
         match self {
             TypeSchema::Object(object) => object.name,
             TypeSchema::Enum(def) => def.name,
+            TypeSchema::Attributes(def) => def.name,
         }
     }
 }
@@ -383,6 +399,7 @@ impl Checker<'_> {
                 match self.schema.type_named(name) {
                     Some(TypeSchema::Object(object)) => self.object(object, value, path),
                     Some(TypeSchema::Enum(def)) => self.enumeration(def, value, path),
+                    Some(TypeSchema::Attributes(def)) => self.attributes(def, value, path),
                     None => self.report(path, format!("the schema has no type `{name}`"), false),
                 }
                 true
@@ -392,6 +409,67 @@ impl Checker<'_> {
         if !ok {
             let expected = expected(shape, lenient);
             self.report(path, format!("expected {expected}, found {}", describe(value)), false);
+        }
+    }
+
+    /// An array of `{attribute: string, value: string}` entries, each attribute once, with
+    /// nothing else but the nested pairs of a custom field set.
+    fn attributes(&mut self, def: &AttributesSchema, value: &Value, path: &mut String) {
+        let Value::Array(entries) = value else {
+            let problem = format!(
+                "expected a {} list of {{\"{}\": …, \"{}\": …}} pairs, found {}",
+                def.name,
+                def.attribute,
+                def.value,
+                describe(value)
+            );
+            self.report(path, problem, false);
+            return;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let len = path.len();
+            path.push_str(&format!("[{index}]"));
+            match entry {
+                Value::Object(map) => {
+                    for key in map.keys() {
+                        if key != def.attribute && key != def.value && Some(key.as_str()) != def.fields {
+                            let mut names = vec![def.attribute, def.value];
+                            names.extend(def.fields);
+                            let problem = format!("unknown attribute `{key}`; a pair has `{}`", names.join("`, `"));
+                            self.report(path, problem, false);
+                        }
+                    }
+                    match map.get(def.attribute) {
+                        Some(Value::String(name)) if !seen.insert(name.clone()) => {
+                            self.report(path, format!("the attribute `{name}` is given twice"), false);
+                        }
+                        Some(Value::String(_)) => {}
+                        Some(other) => {
+                            let problem = format!("`{}` must be a string, found {}", def.attribute, describe(other));
+                            self.report(path, problem, false);
+                        }
+                        None => self.report(path, format!("`{}` is mandatory", def.attribute), true),
+                    }
+                    match map.get(def.value) {
+                        Some(Value::String(_)) => {}
+                        Some(other) => {
+                            let problem = format!("`{}` must be a string, found {}", def.value, describe(other));
+                            self.report(path, problem, false);
+                        }
+                        None => self.report(path, format!("`{}` is mandatory", def.value), true),
+                    }
+                    if let Some(nested) = def.fields.and_then(|key| map.get(key)) {
+                        self.attributes(def, nested, path);
+                    }
+                }
+                other => self.report(
+                    path,
+                    format!("expected a {} pair object, found {}", def.name, describe(other)),
+                    false,
+                ),
+            }
+            path.truncate(len);
         }
     }
 

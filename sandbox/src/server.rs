@@ -748,6 +748,7 @@ fn minimal(api: &Schema, shape: &Shape, depth: usize) -> Value {
         Shape::Array(_) => json!([]),
         Shape::Named(name) => match api.type_named(name) {
             Some(TypeSchema::Enum(def)) => Value::from(def.values.first().copied().unwrap_or("")),
+            Some(TypeSchema::Attributes(_)) => json!([]),
             Some(TypeSchema::Object(object)) if depth < 8 => Value::Object(
                 object
                     .fields

@@ -34,8 +34,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
-    Api, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames, Method, ObjectDef,
-    PageStyle, Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    Api, AttributesDef, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames,
+    Method, ObjectDef, PageStyle, Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
 };
 use heck::ToSnakeCase;
 
@@ -690,13 +690,125 @@ fn compare_type(report: &mut Report, old: &TypeDef, new: &TypeDef, in_responses:
     match (old, new) {
         (TypeDef::Object(old), TypeDef::Object(new)) => compare_object(report, old, new),
         (TypeDef::Enum(old), TypeDef::Enum(new)) => compare_enum(report, old, new, in_responses),
-        (TypeDef::Object(_), TypeDef::Enum(_)) | (TypeDef::Enum(_), TypeDef::Object(_)) => report.push(
+        (TypeDef::Attributes(old), TypeDef::Attributes(new)) => compare_attributes(report, old, new),
+        _ => report.push(
             Impact::Breaking,
             "type kind changed",
             format!("type `{}`", old.name()),
-            "an object became an enum or the reverse: code building or matching it stops compiling",
+            "the type became another kind (object, enum, attribute list): code building or matching it stops compiling",
             &[ty(old.name())],
         ),
+    }
+}
+
+/// The rules for an attribute list: its setters are its API; its pair names are its wire form.
+fn compare_attributes(report: &mut Report, old: &AttributesDef, new: &AttributesDef) {
+    let AttributesDef {
+        name,
+        group: old_group,
+        description: old_description,
+        attribute: old_attribute,
+        value: old_value,
+        fields: old_fields,
+        attributes: old_attributes,
+    } = old;
+    let AttributesDef {
+        name: _,
+        group: new_group,
+        description: new_description,
+        attribute: new_attribute,
+        value: new_value,
+        fields: new_fields,
+        attributes: new_attributes,
+    } = new;
+    compare_module(report, name, old_group.as_deref(), new_group.as_deref());
+    let anchors = [ty(name)];
+    let subject = format!("attribute list `{name}`");
+    if (old_attribute, old_value) != (new_attribute, new_value) {
+        report.push(
+            Impact::Behaviour,
+            "pair names changed",
+            subject.clone(),
+            format!(
+                "entries are sent as `{{\"{new_attribute}\": …, \"{new_value}\": …}}` instead of `{{\"{old_attribute}\": …, \"{old_value}\": …}}`"
+            ),
+            &anchors,
+        );
+    }
+    match (old_fields, new_fields) {
+        (None, Some(key)) => report.push(
+            Impact::Compatible,
+            "nested fields added",
+            subject.clone(),
+            format!("`set_with_fields` sends an attribute with its own pairs in `{key}`"),
+            &anchors,
+        ),
+        (Some(_), None) => report.push(
+            Impact::Breaking,
+            "nested fields removed",
+            subject.clone(),
+            "`set_with_fields` disappears: custom field sets cannot be sent".to_string(),
+            &anchors,
+        ),
+        (Some(old_key), Some(new_key)) if old_key != new_key => report.push(
+            Impact::Behaviour,
+            "pair names changed",
+            subject.clone(),
+            format!("a custom field set's own pairs are sent in `{new_key}` instead of `{old_key}`"),
+            &anchors,
+        ),
+        _ => {}
+    }
+    if old_description != new_description {
+        report.push(
+            Impact::Documentation,
+            "description changed",
+            subject.clone(),
+            "rustdoc changes",
+            &anchors,
+        );
+    }
+    for old_field in old_attributes {
+        let attribute = format!("attribute list `{name}`, attribute `{}`", old_field.wire);
+        match new_attributes.iter().find(|field| field.wire == old_field.wire) {
+            None => report.push(
+                Impact::Breaking,
+                "attribute setter removed",
+                attribute,
+                format!(
+                    "`{name}::{}` disappears: call `.set(\"{}\", …)` instead",
+                    old_field.rust, old_field.wire
+                ),
+                &anchors,
+            ),
+            Some(new_field) if new_field.rust != old_field.rust => report.push(
+                Impact::Breaking,
+                "attribute setter renamed",
+                attribute,
+                format!("`{name}::{}` is now `{name}::{}`", old_field.rust, new_field.rust),
+                &anchors,
+            ),
+            Some(new_field) if new_field.description != old_field.description => report.push(
+                Impact::Documentation,
+                "description changed",
+                attribute,
+                "rustdoc changes",
+                &anchors,
+            ),
+            Some(_) => {}
+        }
+    }
+    for new_field in new_attributes
+        .iter()
+        .filter(|field| !old_attributes.iter().any(|old| old.wire == field.wire))
+    {
+        report.push(
+            Impact::Compatible,
+            "attribute setter added",
+            format!("attribute list `{name}`, attribute `{}`", new_field.wire),
+            format!("`{name}::{}` sets `{}`", new_field.rust, new_field.wire),
+            &anchors,
+        );
     }
 }
 

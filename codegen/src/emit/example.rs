@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::{Paths, ident};
-use crate::model::{Body, Endpoint, EnumDef, Field, ObjectDef, Spec, TypeDef, TypeRef};
+use crate::model::{AttributesDef, Body, Endpoint, EnumDef, Field, ObjectDef, Spec, TypeDef, TypeRef};
 
 /// The `# Example` section of an endpoint method, or `None` when the spec's examples cannot be
 /// expressed (e.g. a value of a closed enum that the enum does not list).
@@ -134,7 +134,7 @@ impl Builder<'_> {
             (TypeRef::Boolean, None) => Value::from(true),
             (TypeRef::Named(name), None) => match self.type_def(name)? {
                 TypeDef::Enum(def) => Value::from(def.values.first()?.wire.as_str()),
-                TypeDef::Object(_) => return None,
+                TypeDef::Object(_) | TypeDef::Attributes(_) => return None,
             },
             (_, None) => Value::from(field.wire.as_str()),
         };
@@ -174,6 +174,7 @@ impl Builder<'_> {
             (TypeRef::Named(name), value) => match self.type_def(name)? {
                 TypeDef::Enum(def) => self.enum_value(&def.clone(), value)?,
                 TypeDef::Object(object) => self.object(&object.clone(), value)?,
+                TypeDef::Attributes(def) => self.attributes(&def.clone(), value)?,
             },
             _ => return None,
         })
@@ -217,6 +218,40 @@ impl Builder<'_> {
             quote! { #name::default() }
         };
         Some(quote! { #start #(#setters)* })
+    }
+
+    /// `Type::new()` followed by the documented pairs, in order: the setter of a well-known
+    /// attribute, `set` for any other, and `set_with_fields` for an entry with nested fields.
+    /// Only string values can be written as they were documented.
+    fn attributes(&mut self, def: &AttributesDef, value: &Value) -> Option<TokenStream> {
+        let name = ident(&def.name);
+        self.uses.insert(def.name.clone());
+        let mut calls = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in value.as_array()? {
+            let map = entry.as_object()?;
+            let attribute = map.get(&def.attribute)?.as_str()?;
+            let text = map.get(&def.value)?.as_str()?;
+            let nested = def.fields.as_ref().and_then(|key| map.get(key));
+            let known = 2 + usize::from(nested.is_some());
+            // An entry with other keys, or an attribute given twice, cannot be sent as written.
+            if map.len() != known || !seen.insert(attribute) {
+                return None;
+            }
+            let call = match (nested, def.attributes.iter().find(|field| field.wire == attribute)) {
+                (Some(nested), _) => {
+                    let fields = self.attributes(def, nested)?;
+                    quote! { .set_with_fields(#attribute, #text, #fields) }
+                }
+                (None, Some(field)) => {
+                    let setter = ident(&field.rust);
+                    quote! { .#setter(#text) }
+                }
+                (None, None) => quote! { .set(#attribute, #text) },
+            };
+            calls.push(call);
+        }
+        Some(quote! { #name::new() #(#calls)* })
     }
 
     /// The argument a constructor or setter takes for `value`, decoding what the wire encodes.

@@ -22,6 +22,18 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
     types.extend(spec.types.iter().map(|ty| match ty {
         TypeDef::Object(object) => emit_object(object),
         TypeDef::Enum(def) => emit_enum(def),
+        TypeDef::Attributes(def) => {
+            let (name, attribute, value) = (&def.name, &def.attribute, &def.value);
+            let fields = option(def.fields.as_deref().map(|fields| quote! { #fields }));
+            quote! {
+                TypeSchema::Attributes(AttributesSchema {
+                    name: #name,
+                    attribute: #attribute,
+                    value: #value,
+                    fields: #fields,
+                })
+            }
+        }
     }));
     let endpoints = spec.endpoints.iter().map(|endpoint| {
         let (name, path) = (&endpoint.name, &endpoint.path);
@@ -85,10 +97,15 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         }
     });
     let api = emit_api(spec);
+    let attributes_schema = spec
+        .types
+        .iter()
+        .any(|def| matches!(def, TypeDef::Attributes(_)))
+        .then(|| quote! { AttributesSchema, });
     quote! {
         #module_docs
         use crate::schema::{
-            ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateLimit, Schema, Shape,
+            ApiSchema, #attributes_schema BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateLimit, Schema, Shape,
             TypeSchema,
         };
         #docs

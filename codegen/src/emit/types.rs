@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Paths, doc, ident, inner_doc};
-use crate::model::{EnumDef, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{AttributesDef, EnumDef, Field, ObjectDef, Processed, Rule, Spec, TypeDef, TypeRef};
 
 /// The spec files a type module comes from: every file, since a type's group may be set by
 /// the file it is in or by the type itself.
@@ -32,6 +32,7 @@ pub(super) fn emit_types(spec: &Spec, group: Option<&str>, paths: &Paths) -> Tok
         .map(|def| match def {
             TypeDef::Object(object) => cx.emit_object(object),
             TypeDef::Enum(def) => emit_enum(def, false),
+            TypeDef::Attributes(def) => emit_attributes(def),
         });
     quote! {
         #module_doc
@@ -469,5 +470,116 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
         }
 
         #open_impls
+    }
+}
+
+/// An attribute list: a struct around the runtime's `Entries`, with a setter per well-known
+/// attribute, `set` for any other, and its own wire names.
+fn emit_attributes(def: &AttributesDef) -> TokenStream {
+    let name = ident(&def.name);
+    let (attribute, value) = (&def.attribute, &def.value);
+    let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
+    let wire_doc = doc(&format!(
+        "Sent as a list of `{{\"{attribute}\": …, \"{value}\": …}}` pairs, in the order set. A setter per well-known attribute, and [`{}::set`] for any other (an account's custom `mx_` fields); setting an attribute again replaces its value.",
+        def.name
+    ));
+    let fields = match &def.fields {
+        Some(fields) => quote! { Some(#fields) },
+        None => quote! { None },
+    };
+    let setters = def.attributes.iter().map(|field| {
+        let setter = ident(&field.rust);
+        let wire = &field.wire;
+        let description = field.description.as_deref().unwrap_or("").trim();
+        let docs = doc(format!("Sets `{wire}`. {description}").trim_end());
+        quote! {
+            #docs
+            #[must_use]
+            pub fn #setter(self, value: impl Into<String>) -> Self {
+                self.set(#wire, value)
+            }
+        }
+    });
+    let nested = def.fields.as_ref().map(|fields| {
+        let docs = doc(&format!(
+            "Sets `attribute` with its own attributes, sent in its `{fields}`: a custom field set (its value is usually empty)."
+        ));
+        quote! {
+            #docs
+            #[must_use]
+            pub fn set_with_fields(mut self, attribute: impl Into<String>, value: impl Into<String>, fields: Self) -> Self {
+                self.entries.set(attribute.into(), value.into(), Some(fields.entries));
+                self
+            }
+        }
+    });
+    let wires = def.attributes.iter().map(|field| field.wire.as_str());
+    quote! {
+        #type_doc
+        #[doc = ""]
+        #wire_doc
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #name {
+            entries: crate::runtime::Entries,
+        }
+
+        impl #name {
+            /// The well-known attributes, by wire name, in spec order.
+            pub const ATTRIBUTES: &'static [&'static str] = &[#(#wires),*];
+
+            const PAIR: crate::runtime::PairNames = crate::runtime::PairNames {
+                attribute: #attribute,
+                value: #value,
+                fields: #fields,
+            };
+
+            /// An empty list.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            #(#setters)*
+
+            /// Sets any attribute by its schema name, e.g. a custom field `mx_City`.
+            #[must_use]
+            pub fn set(mut self, attribute: impl Into<String>, value: impl Into<String>) -> Self {
+                self.entries.set(attribute.into(), value.into(), None);
+                self
+            }
+
+            #nested
+
+            /// The value of `attribute`, if it is set.
+            pub fn get(&self, attribute: &str) -> Option<&str> {
+                self.entries.get(attribute)
+            }
+
+            /// Each attribute and its value, in the order set.
+            pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+                self.entries.iter()
+            }
+
+            /// How many attributes are set.
+            pub fn len(&self) -> usize {
+                self.entries.len()
+            }
+
+            /// Whether no attribute is set.
+            pub fn is_empty(&self) -> bool {
+                self.entries.is_empty()
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.entries.serialize_as(&Self::PAIR, serializer)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::runtime::Entries::deserialize_as(&Self::PAIR, deserializer).map(|entries| Self { entries })
+            }
+        }
     }
 }

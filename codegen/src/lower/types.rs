@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The methods every attribute list has beside its setters.
+pub(crate) const ATTRIBUTE_METHODS: &[&str] = &["new", "set", "set_with_fields", "get", "iter", "len", "is_empty"];
+
 impl Lowerer<'_> {
     pub(super) fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
         let mut ok = self.check_type_like_name(file, &child(path, "name"), &raw.name, "type");
@@ -15,7 +18,99 @@ impl Lowerer<'_> {
             &raw.name,
             "choose another name",
         );
+        if raw.kind != "attributes" {
+            ok &= self.forbid(
+                file,
+                path,
+                "pair",
+                raw.pair.is_some(),
+                "a type that is not `kind: attributes`",
+            );
+        }
         match raw.kind.as_str() {
+            "attributes" => {
+                let what = "an attribute list";
+                ok &= self.forbid(file, path, "values", !raw.values.is_empty(), what);
+                ok &= self.forbid(file, path, "open", raw.open.is_some(), what);
+                ok &= self.forbid(file, path, "rules", !raw.rules.is_empty(), what);
+                ok &= self.forbid(file, path, "additional_fields", raw.additional_fields, what);
+                let Some(pair) = &raw.pair else {
+                    let help =
+                        "name the wire attributes of each entry, e.g. `pair: { attribute: Attribute, value: Value }`"
+                            .to_string();
+                    self.diags.push(file.error_at(
+                        &child(path, "name"),
+                        format!("attribute list `{}` has no `pair`", raw.name),
+                        Some(help),
+                    ));
+                    return None;
+                };
+                let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false)?;
+                for (i, (field, raw_field)) in fields.iter().zip(&raw.fields).enumerate() {
+                    let at = child(&child(path, "fields"), i);
+                    if field.ty != TypeRef::String || field.encoding != model::Encoding::Plain {
+                        let help = "an attribute's value travels as a string: declare it `type: string`".to_string();
+                        self.diags.push(file.error_at(
+                            &child(&at, "type"),
+                            format!("attribute `{}` of `{}` is not a plain string", field.wire, raw.name),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                    if field.required {
+                        let help = "every attribute of a list is optional; say in the description which ones the endpoint needs".to_string();
+                        self.diags.push(file.error_at_key(
+                            &child(&at, "required"),
+                            format!("attribute `{}` of `{}` is required", field.wire, raw.name),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                    if ATTRIBUTE_METHODS.contains(&field.rust.as_str()) {
+                        let key = if raw_field.rust.is_some() { "rust" } else { "wire" };
+                        let help = format!(
+                            "set `rust:` to another name (the wire name stays `{}`); an attribute list already has {}",
+                            field.wire,
+                            one_of(ATTRIBUTE_METHODS.iter().copied())
+                        );
+                        self.diags.push(file.error_at(
+                            &child(&at, key),
+                            format!(
+                                "the setter `{}` collides with a method of every attribute list",
+                                field.rust
+                            ),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                }
+                let pair_at = child(path, "pair");
+                let mut names = vec![("attribute", &pair.attribute), ("value", &pair.value)];
+                names.extend(pair.fields.as_ref().map(|fields| ("fields", fields)));
+                let mut seen = BTreeSet::new();
+                for (key, wire) in names {
+                    if wire.is_empty() || !seen.insert(wire.as_str()) {
+                        let help = "name three different, non-empty wire attributes".to_string();
+                        self.diags.push(file.error_at(
+                            &child(&pair_at, key),
+                            format!("`{key}: {wire}` is empty or repeats another name of the pair"),
+                            Some(help),
+                        ));
+                        ok = false;
+                    }
+                }
+                ok.then(|| {
+                    TypeDef::Attributes(model::AttributesDef {
+                        name: raw.name.clone(),
+                        group,
+                        description: raw.description.clone(),
+                        attribute: pair.attribute.clone(),
+                        value: pair.value.clone(),
+                        fields: pair.fields.clone(),
+                        attributes: fields,
+                    })
+                })
+            }
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
@@ -70,7 +165,7 @@ impl Lowerer<'_> {
             }
             other => {
                 let message = format!("unknown type kind `{other}`");
-                let help = format!("valid kinds: {}", one_of(["object", "enum"]));
+                let help = format!("valid kinds: {}", one_of(["object", "enum", "attributes"]));
                 self.diags
                     .push(file.error_at(&child(path, "kind"), message, Some(help)));
                 None

@@ -14,11 +14,13 @@
 //! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
 //! - [`QueryValue`], [`open_enum`], [`lenient`] and [`json_string`] convert values to and from
 //!   the wire.
+//! - [`Entries`] hold the attribute/value pairs of the `kind: attributes` types ([`attributes`]).
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
+pub mod attributes;
 pub mod bulk;
 mod describe;
 pub mod json_string;
@@ -32,6 +34,11 @@ pub(crate) mod response;
 pub(crate) mod text;
 mod validate;
 
+#[allow(
+    unused_imports,
+    reason = "generated code names them for each `kind: attributes` type"
+)]
+pub use attributes::{Entries, PairNames};
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
