@@ -204,6 +204,48 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::POST_ACCOUNT_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivityPost",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::UPDATE_ACCOUNT_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivityUpdate",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACCOUNT_ACTIVITIES,
+        params: &[
+            crate::spec::FieldInfo {
+                wire: "companyId",
+                rust: "company_id",
+                required: true,
+                kind: crate::spec::Kind::String,
+                description: "The account's id (from Get an Account).",
+            },
+        ],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivitiesQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACCOUNT_ACTIVITY_BY_ID,
+        params: &[
+            crate::spec::FieldInfo {
+                wire: "activityId",
+                rust: "activity_id",
+                required: true,
+                kind: crate::spec::Kind::String,
+                description: "The account activity's id (from Retrieve Account Activities by Account Id).",
+            },
+        ],
+        body: crate::spec::BodyInfo::None,
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::GET_LEAD_BY_EMAIL,
         params: &[
             crate::spec::FieldInfo {
@@ -879,6 +921,33 @@ pub async fn call(
                 .create_or_update_accounts_in_bulk(
                     input.body::<::leadsquared::accounts::CompanyBatch>()?,
                 );
+            crate::spec::answer(call.await)
+        }
+        "post_account_activity" => {
+            let call = client
+                .post_account_activity(
+                    input.body::<::leadsquared::accounts::AccountActivityPost>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "update_account_activity" => {
+            let call = client
+                .update_account_activity(
+                    input.body::<::leadsquared::accounts::AccountActivityUpdate>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_account_activities" => {
+            let call = client
+                .get_account_activities(
+                    input.required::<String>("companyId")?,
+                    input.body::<::leadsquared::accounts::AccountActivitiesQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_account_activity_by_id" => {
+            let call = client
+                .get_account_activity_by_id(input.required::<String>("activityId")?);
             crate::spec::answer(call.await)
         }
         "get_lead_by_email" => {

@@ -51,6 +51,10 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &DELETE_ACCOUNT,
     &GET_ACCOUNTS,
     &CREATE_OR_UPDATE_ACCOUNTS_IN_BULK,
+    &POST_ACCOUNT_ACTIVITY,
+    &UPDATE_ACCOUNT_ACTIVITY,
+    &GET_ACCOUNT_ACTIVITIES,
+    &GET_ACCOUNT_ACTIVITY_BY_ID,
     &GET_LEAD_BY_EMAIL,
     &SEARCH_LEADS_BY_CRITERIA,
     &CREATE_LEAD,
@@ -1404,6 +1408,369 @@ impl crate::Client {
         body: super::accounts::CompanyBatch,
     ) -> super::requests::CreateOrUpdateAccountsInBulk {
         super::requests::CreateOrUpdateAccountsInBulk::new(self.clone(), body)
+    }
+}
+/// Describes Post an Activity on an Account: method, path, item limits, rate limit and documented
+/// statuses.
+pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "post_account_activity",
+    title: "Post an Activity on an Account",
+    group: "accounts",
+    docs_url: Some("https://apidocs.leadsquared.com/post-an-activity-on-an-account/"),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Create",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Post an Activity on an Account.
+    ///
+    /// Posts an activity of an account activity type on an account (company), with a note and field
+    /// values by schema name. The answer is the new activity's id. Not idempotent: repeating the call
+    /// posts a second activity.
+    ///
+    /// `POST /CompanyActivity.svc/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/post-an-activity-on-an-account/))
+    ///
+    /// Returns a [`crate::requests::PostAccountActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Post an Activity on an Account documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::AccountActivityPost;
+    /// use leadsquared::activities::ActivityField;
+    ///
+    /// let body = AccountActivityPost::new("8933fa5e-5b39-11e9-826a-0622360da6fe", 10001)
+    ///     .with_activity_note("Activity Notes")
+    ///     .with_fields(
+    ///         vec![
+    ///             ActivityField::new("Status", "Active"), ActivityField::new("Owner",
+    ///             "643f6525-3e7a-11e6-b61b-22000aa8e760"),
+    ///             ActivityField::new("mx_Custom_1", "String")
+    ///         ],
+    ///     );
+    /// let result = client.post_account_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_account_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post_account_activity(
+        &self,
+        body: super::accounts::AccountActivityPost,
+    ) -> super::requests::PostAccountActivity {
+        super::requests::PostAccountActivity::new(self.clone(), body)
+    }
+}
+/// Describes Update an Account Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "update_account_activity",
+    title: "Update an Account Activity",
+    group: "accounts",
+    docs_url: Some("https://apidocs.leadsquared.com/update-an-account-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Update",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Update an Account Activity.
+    ///
+    /// Changes the note and the field values passed on an activity posted on an account. The answer is
+    /// the activity's id and whether the change took effect.
+    ///
+    /// `POST /CompanyActivity.svc/Update` ([API
+    /// documentation](https://apidocs.leadsquared.com/update-an-account-activity/))
+    ///
+    /// Returns a [`crate::requests::UpdateAccountActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update an Account Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::AccountActivityUpdate;
+    /// use leadsquared::activities::ActivityField;
+    ///
+    /// let body = AccountActivityUpdate::new("255539a4-0380-4b8c-84db-7746b46c3fe2")
+    ///     .with_activity_note("Activity Note")
+    ///     .with_fields(vec![ActivityField::new("mx_Custom_1", "Test")]);
+    /// let result = client.update_account_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_account_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_account_activity(
+        &self,
+        body: super::accounts::AccountActivityUpdate,
+    ) -> super::requests::UpdateAccountActivity {
+        super::requests::UpdateAccountActivity::new(self.clone(), body)
+    }
+}
+/// Describes Retrieve Account Activities by Account Id: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_account_activities",
+    title: "Retrieve Account Activities by Account Id",
+    group: "accounts",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/retrieve-account-activities-by-account-id/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Retrieve",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Retrieve Account Activities by Account Id.
+    ///
+    /// Reads the activities posted on an account (company) in a date range, one page at a time, with
+    /// the total. The page number and size are strings, as in the page's example, so the client's page
+    /// walk does not apply.
+    ///
+    /// `POST /CompanyActivity.svc/Retrieve` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-account-activities-by-account-id/))
+    ///
+    /// Returns a [`crate::requests::GetAccountActivities`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Retrieve Account Activities by Account Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
+    /// use leadsquared::leads::DateTimeRange;
+    ///
+    /// let body = AccountActivitiesQuery::new(
+    ///     DateTimeRange::new("2019-03-01 00:00:00", "2019-03-31 23:59:59"),
+    ///     AccountActivityPaging::new("1", "100"),
+    /// );
+    /// let result = client
+    ///     .get_account_activities("8933fa5e-5b39-11e9-826a-0622360da6fe", body)
+    ///     .await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activities").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_account_activities(
+        &self,
+        company_id: impl Into<String>,
+        body: super::accounts::AccountActivitiesQuery,
+    ) -> super::requests::GetAccountActivities {
+        super::requests::GetAccountActivities::new(self.clone(), company_id.into(), body)
+    }
+}
+/// Describes Retrieve an Account Activity by Activity Id: method, path, item limits, rate limit
+/// and documented statuses.
+pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_account_activity_by_id",
+    title: "Retrieve an Account Activity by Activity Id",
+    group: "accounts",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/retrieve-an-account-activity-by-activity-id/",
+    ),
+    method: crate::runtime::Method::Get,
+    path: "/CompanyActivity.svc/RetrieveById",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Retrieve an Account Activity by Activity Id.
+    ///
+    /// Reads one activity posted on an account, by the activity's id.
+    ///
+    /// `GET /CompanyActivity.svc/RetrieveById` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-an-account-activity-by-activity-id/))
+    ///
+    /// Returns a [`crate::requests::GetAccountActivityById`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Retrieve an Account Activity by Activity Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client
+    ///     .get_account_activity_by_id("255539a4-0380-4b8c-84db-7746b46c3fe2")
+    ///     .await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activity_by_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_account_activity_by_id(
+        &self,
+        activity_id: impl Into<String>,
+    ) -> super::requests::GetAccountActivityById {
+        super::requests::GetAccountActivityById::new(self.clone(), activity_id.into())
     }
 }
 /// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.

@@ -613,6 +613,185 @@ impl ::core::future::IntoFuture for CreateOrUpdateAccountsInBulk {
         Box::pin(self.send())
     }
 }
+/// A call to Post an Activity on an Account, made by [`crate::Client::post_account_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PostAccountActivity {
+    client: crate::Client,
+    body: super::accounts::AccountActivityPost,
+}
+impl PostAccountActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::accounts::AccountActivityPost,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::post_account_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivityPost,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::POST_ACCOUNT_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for PostAccountActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Update an Account Activity, made by [`crate::Client::update_account_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateAccountActivity {
+    client: crate::Client,
+    body: super::accounts::AccountActivityUpdate,
+}
+impl UpdateAccountActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::accounts::AccountActivityUpdate,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::update_account_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::results::IdAndSuccessFlag, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivityUpdate,
+    ) -> Result<super::results::IdAndSuccessFlag, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::UPDATE_ACCOUNT_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::IdAndSuccessFlag,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for UpdateAccountActivity {
+    type Output = Result<super::results::IdAndSuccessFlag, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndSuccessFlag>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Retrieve Account Activities by Account Id, made by
+/// [`crate::Client::get_account_activities`]: set its optional parameters, then `.await` it (or
+/// call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAccountActivities {
+    client: crate::Client,
+    company_id: String,
+    body: super::accounts::AccountActivitiesQuery,
+}
+impl GetAccountActivities {
+    pub(crate) fn new(
+        client: crate::Client,
+        company_id: String,
+        body: super::accounts::AccountActivitiesQuery,
+    ) -> Self {
+        Self { client, company_id, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_account_activities`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::accounts::AccountActivityPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivitiesQuery,
+    ) -> Result<super::accounts::AccountActivityPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACCOUNT_ACTIVITIES,
+            )
+            .query("companyId", &self.company_id)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAccountActivities {
+    type Output = Result<super::accounts::AccountActivityPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::accounts::AccountActivityPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Retrieve an Account Activity by Activity Id, made by
+/// [`crate::Client::get_account_activity_by_id`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAccountActivityById {
+    client: crate::Client,
+    activity_id: String,
+}
+impl GetAccountActivityById {
+    pub(crate) fn new(client: crate::Client, activity_id: String) -> Self {
+        Self { client, activity_id }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_account_activity_by_id`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::accounts::AccountActivity, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::accounts::AccountActivity, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACCOUNT_ACTIVITY_BY_ID,
+            )
+            .query("activityId", &self.activity_id);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAccountActivityById {
+    type Output = Result<super::accounts::AccountActivity, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::accounts::AccountActivity>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Get a Lead by Email, made by [`crate::Client::get_lead_by_email`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

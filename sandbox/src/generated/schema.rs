@@ -814,6 +814,237 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPost",
+            fields: &[
+                FieldSchema {
+                    wire: "RelatedCompanyId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityUpdate",
+            fields: &[
+                FieldSchema {
+                    wire: "CompanyActivityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivitiesQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("DateTimeRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("AccountActivityPaging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPaging",
+            fields: &[
+                FieldSchema {
+                    wire: "PageIndex",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "PageSize",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CompanyActivities",
+                    shape: Shape::Array(&Shape::Named("AccountActivity")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "CompanyActivityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedCompanyId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityFields",
+                    shape: Shape::Json,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "Lead",
             fields: &[
                 FieldSchema {
@@ -2179,6 +2410,27 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Object(ObjectSchema {
             name: "SuccessFlag",
             fields: &[
+                FieldSchema {
+                    wire: "IsSuccessful",
+                    shape: Shape::Boolean,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "IdAndSuccessFlag",
+            fields: &[
+                FieldSchema {
+                    wire: "Id",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
                 FieldSchema {
                     wire: "IsSuccessful",
                     shape: Shape::Boolean,
@@ -3643,6 +3895,178 @@ pub static SCHEMA: Schema = Schema {
 }"#,
             ),
             response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "post_account_activity",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Create",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AccountActivityPost")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+  "ActivityEvent": 10001,
+  "ActivityNote": "Activity Notes",
+  "Fields": [
+    {
+      "SchemaName": "Status",
+      "Value": "Active"
+    },
+    {
+      "SchemaName": "Owner",
+      "Value": "643f6525-3e7a-11e6-b61b-22000aa8e760"
+    },
+    {
+      "SchemaName": "mx_Custom_1",
+      "Value": "String"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "255539a4-0380-4b8c-84db-7746b46c3fe2"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "update_account_activity",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Update",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AccountActivityUpdate")),
+            response: Shape::Named("IdAndSuccessFlag"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+  "ActivityNote": "Activity Note",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "Value": "Test"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+    "IsSuccessful": true
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_account_activities",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Retrieve",
+            query: &[
+                FieldSchema {
+                    wire: "companyId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::Object(Shape::Named("AccountActivitiesQuery")),
+            response: Shape::Named("AccountActivityPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[("companyId", "8933fa5e-5b39-11e9-826a-0622360da6fe")],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2019-03-01 00:00:00",
+    "ToDate": "2019-03-31 23:59:59"
+  },
+  "Paging": {
+    "PageIndex": "1",
+    "PageSize": "100"
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "CompanyActivities": [
+    {
+      "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+      "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+      "ActivityEvent": 10002,
+      "ActivityNote": "Add Deal3",
+      "ActivityDateTime": "2019-04-10 07:05:24",
+      "ActivityType": 2,
+      "CreatedByName": "John Smith",
+      "ActivityDisplayName": "Meeting with Stakeholders",
+      "CreatedOn": "2019-04-10 07:05:25",
+      "ModifiedOn": "2019-04-10 07:07:18",
+      "CreatedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+      "ModifiedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+      "ModifiedByName": "John Smith",
+      "ActivityFields": {
+        "Status": "Active",
+        "Owner": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+        "mx_Custom_1": "Stake"
+      }
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_account_activity_by_id",
+            method: Method::Get,
+            path: "/CompanyActivity.svc/RetrieveById",
+            query: &[
+                FieldSchema {
+                    wire: "activityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("AccountActivity"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[("activityId", "255539a4-0380-4b8c-84db-7746b46c3fe2")],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+  "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+  "ActivityEvent": 10002,
+  "ActivityNote": "Add Deal",
+  "ActivityDateTime": "2019-04-10 07:05:24",
+  "ActivityType": 2,
+  "CreatedByName": "John Smith",
+  "ActivityDisplayName": "Meeting with Stakeholders",
+  "CreatedOn": "2019-04-10 07:05:25",
+  "ModifiedOn": "2019-04-10 07:07:18",
+  "CreatedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+  "ModifiedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+  "ModifiedByName": "John Smith",
+  "ActivityFields": {
+    "Status": "Active",
+    "Owner": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+    "mx_Custom_1": "Stake"
+  }
+}"#,
+            ),
         },
         EndpointSchema {
             name: "get_lead_by_email",
