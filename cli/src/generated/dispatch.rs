@@ -402,6 +402,20 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_LEAD_STAGE_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadHistoryDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_LEAD_OWNER_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadHistoryDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::GET_ALL_LISTS,
         params: &[
             crate::spec::FieldInfo {
@@ -1048,6 +1062,20 @@ pub async fn call(
             let call = client
                 .create_lead_field(
                     input.body::<::leadsquared::leads::LeadFieldDefinition>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "delete_lead_stage_change_history" => {
+            let call = client
+                .delete_lead_stage_change_history(
+                    input.body::<::leadsquared::leads::LeadHistoryDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "delete_lead_owner_change_history" => {
+            let call = client
+                .delete_lead_owner_change_history(
+                    input.body::<::leadsquared::leads::LeadHistoryDeletion>()?,
                 );
             crate::spec::answer(call.await)
         }

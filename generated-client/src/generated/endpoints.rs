@@ -69,6 +69,8 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &UPDATE_LEADS_IN_BULK,
     &CREATE_LEADS_IN_BULK,
     &CREATE_LEAD_FIELD,
+    &DELETE_LEAD_STAGE_CHANGE_HISTORY,
+    &DELETE_LEAD_OWNER_CHANGE_HISTORY,
     &GET_ALL_LISTS,
     &GET_LEADS_IN_LIST,
     &ADD_LEADS_TO_STATIC_LIST,
@@ -3191,6 +3193,185 @@ impl crate::Client {
         body: super::leads::LeadFieldDefinition,
     ) -> super::requests::CreateLeadField {
         super::requests::CreateLeadField::new(self.clone(), body)
+    }
+}
+/// Describes Delete a Lead's Stage Change History: method, path, item limits, rate limit and
+/// documented statuses.
+pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_lead_stage_change_history",
+    title: "Delete a Lead's Stage Change History",
+    group: "leads",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/delete-a-leads-stage-change-history/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/DeleteStageChangeHistory",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete a Lead's Stage Change History.
+    ///
+    /// Deletes the stage change history of a lead, optionally only the changes in a date range. The
+    /// deletion is queued: the answer says so, and the webhook, if given, gets the outcome.
+    ///
+    /// `POST /LeadManagement.svc/DeleteStageChangeHistory` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-a-leads-stage-change-history/))
+    ///
+    /// Returns a [`crate::requests::DeleteLeadStageChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete a Lead's Stage Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadHistoryDeletion;
+    ///
+    /// let body = LeadHistoryDeletion::new("3aee22bd-8419-422a-8242-c510df9af021")
+    ///     .with_from_date("2018-04-30 18:30:00")
+    ///     .with_to_date("2018-05-31 18:29:59")
+    ///     .with_status_webhook_url("http://myurl");
+    /// let result = client.delete_lead_stage_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_stage_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_lead_stage_change_history(
+        &self,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> super::requests::DeleteLeadStageChangeHistory {
+        super::requests::DeleteLeadStageChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Delete a Lead's Owner Change History: method, path, item limits, rate limit and
+/// documented statuses.
+pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_lead_owner_change_history",
+    title: "Delete a Lead's Owner Change History",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/delete-leads-owner-change-history/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete a Lead's Owner Change History.
+    ///
+    /// Deletes the owner change activities of a lead (posted whenever its owner changes), optionally
+    /// only those in a date range. The deletion is queued: the answer says so, and the webhook, if
+    /// given, gets the outcome.
+    ///
+    /// `POST /LeadManagement.svc/DeleteUserAssignmentChangeHistory` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-leads-owner-change-history/))
+    ///
+    /// Returns a [`crate::requests::DeleteLeadOwnerChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete a Lead's Owner Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadHistoryDeletion;
+    ///
+    /// let body = LeadHistoryDeletion::new("<>")
+    ///     .with_from_date("yyyy-MM-dd HH:mm:ss")
+    ///     .with_to_date("yyyy-MM-dd HH:mm:ss")
+    ///     .with_status_webhook_url("");
+    /// let result = client.delete_lead_owner_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_owner_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_lead_owner_change_history(
+        &self,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> super::requests::DeleteLeadOwnerChangeHistory {
+        super::requests::DeleteLeadOwnerChangeHistory::new(self.clone(), body)
     }
 }
 /// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.

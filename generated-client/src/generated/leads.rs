@@ -706,3 +706,67 @@ impl LeadFieldDefinition {
         self
     }
 }
+/// A lead whose history records to delete, optionally only those in a date range, and a URL to
+/// which the outcome is posted.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LeadHistoryDeletion {
+    /// `ProspectId`: The lead's id. Required.
+    #[serde(rename = "ProspectId")]
+    pub prospect_id: String,
+    /// `FromDate`: Delete records from this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<String>,
+    /// `ToDate`: Delete records up to this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<String>,
+    /// `StatusWebhookURL`: A URL to which the outcome is posted. Optional.
+    #[serde(
+        rename = "StatusWebhookURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub status_webhook_url: Option<String>,
+}
+impl LeadHistoryDeletion {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectId",
+        "FromDate",
+        "ToDate",
+        "StatusWebhookURL",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(prospect_id: impl Into<String>) -> Self {
+        Self {
+            prospect_id: prospect_id.into(),
+            from_date: None,
+            to_date: None,
+            status_webhook_url: None,
+        }
+    }
+    /// Sets `FromDate`.
+    #[must_use]
+    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
+        self.from_date = Some(from_date.into());
+        self
+    }
+    /// Sets `ToDate`.
+    #[must_use]
+    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
+        self.to_date = Some(to_date.into());
+        self
+    }
+    /// Sets `StatusWebhookURL`.
+    #[must_use]
+    pub fn with_status_webhook_url(
+        mut self,
+        status_webhook_url: impl Into<String>,
+    ) -> Self {
+        self.status_webhook_url = Some(status_webhook_url.into());
+        self
+    }
+}

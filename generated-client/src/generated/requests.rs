@@ -1443,6 +1443,102 @@ impl ::core::future::IntoFuture for CreateLeadField {
         Box::pin(self.send())
     }
 }
+/// A call to Delete a Lead's Stage Change History, made by
+/// [`crate::Client::delete_lead_stage_change_history`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteLeadStageChangeHistory {
+    client: crate::Client,
+    body: super::leads::LeadHistoryDeletion,
+}
+impl DeleteLeadStageChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_lead_stage_change_history`] for
+    /// the errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadHistoryDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_LEAD_STAGE_CHANGE_HISTORY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteLeadStageChangeHistory {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Delete a Lead's Owner Change History, made by
+/// [`crate::Client::delete_lead_owner_change_history`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteLeadOwnerChangeHistory {
+    client: crate::Client,
+    body: super::leads::LeadHistoryDeletion,
+}
+impl DeleteLeadOwnerChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_lead_owner_change_history`] for
+    /// the errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadHistoryDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_LEAD_OWNER_CHANGE_HISTORY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteLeadOwnerChangeHistory {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Get All Lists, made by [`crate::Client::get_all_lists`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

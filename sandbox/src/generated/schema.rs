@@ -1479,6 +1479,41 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "LeadHistoryDeletion",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusWebhookURL",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "LeadList",
             fields: &[
                 FieldSchema {
@@ -4751,6 +4786,60 @@ pub static SCHEMA: Schema = Schema {
 }"#,
             ),
             response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "delete_lead_stage_change_history",
+            method: Method::Post,
+            path: "/LeadManagement.svc/DeleteStageChangeHistory",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadHistoryDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "3aee22bd-8419-422a-8242-c510df9af021",
+  "FromDate": "2018-04-30 18:30:00",
+  "ToDate": "2018-05-31 18:29:59",
+  "StatusWebhookURL": "http://myurl"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete stage change history has been queued."
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "delete_lead_owner_change_history",
+            method: Method::Post,
+            path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadHistoryDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "<>",
+  "FromDate": "yyyy-MM-dd HH:mm:ss",
+  "ToDate": "yyyy-MM-dd HH:mm:ss",
+  "StatusWebhookURL": ""
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete user assignment change history has been queued."
+  }
+}"#,
+            ),
         },
         EndpointSchema {
             name: "get_all_lists",
