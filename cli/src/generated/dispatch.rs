@@ -148,6 +148,55 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_ACTIVITIES_OF_LEAD,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::POST_SALES_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "SalesActivityPost",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::CANCEL_SALES_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "SalesActivityCancellation",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityEventQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITIES_BY_DATE_RANGE,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityDateRangeQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITY_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityChangeQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::ACTIVITY_ADVANCED_SEARCH,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityAdvancedSearch",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::CREATE_ACCOUNT,
         params: &[],
         body: crate::spec::BodyInfo::Object {
@@ -901,6 +950,55 @@ pub async fn call(
             let call = client
                 .create_activity_type(
                     input.body::<::leadsquared::activities::ActivityTypeDefinition>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "delete_activities_of_lead" => {
+            let call = client
+                .delete_activities_of_lead(
+                    input.body::<::leadsquared::activities::ActivityDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "post_sales_activity" => {
+            let call = client
+                .post_sales_activity(
+                    input.body::<::leadsquared::activities::SalesActivityPost>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "cancel_sales_activity" => {
+            let call = client
+                .cancel_sales_activity(
+                    input.body::<::leadsquared::activities::SalesActivityCancellation>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activities_by_activity_event" => {
+            let call = client
+                .get_activities_by_activity_event(
+                    input.body::<::leadsquared::activities::ActivityEventQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activities_by_date_range" => {
+            let call = client
+                .get_activities_by_date_range(
+                    input.body::<::leadsquared::activities::ActivityDateRangeQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activity_change_history" => {
+            let call = client
+                .get_activity_change_history(
+                    input.body::<::leadsquared::activities::ActivityChangeQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "activity_advanced_search" => {
+            let call = client
+                .activity_advanced_search(
+                    input.body::<::leadsquared::activities::ActivityAdvancedSearch>()?,
                 );
             crate::spec::answer(call.await)
         }

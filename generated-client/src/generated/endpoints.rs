@@ -46,6 +46,13 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_ACTIVITIES_BY_LEAD_REFERENCE,
     &POST_ACTIVITY_ON_LEAD,
     &CREATE_ACTIVITY_TYPE,
+    &DELETE_ACTIVITIES_OF_LEAD,
+    &POST_SALES_ACTIVITY,
+    &CANCEL_SALES_ACTIVITY,
+    &GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+    &GET_ACTIVITIES_BY_DATE_RANGE,
+    &GET_ACTIVITY_CHANGE_HISTORY,
+    &ACTIVITY_ADVANCED_SEARCH,
     &CREATE_ACCOUNT,
     &UPDATE_ACCOUNT,
     &DELETE_ACCOUNT,
@@ -939,6 +946,699 @@ impl crate::Client {
         body: super::activities::ActivityTypeDefinition,
     ) -> super::requests::CreateActivityType {
         super::requests::CreateActivityType::new(self.clone(), body)
+    }
+}
+/// Describes Delete Activities of a Lead: method, path, item limits, rate limit and documented
+/// statuses.
+pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_activities_of_lead",
+    title: "Delete Activities of a Lead",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/delete-activities/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/DeleteActivities",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete Activities of a Lead.
+    ///
+    /// Deletes the custom activities of the given types posted on a lead, optionally only those in a
+    /// date range (system activities cannot be deleted; the activity types stay). The deletion is
+    /// queued: the answer says so, and the webhook, if given, gets the outcome.
+    ///
+    /// `POST /ProspectActivity.svc/DeleteActivities` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-activities/))
+    ///
+    /// Returns a [`crate::requests::DeleteActivitiesOfLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete Activities of a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::ActivityDeletion;
+    ///
+    /// let body = ActivityDeletion::new(
+    ///         "3aee22bd-8419-422a-8242-c510df9af021",
+    ///         vec!["163".to_owned(), "166".to_owned()],
+    ///     )
+    ///     .with_from_date("2018-04-30 18:30:00")
+    ///     .with_to_date("2018-06-20 18:29:59")
+    ///     .with_status_webhook_url("https://myurl");
+    /// let result = client.delete_activities_of_lead(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_activities_of_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_activities_of_lead(
+        &self,
+        body: super::activities::ActivityDeletion,
+    ) -> super::requests::DeleteActivitiesOfLead {
+        super::requests::DeleteActivitiesOfLead::new(self.clone(), body)
+    }
+}
+/// Describes Post a Sales Activity: method, path, item limits, rate limit and documented statuses.
+pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "post_sales_activity",
+    title: "Post a Sales Activity",
+    group: "activities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/post-or-add-a-sales-activity-to-a-lead/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/SalesActivity.svc/Create",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Post a Sales Activity.
+    ///
+    /// Posts a sales activity on a lead: the product, the status (`Open`, `Won` or `Lost`, mandatory),
+    /// the revenue, the seller and the date of sale. The answer is the sales activity's id. Not
+    /// idempotent: repeating the call posts a second sales activity. The page's example shows each
+    /// value's meaning in place of a value.
+    ///
+    /// `POST /SalesActivity.svc/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/post-or-add-a-sales-activity-to-a-lead/))
+    ///
+    /// Returns a [`crate::requests::PostSalesActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Post a Sales Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{SalesActivityPost, SalesActivityStatus};
+    ///
+    /// let body = SalesActivityPost::new(SalesActivityStatus::Open)
+    ///     .with_prospect_id("ID of the lead on which this activity is to be posted")
+    ///     .with_product_sku(
+    ///         "Product SKU. This is the product Id that you see in LeadSquared",
+    ///     )
+    ///     .with_revenue("Revenue as number")
+    ///     .with_sales_owner_email("who sold the deal? Email Id of the user")
+    ///     .with_sales_date("date of sale in yyyy-MM-dd HH:mm:ss format");
+    /// let result = client.post_sales_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_sales_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post_sales_activity(
+        &self,
+        body: super::activities::SalesActivityPost,
+    ) -> super::requests::PostSalesActivity {
+        super::requests::PostSalesActivity::new(self.clone(), body)
+    }
+}
+/// Describes Cancel a Sales Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "cancel_sales_activity",
+    title: "Cancel a Sales Activity",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/cancel-sales-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/SalesActivity.svc/Cancel",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Cancel a Sales Activity.
+    ///
+    /// Cancels a sales activity, with a note on the cancellation. The answer holds an id (in the
+    /// page's example, not the cancelled activity's own), which the page does not explain. Not
+    /// retried: the page does not say whether a second cancellation is harmless.
+    ///
+    /// `POST /SalesActivity.svc/Cancel` ([API
+    /// documentation](https://apidocs.leadsquared.com/cancel-sales-activity/))
+    ///
+    /// Returns a [`crate::requests::CancelSalesActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Cancel a Sales Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::SalesActivityCancellation;
+    ///
+    /// let body = SalesActivityCancellation::new("d10cc6e8-441b-11e6-b61b-22000aa8e760")
+    ///     .with_activity_event_note("Deal is not done. ");
+    /// let result = client.cancel_sales_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("cancel_sales_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cancel_sales_activity(
+        &self,
+        body: super::activities::SalesActivityCancellation,
+    ) -> super::requests::CancelSalesActivity {
+        super::requests::CancelSalesActivity::new(self.clone(), body)
+    }
+}
+/// Describes Get Activities by Activity Event: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_by_activity_event",
+    title: "Get Activities by Activity Event",
+    group: "activities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/bulk-retrieve-activities-by-activity-event/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities by Activity Event.
+    ///
+    /// Reads the activities of one type posted on any lead in a date range, one page at a time, with
+    /// the total; by modification date unless sorted otherwise (e.g. `CreatedOn`). No page walk is
+    /// declared: the stored copy of the page shows one of its example's two activities, and a walk
+    /// over that example would end short of the total it reports.
+    ///
+    /// `POST /ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent` ([API
+    /// documentation](https://apidocs.leadsquared.com/bulk-retrieve-activities-by-activity-event/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesByActivityEvent`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Activity Event documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventQuery, ActivityEventRange, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityEventQuery::new(
+    ///         ActivityEventRange::new("2017-11-02 18:30:00", "2017-11-06 18:29:59", 154)
+    ///             .with_remove_empty_value(true),
+    ///         Paging::new(1, 100),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 1));
+    /// let result = client.get_activities_by_activity_event(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_activity_event").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_activity_event(
+        &self,
+        body: super::activities::ActivityEventQuery,
+    ) -> super::requests::GetActivitiesByActivityEvent {
+        super::requests::GetActivitiesByActivityEvent::new(self.clone(), body)
+    }
+}
+/// Describes Get Activities by Date Range: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_by_date_range",
+    title: "Get Activities by Date Range",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/retrieve-prospect-activities/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/RetrieveRecentlyModified",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities by Date Range.
+    ///
+    /// Reads the activities of every type in a date range, one page at a time, with the total;
+    /// `IncludeCustomFields: 1` adds their custom fields (custom field sets come when the activity has
+    /// them). The stored copy of the page cuts its answer at the first activity's id, so each activity
+    /// is returned as JSON and the answer has no example.
+    ///
+    /// `POST /ProspectActivity.svc/RetrieveRecentlyModified` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-prospect-activities/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesByDateRange`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Date Range documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityDateRangeQuery::new(
+    ///         ActivityDateRange::new("2017-01-01 00:00:00", "2018-01-17 23:59:59")
+    ///             .with_include_custom_fields(1),
+    ///         Paging::new(1, 20),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    /// let result = client.get_activities_by_date_range(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_date_range").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_date_range(
+        &self,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> super::requests::GetActivitiesByDateRange {
+        super::requests::GetActivitiesByDateRange::new(self.clone(), body)
+    }
+    /// Every page of Get Activities by Date Range, from the body's `Paging.PageIndex` on:
+    /// `self.get_activities_by_date_range(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Date Range documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityDateRangeQuery::new(
+    ///         ActivityDateRange::new("2017-01-01 00:00:00", "2018-01-17 23:59:59")
+    ///             .with_include_custom_fields(1),
+    ///         Paging::new(1, 20),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    /// let mut pages = client.get_activities_by_date_range_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_date_range_pages(
+        &self,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> crate::runtime::Pages<::serde_json::Value> {
+        self.get_activities_by_date_range(body).pages()
+    }
+}
+/// Describes Get Activity Change History: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activity_change_history",
+    title: "Get Activity Change History",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-activity-change-history/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/RetrieveActivityChange",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activity Change History.
+    ///
+    /// Reads the changes made to activities in a date range (each activity with its old and new field
+    /// values), optionally only for some activity types or for one activity, but not both. The page
+    /// makes `Paging` optional (25 per page, at most 1,000), so no page walk is declared. The stored
+    /// copy of the page shows only the start of an entry, so entries are returned as JSON.
+    ///
+    /// `POST /ProspectActivity.svc/RetrieveActivityChange` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-activity-change-history/))
+    ///
+    /// Returns a [`crate::requests::GetActivityChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activity Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityChangeQuery::new(
+    ///         ActivityChangeFilter::new("2021-09-13 18:29:59", "2022-03-14 10:45:59")
+    ///             .with_activity_id("62e0feb3-9ee2-11e8-9f20-020714094d7e"),
+    ///     )
+    ///     .with_paging(Paging::new(1, 100));
+    /// let result = client.get_activity_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_change_history(
+        &self,
+        body: super::activities::ActivityChangeQuery,
+    ) -> super::requests::GetActivityChangeHistory {
+        super::requests::GetActivityChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Activity Advanced Search: method, path, item limits, rate limit and documented
+/// statuses.
+pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "activity_advanced_search",
+    title: "Activity Advanced Search",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/activity-advanced-search/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Activity Advanced Search.
+    ///
+    /// Reads the activities of one type that match advanced search criteria, copied as JSON text from
+    /// the web application's activity grid. Administrators only; date-times are UTC. The stored copy
+    /// of the page could not be read as far as its answer, so the answer is returned as JSON
+    /// (unverified), and no page walk is declared.
+    ///
+    /// `POST /ProspectActivity.svc/Activity/Retrieve/BySearchParameter` ([API
+    /// documentation](https://apidocs.leadsquared.com/activity-advanced-search/))
+    ///
+    /// Returns a [`crate::requests::ActivityAdvancedSearch`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Activity Advanced Search documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityAdvancedSearch, ActivitySorting};
+    /// use leadsquared::search::{Paging, SearchColumns};
+    ///
+    /// let body = ActivityAdvancedSearch::new(
+    ///         30,
+    ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"30\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+    ///     )
+    ///     .with_paging(Paging::new(1, 10))
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1))
+    ///     .with_columns(SearchColumns::new("ProspectActivityId"));
+    /// let result = client.activity_advanced_search(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("activity_advanced_search").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn activity_advanced_search(
+        &self,
+        body: super::activities::ActivityAdvancedSearch,
+    ) -> super::requests::ActivityAdvancedSearch {
+        super::requests::ActivityAdvancedSearch::new(self.clone(), body)
     }
 }
 /// Describes Create an Account: method, path, item limits, rate limit and documented statuses.

@@ -397,6 +397,356 @@ impl ::core::future::IntoFuture for CreateActivityType {
         Box::pin(self.send())
     }
 }
+/// A call to Delete Activities of a Lead, made by [`crate::Client::delete_activities_of_lead`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteActivitiesOfLead {
+    client: crate::Client,
+    body: super::activities::ActivityDeletion,
+}
+impl DeleteActivitiesOfLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_activities_of_lead`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_ACTIVITIES_OF_LEAD,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteActivitiesOfLead {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Post a Sales Activity, made by [`crate::Client::post_sales_activity`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PostSalesActivity {
+    client: crate::Client,
+    body: super::activities::SalesActivityPost,
+}
+impl PostSalesActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::SalesActivityPost,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::post_sales_activity`] for the errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::SalesActivityPost,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::POST_SALES_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for PostSalesActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Cancel a Sales Activity, made by [`crate::Client::cancel_sales_activity`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CancelSalesActivity {
+    client: crate::Client,
+    body: super::activities::SalesActivityCancellation,
+}
+impl CancelSalesActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::SalesActivityCancellation,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::cancel_sales_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::SalesActivityCancellation,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CANCEL_SALES_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for CancelSalesActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities by Activity Event, made by
+/// [`crate::Client::get_activities_by_activity_event`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesByActivityEvent {
+    client: crate::Client,
+    body: super::activities::ActivityEventQuery,
+}
+impl GetActivitiesByActivityEvent {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityEventQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_by_activity_event`] for
+    /// the errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityEventPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityEventQuery,
+    ) -> Result<super::activities::ActivityEventPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesByActivityEvent {
+    type Output = Result<super::activities::ActivityEventPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityEventPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities by Date Range, made by
+/// [`crate::Client::get_activities_by_date_range`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesByDateRange {
+    client: crate::Client,
+    body: super::activities::ActivityDateRangeQuery,
+}
+impl GetActivitiesByDateRange {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.prospect_activities, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_by_date_range`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityDateRangePage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityDateRangeQuery,
+    ) -> Result<super::activities::ActivityDateRangePage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesByDateRange {
+    type Output = Result<super::activities::ActivityDateRangePage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityDateRangePage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activity Change History, made by [`crate::Client::get_activity_change_history`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivityChangeHistory {
+    client: crate::Client,
+    body: super::activities::ActivityChangeQuery,
+}
+impl GetActivityChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityChangeQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activity_change_history`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityChangePage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityChangeQuery,
+    ) -> Result<super::activities::ActivityChangePage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITY_CHANGE_HISTORY,
+            )
+            .checked_json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivityChangeHistory {
+    type Output = Result<super::activities::ActivityChangePage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityChangePage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Activity Advanced Search, made by [`crate::Client::activity_advanced_search`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ActivityAdvancedSearch {
+    client: crate::Client,
+    body: super::activities::ActivityAdvancedSearch,
+}
+impl ActivityAdvancedSearch {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityAdvancedSearch,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::activity_advanced_search`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityAdvancedSearch,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::ACTIVITY_ADVANCED_SEARCH,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for ActivityAdvancedSearch {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Create an Account, made by [`crate::Client::create_account`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

@@ -562,6 +562,466 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "ActivityDeletion",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEventList",
+                    shape: Shape::Array(&Shape::String),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusWebhookURL",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "SalesActivityPost",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProductSku",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Status",
+                    shape: Shape::Named("SalesActivityStatus"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Revenue",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesOwnerEmail",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesOwner",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Enum(EnumSchema {
+            name: "SalesActivityStatus",
+            open: true,
+            values: &["Open", "Won", "Lost"],
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "SalesActivityCancellation",
+            fields: &[
+                FieldSchema {
+                    wire: "activityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "activityEventNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityEventRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventRange",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RemoveEmptyValue",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "List",
+                    shape: Shape::Array(&Shape::Named("ActivityRecord")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityRecord",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectActivityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Status",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRangeQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityDateRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRange",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IncludeCustomFields",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRangePage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProspectActivities",
+                    shape: Shape::Array(&Shape::Json),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangeQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityChangeFilter"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangeFilter",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityID",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvents",
+                    shape: Shape::Json,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[&["ActivityEvents", "ActivityID"]],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangePage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Activities",
+                    shape: Shape::Array(&Shape::Json),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityAdvancedSearch",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "AdvancedSearch",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Columns",
+                    shape: Shape::Named("SearchColumns"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "CompanyProperty",
             fields: &[
                 FieldSchema {
@@ -3703,6 +4163,239 @@ pub static SCHEMA: Schema = Schema {
       "OptionSet": null
     }
   ]
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "delete_activities_of_lead",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/DeleteActivities",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "3aee22bd-8419-422a-8242-c510df9af021",
+  "ActivityEventList": [
+    "163",
+    "166"
+  ],
+  "FromDate": "2018-04-30 18:30:00",
+  "ToDate": "2018-06-20 18:29:59",
+  "StatusWebhookURL": "https://myurl"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete activities has been queued."
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "post_sales_activity",
+            method: Method::Post,
+            path: "/SalesActivity.svc/Create",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("SalesActivityPost")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "ID of the lead on which this activity is to be posted",
+  "ProductSku": "Product SKU. This is the product Id that you see in LeadSquared",
+  "Status": "Open",
+  "Revenue": "Revenue as number",
+  "SalesOwnerEmail": "who sold the deal? Email Id of the user",
+  "SalesDate": "date of sale in yyyy-MM-dd HH:mm:ss format"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "Sales Activity Id"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "cancel_sales_activity",
+            method: Method::Post,
+            path: "/SalesActivity.svc/Cancel",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("SalesActivityCancellation")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "activityId": "d10cc6e8-441b-11e6-b61b-22000aa8e760",
+  "activityEventNote": "Deal is not done. "
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "e66d4b36-451f-11e6-b61b-22000aa8e760"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_by_activity_event",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityEventQuery")),
+            response: Shape::Named("ActivityEventPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2017-11-02 18:30:00",
+    "ToDate": "2017-11-06 18:29:59",
+    "ActivityEvent": 154,
+    "RemoveEmptyValue": true
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  },
+  "Sorting": {
+    "ColumnName": "ModifiedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "List": [
+    {
+      "ProspectActivityId": "67d4b7f1-0b4d-440b-adf5-fe876ad58eda",
+      "RelatedProspectId": "3d36966e-7bb3-411f-8b94-04cb73f34267",
+      "ActivityType": "2",
+      "ActivityEvent": "167",
+      "Status": "Active",
+      "mx_Custom_3": "{\"mx_CustomObject_1\":\"86b8b2f2.png,9ce34e08.png\",\"ModifiedByName\":\"Vir Singh\",\"ModifiedOn\":\"2019-05-14 10:13:46\",\"Status\":\"Pending\"}",
+      "CreatedOn": "2019-05-14 10:04:00",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_by_date_range",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/RetrieveRecentlyModified",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityDateRangeQuery")),
+            response: Shape::Named("ActivityDateRangePage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["ProspectActivities"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2017-01-01 00:00:00",
+    "ToDate": "2018-01-17 23:59:59",
+    "IncludeCustomFields": 1
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 20
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "get_activity_change_history",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/RetrieveActivityChange",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityChangeQuery")),
+            response: Shape::Named("ActivityChangePage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2021-09-13 18:29:59",
+    "ToDate": "2022-03-14 10:45:59",
+    "ActivityID": "62e0feb3-9ee2-11e8-9f20-020714094d7e"
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "Activities": [
+    {
+      "Activity": {
+        "ProspectActivityId": "54df288a-cd8f-456c-adb6-dc0c9de9f54f",
+        "RelatedProspectId": "93553424-b53b-476b-ae25-77e1649b41bd",
+        "ActivityType": "2",
+        "ActivityEvent": "322",
+        "Score": "2",
+        "CreatedOn": "2018-09-14 10:45:00"
+      }
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "activity_advanced_search",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityAdvancedSearch")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ActivityEvent": 30,
+  "AdvancedSearch": "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"30\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 10
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  },
+  "Columns": {
+    "Include_CSV": "ProspectActivityId"
+  }
 }"#,
             ),
             response_example: ::core::option::Option::None,
