@@ -859,6 +859,34 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_TODOS_BY_USER_ID,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_TODOS_BY_EMAIL_ADDRESS,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AppointmentSearchQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::GET_USER_BY_ID,
         params: &[
             crate::spec::FieldInfo {
@@ -1356,6 +1384,34 @@ pub async fn call(
             let call = client
                 .delete_tasks_in_bulk(
                     input.body::<::leadsquared::tasks::TaskDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_todos_by_user_id" => {
+            let call = client
+                .get_todos_by_user_id(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_todos_by_email_address" => {
+            let call = client
+                .get_todos_by_email_address(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_appointments_by_email_address" => {
+            let call = client
+                .get_appointments_by_email_address(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_appointments_by_search_criteria" => {
+            let call = client
+                .get_appointments_by_search_criteria(
+                    input.body::<::leadsquared::tasks::AppointmentSearchQuery>()?,
                 );
             crate::spec::answer(call.await)
         }

@@ -102,6 +102,10 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_TASKS_BY_LEAD_ID,
     &UPDATE_TASK,
     &DELETE_TASKS_IN_BULK,
+    &GET_TODOS_BY_USER_ID,
+    &GET_TODOS_BY_EMAIL_ADDRESS,
+    &GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+    &GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
     &GET_USER_BY_ID,
     &MARK_USER_OBSOLETE,
 ];
@@ -6446,6 +6450,456 @@ impl crate::Client {
         body: super::tasks::TaskDeletion,
     ) -> super::requests::DeleteTasksInBulk {
         super::requests::DeleteTasksInBulk::new(self.clone(), body)
+    }
+}
+/// Describes Get To-Dos by User Id: method, path, item limits, rate limit and documented statuses.
+pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_todos_by_user_id",
+    title: "Get To-Dos by User Id",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-to-dos-by-user-id/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveToDos/ByUserId",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get To-Dos by User Id.
+    ///
+    /// Reads the to-dos of several users, by user id, due in a range of at most 100 days, one page at
+    /// a time, with the total; each with its system and custom fields.
+    ///
+    /// `POST /Task.svc/RetrieveToDos/ByUserId` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-to-dos-by-user-id/))
+    ///
+    /// Returns a [`crate::requests::GetTodosByUserId`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by User Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["8fce0bee-a46a-11e8-a43f-02742c1c8abe".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let result = client.get_todos_by_user_id(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_user_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_user_id(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetTodosByUserId {
+        super::requests::GetTodosByUserId::new(self.clone(), body)
+    }
+    /// Every page of Get To-Dos by User Id, from the body's `Paging.PageIndex` on:
+    /// `self.get_todos_by_user_id(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by User Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["8fce0bee-a46a-11e8-a43f-02742c1c8abe".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let mut pages = client.get_todos_by_user_id_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_user_id_pages(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> crate::runtime::Pages<super::tasks::UserTask> {
+        self.get_todos_by_user_id(body).pages()
+    }
+}
+/// Describes Get To-Dos by Email Address: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_todos_by_email_address",
+    title: "Get To-Dos by Email Address",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-to-dos-by-email-address/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get To-Dos by Email Address.
+    ///
+    /// Reads the to-dos of several users, by email address, due in a range of at most 100 days, one
+    /// page at a time, with the total; each with its system and custom fields.
+    ///
+    /// `POST /Task.svc/RetrieveToDos/ByUserEmailAddress` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-to-dos-by-email-address/))
+    ///
+    /// Returns a [`crate::requests::GetTodosByEmailAddress`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2022-05-25",
+    ///     "2022-07-25",
+    ///     vec!["virkdsingh@gmail.com".to_owned(), "bobdoe@example.com".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let result = client.get_todos_by_email_address(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_email_address").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_email_address(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetTodosByEmailAddress {
+        super::requests::GetTodosByEmailAddress::new(self.clone(), body)
+    }
+    /// Every page of Get To-Dos by Email Address, from the body's `Paging.PageIndex` on:
+    /// `self.get_todos_by_email_address(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2022-05-25",
+    ///     "2022-07-25",
+    ///     vec!["virkdsingh@gmail.com".to_owned(), "bobdoe@example.com".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let mut pages = client.get_todos_by_email_address_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_email_address_pages(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> crate::runtime::Pages<super::tasks::UserTask> {
+        self.get_todos_by_email_address(body).pages()
+    }
+}
+/// Describes Get Appointments by Email Address: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_appointments_by_email_address",
+    title: "Get Appointments by Email Address",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-appointments-by-email-address/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Appointments by Email Address.
+    ///
+    /// Reads the appointments of several users, by email address, due in a range of at most 100 days,
+    /// one page at a time, with the total; each with its system and custom fields. No page walk is
+    /// declared: the stored copy of the page shows one of its example's four appointments, and a walk
+    /// over that example would end short of the total it reports.
+    ///
+    /// `POST /Task.svc/RetrieveAppointments/ByUserEmailAddress` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-appointments-by-email-address/))
+    ///
+    /// Returns a [`crate::requests::GetAppointmentsByEmailAddress`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Appointments by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["bobdoe@example.com".to_owned(), "johndoe@example.com".to_owned()],
+    ///     Paging::new(1, 100),
+    /// );
+    /// let result = client.get_appointments_by_email_address(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_email_address").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_appointments_by_email_address(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetAppointmentsByEmailAddress {
+        super::requests::GetAppointmentsByEmailAddress::new(self.clone(), body)
+    }
+}
+/// Describes Get Appointments by Search Criteria: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_appointments_by_search_criteria",
+    title: "Get Appointments by Search Criteria",
+    group: "tasks",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/get-appointments-by-search-criteria/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Appointments by Search Criteria.
+    ///
+    /// Reads the appointments, due in a range of at most 100 days, of the users matching condition
+    /// groups like those of User Advanced Search; each with its system and custom fields, with the
+    /// total. The page's example sends no paging.
+    ///
+    /// `POST /Task.svc/RetrieveAppointments/ByUserSearchCriteria` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-appointments-by-search-criteria/))
+    ///
+    /// Returns a [`crate::requests::GetAppointmentsBySearchCriteria`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Appointments by Search Criteria documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::tasks::AppointmentSearchQuery;
+    ///
+    /// let body = AppointmentSearchQuery::new(
+    ///     "2022-04-25",
+    ///     "2022-06-25",
+    ///     serde_json::json!(
+    ///         { "GroupConditions" : [{ "GroupConditions" : [{ "Condition" : [{
+    ///         "ConditionOperator" : null, "LookupName" : "FirstName", "LookupValue" : "V",
+    ///         "Operator" : "lik_s" }], "GroupOperator" : null }], "GroupOperator" : "AND"
+    ///         }, { "Condition" : [{ "ConditionOperator" : null, "LookupName" : "LastName",
+    ///         "LookupValue" : "Singh", "Operator" : "eq" }], "GroupOperator" : null }] }
+    ///     ),
+    /// );
+    /// let result = client.get_appointments_by_search_criteria(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_search_criteria").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_appointments_by_search_criteria(
+        &self,
+        body: super::tasks::AppointmentSearchQuery,
+    ) -> super::requests::GetAppointmentsBySearchCriteria {
+        super::requests::GetAppointmentsBySearchCriteria::new(self.clone(), body)
     }
 }
 /// Describes Get a User by Id: method, path, item limits, rate limit and documented statuses.

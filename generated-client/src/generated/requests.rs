@@ -2969,6 +2969,235 @@ impl ::core::future::IntoFuture for DeleteTasksInBulk {
         Box::pin(self.send())
     }
 }
+/// A call to Get To-Dos by User Id, made by [`crate::Client::get_todos_by_user_id`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTodosByUserId {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetTodosByUserId {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_TODOS_BY_USER_ID.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.list, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_todos_by_user_id`] for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_TODOS_BY_USER_ID,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetTodosByUserId {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get To-Dos by Email Address, made by [`crate::Client::get_todos_by_email_address`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTodosByEmailAddress {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetTodosByEmailAddress {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.list, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_todos_by_email_address`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetTodosByEmailAddress {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Appointments by Email Address, made by
+/// [`crate::Client::get_appointments_by_email_address`]: set its optional parameters, then
+/// `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAppointmentsByEmailAddress {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetAppointmentsByEmailAddress {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_appointments_by_email_address`]
+    /// for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAppointmentsByEmailAddress {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Appointments by Search Criteria, made by
+/// [`crate::Client::get_appointments_by_search_criteria`]: set its optional parameters, then
+/// `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAppointmentsBySearchCriteria {
+    client: crate::Client,
+    body: super::tasks::AppointmentSearchQuery,
+}
+impl GetAppointmentsBySearchCriteria {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::AppointmentSearchQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_appointments_by_search_criteria`]
+    /// for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::AppointmentSearchQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAppointmentsBySearchCriteria {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Get a User by Id, made by [`crate::Client::get_user_by_id`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

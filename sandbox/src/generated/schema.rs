@@ -3655,6 +3655,209 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "UserTasksQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Users",
+                    shape: Shape::Array(&Shape::String),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AppointmentSearchQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "UserSearchCriteria",
+                    shape: Shape::Json,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "UserTaskPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "List",
+                    shape: Shape::Array(&Shape::Named("UserTask")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "UserTask",
+            fields: &[
+                FieldSchema {
+                    wire: "UserTaskId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Name",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Category",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Description",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedEntity",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedEntityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DueDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Reminder",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ReminderBeforeDays",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "NotifyBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusCode",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OwnerId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OwnerName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "User",
             fields: &[
                 FieldSchema {
@@ -6589,6 +6792,228 @@ pub static SCHEMA: Schema = Schema {
   "TasksCount": 67,
   "DeletedTasksCount": 67,
   "FailureReason": null
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_todos_by_user_id",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveToDos/ByUserId",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2018-09-25",
+  "ToDate": "2018-09-25",
+  "Users": [
+    "8fce0bee-a46a-11e8-a43f-02742c1c8abe"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 200
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "List": [
+    {
+      "UserTaskId": "aad2dceb-0c04-11ed-b7fd-0218d8753a48",
+      "Name": "Revive Old Lead:",
+      "Category": 1,
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-24 18:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:29:30.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_todos_by_email_address",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2022-05-25",
+  "ToDate": "2022-07-25",
+  "Users": [
+    "virkdsingh@gmail.com",
+    "bobdoe@example.com"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 200
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "List": [
+    {
+      "UserTaskId": "aad2dceb-0c04-11ed-b7fd-0218d8753a48",
+      "Name": "Revive Old Lead:",
+      "Category": 1,
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-24 18:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:29:30.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_appointments_by_email_address",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2018-09-25",
+  "ToDate": "2018-09-25",
+  "Users": [
+    "bobdoe@example.com",
+    "johndoe@example.com"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 4,
+  "List": [
+    {
+      "UserTaskId": "cad802c2-0c01-11ed-b7fd-0218d8753a48",
+      "Name": "Follow-Up:",
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-25 10:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:08:55.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_appointments_by_search_criteria",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AppointmentSearchQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2022-04-25",
+  "ToDate": "2022-06-25",
+  "UserSearchCriteria": {
+    "GroupConditions": [
+      {
+        "GroupConditions": [
+          {
+            "Condition": [
+              {
+                "LookupName": "FirstName",
+                "Operator": "lik_s",
+                "LookupValue": "V",
+                "ConditionOperator": null
+              }
+            ],
+            "GroupOperator": null
+          }
+        ],
+        "GroupOperator": "AND"
+      },
+      {
+        "Condition": [
+          {
+            "LookupName": "LastName",
+            "Operator": "eq",
+            "LookupValue": "Singh",
+            "ConditionOperator": null
+          }
+        ],
+        "GroupOperator": null
+      }
+    ]
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "List": [
+    {
+      "UserTaskId": "59cfdcfe-3330-49ea-a975-d1dd61206532",
+      "Name": "Follow-Up:",
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-06-15 11:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-05-30 10:25:07.000"
+    }
+  ]
 }"#,
             ),
         },
