@@ -791,6 +791,13 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::OPPORTUNITY_ADVANCED_SEARCH,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "OpportunityAdvancedSearch",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::CREATE_TASK,
         params: &[],
         body: crate::spec::BodyInfo::Object {
@@ -1341,6 +1348,16 @@ pub async fn call(
                 .get_opportunities_by_ids(
                     input
                         .body::<::leadsquared::opportunities::OpportunitiesByIdsQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "opportunity_advanced_search" => {
+            let call = client
+                .opportunity_advanced_search(
+                    input
+                        .body::<
+                            ::leadsquared::opportunities::OpportunityAdvancedSearch,
+                        >()?,
                 );
             crate::spec::answer(call.await)
         }

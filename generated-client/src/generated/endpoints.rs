@@ -95,6 +95,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_OPPORTUNITY_TYPE_METADATA,
     &GET_OPPORTUNITIES_BY_LEAD_ID,
     &GET_OPPORTUNITIES_BY_IDS,
+    &OPPORTUNITY_ADVANCED_SEARCH,
     &CREATE_TASK,
     &CREATE_TASKS_IN_BULK,
     &GET_TASK_TYPES,
@@ -5811,6 +5812,101 @@ impl crate::Client {
         body: super::opportunities::OpportunitiesByIdsQuery,
     ) -> super::requests::GetOpportunitiesByIds {
         super::requests::GetOpportunitiesByIds::new(self.clone(), body)
+    }
+}
+/// Describes Opportunity Advanced Search: method, path, item limits, rate limit and documented
+/// statuses.
+pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "opportunity_advanced_search",
+    title: "Opportunity Advanced Search",
+    group: "opportunities",
+    docs_url: Some("https://apidocs.leadsquared.com/opportunity-advanced-search/"),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Opportunity Advanced Search.
+    ///
+    /// Reads the opportunities of one type that match advanced search criteria, copied as JSON text
+    /// from the web application's opportunity grid. Administrators only; date-times are UTC. The
+    /// stored copy of the page could not be read as far as its answer, so the answer is returned as
+    /// JSON (unverified), and no page walk is declared.
+    ///
+    /// `POST /OpportunityManagement.svc/Retrieve/BySearchParameter` ([API
+    /// documentation](https://apidocs.leadsquared.com/opportunity-advanced-search/))
+    ///
+    /// Returns a [`crate::requests::OpportunityAdvancedSearch`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Opportunity Advanced Search documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::{
+    ///     OpportunityAdvancedSearch, OpportunitySearchSorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = OpportunityAdvancedSearch::new(
+    ///         12005,
+    ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"12005\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+    ///     )
+    ///     .with_paging(Paging::new(1, 10))
+    ///     .with_sorting(OpportunitySearchSorting::new("CreatedOn", 1));
+    /// let result = client.opportunity_advanced_search(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("opportunity_advanced_search").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn opportunity_advanced_search(
+        &self,
+        body: super::opportunities::OpportunityAdvancedSearch,
+    ) -> super::requests::OpportunityAdvancedSearch {
+        super::requests::OpportunityAdvancedSearch::new(self.clone(), body)
     }
 }
 /// Describes Create an Appointment: method, path, item limits, rate limit and documented statuses.

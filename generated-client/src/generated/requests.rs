@@ -2708,6 +2708,47 @@ impl ::core::future::IntoFuture for GetOpportunitiesByIds {
         Box::pin(self.send())
     }
 }
+/// A call to Opportunity Advanced Search, made by [`crate::Client::opportunity_advanced_search`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct OpportunityAdvancedSearch {
+    client: crate::Client,
+    body: super::opportunities::OpportunityAdvancedSearch,
+}
+impl OpportunityAdvancedSearch {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::opportunities::OpportunityAdvancedSearch,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::opportunity_advanced_search`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::opportunities::OpportunityAdvancedSearch,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::OPPORTUNITY_ADVANCED_SEARCH,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for OpportunityAdvancedSearch {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Create an Appointment, made by [`crate::Client::create_task`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

@@ -2840,6 +2840,62 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityAdvancedSearch",
+            fields: &[
+                FieldSchema {
+                    wire: "OpportunityEventCode",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "AdvancedSearch",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("OpportunitySearchSorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunitySearchSorting",
+            fields: &[
+                FieldSchema {
+                    wire: "ColumnName",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Direction",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "CallStatus",
             fields: &[
                 FieldSchema {
@@ -6486,6 +6542,32 @@ pub static SCHEMA: Schema = Schema {
   }
 ]"#,
             ),
+        },
+        EndpointSchema {
+            name: "opportunity_advanced_search",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("OpportunityAdvancedSearch")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "OpportunityEventCode": 12005,
+  "AdvancedSearch": "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"12005\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 10
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
         },
         EndpointSchema {
             name: "create_task",
