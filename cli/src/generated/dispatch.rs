@@ -465,6 +465,13 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::CREATE_LEAD_AND_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadAndActivity",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::GET_ALL_LISTS,
         params: &[
             crate::spec::FieldInfo {
@@ -1209,6 +1216,13 @@ pub async fn call(
             let call = client
                 .delete_lead_owner_change_history(
                     input.body::<::leadsquared::leads::LeadHistoryDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "create_lead_and_activity" => {
+            let call = client
+                .create_lead_and_activity(
+                    input.body::<::leadsquared::leads::LeadAndActivity>()?,
                 );
             crate::spec::answer(call.await)
         }

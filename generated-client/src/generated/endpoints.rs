@@ -78,6 +78,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &CREATE_LEAD_FIELD,
     &DELETE_LEAD_STAGE_CHANGE_HISTORY,
     &DELETE_LEAD_OWNER_CHANGE_HISTORY,
+    &CREATE_LEAD_AND_ACTIVITY,
     &GET_ALL_LISTS,
     &GET_LEADS_IN_LIST,
     &ADD_LEADS_TO_STATIC_LIST,
@@ -4077,6 +4078,110 @@ impl crate::Client {
         body: super::leads::LeadHistoryDeletion,
     ) -> super::requests::DeleteLeadOwnerChangeHistory {
         super::requests::DeleteLeadOwnerChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Create a Lead and Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_lead_and_activity",
+    title: "Create a Lead and Activity",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-lead-and-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/CreateCustom",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create a Lead and Activity.
+    ///
+    /// Finds a lead by the field named in the `SearchBy` element of its details (updating it with the
+    /// details passed) or creates it, and posts an activity on it, in one call. Not idempotent:
+    /// repeating the call posts a second activity. The stored copies of the page could not be read as
+    /// far as the answer, so the answer is returned as JSON (unverified).
+    ///
+    /// `POST /ProspectActivity.svc/CreateCustom` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-lead-and-activity/))
+    ///
+    /// Returns a [`crate::requests::CreateLeadAndActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create a Lead and Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::ActivityField;
+    /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity};
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let body = LeadAndActivity::new(
+    ///     vec![
+    ///         LeadAttribute::new("EmailAddress", "email@example.com"),
+    ///         LeadAttribute::new("mx_City", "Bangalore"), LeadAttribute::new("SearchBy",
+    ///         "EmailAddress")
+    ///     ],
+    ///     CapturedLeadActivity::new(105)
+    ///         .with_activity_note("Note for the activity")
+    ///         .with_activity_date_time("yyyy-MM-dd HH:mm:ss")
+    ///         .with_fields(
+    ///             vec![
+    ///                 ActivityField::new("mx_Custom_1", "123"),
+    ///                 ActivityField::new("mx_Custom_2", "2016-07-07 10:55:00")
+    ///             ],
+    ///         ),
+    /// );
+    /// let result = client.create_lead_and_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead_and_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_lead_and_activity(
+        &self,
+        body: super::leads::LeadAndActivity,
+    ) -> super::requests::CreateLeadAndActivity {
+        super::requests::CreateLeadAndActivity::new(self.clone(), body)
     }
 }
 /// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.

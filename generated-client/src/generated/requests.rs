@@ -1889,6 +1889,47 @@ impl ::core::future::IntoFuture for DeleteLeadOwnerChangeHistory {
         Box::pin(self.send())
     }
 }
+/// A call to Create a Lead and Activity, made by [`crate::Client::create_lead_and_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateLeadAndActivity {
+    client: crate::Client,
+    body: super::leads::LeadAndActivity,
+}
+impl CreateLeadAndActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadAndActivity,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_lead_and_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadAndActivity,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CREATE_LEAD_AND_ACTIVITY,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CreateLeadAndActivity {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Get All Lists, made by [`crate::Client::get_all_lists`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]

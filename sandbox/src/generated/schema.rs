@@ -1974,6 +1974,62 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "LeadAndActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "LeadDetails",
+                    shape: Shape::Array(&Shape::Named("LeadAttribute")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Activity",
+                    shape: Shape::Named("CapturedLeadActivity"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "CapturedLeadActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "LeadList",
             fields: &[
                 FieldSchema {
@@ -5792,6 +5848,51 @@ pub static SCHEMA: Schema = Schema {
   }
 }"#,
             ),
+        },
+        EndpointSchema {
+            name: "create_lead_and_activity",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/CreateCustom",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadAndActivity")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "LeadDetails": [
+    {
+      "Attribute": "EmailAddress",
+      "Value": "email@example.com"
+    },
+    {
+      "Attribute": "mx_City",
+      "Value": "Bangalore"
+    },
+    {
+      "Attribute": "SearchBy",
+      "Value": "EmailAddress"
+    }
+  ],
+  "Activity": {
+    "ActivityEvent": 105,
+    "ActivityNote": "Note for the activity",
+    "ActivityDateTime": "yyyy-MM-dd HH:mm:ss",
+    "Fields": [
+      {
+        "SchemaName": "mx_Custom_1",
+        "Value": "123"
+      },
+      {
+        "SchemaName": "mx_Custom_2",
+        "Value": "2016-07-07 10:55:00"
+      }
+    ]
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
         },
         EndpointSchema {
             name: "get_all_lists",
