@@ -152,6 +152,55 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_ACTIVITIES_OF_LEAD,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::POST_SALES_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "SalesActivityPost",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::CANCEL_SALES_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "SalesActivityCancellation",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityEventQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITIES_BY_DATE_RANGE,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityDateRangeQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACTIVITY_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityChangeQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::ACTIVITY_ADVANCED_SEARCH,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "ActivityAdvancedSearch",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::CREATE_ACCOUNT,
         params: &[],
         body: crate::spec::BodyInfo::Object {
@@ -210,6 +259,48 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
             type_name: "CompanyBatch",
             required: true,
         },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::POST_ACCOUNT_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivityPost",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::UPDATE_ACCOUNT_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivityUpdate",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACCOUNT_ACTIVITIES,
+        params: &[
+            crate::spec::FieldInfo {
+                wire: "companyId",
+                rust: "company_id",
+                required: true,
+                kind: crate::spec::Kind::String,
+                description: "The account's id (from Get an Account).",
+            },
+        ],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AccountActivitiesQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_ACCOUNT_ACTIVITY_BY_ID,
+        params: &[
+            crate::spec::FieldInfo {
+                wire: "activityId",
+                rust: "activity_id",
+                required: true,
+                kind: crate::spec::Kind::String,
+                description: "The account activity's id (from Retrieve Account Activities by Account Id).",
+            },
+        ],
+        body: crate::spec::BodyInfo::None,
     },
     crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::GET_LEAD_BY_EMAIL,
@@ -371,6 +462,27 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadFieldDefinition",
             required: true,
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_LEAD_STAGE_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadHistoryDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::DELETE_LEAD_OWNER_CHANGE_HISTORY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadHistoryDeletion",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::CREATE_LEAD_AND_ACTIVITY,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadAndActivity",
         },
     },
     crate::spec::EndpointInfo {
@@ -708,6 +820,13 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         },
     },
     crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::OPPORTUNITY_ADVANCED_SEARCH,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "OpportunityAdvancedSearch",
+        },
+    },
+    crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::CREATE_TASK,
         params: &[],
         body: crate::spec::BodyInfo::Object {
@@ -778,6 +897,34 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         body: crate::spec::BodyInfo::Object {
             type_name: "TaskDeletion",
             required: true,
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_TODOS_BY_USER_ID,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_TODOS_BY_EMAIL_ADDRESS,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "UserTasksQuery",
+        },
+    },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
+        params: &[],
+        body: crate::spec::BodyInfo::Object {
+            type_name: "AppointmentSearchQuery",
         },
     },
     crate::spec::EndpointInfo {
@@ -875,6 +1022,55 @@ pub async fn call(
                 );
             crate::spec::answer(call.await)
         }
+        "delete_activities_of_lead" => {
+            let call = client
+                .delete_activities_of_lead(
+                    input.body::<::leadsquared::activities::ActivityDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "post_sales_activity" => {
+            let call = client
+                .post_sales_activity(
+                    input.body::<::leadsquared::activities::SalesActivityPost>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "cancel_sales_activity" => {
+            let call = client
+                .cancel_sales_activity(
+                    input.body::<::leadsquared::activities::SalesActivityCancellation>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activities_by_activity_event" => {
+            let call = client
+                .get_activities_by_activity_event(
+                    input.body::<::leadsquared::activities::ActivityEventQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activities_by_date_range" => {
+            let call = client
+                .get_activities_by_date_range(
+                    input.body::<::leadsquared::activities::ActivityDateRangeQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_activity_change_history" => {
+            let call = client
+                .get_activity_change_history(
+                    input.body::<::leadsquared::activities::ActivityChangeQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "activity_advanced_search" => {
+            let call = client
+                .activity_advanced_search(
+                    input.body::<::leadsquared::activities::ActivityAdvancedSearch>()?,
+                );
+            crate::spec::answer(call.await)
+        }
         "create_account" => {
             let call = client
                 .create_account(input.body::<::leadsquared::accounts::NewCompany>()?);
@@ -906,6 +1102,33 @@ pub async fn call(
                 .create_or_update_accounts_in_bulk(
                     input.body::<::leadsquared::accounts::CompanyBatch>()?,
                 );
+            crate::spec::answer(call.await)
+        }
+        "post_account_activity" => {
+            let call = client
+                .post_account_activity(
+                    input.body::<::leadsquared::accounts::AccountActivityPost>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "update_account_activity" => {
+            let call = client
+                .update_account_activity(
+                    input.body::<::leadsquared::accounts::AccountActivityUpdate>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_account_activities" => {
+            let call = client
+                .get_account_activities(
+                    input.required::<String>("companyId")?,
+                    input.body::<::leadsquared::accounts::AccountActivitiesQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_account_activity_by_id" => {
+            let call = client
+                .get_account_activity_by_id(input.required::<String>("activityId")?);
             crate::spec::answer(call.await)
         }
         "get_lead_by_email" => {
@@ -1006,6 +1229,27 @@ pub async fn call(
             let call = client
                 .create_lead_field(
                     input.body::<::leadsquared::leads::LeadFieldDefinition>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "delete_lead_stage_change_history" => {
+            let call = client
+                .delete_lead_stage_change_history(
+                    input.body::<::leadsquared::leads::LeadHistoryDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "delete_lead_owner_change_history" => {
+            let call = client
+                .delete_lead_owner_change_history(
+                    input.body::<::leadsquared::leads::LeadHistoryDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "create_lead_and_activity" => {
+            let call = client
+                .create_lead_and_activity(
+                    input.body::<::leadsquared::leads::LeadAndActivity>()?,
                 );
             crate::spec::answer(call.await)
         }
@@ -1148,6 +1392,16 @@ pub async fn call(
                 );
             crate::spec::answer(call.await)
         }
+        "opportunity_advanced_search" => {
+            let call = client
+                .opportunity_advanced_search(
+                    input
+                        .body::<
+                            ::leadsquared::opportunities::OpportunityAdvancedSearch,
+                        >()?,
+                );
+            crate::spec::answer(call.await)
+        }
         "create_task" => {
             let call = client
                 .create_task(input.body::<::leadsquared::tasks::TaskCreate>()?);
@@ -1188,6 +1442,34 @@ pub async fn call(
             let call = client
                 .delete_tasks_in_bulk(
                     input.body::<::leadsquared::tasks::TaskDeletion>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_todos_by_user_id" => {
+            let call = client
+                .get_todos_by_user_id(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_todos_by_email_address" => {
+            let call = client
+                .get_todos_by_email_address(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_appointments_by_email_address" => {
+            let call = client
+                .get_appointments_by_email_address(
+                    input.body::<::leadsquared::tasks::UserTasksQuery>()?,
+                );
+            crate::spec::answer(call.await)
+        }
+        "get_appointments_by_search_criteria" => {
+            let call = client
+                .get_appointments_by_search_criteria(
+                    input.body::<::leadsquared::tasks::AppointmentSearchQuery>()?,
                 );
             crate::spec::answer(call.await)
         }

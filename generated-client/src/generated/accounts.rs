@@ -341,3 +341,374 @@ impl CompanyBatchOptions {
         }
     }
 }
+/// An activity to post on an account (company): the account, the activity type's code, a note and
+/// the activity's field values by schema name.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountActivityPost {
+    /// `RelatedCompanyId`: The account's id (from Get an Account). Required.
+    #[serde(rename = "RelatedCompanyId")]
+    pub related_company_id: String,
+    /// `ActivityEvent`: The account activity type's code, e.g. `10001` (shown under My Profile >
+    /// Settings > Accounts Customization > Custom Activities and Scores). Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+    /// `ActivityNote`: A note on the activity. Optional.
+    #[serde(rename = "ActivityNote", default, skip_serializing_if = "Option::is_none")]
+    pub activity_note: Option<String>,
+    /// `Fields`: The activity's field values by schema name, e.g. `Status`, `Owner`, `mx_Custom_1`.
+    /// Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<super::activities::ActivityField>>,
+}
+impl AccountActivityPost {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "RelatedCompanyId",
+        "ActivityEvent",
+        "ActivityNote",
+        "Fields",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(related_company_id: impl Into<String>, activity_event: i64) -> Self {
+        Self {
+            related_company_id: related_company_id.into(),
+            activity_event,
+            activity_note: None,
+            fields: None,
+        }
+    }
+    /// Sets `ActivityNote`.
+    #[must_use]
+    pub fn with_activity_note(mut self, activity_note: impl Into<String>) -> Self {
+        self.activity_note = Some(activity_note.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<super::activities::ActivityField>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}
+/// The changes to an account activity, its note and field values by schema name.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountActivityUpdate {
+    /// `CompanyActivityId`: The account activity's id (from Retrieve Account Activities by Account
+    /// Id). Required.
+    #[serde(rename = "CompanyActivityId")]
+    pub company_activity_id: String,
+    /// `ActivityNote`: A note on the activity. Optional.
+    #[serde(rename = "ActivityNote", default, skip_serializing_if = "Option::is_none")]
+    pub activity_note: Option<String>,
+    /// `Fields`: The activity's field values to set, by schema name. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<super::activities::ActivityField>>,
+}
+impl AccountActivityUpdate {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "CompanyActivityId",
+        "ActivityNote",
+        "Fields",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(company_activity_id: impl Into<String>) -> Self {
+        Self {
+            company_activity_id: company_activity_id.into(),
+            activity_note: None,
+            fields: None,
+        }
+    }
+    /// Sets `ActivityNote`.
+    #[must_use]
+    pub fn with_activity_note(mut self, activity_note: impl Into<String>) -> Self {
+        self.activity_note = Some(activity_note.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<super::activities::ActivityField>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}
+/// Which activities of an account to read, a date range and a page.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountActivitiesQuery {
+    /// `Parameter`: The range of date-times to read activities from. Required.
+    #[serde(rename = "Parameter")]
+    pub parameter: super::leads::DateTimeRange,
+    /// `Paging`: Which page of activities to return. Required.
+    #[serde(rename = "Paging")]
+    pub paging: AccountActivityPaging,
+}
+impl AccountActivitiesQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Parameter", "Paging"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        parameter: super::leads::DateTimeRange,
+        paging: AccountActivityPaging,
+    ) -> Self {
+        Self { parameter, paging }
+    }
+}
+/// One page of account activities, with the page number and size as strings, as the page's example
+/// sends them (`{"PageIndex":"1","PageSize":"100"}`).
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountActivityPaging {
+    /// `PageIndex`: The page number, from 1, as a string, e.g. `"1"`. Required.
+    #[serde(rename = "PageIndex")]
+    pub page_index: String,
+    /// `PageSize`: How many activities per page, as a string, e.g. `"100"`. Required.
+    #[serde(rename = "PageSize")]
+    pub page_size: String,
+}
+impl AccountActivityPaging {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["PageIndex", "PageSize"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(page_index: impl Into<String>, page_size: impl Into<String>) -> Self {
+        Self {
+            page_index: page_index.into(),
+            page_size: page_size.into(),
+        }
+    }
+}
+/// One page of an account's activities, with how many there are.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccountActivityPage {
+    /// `RecordCount`: How many activities match. Required. Accepted as a number or as a string holding
+    /// one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `CompanyActivities`: This page's activities. Required.
+    #[serde(rename = "CompanyActivities")]
+    pub company_activities: Vec<AccountActivity>,
+}
+impl AccountActivityPage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "RecordCount",
+        "CompanyActivities",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, company_activities: Vec<AccountActivity>) -> Self {
+        Self {
+            record_count,
+            company_activities,
+        }
+    }
+}
+/// An activity posted on an account, with its field values in `ActivityFields`. Attributes the
+/// spec does not name are kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccountActivity {
+    /// `CompanyActivityId`: The activity's id. Optional.
+    #[serde(
+        rename = "CompanyActivityId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub company_activity_id: Option<String>,
+    /// `RelatedCompanyId`: The account's id. Optional.
+    #[serde(
+        rename = "RelatedCompanyId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub related_company_id: Option<String>,
+    /// `ActivityEvent`: The activity type's code, e.g. `10002`. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "ActivityEvent",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub activity_event: Option<i64>,
+    /// `ActivityNote`: The activity's note. Optional.
+    #[serde(rename = "ActivityNote", default, skip_serializing_if = "Option::is_none")]
+    pub activity_note: Option<String>,
+    /// `ActivityDateTime`: When the activity happened, `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(
+        rename = "ActivityDateTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub activity_date_time: Option<String>,
+    /// `ActivityType`: The activity's type number; `2` in the page's example, which the page does not
+    /// explain. Optional. Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "ActivityType",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub activity_type: Option<i64>,
+    /// `ActivityDisplayName`: The activity type's display name. Optional.
+    #[serde(
+        rename = "ActivityDisplayName",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub activity_display_name: Option<String>,
+    /// `CreatedBy`: The creator's user id. Optional.
+    #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `CreatedByName`: The creator's name. Optional.
+    #[serde(rename = "CreatedByName", default, skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
+    /// `CreatedOn`: When the activity was created, `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// `ModifiedBy`: The user id of the last user who changed the activity. Optional.
+    #[serde(rename = "ModifiedBy", default, skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<String>,
+    /// `ModifiedByName`: The name of the last user who changed the activity. Optional.
+    #[serde(rename = "ModifiedByName", default, skip_serializing_if = "Option::is_none")]
+    pub modified_by_name: Option<String>,
+    /// `ModifiedOn`: When the activity was last changed, `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "ModifiedOn", default, skip_serializing_if = "Option::is_none")]
+    pub modified_on: Option<String>,
+    /// `ActivityFields`: The activity's field values by schema name, e.g.
+    /// `{"Status":"Active","Owner":"643f6525-…","mx_Custom_1":"Stake"}`. Optional.
+    #[serde(rename = "ActivityFields", default, skip_serializing_if = "Option::is_none")]
+    pub activity_fields: Option<::serde_json::Value>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl AccountActivity {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "CompanyActivityId",
+        "RelatedCompanyId",
+        "ActivityEvent",
+        "ActivityNote",
+        "ActivityDateTime",
+        "ActivityType",
+        "ActivityDisplayName",
+        "CreatedBy",
+        "CreatedByName",
+        "CreatedOn",
+        "ModifiedBy",
+        "ModifiedByName",
+        "ModifiedOn",
+        "ActivityFields",
+    ];
+    /// Sets `CompanyActivityId`.
+    #[must_use]
+    pub fn with_company_activity_id(
+        mut self,
+        company_activity_id: impl Into<String>,
+    ) -> Self {
+        self.company_activity_id = Some(company_activity_id.into());
+        self
+    }
+    /// Sets `RelatedCompanyId`.
+    #[must_use]
+    pub fn with_related_company_id(
+        mut self,
+        related_company_id: impl Into<String>,
+    ) -> Self {
+        self.related_company_id = Some(related_company_id.into());
+        self
+    }
+    /// Sets `ActivityEvent`.
+    #[must_use]
+    pub fn with_activity_event(mut self, activity_event: i64) -> Self {
+        self.activity_event = Some(activity_event);
+        self
+    }
+    /// Sets `ActivityNote`.
+    #[must_use]
+    pub fn with_activity_note(mut self, activity_note: impl Into<String>) -> Self {
+        self.activity_note = Some(activity_note.into());
+        self
+    }
+    /// Sets `ActivityDateTime`.
+    #[must_use]
+    pub fn with_activity_date_time(
+        mut self,
+        activity_date_time: impl Into<String>,
+    ) -> Self {
+        self.activity_date_time = Some(activity_date_time.into());
+        self
+    }
+    /// Sets `ActivityType`.
+    #[must_use]
+    pub fn with_activity_type(mut self, activity_type: i64) -> Self {
+        self.activity_type = Some(activity_type);
+        self
+    }
+    /// Sets `ActivityDisplayName`.
+    #[must_use]
+    pub fn with_activity_display_name(
+        mut self,
+        activity_display_name: impl Into<String>,
+    ) -> Self {
+        self.activity_display_name = Some(activity_display_name.into());
+        self
+    }
+    /// Sets `CreatedBy`.
+    #[must_use]
+    pub fn with_created_by(mut self, created_by: impl Into<String>) -> Self {
+        self.created_by = Some(created_by.into());
+        self
+    }
+    /// Sets `CreatedByName`.
+    #[must_use]
+    pub fn with_created_by_name(mut self, created_by_name: impl Into<String>) -> Self {
+        self.created_by_name = Some(created_by_name.into());
+        self
+    }
+    /// Sets `CreatedOn`.
+    #[must_use]
+    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
+        self.created_on = Some(created_on.into());
+        self
+    }
+    /// Sets `ModifiedBy`.
+    #[must_use]
+    pub fn with_modified_by(mut self, modified_by: impl Into<String>) -> Self {
+        self.modified_by = Some(modified_by.into());
+        self
+    }
+    /// Sets `ModifiedByName`.
+    #[must_use]
+    pub fn with_modified_by_name(mut self, modified_by_name: impl Into<String>) -> Self {
+        self.modified_by_name = Some(modified_by_name.into());
+        self
+    }
+    /// Sets `ModifiedOn`.
+    #[must_use]
+    pub fn with_modified_on(mut self, modified_on: impl Into<String>) -> Self {
+        self.modified_on = Some(modified_on.into());
+        self
+    }
+    /// Sets `ActivityFields`.
+    #[must_use]
+    pub fn with_activity_fields(mut self, activity_fields: ::serde_json::Value) -> Self {
+        self.activity_fields = Some(activity_fields);
+        self
+    }
+}

@@ -870,3 +870,809 @@ impl ActivityTypeDefinition {
         self
     }
 }
+/// Custom activities of given types to delete from a lead, optionally only those in a date range,
+/// and a URL to which the outcome is posted. Only custom activities can be deleted, not system
+/// ones; the activity types themselves stay.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityDeletion {
+    /// `ProspectId`: The lead's id. Required.
+    #[serde(rename = "ProspectId")]
+    pub prospect_id: String,
+    /// `ActivityEventList`: The codes of the activity types whose activities to delete, as strings,
+    /// e.g. `"163"`. Required.
+    #[serde(rename = "ActivityEventList")]
+    pub activity_event_list: Vec<String>,
+    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<String>,
+    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<String>,
+    /// `StatusWebhookURL`: A URL to which the outcome is posted. Optional.
+    #[serde(
+        rename = "StatusWebhookURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub status_webhook_url: Option<String>,
+}
+impl ActivityDeletion {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectId",
+        "ActivityEventList",
+        "FromDate",
+        "ToDate",
+        "StatusWebhookURL",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        prospect_id: impl Into<String>,
+        activity_event_list: Vec<String>,
+    ) -> Self {
+        Self {
+            prospect_id: prospect_id.into(),
+            activity_event_list,
+            from_date: None,
+            to_date: None,
+            status_webhook_url: None,
+        }
+    }
+    /// Sets `FromDate`.
+    #[must_use]
+    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
+        self.from_date = Some(from_date.into());
+        self
+    }
+    /// Sets `ToDate`.
+    #[must_use]
+    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
+        self.to_date = Some(to_date.into());
+        self
+    }
+    /// Sets `StatusWebhookURL`.
+    #[must_use]
+    pub fn with_status_webhook_url(
+        mut self,
+        status_webhook_url: impl Into<String>,
+    ) -> Self {
+        self.status_webhook_url = Some(status_webhook_url.into());
+        self
+    }
+}
+/// A sales activity to post on a lead. Only `Status` is mandatory, as the page says. The seller is
+/// given by email address (`SalesOwnerEmail`) or user id (`SalesOwner`).
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SalesActivityPost {
+    /// `ProspectId`: The id of the lead to post the sales activity on. Optional.
+    #[serde(rename = "ProspectId", default, skip_serializing_if = "Option::is_none")]
+    pub prospect_id: Option<String>,
+    /// `ProductSku`: The product's SKU, the product id shown in LeadSquared. Optional.
+    #[serde(rename = "ProductSku", default, skip_serializing_if = "Option::is_none")]
+    pub product_sku: Option<String>,
+    /// `Status`: The sale's status. Required.
+    #[serde(rename = "Status")]
+    pub status: SalesActivityStatus,
+    /// `Revenue`: The revenue, a number; the page's example sends it as a string. Optional.
+    #[serde(rename = "Revenue", default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<String>,
+    /// `SalesOwnerEmail`: The email address of the user who sold the product. Optional.
+    #[serde(
+        rename = "SalesOwnerEmail",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub sales_owner_email: Option<String>,
+    /// `SalesOwner`: The user id of the user who sold the product, instead of the email address.
+    /// Optional.
+    #[serde(rename = "SalesOwner", default, skip_serializing_if = "Option::is_none")]
+    pub sales_owner: Option<String>,
+    /// `SalesDate`: When the sale happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "SalesDate", default, skip_serializing_if = "Option::is_none")]
+    pub sales_date: Option<String>,
+}
+impl SalesActivityPost {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectId",
+        "ProductSku",
+        "Status",
+        "Revenue",
+        "SalesOwnerEmail",
+        "SalesOwner",
+        "SalesDate",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(status: SalesActivityStatus) -> Self {
+        Self {
+            prospect_id: None,
+            product_sku: None,
+            status,
+            revenue: None,
+            sales_owner_email: None,
+            sales_owner: None,
+            sales_date: None,
+        }
+    }
+    /// Sets `ProspectId`.
+    #[must_use]
+    pub fn with_prospect_id(mut self, prospect_id: impl Into<String>) -> Self {
+        self.prospect_id = Some(prospect_id.into());
+        self
+    }
+    /// Sets `ProductSku`.
+    #[must_use]
+    pub fn with_product_sku(mut self, product_sku: impl Into<String>) -> Self {
+        self.product_sku = Some(product_sku.into());
+        self
+    }
+    /// Sets `Revenue`.
+    #[must_use]
+    pub fn with_revenue(mut self, revenue: impl Into<String>) -> Self {
+        self.revenue = Some(revenue.into());
+        self
+    }
+    /// Sets `SalesOwnerEmail`.
+    #[must_use]
+    pub fn with_sales_owner_email(
+        mut self,
+        sales_owner_email: impl Into<String>,
+    ) -> Self {
+        self.sales_owner_email = Some(sales_owner_email.into());
+        self
+    }
+    /// Sets `SalesOwner`.
+    #[must_use]
+    pub fn with_sales_owner(mut self, sales_owner: impl Into<String>) -> Self {
+        self.sales_owner = Some(sales_owner.into());
+        self
+    }
+    /// Sets `SalesDate`.
+    #[must_use]
+    pub fn with_sales_date(mut self, sales_date: impl Into<String>) -> Self {
+        self.sales_date = Some(sales_date.into());
+        self
+    }
+}
+/// The status of a sales activity.
+///
+/// The set is open: a value this version does not list is kept in `Other`, so a new
+/// value from the server never fails deserialization.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SalesActivityStatus {
+    /// `Open`: The sale is open.
+    Open,
+    /// `Won`: The sale was won.
+    Won,
+    /// `Lost`: The sale was lost.
+    Lost,
+    /// A value this version of the spec does not list, kept as sent.
+    Other(::std::string::String),
+}
+impl SalesActivityStatus {
+    /// The values the spec lists, in spec order.
+    pub const KNOWN: &'static [SalesActivityStatus] = &[
+        SalesActivityStatus::Open,
+        SalesActivityStatus::Won,
+        SalesActivityStatus::Lost,
+    ];
+    /// The value as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SalesActivityStatus::Open => "Open",
+            SalesActivityStatus::Won => "Won",
+            SalesActivityStatus::Lost => "Lost",
+            SalesActivityStatus::Other(other) => other,
+        }
+    }
+}
+impl ::core::fmt::Display for SalesActivityStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::runtime::QueryValue for SalesActivityStatus {
+    fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+        ::std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+impl ::core::convert::From<&str> for SalesActivityStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Open" => SalesActivityStatus::Open,
+            "Won" => SalesActivityStatus::Won,
+            "Lost" => SalesActivityStatus::Lost,
+            other => SalesActivityStatus::Other(::std::string::String::from(other)),
+        }
+    }
+}
+impl ::core::convert::From<::std::string::String> for SalesActivityStatus {
+    fn from(value: ::std::string::String) -> Self {
+        match SalesActivityStatus::from(value.as_str()) {
+            SalesActivityStatus::Other(_) => SalesActivityStatus::Other(value),
+            known => known,
+        }
+    }
+}
+impl ::serde::Serialize for SalesActivityStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SalesActivityStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::runtime::open_enum::deserialize(deserializer)
+    }
+}
+/// A sales activity to cancel, by id, with a note on the cancellation.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SalesActivityCancellation {
+    /// `activityId`: The sales activity's id. Required.
+    #[serde(rename = "activityId")]
+    pub activity_id: String,
+    /// `activityEventNote`: A comment on the cancellation. Optional.
+    #[serde(
+        rename = "activityEventNote",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub activity_event_note: Option<String>,
+}
+impl SalesActivityCancellation {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["activityId", "activityEventNote"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_id: impl Into<String>) -> Self {
+        Self {
+            activity_id: activity_id.into(),
+            activity_event_note: None,
+        }
+    }
+    /// Sets `activityEventNote`.
+    #[must_use]
+    pub fn with_activity_event_note(
+        mut self,
+        activity_event_note: impl Into<String>,
+    ) -> Self {
+        self.activity_event_note = Some(activity_event_note.into());
+        self
+    }
+}
+/// Activities of one type, posted on any lead in a date range: the page and the order (by
+/// modification date unless `Sorting` says otherwise).
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityEventQuery {
+    /// `Parameter`: The activity type and the date range. Required.
+    #[serde(rename = "Parameter")]
+    pub parameter: ActivityEventRange,
+    /// `Paging`: Which page to return. Required.
+    #[serde(rename = "Paging")]
+    pub paging: super::search::Paging,
+    /// `Sorting`: The order of the results, e.g. by `ModifiedOn` or `CreatedOn`. Optional.
+    #[serde(rename = "Sorting", default, skip_serializing_if = "Option::is_none")]
+    pub sorting: Option<ActivitySorting>,
+}
+impl ActivityEventQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Parameter", "Paging", "Sorting"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(parameter: ActivityEventRange, paging: super::search::Paging) -> Self {
+        Self {
+            parameter,
+            paging,
+            sorting: None,
+        }
+    }
+    /// Sets `Sorting`.
+    #[must_use]
+    pub fn with_sorting(mut self, sorting: ActivitySorting) -> Self {
+        self.sorting = Some(sorting);
+        self
+    }
+}
+/// One activity type, a date range, and whether to leave empty fields out.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityEventRange {
+    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "FromDate")]
+    pub from_date: String,
+    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "ToDate")]
+    pub to_date: String,
+    /// `ActivityEvent`: The activity type's code, e.g. `154`. Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+    /// `RemoveEmptyValue`: `true` leaves custom fields without a value out of the answer. Optional.
+    #[serde(
+        rename = "RemoveEmptyValue",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub remove_empty_value: Option<bool>,
+}
+impl ActivityEventRange {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FromDate",
+        "ToDate",
+        "ActivityEvent",
+        "RemoveEmptyValue",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        from_date: impl Into<String>,
+        to_date: impl Into<String>,
+        activity_event: i64,
+    ) -> Self {
+        Self {
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            activity_event,
+            remove_empty_value: None,
+        }
+    }
+    /// Sets `RemoveEmptyValue`.
+    #[must_use]
+    pub fn with_remove_empty_value(mut self, remove_empty_value: bool) -> Self {
+        self.remove_empty_value = Some(remove_empty_value);
+        self
+    }
+}
+/// One page of activities of one type, with the total over all pages.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityEventPage {
+    /// `RecordCount`: How many activities match, over all pages. Required. Accepted as a number or as
+    /// a string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `List`: This page's activities. Required.
+    #[serde(rename = "List")]
+    pub list: Vec<ActivityRecord>,
+}
+impl ActivityEventPage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["RecordCount", "List"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, list: Vec<ActivityRecord>) -> Self {
+        Self { record_count, list }
+    }
+}
+/// One activity, flat: its ids, type and status, its custom fields by schema name (a custom field
+/// set's value is JSON inside a string) and who created it. Numbers arrive as strings; attributes
+/// the spec does not name, custom fields included, are kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityRecord {
+    /// `ProspectActivityId`: The activity's id. Optional.
+    #[serde(
+        rename = "ProspectActivityId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub prospect_activity_id: Option<String>,
+    /// `RelatedProspectId`: The id of the lead the activity is posted on. Optional.
+    #[serde(
+        rename = "RelatedProspectId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub related_prospect_id: Option<String>,
+    /// `ActivityType`: The activity's type number, e.g. `"2"`; the page does not explain it. Optional.
+    /// Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "ActivityType",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub activity_type: Option<i64>,
+    /// `ActivityEvent`: The activity type's code, e.g. `"167"`. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "ActivityEvent",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub activity_event: Option<i64>,
+    /// `Status`: The activity's status, e.g. `Active`. Optional.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `CreatedOn`: When the activity was created, `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// `CreatedBy`: The creator's user id. Optional.
+    #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl ActivityRecord {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectActivityId",
+        "RelatedProspectId",
+        "ActivityType",
+        "ActivityEvent",
+        "Status",
+        "CreatedOn",
+        "CreatedBy",
+    ];
+    /// Sets `ProspectActivityId`.
+    #[must_use]
+    pub fn with_prospect_activity_id(
+        mut self,
+        prospect_activity_id: impl Into<String>,
+    ) -> Self {
+        self.prospect_activity_id = Some(prospect_activity_id.into());
+        self
+    }
+    /// Sets `RelatedProspectId`.
+    #[must_use]
+    pub fn with_related_prospect_id(
+        mut self,
+        related_prospect_id: impl Into<String>,
+    ) -> Self {
+        self.related_prospect_id = Some(related_prospect_id.into());
+        self
+    }
+    /// Sets `ActivityType`.
+    #[must_use]
+    pub fn with_activity_type(mut self, activity_type: i64) -> Self {
+        self.activity_type = Some(activity_type);
+        self
+    }
+    /// Sets `ActivityEvent`.
+    #[must_use]
+    pub fn with_activity_event(mut self, activity_event: i64) -> Self {
+        self.activity_event = Some(activity_event);
+        self
+    }
+    /// Sets `Status`.
+    #[must_use]
+    pub fn with_status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+    /// Sets `CreatedOn`.
+    #[must_use]
+    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
+        self.created_on = Some(created_on.into());
+        self
+    }
+    /// Sets `CreatedBy`.
+    #[must_use]
+    pub fn with_created_by(mut self, created_by: impl Into<String>) -> Self {
+        self.created_by = Some(created_by.into());
+        self
+    }
+}
+/// Activities of every type in a date range, the page and the order.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityDateRangeQuery {
+    /// `Parameter`: The date range. Required.
+    #[serde(rename = "Parameter")]
+    pub parameter: ActivityDateRange,
+    /// `Paging`: Which page to return. Required.
+    #[serde(rename = "Paging")]
+    pub paging: super::search::Paging,
+    /// `Sorting`: The order of the results, e.g. by `CreatedOn`. Optional.
+    #[serde(rename = "Sorting", default, skip_serializing_if = "Option::is_none")]
+    pub sorting: Option<ActivitySorting>,
+}
+impl ActivityDateRangeQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Parameter", "Paging", "Sorting"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(parameter: ActivityDateRange, paging: super::search::Paging) -> Self {
+        Self {
+            parameter,
+            paging,
+            sorting: None,
+        }
+    }
+    /// Sets `Sorting`.
+    #[must_use]
+    pub fn with_sorting(mut self, sorting: ActivitySorting) -> Self {
+        self.sorting = Some(sorting);
+        self
+    }
+}
+/// A date range, and whether to return the activities' custom fields.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityDateRange {
+    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "FromDate")]
+    pub from_date: String,
+    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "ToDate")]
+    pub to_date: String,
+    /// `IncludeCustomFields`: `1` returns the activities' custom fields. Optional.
+    #[serde(
+        rename = "IncludeCustomFields",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub include_custom_fields: Option<i64>,
+}
+impl ActivityDateRange {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FromDate",
+        "ToDate",
+        "IncludeCustomFields",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(from_date: impl Into<String>, to_date: impl Into<String>) -> Self {
+        Self {
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            include_custom_fields: None,
+        }
+    }
+    /// Sets `IncludeCustomFields`.
+    #[must_use]
+    pub fn with_include_custom_fields(mut self, include_custom_fields: i64) -> Self {
+        self.include_custom_fields = Some(include_custom_fields);
+        self
+    }
+}
+/// One page of the activities in a date range, with the total. The stored copy of the page cuts
+/// its answer at the first activity's id, so each activity is returned as JSON.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityDateRangePage {
+    /// `RecordCount`: How many activities match, over all pages. Required. Accepted as a number or as
+    /// a string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `ProspectActivities`: This page's activities. Required.
+    #[serde(rename = "ProspectActivities")]
+    pub prospect_activities: Vec<::serde_json::Value>,
+}
+impl ActivityDateRangePage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "RecordCount",
+        "ProspectActivities",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        record_count: i64,
+        prospect_activities: Vec<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            record_count,
+            prospect_activities,
+        }
+    }
+}
+/// The changes to activities in a date range, optionally of some activity types or of one
+/// activity, and the page (25 changes per page unless `Paging` says otherwise, at most 1,000).
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityChangeQuery {
+    /// `Parameter`: The date range, and which activities. Required.
+    #[serde(rename = "Parameter")]
+    pub parameter: ActivityChangeFilter,
+    /// `Paging`: Which page to return; `PageSize` is 25 when absent and at most 1,000. Optional.
+    #[serde(rename = "Paging", default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<super::search::Paging>,
+}
+impl ActivityChangeQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Parameter", "Paging"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(parameter: ActivityChangeFilter) -> Self {
+        Self { parameter, paging: None }
+    }
+    /// Sets `Paging`.
+    #[must_use]
+    pub fn with_paging(mut self, paging: super::search::Paging) -> Self {
+        self.paging = Some(paging);
+        self
+    }
+}
+impl crate::runtime::Validate for ActivityChangeQuery {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.parameter;
+            crate::runtime::Validate::validate(value)?;
+        }
+        Ok(())
+    }
+}
+/// A date range, and either activity type codes or one activity's id (not both; the client checks
+/// it).
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityChangeFilter {
+    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "FromDate")]
+    pub from_date: String,
+    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    #[serde(rename = "ToDate")]
+    pub to_date: String,
+    /// `ActivityID`: Only the changes to this activity. Optional.
+    #[serde(rename = "ActivityID", default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<String>,
+    /// `ActivityEvents`: Only the changes to activities of these types: several activity type codes.
+    /// The page does not show how they are written, so the value is JSON. Optional.
+    #[serde(rename = "ActivityEvents", default, skip_serializing_if = "Option::is_none")]
+    pub activity_events: Option<::serde_json::Value>,
+}
+impl ActivityChangeFilter {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FromDate",
+        "ToDate",
+        "ActivityID",
+        "ActivityEvents",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(from_date: impl Into<String>, to_date: impl Into<String>) -> Self {
+        Self {
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            activity_id: None,
+            activity_events: None,
+        }
+    }
+    /// Sets `ActivityID`.
+    #[must_use]
+    pub fn with_activity_id(mut self, activity_id: impl Into<String>) -> Self {
+        self.activity_id = Some(activity_id.into());
+        self
+    }
+    /// Sets `ActivityEvents`.
+    #[must_use]
+    pub fn with_activity_events(mut self, activity_events: ::serde_json::Value) -> Self {
+        self.activity_events = Some(activity_events);
+        self
+    }
+}
+impl crate::runtime::Validate for ActivityChangeFilter {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        if [self.activity_events.is_some(), self.activity_id.is_some()]
+            .into_iter()
+            .filter(|set| *set)
+            .count() > 1
+        {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "ActivityChangeFilter",
+                rule: crate::runtime::Rule::AtMostOneOf,
+                fields: &["ActivityEvents", "ActivityID"],
+                description: "Pass either ActivityEvents or ActivityID, not both.",
+            });
+        }
+        Ok(())
+    }
+}
+/// One page of changes to activities, with the total. Each entry holds the activity (`Activity`)
+/// and its old and new field values; the stored copy of the page shows only the start of an entry,
+/// so each is returned as JSON.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ActivityChangePage {
+    /// `RecordCount`: How many changed activities match. Required. Accepted as a number or as a string
+    /// holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `Activities`: This page's entries. Required.
+    #[serde(rename = "Activities")]
+    pub activities: Vec<::serde_json::Value>,
+}
+impl ActivityChangePage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["RecordCount", "Activities"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, activities: Vec<::serde_json::Value>) -> Self {
+        Self { record_count, activities }
+    }
+}
+/// Activities of one type matching advanced search criteria, as LeadSquared's activity grid sends
+/// them, with the page, the order and the columns to return.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActivityAdvancedSearch {
+    /// `ActivityEvent`: The activity type's code, e.g. `30`. Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+    /// `AdvancedSearch`: The criteria: JSON text, as copied from the `AdvancedSearch` form data of the
+    /// web application's `ActivityGrid` network call (conditions, operators, `QueryTimeZone`).
+    /// Required.
+    #[serde(rename = "AdvancedSearch")]
+    pub advanced_search: String,
+    /// `Paging`: Which page to return. Optional.
+    #[serde(rename = "Paging", default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<super::search::Paging>,
+    /// `Sorting`: The order of the results. Optional.
+    #[serde(rename = "Sorting", default, skip_serializing_if = "Option::is_none")]
+    pub sorting: Option<ActivitySorting>,
+    /// `Columns`: The columns to return, e.g. `ProspectActivityId`. Optional.
+    #[serde(rename = "Columns", default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<super::search::SearchColumns>,
+}
+impl ActivityAdvancedSearch {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ActivityEvent",
+        "AdvancedSearch",
+        "Paging",
+        "Sorting",
+        "Columns",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_event: i64, advanced_search: impl Into<String>) -> Self {
+        Self {
+            activity_event,
+            advanced_search: advanced_search.into(),
+            paging: None,
+            sorting: None,
+            columns: None,
+        }
+    }
+    /// Sets `Paging`.
+    #[must_use]
+    pub fn with_paging(mut self, paging: super::search::Paging) -> Self {
+        self.paging = Some(paging);
+        self
+    }
+    /// Sets `Sorting`.
+    #[must_use]
+    pub fn with_sorting(mut self, sorting: ActivitySorting) -> Self {
+        self.sorting = Some(sorting);
+        self
+    }
+    /// Sets `Columns`.
+    #[must_use]
+    pub fn with_columns(mut self, columns: super::search::SearchColumns) -> Self {
+        self.columns = Some(columns);
+        self
+    }
+}

@@ -46,11 +46,22 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_ACTIVITIES_BY_LEAD_REFERENCE,
     &POST_ACTIVITY_ON_LEAD,
     &CREATE_ACTIVITY_TYPE,
+    &DELETE_ACTIVITIES_OF_LEAD,
+    &POST_SALES_ACTIVITY,
+    &CANCEL_SALES_ACTIVITY,
+    &GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+    &GET_ACTIVITIES_BY_DATE_RANGE,
+    &GET_ACTIVITY_CHANGE_HISTORY,
+    &ACTIVITY_ADVANCED_SEARCH,
     &CREATE_ACCOUNT,
     &UPDATE_ACCOUNT,
     &DELETE_ACCOUNT,
     &GET_ACCOUNTS,
     &CREATE_OR_UPDATE_ACCOUNTS_IN_BULK,
+    &POST_ACCOUNT_ACTIVITY,
+    &UPDATE_ACCOUNT_ACTIVITY,
+    &GET_ACCOUNT_ACTIVITIES,
+    &GET_ACCOUNT_ACTIVITY_BY_ID,
     &GET_LEAD_BY_EMAIL,
     &SEARCH_LEADS_BY_CRITERIA,
     &CREATE_LEAD,
@@ -65,6 +76,9 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &UPDATE_LEADS_IN_BULK,
     &CREATE_LEADS_IN_BULK,
     &CREATE_LEAD_FIELD,
+    &DELETE_LEAD_STAGE_CHANGE_HISTORY,
+    &DELETE_LEAD_OWNER_CHANGE_HISTORY,
+    &CREATE_LEAD_AND_ACTIVITY,
     &GET_ALL_LISTS,
     &GET_LEADS_IN_LIST,
     &ADD_LEADS_TO_STATIC_LIST,
@@ -82,6 +96,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_OPPORTUNITY_TYPE_METADATA,
     &GET_OPPORTUNITIES_BY_LEAD_ID,
     &GET_OPPORTUNITIES_BY_IDS,
+    &OPPORTUNITY_ADVANCED_SEARCH,
     &CREATE_TASK,
     &CREATE_TASKS_IN_BULK,
     &GET_TASK_TYPES,
@@ -89,6 +104,10 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_TASKS_BY_LEAD_ID,
     &UPDATE_TASK,
     &DELETE_TASKS_IN_BULK,
+    &GET_TODOS_BY_USER_ID,
+    &GET_TODOS_BY_EMAIL_ADDRESS,
+    &GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+    &GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
     &GET_USER_BY_ID,
     &MARK_USER_OBSOLETE,
 ];
@@ -935,6 +954,699 @@ impl crate::Client {
         super::requests::CreateActivityType::new(self.clone(), body)
     }
 }
+/// Describes Delete Activities of a Lead: method, path, item limits, rate limit and documented
+/// statuses.
+pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_activities_of_lead",
+    title: "Delete Activities of a Lead",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/delete-activities/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/DeleteActivities",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete Activities of a Lead.
+    ///
+    /// Deletes the custom activities of the given types posted on a lead, optionally only those in a
+    /// date range (system activities cannot be deleted; the activity types stay). The deletion is
+    /// queued: the answer says so, and the webhook, if given, gets the outcome.
+    ///
+    /// `POST /ProspectActivity.svc/DeleteActivities` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-activities/))
+    ///
+    /// Returns a [`crate::requests::DeleteActivitiesOfLead`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete Activities of a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::ActivityDeletion;
+    ///
+    /// let body = ActivityDeletion::new(
+    ///         "3aee22bd-8419-422a-8242-c510df9af021",
+    ///         vec!["163".to_owned(), "166".to_owned()],
+    ///     )
+    ///     .with_from_date("2018-04-30 18:30:00")
+    ///     .with_to_date("2018-06-20 18:29:59")
+    ///     .with_status_webhook_url("https://myurl");
+    /// let result = client.delete_activities_of_lead(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_activities_of_lead").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_activities_of_lead(
+        &self,
+        body: super::activities::ActivityDeletion,
+    ) -> super::requests::DeleteActivitiesOfLead {
+        super::requests::DeleteActivitiesOfLead::new(self.clone(), body)
+    }
+}
+/// Describes Post a Sales Activity: method, path, item limits, rate limit and documented statuses.
+pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "post_sales_activity",
+    title: "Post a Sales Activity",
+    group: "activities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/post-or-add-a-sales-activity-to-a-lead/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/SalesActivity.svc/Create",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Post a Sales Activity.
+    ///
+    /// Posts a sales activity on a lead: the product, the status (`Open`, `Won` or `Lost`, mandatory),
+    /// the revenue, the seller and the date of sale. The answer is the sales activity's id. Not
+    /// idempotent: repeating the call posts a second sales activity. The page's example shows each
+    /// value's meaning in place of a value.
+    ///
+    /// `POST /SalesActivity.svc/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/post-or-add-a-sales-activity-to-a-lead/))
+    ///
+    /// Returns a [`crate::requests::PostSalesActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Post a Sales Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{SalesActivityPost, SalesActivityStatus};
+    ///
+    /// let body = SalesActivityPost::new(SalesActivityStatus::Open)
+    ///     .with_prospect_id("ID of the lead on which this activity is to be posted")
+    ///     .with_product_sku(
+    ///         "Product SKU. This is the product Id that you see in LeadSquared",
+    ///     )
+    ///     .with_revenue("Revenue as number")
+    ///     .with_sales_owner_email("who sold the deal? Email Id of the user")
+    ///     .with_sales_date("date of sale in yyyy-MM-dd HH:mm:ss format");
+    /// let result = client.post_sales_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_sales_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post_sales_activity(
+        &self,
+        body: super::activities::SalesActivityPost,
+    ) -> super::requests::PostSalesActivity {
+        super::requests::PostSalesActivity::new(self.clone(), body)
+    }
+}
+/// Describes Cancel a Sales Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "cancel_sales_activity",
+    title: "Cancel a Sales Activity",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/cancel-sales-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/SalesActivity.svc/Cancel",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Cancel a Sales Activity.
+    ///
+    /// Cancels a sales activity, with a note on the cancellation. The answer holds an id (in the
+    /// page's example, not the cancelled activity's own), which the page does not explain. Not
+    /// retried: the page does not say whether a second cancellation is harmless.
+    ///
+    /// `POST /SalesActivity.svc/Cancel` ([API
+    /// documentation](https://apidocs.leadsquared.com/cancel-sales-activity/))
+    ///
+    /// Returns a [`crate::requests::CancelSalesActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Cancel a Sales Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::SalesActivityCancellation;
+    ///
+    /// let body = SalesActivityCancellation::new("d10cc6e8-441b-11e6-b61b-22000aa8e760")
+    ///     .with_activity_event_note("Deal is not done. ");
+    /// let result = client.cancel_sales_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("cancel_sales_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cancel_sales_activity(
+        &self,
+        body: super::activities::SalesActivityCancellation,
+    ) -> super::requests::CancelSalesActivity {
+        super::requests::CancelSalesActivity::new(self.clone(), body)
+    }
+}
+/// Describes Get Activities by Activity Event: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_by_activity_event",
+    title: "Get Activities by Activity Event",
+    group: "activities",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/bulk-retrieve-activities-by-activity-event/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities by Activity Event.
+    ///
+    /// Reads the activities of one type posted on any lead in a date range, one page at a time, with
+    /// the total; by modification date unless sorted otherwise (e.g. `CreatedOn`). No page walk is
+    /// declared: the stored copy of the page shows one of its example's two activities, and a walk
+    /// over that example would end short of the total it reports.
+    ///
+    /// `POST /ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent` ([API
+    /// documentation](https://apidocs.leadsquared.com/bulk-retrieve-activities-by-activity-event/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesByActivityEvent`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Activity Event documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventQuery, ActivityEventRange, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityEventQuery::new(
+    ///         ActivityEventRange::new("2017-11-02 18:30:00", "2017-11-06 18:29:59", 154)
+    ///             .with_remove_empty_value(true),
+    ///         Paging::new(1, 100),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 1));
+    /// let result = client.get_activities_by_activity_event(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_activity_event").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_activity_event(
+        &self,
+        body: super::activities::ActivityEventQuery,
+    ) -> super::requests::GetActivitiesByActivityEvent {
+        super::requests::GetActivitiesByActivityEvent::new(self.clone(), body)
+    }
+}
+/// Describes Get Activities by Date Range: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activities_by_date_range",
+    title: "Get Activities by Date Range",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/retrieve-prospect-activities/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/RetrieveRecentlyModified",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activities by Date Range.
+    ///
+    /// Reads the activities of every type in a date range, one page at a time, with the total;
+    /// `IncludeCustomFields: 1` adds their custom fields (custom field sets come when the activity has
+    /// them). The stored copy of the page cuts its answer at the first activity's id, so each activity
+    /// is returned as JSON and the answer has no example.
+    ///
+    /// `POST /ProspectActivity.svc/RetrieveRecentlyModified` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-prospect-activities/))
+    ///
+    /// Returns a [`crate::requests::GetActivitiesByDateRange`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Date Range documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityDateRangeQuery::new(
+    ///         ActivityDateRange::new("2017-01-01 00:00:00", "2018-01-17 23:59:59")
+    ///             .with_include_custom_fields(1),
+    ///         Paging::new(1, 20),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    /// let result = client.get_activities_by_date_range(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_date_range").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_date_range(
+        &self,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> super::requests::GetActivitiesByDateRange {
+        super::requests::GetActivitiesByDateRange::new(self.clone(), body)
+    }
+    /// Every page of Get Activities by Date Range, from the body's `Paging.PageIndex` on:
+    /// `self.get_activities_by_date_range(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities by Date Range documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityDateRangeQuery::new(
+    ///         ActivityDateRange::new("2017-01-01 00:00:00", "2018-01-17 23:59:59")
+    ///             .with_include_custom_fields(1),
+    ///         Paging::new(1, 20),
+    ///     )
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    /// let mut pages = client.get_activities_by_date_range_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_by_date_range_pages(
+        &self,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> crate::runtime::Pages<::serde_json::Value> {
+        self.get_activities_by_date_range(body).pages()
+    }
+}
+/// Describes Get Activity Change History: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_activity_change_history",
+    title: "Get Activity Change History",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/get-activity-change-history/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/RetrieveActivityChange",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Activity Change History.
+    ///
+    /// Reads the changes made to activities in a date range (each activity with its old and new field
+    /// values), optionally only for some activity types or for one activity, but not both. The page
+    /// makes `Paging` optional (25 per page, at most 1,000), so no page walk is declared. The stored
+    /// copy of the page shows only the start of an entry, so entries are returned as JSON.
+    ///
+    /// `POST /ProspectActivity.svc/RetrieveActivityChange` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-activity-change-history/))
+    ///
+    /// Returns a [`crate::requests::GetActivityChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activity Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityChangeQuery::new(
+    ///         ActivityChangeFilter::new("2021-09-13 18:29:59", "2022-03-14 10:45:59")
+    ///             .with_activity_id("62e0feb3-9ee2-11e8-9f20-020714094d7e"),
+    ///     )
+    ///     .with_paging(Paging::new(1, 100));
+    /// let result = client.get_activity_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_change_history(
+        &self,
+        body: super::activities::ActivityChangeQuery,
+    ) -> super::requests::GetActivityChangeHistory {
+        super::requests::GetActivityChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Activity Advanced Search: method, path, item limits, rate limit and documented
+/// statuses.
+pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "activity_advanced_search",
+    title: "Activity Advanced Search",
+    group: "activities",
+    docs_url: Some("https://apidocs.leadsquared.com/activity-advanced-search/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Activity Advanced Search.
+    ///
+    /// Reads the activities of one type that match advanced search criteria, copied as JSON text from
+    /// the web application's activity grid. Administrators only; date-times are UTC. The stored copy
+    /// of the page could not be read as far as its answer, so the answer is returned as JSON
+    /// (unverified), and no page walk is declared.
+    ///
+    /// `POST /ProspectActivity.svc/Activity/Retrieve/BySearchParameter` ([API
+    /// documentation](https://apidocs.leadsquared.com/activity-advanced-search/))
+    ///
+    /// Returns a [`crate::requests::ActivityAdvancedSearch`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Activity Advanced Search documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityAdvancedSearch, ActivitySorting};
+    /// use leadsquared::search::{Paging, SearchColumns};
+    ///
+    /// let body = ActivityAdvancedSearch::new(
+    ///         30,
+    ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"30\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+    ///     )
+    ///     .with_paging(Paging::new(1, 10))
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1))
+    ///     .with_columns(SearchColumns::new("ProspectActivityId"));
+    /// let result = client.activity_advanced_search(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("activity_advanced_search").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn activity_advanced_search(
+        &self,
+        body: super::activities::ActivityAdvancedSearch,
+    ) -> super::requests::ActivityAdvancedSearch {
+        super::requests::ActivityAdvancedSearch::new(self.clone(), body)
+    }
+}
 /// Describes Create an Account: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_account",
@@ -1404,6 +2116,369 @@ impl crate::Client {
         body: super::accounts::CompanyBatch,
     ) -> super::requests::CreateOrUpdateAccountsInBulk {
         super::requests::CreateOrUpdateAccountsInBulk::new(self.clone(), body)
+    }
+}
+/// Describes Post an Activity on an Account: method, path, item limits, rate limit and documented
+/// statuses.
+pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "post_account_activity",
+    title: "Post an Activity on an Account",
+    group: "accounts",
+    docs_url: Some("https://apidocs.leadsquared.com/post-an-activity-on-an-account/"),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Create",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Post an Activity on an Account.
+    ///
+    /// Posts an activity of an account activity type on an account (company), with a note and field
+    /// values by schema name. The answer is the new activity's id. Not idempotent: repeating the call
+    /// posts a second activity.
+    ///
+    /// `POST /CompanyActivity.svc/Create` ([API
+    /// documentation](https://apidocs.leadsquared.com/post-an-activity-on-an-account/))
+    ///
+    /// Returns a [`crate::requests::PostAccountActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Post an Activity on an Account documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::AccountActivityPost;
+    /// use leadsquared::activities::ActivityField;
+    ///
+    /// let body = AccountActivityPost::new("8933fa5e-5b39-11e9-826a-0622360da6fe", 10001)
+    ///     .with_activity_note("Activity Notes")
+    ///     .with_fields(
+    ///         vec![
+    ///             ActivityField::new("Status", "Active"), ActivityField::new("Owner",
+    ///             "643f6525-3e7a-11e6-b61b-22000aa8e760"),
+    ///             ActivityField::new("mx_Custom_1", "String")
+    ///         ],
+    ///     );
+    /// let result = client.post_account_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_account_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn post_account_activity(
+        &self,
+        body: super::accounts::AccountActivityPost,
+    ) -> super::requests::PostAccountActivity {
+        super::requests::PostAccountActivity::new(self.clone(), body)
+    }
+}
+/// Describes Update an Account Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "update_account_activity",
+    title: "Update an Account Activity",
+    group: "accounts",
+    docs_url: Some("https://apidocs.leadsquared.com/update-an-account-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Update",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Update an Account Activity.
+    ///
+    /// Changes the note and the field values passed on an activity posted on an account. The answer is
+    /// the activity's id and whether the change took effect.
+    ///
+    /// `POST /CompanyActivity.svc/Update` ([API
+    /// documentation](https://apidocs.leadsquared.com/update-an-account-activity/))
+    ///
+    /// Returns a [`crate::requests::UpdateAccountActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Update an Account Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::AccountActivityUpdate;
+    /// use leadsquared::activities::ActivityField;
+    ///
+    /// let body = AccountActivityUpdate::new("255539a4-0380-4b8c-84db-7746b46c3fe2")
+    ///     .with_activity_note("Activity Note")
+    ///     .with_fields(vec![ActivityField::new("mx_Custom_1", "Test")]);
+    /// let result = client.update_account_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_account_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn update_account_activity(
+        &self,
+        body: super::accounts::AccountActivityUpdate,
+    ) -> super::requests::UpdateAccountActivity {
+        super::requests::UpdateAccountActivity::new(self.clone(), body)
+    }
+}
+/// Describes Retrieve Account Activities by Account Id: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_account_activities",
+    title: "Retrieve Account Activities by Account Id",
+    group: "accounts",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/retrieve-account-activities-by-account-id/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/CompanyActivity.svc/Retrieve",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Retrieve Account Activities by Account Id.
+    ///
+    /// Reads the activities posted on an account (company) in a date range, one page at a time, with
+    /// the total. The page number and size are strings, as in the page's example, so the client's page
+    /// walk does not apply.
+    ///
+    /// `POST /CompanyActivity.svc/Retrieve` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-account-activities-by-account-id/))
+    ///
+    /// Returns a [`crate::requests::GetAccountActivities`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Retrieve Account Activities by Account Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
+    /// use leadsquared::leads::DateTimeRange;
+    ///
+    /// let body = AccountActivitiesQuery::new(
+    ///     DateTimeRange::new("2019-03-01 00:00:00", "2019-03-31 23:59:59"),
+    ///     AccountActivityPaging::new("1", "100"),
+    /// );
+    /// let result = client
+    ///     .get_account_activities("8933fa5e-5b39-11e9-826a-0622360da6fe", body)
+    ///     .await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activities").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_account_activities(
+        &self,
+        company_id: impl Into<String>,
+        body: super::accounts::AccountActivitiesQuery,
+    ) -> super::requests::GetAccountActivities {
+        super::requests::GetAccountActivities::new(self.clone(), company_id.into(), body)
+    }
+}
+/// Describes Retrieve an Account Activity by Activity Id: method, path, item limits, rate limit
+/// and documented statuses.
+pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_account_activity_by_id",
+    title: "Retrieve an Account Activity by Activity Id",
+    group: "accounts",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/retrieve-an-account-activity-by-activity-id/",
+    ),
+    method: crate::runtime::Method::Get,
+    path: "/CompanyActivity.svc/RetrieveById",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Retrieve an Account Activity by Activity Id.
+    ///
+    /// Reads one activity posted on an account, by the activity's id.
+    ///
+    /// `GET /CompanyActivity.svc/RetrieveById` ([API
+    /// documentation](https://apidocs.leadsquared.com/retrieve-an-account-activity-by-activity-id/))
+    ///
+    /// Returns a [`crate::requests::GetAccountActivityById`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Retrieve an Account Activity by Activity Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client
+    ///     .get_account_activity_by_id("255539a4-0380-4b8c-84db-7746b46c3fe2")
+    ///     .await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activity_by_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_account_activity_by_id(
+        &self,
+        activity_id: impl Into<String>,
+    ) -> super::requests::GetAccountActivityById {
+        super::requests::GetAccountActivityById::new(self.clone(), activity_id.into())
     }
 }
 /// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.
@@ -2824,6 +3899,289 @@ impl crate::Client {
         body: super::leads::LeadFieldDefinition,
     ) -> super::requests::CreateLeadField {
         super::requests::CreateLeadField::new(self.clone(), body)
+    }
+}
+/// Describes Delete a Lead's Stage Change History: method, path, item limits, rate limit and
+/// documented statuses.
+pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_lead_stage_change_history",
+    title: "Delete a Lead's Stage Change History",
+    group: "leads",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/delete-a-leads-stage-change-history/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/DeleteStageChangeHistory",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete a Lead's Stage Change History.
+    ///
+    /// Deletes the stage change history of a lead, optionally only the changes in a date range. The
+    /// deletion is queued: the answer says so, and the webhook, if given, gets the outcome.
+    ///
+    /// `POST /LeadManagement.svc/DeleteStageChangeHistory` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-a-leads-stage-change-history/))
+    ///
+    /// Returns a [`crate::requests::DeleteLeadStageChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete a Lead's Stage Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadHistoryDeletion;
+    ///
+    /// let body = LeadHistoryDeletion::new("3aee22bd-8419-422a-8242-c510df9af021")
+    ///     .with_from_date("2018-04-30 18:30:00")
+    ///     .with_to_date("2018-05-31 18:29:59")
+    ///     .with_status_webhook_url("http://myurl");
+    /// let result = client.delete_lead_stage_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_stage_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_lead_stage_change_history(
+        &self,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> super::requests::DeleteLeadStageChangeHistory {
+        super::requests::DeleteLeadStageChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Delete a Lead's Owner Change History: method, path, item limits, rate limit and
+/// documented statuses.
+pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "delete_lead_owner_change_history",
+    title: "Delete a Lead's Owner Change History",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/delete-leads-owner-change-history/"),
+    method: crate::runtime::Method::Post,
+    path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Delete a Lead's Owner Change History.
+    ///
+    /// Deletes the owner change activities of a lead (posted whenever its owner changes), optionally
+    /// only those in a date range. The deletion is queued: the answer says so, and the webhook, if
+    /// given, gets the outcome.
+    ///
+    /// `POST /LeadManagement.svc/DeleteUserAssignmentChangeHistory` ([API
+    /// documentation](https://apidocs.leadsquared.com/delete-leads-owner-change-history/))
+    ///
+    /// Returns a [`crate::requests::DeleteLeadOwnerChangeHistory`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Delete a Lead's Owner Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadHistoryDeletion;
+    ///
+    /// let body = LeadHistoryDeletion::new("<>")
+    ///     .with_from_date("yyyy-MM-dd HH:mm:ss")
+    ///     .with_to_date("yyyy-MM-dd HH:mm:ss")
+    ///     .with_status_webhook_url("");
+    /// let result = client.delete_lead_owner_change_history(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_owner_change_history").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_lead_owner_change_history(
+        &self,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> super::requests::DeleteLeadOwnerChangeHistory {
+        super::requests::DeleteLeadOwnerChangeHistory::new(self.clone(), body)
+    }
+}
+/// Describes Create a Lead and Activity: method, path, item limits, rate limit and documented
+/// statuses.
+pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "create_lead_and_activity",
+    title: "Create a Lead and Activity",
+    group: "leads",
+    docs_url: Some("https://apidocs.leadsquared.com/create-lead-and-activity/"),
+    method: crate::runtime::Method::Post,
+    path: "/ProspectActivity.svc/CreateCustom",
+    idempotent: false,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Create a Lead and Activity.
+    ///
+    /// Finds a lead by the field named in the `SearchBy` element of its details (updating it with the
+    /// details passed) or creates it, and posts an activity on it, in one call. Not idempotent:
+    /// repeating the call posts a second activity. The stored copies of the page could not be read as
+    /// far as the answer, so the answer is returned as JSON (unverified).
+    ///
+    /// `POST /ProspectActivity.svc/CreateCustom` ([API
+    /// documentation](https://apidocs.leadsquared.com/create-lead-and-activity/))
+    ///
+    /// Returns a [`crate::requests::CreateLeadAndActivity`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
+    /// call whose outcome is unknown can apply it twice.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Create a Lead and Activity documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::ActivityField;
+    /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity};
+    /// use leadsquared::opportunities::LeadAttribute;
+    ///
+    /// let body = LeadAndActivity::new(
+    ///     vec![
+    ///         LeadAttribute::new("EmailAddress", "email@example.com"),
+    ///         LeadAttribute::new("mx_City", "Bangalore"), LeadAttribute::new("SearchBy",
+    ///         "EmailAddress")
+    ///     ],
+    ///     CapturedLeadActivity::new(105)
+    ///         .with_activity_note("Note for the activity")
+    ///         .with_activity_date_time("yyyy-MM-dd HH:mm:ss")
+    ///         .with_fields(
+    ///             vec![
+    ///                 ActivityField::new("mx_Custom_1", "123"),
+    ///                 ActivityField::new("mx_Custom_2", "2016-07-07 10:55:00")
+    ///             ],
+    ///         ),
+    /// );
+    /// let result = client.create_lead_and_activity(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead_and_activity").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_lead_and_activity(
+        &self,
+        body: super::leads::LeadAndActivity,
+    ) -> super::requests::CreateLeadAndActivity {
+        super::requests::CreateLeadAndActivity::new(self.clone(), body)
     }
 }
 /// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.
@@ -4561,6 +5919,101 @@ impl crate::Client {
         super::requests::GetOpportunitiesByIds::new(self.clone(), body)
     }
 }
+/// Describes Opportunity Advanced Search: method, path, item limits, rate limit and documented
+/// statuses.
+pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "opportunity_advanced_search",
+    title: "Opportunity Advanced Search",
+    group: "opportunities",
+    docs_url: Some("https://apidocs.leadsquared.com/opportunity-advanced-search/"),
+    method: crate::runtime::Method::Post,
+    path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Opportunity Advanced Search.
+    ///
+    /// Reads the opportunities of one type that match advanced search criteria, copied as JSON text
+    /// from the web application's opportunity grid. Administrators only; date-times are UTC. The
+    /// stored copy of the page could not be read as far as its answer, so the answer is returned as
+    /// JSON (unverified), and no page walk is declared.
+    ///
+    /// `POST /OpportunityManagement.svc/Retrieve/BySearchParameter` ([API
+    /// documentation](https://apidocs.leadsquared.com/opportunity-advanced-search/))
+    ///
+    /// Returns a [`crate::requests::OpportunityAdvancedSearch`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Opportunity Advanced Search documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::{
+    ///     OpportunityAdvancedSearch, OpportunitySearchSorting,
+    /// };
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = OpportunityAdvancedSearch::new(
+    ///         12005,
+    ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"12005\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+    ///     )
+    ///     .with_paging(Paging::new(1, 10))
+    ///     .with_sorting(OpportunitySearchSorting::new("CreatedOn", 1));
+    /// let result = client.opportunity_advanced_search(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("opportunity_advanced_search").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn opportunity_advanced_search(
+        &self,
+        body: super::opportunities::OpportunityAdvancedSearch,
+    ) -> super::requests::OpportunityAdvancedSearch {
+        super::requests::OpportunityAdvancedSearch::new(self.clone(), body)
+    }
+}
 /// Describes Create an Appointment: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_task",
@@ -5198,6 +6651,456 @@ impl crate::Client {
         body: super::tasks::TaskDeletion,
     ) -> super::requests::DeleteTasksInBulk {
         super::requests::DeleteTasksInBulk::new(self.clone(), body)
+    }
+}
+/// Describes Get To-Dos by User Id: method, path, item limits, rate limit and documented statuses.
+pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_todos_by_user_id",
+    title: "Get To-Dos by User Id",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-to-dos-by-user-id/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveToDos/ByUserId",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get To-Dos by User Id.
+    ///
+    /// Reads the to-dos of several users, by user id, due in a range of at most 100 days, one page at
+    /// a time, with the total; each with its system and custom fields.
+    ///
+    /// `POST /Task.svc/RetrieveToDos/ByUserId` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-to-dos-by-user-id/))
+    ///
+    /// Returns a [`crate::requests::GetTodosByUserId`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by User Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["8fce0bee-a46a-11e8-a43f-02742c1c8abe".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let result = client.get_todos_by_user_id(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_user_id").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_user_id(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetTodosByUserId {
+        super::requests::GetTodosByUserId::new(self.clone(), body)
+    }
+    /// Every page of Get To-Dos by User Id, from the body's `Paging.PageIndex` on:
+    /// `self.get_todos_by_user_id(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by User Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["8fce0bee-a46a-11e8-a43f-02742c1c8abe".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let mut pages = client.get_todos_by_user_id_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_user_id_pages(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> crate::runtime::Pages<super::tasks::UserTask> {
+        self.get_todos_by_user_id(body).pages()
+    }
+}
+/// Describes Get To-Dos by Email Address: method, path, item limits, rate limit and documented
+/// statuses.
+pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_todos_by_email_address",
+    title: "Get To-Dos by Email Address",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-to-dos-by-email-address/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get To-Dos by Email Address.
+    ///
+    /// Reads the to-dos of several users, by email address, due in a range of at most 100 days, one
+    /// page at a time, with the total; each with its system and custom fields.
+    ///
+    /// `POST /Task.svc/RetrieveToDos/ByUserEmailAddress` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-to-dos-by-email-address/))
+    ///
+    /// Returns a [`crate::requests::GetTodosByEmailAddress`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2022-05-25",
+    ///     "2022-07-25",
+    ///     vec!["virkdsingh@gmail.com".to_owned(), "bobdoe@example.com".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let result = client.get_todos_by_email_address(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_email_address").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_email_address(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetTodosByEmailAddress {
+        super::requests::GetTodosByEmailAddress::new(self.clone(), body)
+    }
+    /// Every page of Get To-Dos by Email Address, from the body's `Paging.PageIndex` on:
+    /// `self.get_todos_by_email_address(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get To-Dos by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2022-05-25",
+    ///     "2022-07-25",
+    ///     vec!["virkdsingh@gmail.com".to_owned(), "bobdoe@example.com".to_owned()],
+    ///     Paging::new(1, 200),
+    /// );
+    /// let mut pages = client.get_todos_by_email_address_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_todos_by_email_address_pages(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> crate::runtime::Pages<super::tasks::UserTask> {
+        self.get_todos_by_email_address(body).pages()
+    }
+}
+/// Describes Get Appointments by Email Address: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_appointments_by_email_address",
+    title: "Get Appointments by Email Address",
+    group: "tasks",
+    docs_url: Some("https://apidocs.leadsquared.com/get-appointments-by-email-address/"),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Appointments by Email Address.
+    ///
+    /// Reads the appointments of several users, by email address, due in a range of at most 100 days,
+    /// one page at a time, with the total; each with its system and custom fields. No page walk is
+    /// declared: the stored copy of the page shows one of its example's four appointments, and a walk
+    /// over that example would end short of the total it reports.
+    ///
+    /// `POST /Task.svc/RetrieveAppointments/ByUserEmailAddress` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-appointments-by-email-address/))
+    ///
+    /// Returns a [`crate::requests::GetAppointmentsByEmailAddress`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Appointments by Email Address documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::search::Paging;
+    /// use leadsquared::tasks::UserTasksQuery;
+    ///
+    /// let body = UserTasksQuery::new(
+    ///     "2018-09-25",
+    ///     "2018-09-25",
+    ///     vec!["bobdoe@example.com".to_owned(), "johndoe@example.com".to_owned()],
+    ///     Paging::new(1, 100),
+    /// );
+    /// let result = client.get_appointments_by_email_address(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_email_address").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_appointments_by_email_address(
+        &self,
+        body: super::tasks::UserTasksQuery,
+    ) -> super::requests::GetAppointmentsByEmailAddress {
+        super::requests::GetAppointmentsByEmailAddress::new(self.clone(), body)
+    }
+}
+/// Describes Get Appointments by Search Criteria: method, path, item limits, rate limit and
+/// documented statuses.
+pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "get_appointments_by_search_criteria",
+    title: "Get Appointments by Search Criteria",
+    group: "tasks",
+    docs_url: Some(
+        "https://apidocs.leadsquared.com/get-appointments-by-search-criteria/",
+    ),
+    method: crate::runtime::Method::Post,
+    path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
+    idempotent: true,
+    items: None,
+    rate_limit: crate::runtime::RateLimit {
+        calls: 25,
+        per_millis: 5000,
+    },
+    statuses: DEFAULT_STATUSES,
+};
+impl crate::Client {
+    /// Get Appointments by Search Criteria.
+    ///
+    /// Reads the appointments, due in a range of at most 100 days, of the users matching condition
+    /// groups like those of User Advanced Search; each with its system and custom fields, with the
+    /// total. The page's example sends no paging.
+    ///
+    /// `POST /Task.svc/RetrieveAppointments/ByUserSearchCriteria` ([API
+    /// documentation](https://apidocs.leadsquared.com/get-appointments-by-search-criteria/))
+    ///
+    /// Returns a [`crate::requests::GetAppointmentsBySearchCriteria`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
+    /// has the effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Appointments by Search Criteria documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::tasks::AppointmentSearchQuery;
+    ///
+    /// let body = AppointmentSearchQuery::new(
+    ///     "2022-04-25",
+    ///     "2022-06-25",
+    ///     serde_json::json!(
+    ///         { "GroupConditions" : [{ "GroupConditions" : [{ "Condition" : [{
+    ///         "ConditionOperator" : null, "LookupName" : "FirstName", "LookupValue" : "V",
+    ///         "Operator" : "lik_s" }], "GroupOperator" : null }], "GroupOperator" : "AND"
+    ///         }, { "Condition" : [{ "ConditionOperator" : null, "LookupName" : "LastName",
+    ///         "LookupValue" : "Singh", "Operator" : "eq" }], "GroupOperator" : null }] }
+    ///     ),
+    /// );
+    /// let result = client.get_appointments_by_search_criteria(body).await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_search_criteria").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_appointments_by_search_criteria(
+        &self,
+        body: super::tasks::AppointmentSearchQuery,
+    ) -> super::requests::GetAppointmentsBySearchCriteria {
+        super::requests::GetAppointmentsBySearchCriteria::new(self.clone(), body)
     }
 }
 /// Describes Get a User by Id: method, path, item limits, rate limit and documented statuses.

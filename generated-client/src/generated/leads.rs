@@ -706,3 +706,157 @@ impl LeadFieldDefinition {
         self
     }
 }
+/// A lead whose history records to delete, optionally only those in a date range, and a URL to
+/// which the outcome is posted.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LeadHistoryDeletion {
+    /// `ProspectId`: The lead's id. Required.
+    #[serde(rename = "ProspectId")]
+    pub prospect_id: String,
+    /// `FromDate`: Delete records from this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<String>,
+    /// `ToDate`: Delete records up to this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<String>,
+    /// `StatusWebhookURL`: A URL to which the outcome is posted. Optional.
+    #[serde(
+        rename = "StatusWebhookURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub status_webhook_url: Option<String>,
+}
+impl LeadHistoryDeletion {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ProspectId",
+        "FromDate",
+        "ToDate",
+        "StatusWebhookURL",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(prospect_id: impl Into<String>) -> Self {
+        Self {
+            prospect_id: prospect_id.into(),
+            from_date: None,
+            to_date: None,
+            status_webhook_url: None,
+        }
+    }
+    /// Sets `FromDate`.
+    #[must_use]
+    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
+        self.from_date = Some(from_date.into());
+        self
+    }
+    /// Sets `ToDate`.
+    #[must_use]
+    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
+        self.to_date = Some(to_date.into());
+        self
+    }
+    /// Sets `StatusWebhookURL`.
+    #[must_use]
+    pub fn with_status_webhook_url(
+        mut self,
+        status_webhook_url: impl Into<String>,
+    ) -> Self {
+        self.status_webhook_url = Some(status_webhook_url.into());
+        self
+    }
+}
+/// A lead, found by the field named in a `{"Attribute":"SearchBy","Value":…}` element of its
+/// details (updated when found, created otherwise), and an activity to post on it.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LeadAndActivity {
+    /// `LeadDetails`: The lead's field values by schema name, with a `SearchBy` element naming the
+    /// field to find the lead by (e.g. `EmailAddress`). Required.
+    #[serde(rename = "LeadDetails")]
+    pub lead_details: Vec<super::opportunities::LeadAttribute>,
+    /// `Activity`: The activity to post on the lead. Required.
+    #[serde(rename = "Activity")]
+    pub activity: CapturedLeadActivity,
+}
+impl LeadAndActivity {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["LeadDetails", "Activity"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        lead_details: Vec<super::opportunities::LeadAttribute>,
+        activity: CapturedLeadActivity,
+    ) -> Self {
+        Self { lead_details, activity }
+    }
+}
+/// An activity to post on the lead that Create a Lead and Activity finds or creates.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CapturedLeadActivity {
+    /// `ActivityEvent`: The activity type's code, e.g. `105`. Required.
+    #[serde(rename = "ActivityEvent")]
+    pub activity_event: i64,
+    /// `ActivityNote`: The activity's note. Optional.
+    #[serde(rename = "ActivityNote", default, skip_serializing_if = "Option::is_none")]
+    pub activity_note: Option<String>,
+    /// `ActivityDateTime`: When the activity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    #[serde(
+        rename = "ActivityDateTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub activity_date_time: Option<String>,
+    /// `Fields`: The activity's custom field values by schema name (`mx_Custom_1`, …). Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<super::activities::ActivityField>>,
+}
+impl CapturedLeadActivity {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "ActivityEvent",
+        "ActivityNote",
+        "ActivityDateTime",
+        "Fields",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(activity_event: i64) -> Self {
+        Self {
+            activity_event,
+            activity_note: None,
+            activity_date_time: None,
+            fields: None,
+        }
+    }
+    /// Sets `ActivityNote`.
+    #[must_use]
+    pub fn with_activity_note(mut self, activity_note: impl Into<String>) -> Self {
+        self.activity_note = Some(activity_note.into());
+        self
+    }
+    /// Sets `ActivityDateTime`.
+    #[must_use]
+    pub fn with_activity_date_time(
+        mut self,
+        activity_date_time: impl Into<String>,
+    ) -> Self {
+        self.activity_date_time = Some(activity_date_time.into());
+        self
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<super::activities::ActivityField>) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+}

@@ -416,6 +416,356 @@ impl ::core::future::IntoFuture for CreateActivityType {
         Box::pin(self.send())
     }
 }
+/// A call to Delete Activities of a Lead, made by [`crate::Client::delete_activities_of_lead`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteActivitiesOfLead {
+    client: crate::Client,
+    body: super::activities::ActivityDeletion,
+}
+impl DeleteActivitiesOfLead {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_activities_of_lead`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_ACTIVITIES_OF_LEAD,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteActivitiesOfLead {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Post a Sales Activity, made by [`crate::Client::post_sales_activity`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PostSalesActivity {
+    client: crate::Client,
+    body: super::activities::SalesActivityPost,
+}
+impl PostSalesActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::SalesActivityPost,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::post_sales_activity`] for the errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::SalesActivityPost,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::POST_SALES_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for PostSalesActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Cancel a Sales Activity, made by [`crate::Client::cancel_sales_activity`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CancelSalesActivity {
+    client: crate::Client,
+    body: super::activities::SalesActivityCancellation,
+}
+impl CancelSalesActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::SalesActivityCancellation,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::cancel_sales_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::SalesActivityCancellation,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CANCEL_SALES_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for CancelSalesActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities by Activity Event, made by
+/// [`crate::Client::get_activities_by_activity_event`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesByActivityEvent {
+    client: crate::Client,
+    body: super::activities::ActivityEventQuery,
+}
+impl GetActivitiesByActivityEvent {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityEventQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_by_activity_event`] for
+    /// the errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityEventPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityEventQuery,
+    ) -> Result<super::activities::ActivityEventPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesByActivityEvent {
+    type Output = Result<super::activities::ActivityEventPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityEventPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activities by Date Range, made by
+/// [`crate::Client::get_activities_by_date_range`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivitiesByDateRange {
+    client: crate::Client,
+    body: super::activities::ActivityDateRangeQuery,
+}
+impl GetActivitiesByDateRange {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityDateRangeQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.prospect_activities, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activities_by_date_range`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityDateRangePage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityDateRangeQuery,
+    ) -> Result<super::activities::ActivityDateRangePage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivitiesByDateRange {
+    type Output = Result<super::activities::ActivityDateRangePage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityDateRangePage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Activity Change History, made by [`crate::Client::get_activity_change_history`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetActivityChangeHistory {
+    client: crate::Client,
+    body: super::activities::ActivityChangeQuery,
+}
+impl GetActivityChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityChangeQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_activity_change_history`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::activities::ActivityChangePage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityChangeQuery,
+    ) -> Result<super::activities::ActivityChangePage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACTIVITY_CHANGE_HISTORY,
+            )
+            .checked_json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetActivityChangeHistory {
+    type Output = Result<super::activities::ActivityChangePage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::activities::ActivityChangePage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Activity Advanced Search, made by [`crate::Client::activity_advanced_search`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ActivityAdvancedSearch {
+    client: crate::Client,
+    body: super::activities::ActivityAdvancedSearch,
+}
+impl ActivityAdvancedSearch {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::activities::ActivityAdvancedSearch,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::activity_advanced_search`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::activities::ActivityAdvancedSearch,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::ACTIVITY_ADVANCED_SEARCH,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for ActivityAdvancedSearch {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Create an Account, made by [`crate::Client::create_account`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -628,6 +978,185 @@ impl CreateOrUpdateAccountsInBulk {
 impl ::core::future::IntoFuture for CreateOrUpdateAccountsInBulk {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Post an Activity on an Account, made by [`crate::Client::post_account_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PostAccountActivity {
+    client: crate::Client,
+    body: super::accounts::AccountActivityPost,
+}
+impl PostAccountActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::accounts::AccountActivityPost,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::post_account_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivityPost,
+    ) -> Result<super::opportunities::RecordId, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::POST_ACCOUNT_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::opportunities::RecordId,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for PostAccountActivity {
+    type Output = Result<super::opportunities::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Update an Account Activity, made by [`crate::Client::update_account_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdateAccountActivity {
+    client: crate::Client,
+    body: super::accounts::AccountActivityUpdate,
+}
+impl UpdateAccountActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::accounts::AccountActivityUpdate,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::update_account_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::results::IdAndSuccessFlag, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivityUpdate,
+    ) -> Result<super::results::IdAndSuccessFlag, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::UPDATE_ACCOUNT_ACTIVITY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::IdAndSuccessFlag,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for UpdateAccountActivity {
+    type Output = Result<super::results::IdAndSuccessFlag, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndSuccessFlag>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Retrieve Account Activities by Account Id, made by
+/// [`crate::Client::get_account_activities`]: set its optional parameters, then `.await` it (or
+/// call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAccountActivities {
+    client: crate::Client,
+    company_id: String,
+    body: super::accounts::AccountActivitiesQuery,
+}
+impl GetAccountActivities {
+    pub(crate) fn new(
+        client: crate::Client,
+        company_id: String,
+        body: super::accounts::AccountActivitiesQuery,
+    ) -> Self {
+        Self { client, company_id, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_account_activities`] for the
+    /// errors.
+    pub async fn send(
+        self,
+    ) -> Result<super::accounts::AccountActivityPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::accounts::AccountActivitiesQuery,
+    ) -> Result<super::accounts::AccountActivityPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACCOUNT_ACTIVITIES,
+            )
+            .query("companyId", &self.company_id)
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAccountActivities {
+    type Output = Result<super::accounts::AccountActivityPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<
+        super::accounts::AccountActivityPage,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Retrieve an Account Activity by Activity Id, made by
+/// [`crate::Client::get_account_activity_by_id`]: set its optional parameters, then `.await` it
+/// (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAccountActivityById {
+    client: crate::Client,
+    activity_id: String,
+}
+impl GetAccountActivityById {
+    pub(crate) fn new(client: crate::Client, activity_id: String) -> Self {
+        Self { client, activity_id }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_account_activity_by_id`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::accounts::AccountActivity, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<super::accounts::AccountActivity, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_ACCOUNT_ACTIVITY_BY_ID,
+            )
+            .query("activityId", &self.activity_id);
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAccountActivityById {
+    type Output = Result<super::accounts::AccountActivity, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::accounts::AccountActivity>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1303,6 +1832,143 @@ impl CreateLeadField {
     }
 }
 impl ::core::future::IntoFuture for CreateLeadField {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Delete a Lead's Stage Change History, made by
+/// [`crate::Client::delete_lead_stage_change_history`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteLeadStageChangeHistory {
+    client: crate::Client,
+    body: super::leads::LeadHistoryDeletion,
+}
+impl DeleteLeadStageChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_lead_stage_change_history`] for
+    /// the errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadHistoryDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_LEAD_STAGE_CHANGE_HISTORY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteLeadStageChangeHistory {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Delete a Lead's Owner Change History, made by
+/// [`crate::Client::delete_lead_owner_change_history`]: set its optional parameters, then `.await`
+/// it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct DeleteLeadOwnerChangeHistory {
+    client: crate::Client,
+    body: super::leads::LeadHistoryDeletion,
+}
+impl DeleteLeadOwnerChangeHistory {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadHistoryDeletion,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::delete_lead_owner_change_history`] for
+    /// the errors.
+    pub async fn send(self) -> Result<super::results::ResultMessage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadHistoryDeletion,
+    ) -> Result<super::results::ResultMessage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::DELETE_LEAD_OWNER_CHANGE_HISTORY,
+            )
+            .json_body(body)?;
+        /// The response body; the call returns its `Message` attribute.
+        #[derive(::serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Message")]
+            value: super::results::ResultMessage,
+        }
+        self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
+    }
+}
+impl ::core::future::IntoFuture for DeleteLeadOwnerChangeHistory {
+    type Output = Result<super::results::ResultMessage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Create a Lead and Activity, made by [`crate::Client::create_lead_and_activity`]: set
+/// its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct CreateLeadAndActivity {
+    client: crate::Client,
+    body: super::leads::LeadAndActivity,
+}
+impl CreateLeadAndActivity {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::leads::LeadAndActivity,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::create_lead_and_activity`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::leads::LeadAndActivity,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::CREATE_LEAD_AND_ACTIVITY,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for CreateLeadAndActivity {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
     fn into_future(self) -> Self::IntoFuture {
@@ -2141,6 +2807,47 @@ impl ::core::future::IntoFuture for GetOpportunitiesByIds {
         Box::pin(self.send())
     }
 }
+/// A call to Opportunity Advanced Search, made by [`crate::Client::opportunity_advanced_search`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct OpportunityAdvancedSearch {
+    client: crate::Client,
+    body: super::opportunities::OpportunityAdvancedSearch,
+}
+impl OpportunityAdvancedSearch {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::opportunities::OpportunityAdvancedSearch,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::opportunity_advanced_search`] for the
+    /// errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::opportunities::OpportunityAdvancedSearch,
+    ) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::OPPORTUNITY_ADVANCED_SEARCH,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for OpportunityAdvancedSearch {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 /// A call to Create an Appointment, made by [`crate::Client::create_task`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2398,6 +3105,235 @@ impl DeleteTasksInBulk {
 impl ::core::future::IntoFuture for DeleteTasksInBulk {
     type Output = Result<super::tasks::TaskDeletionResult, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::TaskDeletionResult>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get To-Dos by User Id, made by [`crate::Client::get_todos_by_user_id`]: set its
+/// optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTodosByUserId {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetTodosByUserId {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_TODOS_BY_USER_ID.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.list, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_todos_by_user_id`] for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_TODOS_BY_USER_ID,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetTodosByUserId {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get To-Dos by Email Address, made by [`crate::Client::get_todos_by_email_address`]:
+/// set its optional parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTodosByEmailAddress {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetTodosByEmailAddress {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
+    pub fn page_index(mut self, page_index: i64) -> Self {
+        self.body.paging.page_index = page_index;
+        self
+    }
+    /// Sets the body's `Paging.PageSize`: how many items a page holds.
+    pub fn page_size(mut self, page_size: i64) -> Self {
+        self.body.paging.page_size = page_size;
+        self
+    }
+    /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        crate::runtime::Pages::new(
+            super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS.name,
+            first,
+            size,
+            move |index| {
+                let mut call = self.clone();
+                call.body.paging.page_index = index;
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(index, page.list, total))
+                }
+            },
+        )
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_todos_by_email_address`] for the
+    /// errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetTodosByEmailAddress {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Appointments by Email Address, made by
+/// [`crate::Client::get_appointments_by_email_address`]: set its optional parameters, then
+/// `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAppointmentsByEmailAddress {
+    client: crate::Client,
+    body: super::tasks::UserTasksQuery,
+}
+impl GetAppointmentsByEmailAddress {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::UserTasksQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_appointments_by_email_address`]
+    /// for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::UserTasksQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAppointmentsByEmailAddress {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call to Get Appointments by Search Criteria, made by
+/// [`crate::Client::get_appointments_by_search_criteria`]: set its optional parameters, then
+/// `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetAppointmentsBySearchCriteria {
+    client: crate::Client,
+    body: super::tasks::AppointmentSearchQuery,
+}
+impl GetAppointmentsBySearchCriteria {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: super::tasks::AppointmentSearchQuery,
+    ) -> Self {
+        Self { client, body }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::get_appointments_by_search_criteria`]
+    /// for the errors.
+    pub async fn send(self) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        self.call(&self.body).await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(
+        &self,
+        body: &super::tasks::AppointmentSearchQuery,
+    ) -> Result<super::tasks::UserTaskPage, crate::Error> {
+        let request = crate::runtime::Request::new(
+                &super::endpoints::GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
+            )
+            .json_body(body)?;
+        self.client.execute(request).await
+    }
+}
+impl ::core::future::IntoFuture for GetAppointmentsBySearchCriteria {
+    type Output = Result<super::tasks::UserTaskPage, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -103,3 +103,27 @@ impl SuccessFlag {
         Self { is_successful }
     }
 }
+/// The record a call changed and whether the change took effect, from
+/// `{"Status":"Success","Message":{"Id":"…","IsSuccessful":true}}`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct IdAndSuccessFlag {
+    /// `Id`: The record's id. Required.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// `IsSuccessful`: Whether the call took effect. Required. Accepted as a number or as a string
+    /// holding one.
+    #[serde(rename = "IsSuccessful", deserialize_with = "crate::runtime::lenient::bool")]
+    pub is_successful: bool,
+}
+impl IdAndSuccessFlag {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id", "IsSuccessful"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(id: impl Into<String>, is_successful: bool) -> Self {
+        Self {
+            id: id.into(),
+            is_successful,
+        }
+    }
+}

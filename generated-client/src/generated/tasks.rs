@@ -971,3 +971,320 @@ impl TaskDeletionResult {
         self
     }
 }
+/// The tasks of several users, by user id or email address (as the endpoint says), due in a range
+/// of dates at most 100 days long, and the page.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UserTasksQuery {
+    /// `FromDate`: The first date, `YYYY-MM-DD`. Required.
+    #[serde(rename = "FromDate")]
+    pub from_date: String,
+    /// `ToDate`: The last date, `YYYY-MM-DD`; at most 100 days after `FromDate`. Required.
+    #[serde(rename = "ToDate")]
+    pub to_date: String,
+    /// `Users`: The users' ids or email addresses, as the endpoint says. Required.
+    #[serde(rename = "Users")]
+    pub users: Vec<String>,
+    /// `Paging`: Which page to return. Required.
+    #[serde(rename = "Paging")]
+    pub paging: super::search::Paging,
+}
+impl UserTasksQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FromDate",
+        "ToDate",
+        "Users",
+        "Paging",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        from_date: impl Into<String>,
+        to_date: impl Into<String>,
+        users: Vec<String>,
+        paging: super::search::Paging,
+    ) -> Self {
+        Self {
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            users,
+            paging,
+        }
+    }
+}
+/// The appointments of the users matching search criteria, due in a range of dates at most 100
+/// days long.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AppointmentSearchQuery {
+    /// `FromDate`: The first date, `YYYY-MM-DD`. Required.
+    #[serde(rename = "FromDate")]
+    pub from_date: String,
+    /// `ToDate`: The last date, `YYYY-MM-DD`; at most 100 days after `FromDate`. Required.
+    #[serde(rename = "ToDate")]
+    pub to_date: String,
+    /// `UserSearchCriteria`: Which users: `{"GroupConditions":[…]}`, condition groups joined by
+    /// `GroupOperator` (`AND`/`OR`), each a `Condition` list of `LookupName` (a user attribute such as
+    /// `FirstName`), `Operator` (`eq`, `neq`, `lik`, `nlik`, `lik_s`, `lik_e`, `n`, `nn`),
+    /// `LookupValue` and `ConditionOperator`. JSON, because the page's example sends `null` operators,
+    /// which a typed field cannot. Required.
+    #[serde(rename = "UserSearchCriteria")]
+    pub user_search_criteria: ::serde_json::Value,
+}
+impl AppointmentSearchQuery {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FromDate",
+        "ToDate",
+        "UserSearchCriteria",
+    ];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        from_date: impl Into<String>,
+        to_date: impl Into<String>,
+        user_search_criteria: ::serde_json::Value,
+    ) -> Self {
+        Self {
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            user_search_criteria,
+        }
+    }
+}
+/// One page of users' tasks, with the total over all pages.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UserTaskPage {
+    /// `RecordCount`: How many tasks match, over all pages. Required. Accepted as a number or as a
+    /// string holding one.
+    #[serde(rename = "RecordCount", deserialize_with = "crate::runtime::lenient::i64")]
+    pub record_count: i64,
+    /// `List`: This page's tasks. Required.
+    #[serde(rename = "List")]
+    pub list: Vec<UserTask>,
+}
+impl UserTaskPage {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["RecordCount", "List"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(record_count: i64, list: Vec<UserTask>) -> Self {
+        Self { record_count, list }
+    }
+}
+/// A to-do or an appointment with its system and custom fields. Attributes the spec does not name
+/// (the task type, custom fields and more) are kept in `additional_fields`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UserTask {
+    /// `UserTaskId`: The task's id. Optional.
+    #[serde(rename = "UserTaskId", default, skip_serializing_if = "Option::is_none")]
+    pub user_task_id: Option<String>,
+    /// `Name`: The task's subject. Optional.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `Category`: `0` for an appointment, `1` for a to-do. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "Category",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub category: Option<i64>,
+    /// `Description`: The task's description. Optional.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `RelatedEntity`: What the task is tied to, as when creating a task: `1` a lead, `5` an
+    /// opportunity, `0` nothing. Optional. Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "RelatedEntity",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub related_entity: Option<i64>,
+    /// `RelatedEntityId`: The id of the lead or opportunity the task is tied to. Optional.
+    #[serde(
+        rename = "RelatedEntityId",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub related_entity_id: Option<String>,
+    /// `DueDate`: When the task is due, `YYYY-MM-DD HH:MM:SS.fff`. Optional.
+    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// `Reminder`: The reminder, in minutes. Optional. Accepted as a number or as a string holding
+    /// one.
+    #[serde(
+        rename = "Reminder",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub reminder: Option<i64>,
+    /// `ReminderBeforeDays`: A to-do's reminder, in days. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "ReminderBeforeDays",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub reminder_before_days: Option<i64>,
+    /// `NotifyBy`: `1100` when the owner is notified by email, `1000` otherwise. Optional.
+    #[serde(rename = "NotifyBy", default, skip_serializing_if = "Option::is_none")]
+    pub notify_by: Option<String>,
+    /// `StatusCode`: `0` for an incomplete task, `1` for a completed one. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "StatusCode",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub status_code: Option<i64>,
+    /// `OwnerId`: The owner's user id. Optional.
+    #[serde(rename = "OwnerId", default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// `OwnerName`: The owner's name. Optional.
+    #[serde(rename = "OwnerName", default, skip_serializing_if = "Option::is_none")]
+    pub owner_name: Option<String>,
+    /// `CreatedBy`: The creator's user id. Optional.
+    #[serde(rename = "CreatedBy", default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `CreatedByName`: The creator's name. Optional.
+    #[serde(rename = "CreatedByName", default, skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
+    /// `CreatedOn`: When the task was created. Optional.
+    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl UserTask {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "UserTaskId",
+        "Name",
+        "Category",
+        "Description",
+        "RelatedEntity",
+        "RelatedEntityId",
+        "DueDate",
+        "Reminder",
+        "ReminderBeforeDays",
+        "NotifyBy",
+        "StatusCode",
+        "OwnerId",
+        "OwnerName",
+        "CreatedBy",
+        "CreatedByName",
+        "CreatedOn",
+    ];
+    /// Sets `UserTaskId`.
+    #[must_use]
+    pub fn with_user_task_id(mut self, user_task_id: impl Into<String>) -> Self {
+        self.user_task_id = Some(user_task_id.into());
+        self
+    }
+    /// Sets `Name`.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// Sets `Category`.
+    #[must_use]
+    pub fn with_category(mut self, category: i64) -> Self {
+        self.category = Some(category);
+        self
+    }
+    /// Sets `Description`.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// Sets `RelatedEntity`.
+    #[must_use]
+    pub fn with_related_entity(mut self, related_entity: i64) -> Self {
+        self.related_entity = Some(related_entity);
+        self
+    }
+    /// Sets `RelatedEntityId`.
+    #[must_use]
+    pub fn with_related_entity_id(
+        mut self,
+        related_entity_id: impl Into<String>,
+    ) -> Self {
+        self.related_entity_id = Some(related_entity_id.into());
+        self
+    }
+    /// Sets `DueDate`.
+    #[must_use]
+    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
+        self.due_date = Some(due_date.into());
+        self
+    }
+    /// Sets `Reminder`.
+    #[must_use]
+    pub fn with_reminder(mut self, reminder: i64) -> Self {
+        self.reminder = Some(reminder);
+        self
+    }
+    /// Sets `ReminderBeforeDays`.
+    #[must_use]
+    pub fn with_reminder_before_days(mut self, reminder_before_days: i64) -> Self {
+        self.reminder_before_days = Some(reminder_before_days);
+        self
+    }
+    /// Sets `NotifyBy`.
+    #[must_use]
+    pub fn with_notify_by(mut self, notify_by: impl Into<String>) -> Self {
+        self.notify_by = Some(notify_by.into());
+        self
+    }
+    /// Sets `StatusCode`.
+    #[must_use]
+    pub fn with_status_code(mut self, status_code: i64) -> Self {
+        self.status_code = Some(status_code);
+        self
+    }
+    /// Sets `OwnerId`.
+    #[must_use]
+    pub fn with_owner_id(mut self, owner_id: impl Into<String>) -> Self {
+        self.owner_id = Some(owner_id.into());
+        self
+    }
+    /// Sets `OwnerName`.
+    #[must_use]
+    pub fn with_owner_name(mut self, owner_name: impl Into<String>) -> Self {
+        self.owner_name = Some(owner_name.into());
+        self
+    }
+    /// Sets `CreatedBy`.
+    #[must_use]
+    pub fn with_created_by(mut self, created_by: impl Into<String>) -> Self {
+        self.created_by = Some(created_by.into());
+        self
+    }
+    /// Sets `CreatedByName`.
+    #[must_use]
+    pub fn with_created_by_name(mut self, created_by_name: impl Into<String>) -> Self {
+        self.created_by_name = Some(created_by_name.into());
+        self
+    }
+    /// Sets `CreatedOn`.
+    #[must_use]
+    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
+        self.created_on = Some(created_on.into());
+        self
+    }
+}

@@ -562,6 +562,466 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "ActivityDeletion",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEventList",
+                    shape: Shape::Array(&Shape::String),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusWebhookURL",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "SalesActivityPost",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProductSku",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Status",
+                    shape: Shape::Named("SalesActivityStatus"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Revenue",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesOwnerEmail",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesOwner",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "SalesDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Enum(EnumSchema {
+            name: "SalesActivityStatus",
+            open: true,
+            values: &["Open", "Won", "Lost"],
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "SalesActivityCancellation",
+            fields: &[
+                FieldSchema {
+                    wire: "activityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "activityEventNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityEventRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventRange",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RemoveEmptyValue",
+                    shape: Shape::Boolean,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityEventPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "List",
+                    shape: Shape::Array(&Shape::Named("ActivityRecord")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityRecord",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectActivityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedProspectId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Status",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRangeQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityDateRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRange",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "IncludeCustomFields",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityDateRangePage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ProspectActivities",
+                    shape: Shape::Array(&Shape::Json),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangeQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("ActivityChangeFilter"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangeFilter",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityID",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvents",
+                    shape: Shape::Json,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[&["ActivityEvents", "ActivityID"]],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityChangePage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Activities",
+                    shape: Shape::Array(&Shape::Json),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "ActivityAdvancedSearch",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "AdvancedSearch",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("ActivitySorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Columns",
+                    shape: Shape::Named("SearchColumns"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "CompanyProperty",
             fields: &[
                 FieldSchema {
@@ -812,6 +1272,237 @@ pub static SCHEMA: Schema = Schema {
             ],
             at_most_one_of: &[],
             additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPost",
+            fields: &[
+                FieldSchema {
+                    wire: "RelatedCompanyId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityUpdate",
+            fields: &[
+                FieldSchema {
+                    wire: "CompanyActivityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivitiesQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "Parameter",
+                    shape: Shape::Named("DateTimeRange"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("AccountActivityPaging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPaging",
+            fields: &[
+                FieldSchema {
+                    wire: "PageIndex",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "PageSize",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivityPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CompanyActivities",
+                    shape: Shape::Array(&Shape::Named("AccountActivity")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AccountActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "CompanyActivityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedCompanyId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityType",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDisplayName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ModifiedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityFields",
+                    shape: Shape::Json,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
         }),
         TypeSchema::Object(ObjectSchema {
             name: "Lead",
@@ -1239,6 +1930,97 @@ pub static SCHEMA: Schema = Schema {
                 FieldSchema {
                     wire: "OptionsJson",
                     shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadHistoryDeletion",
+            fields: &[
+                FieldSchema {
+                    wire: "ProspectId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusWebhookURL",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "LeadAndActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "LeadDetails",
+                    shape: Shape::Array(&Shape::Named("LeadAttribute")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Activity",
+                    shape: Shape::Named("CapturedLeadActivity"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "CapturedLeadActivity",
+            fields: &[
+                FieldSchema {
+                    wire: "ActivityEvent",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityNote",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ActivityDateTime",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Fields",
+                    shape: Shape::Array(&Shape::Named("ActivityField")),
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -2114,6 +2896,62 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "OpportunityAdvancedSearch",
+            fields: &[
+                FieldSchema {
+                    wire: "OpportunityEventCode",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "AdvancedSearch",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Sorting",
+                    shape: Shape::Named("OpportunitySearchSorting"),
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "OpportunitySearchSorting",
+            fields: &[
+                FieldSchema {
+                    wire: "ColumnName",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Direction",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "CallStatus",
             fields: &[
                 FieldSchema {
@@ -2179,6 +3017,27 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Object(ObjectSchema {
             name: "SuccessFlag",
             fields: &[
+                FieldSchema {
+                    wire: "IsSuccessful",
+                    shape: Shape::Boolean,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "IdAndSuccessFlag",
+            fields: &[
+                FieldSchema {
+                    wire: "Id",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
                 FieldSchema {
                     wire: "IsSuccessful",
                     shape: Shape::Boolean,
@@ -2908,6 +3767,209 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "UserTasksQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Users",
+                    shape: Shape::Array(&Shape::String),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Paging",
+                    shape: Shape::Named("Paging"),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "AppointmentSearchQuery",
+            fields: &[
+                FieldSchema {
+                    wire: "FromDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ToDate",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "UserSearchCriteria",
+                    shape: Shape::Json,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "UserTaskPage",
+            fields: &[
+                FieldSchema {
+                    wire: "RecordCount",
+                    shape: Shape::Integer,
+                    required: true,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "List",
+                    shape: Shape::Array(&Shape::Named("UserTask")),
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "UserTask",
+            fields: &[
+                FieldSchema {
+                    wire: "UserTaskId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Name",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Category",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Description",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedEntity",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "RelatedEntityId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "DueDate",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "Reminder",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "ReminderBeforeDays",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "NotifyBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "StatusCode",
+                    shape: Shape::Integer,
+                    required: false,
+                    lenient: true,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OwnerId",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "OwnerName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedBy",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedByName",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+                FieldSchema {
+                    wire: "CreatedOn",
+                    shape: Shape::String,
+                    required: false,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            at_most_one_of: &[],
+            additional_fields: true,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "User",
             fields: &[
                 FieldSchema {
@@ -3433,6 +4495,239 @@ pub static SCHEMA: Schema = Schema {
             response_example: ::core::option::Option::None,
         },
         EndpointSchema {
+            name: "delete_activities_of_lead",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/DeleteActivities",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "3aee22bd-8419-422a-8242-c510df9af021",
+  "ActivityEventList": [
+    "163",
+    "166"
+  ],
+  "FromDate": "2018-04-30 18:30:00",
+  "ToDate": "2018-06-20 18:29:59",
+  "StatusWebhookURL": "https://myurl"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete activities has been queued."
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "post_sales_activity",
+            method: Method::Post,
+            path: "/SalesActivity.svc/Create",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("SalesActivityPost")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "ID of the lead on which this activity is to be posted",
+  "ProductSku": "Product SKU. This is the product Id that you see in LeadSquared",
+  "Status": "Open",
+  "Revenue": "Revenue as number",
+  "SalesOwnerEmail": "who sold the deal? Email Id of the user",
+  "SalesDate": "date of sale in yyyy-MM-dd HH:mm:ss format"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "Sales Activity Id"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "cancel_sales_activity",
+            method: Method::Post,
+            path: "/SalesActivity.svc/Cancel",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("SalesActivityCancellation")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "activityId": "d10cc6e8-441b-11e6-b61b-22000aa8e760",
+  "activityEventNote": "Deal is not done. "
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "e66d4b36-451f-11e6-b61b-22000aa8e760"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_by_activity_event",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityEventQuery")),
+            response: Shape::Named("ActivityEventPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2017-11-02 18:30:00",
+    "ToDate": "2017-11-06 18:29:59",
+    "ActivityEvent": 154,
+    "RemoveEmptyValue": true
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  },
+  "Sorting": {
+    "ColumnName": "ModifiedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "List": [
+    {
+      "ProspectActivityId": "67d4b7f1-0b4d-440b-adf5-fe876ad58eda",
+      "RelatedProspectId": "3d36966e-7bb3-411f-8b94-04cb73f34267",
+      "ActivityType": "2",
+      "ActivityEvent": "167",
+      "Status": "Active",
+      "mx_Custom_3": "{\"mx_CustomObject_1\":\"86b8b2f2.png,9ce34e08.png\",\"ModifiedByName\":\"Vir Singh\",\"ModifiedOn\":\"2019-05-14 10:13:46\",\"Status\":\"Pending\"}",
+      "CreatedOn": "2019-05-14 10:04:00",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_activities_by_date_range",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/RetrieveRecentlyModified",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityDateRangeQuery")),
+            response: Shape::Named("ActivityDateRangePage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["ProspectActivities"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2017-01-01 00:00:00",
+    "ToDate": "2018-01-17 23:59:59",
+    "IncludeCustomFields": 1
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 20
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "get_activity_change_history",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/RetrieveActivityChange",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityChangeQuery")),
+            response: Shape::Named("ActivityChangePage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2021-09-13 18:29:59",
+    "ToDate": "2022-03-14 10:45:59",
+    "ActivityID": "62e0feb3-9ee2-11e8-9f20-020714094d7e"
+  },
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "Activities": [
+    {
+      "Activity": {
+        "ProspectActivityId": "54df288a-cd8f-456c-adb6-dc0c9de9f54f",
+        "RelatedProspectId": "93553424-b53b-476b-ae25-77e1649b41bd",
+        "ActivityType": "2",
+        "ActivityEvent": "322",
+        "Score": "2",
+        "CreatedOn": "2018-09-14 10:45:00"
+      }
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "activity_advanced_search",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("ActivityAdvancedSearch")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ActivityEvent": 30,
+  "AdvancedSearch": "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"30\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 10
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  },
+  "Columns": {
+    "Include_CSV": "ProspectActivityId"
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
             name: "create_account",
             method: Method::Post,
             path: "/CompanyManagement.svc/Company.Create",
@@ -3667,6 +4962,178 @@ pub static SCHEMA: Schema = Schema {
 }"#,
             ),
             response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "post_account_activity",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Create",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AccountActivityPost")),
+            response: Shape::Named("RecordId"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+  "ActivityEvent": 10001,
+  "ActivityNote": "Activity Notes",
+  "Fields": [
+    {
+      "SchemaName": "Status",
+      "Value": "Active"
+    },
+    {
+      "SchemaName": "Owner",
+      "Value": "643f6525-3e7a-11e6-b61b-22000aa8e760"
+    },
+    {
+      "SchemaName": "mx_Custom_1",
+      "Value": "String"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "255539a4-0380-4b8c-84db-7746b46c3fe2"
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "update_account_activity",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Update",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AccountActivityUpdate")),
+            response: Shape::Named("IdAndSuccessFlag"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+  "ActivityNote": "Activity Note",
+  "Fields": [
+    {
+      "SchemaName": "mx_Custom_1",
+      "Value": "Test"
+    }
+  ]
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Id": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+    "IsSuccessful": true
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_account_activities",
+            method: Method::Post,
+            path: "/CompanyActivity.svc/Retrieve",
+            query: &[
+                FieldSchema {
+                    wire: "companyId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::Object(Shape::Named("AccountActivitiesQuery")),
+            response: Shape::Named("AccountActivityPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[("companyId", "8933fa5e-5b39-11e9-826a-0622360da6fe")],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "Parameter": {
+    "FromDate": "2019-03-01 00:00:00",
+    "ToDate": "2019-03-31 23:59:59"
+  },
+  "Paging": {
+    "PageIndex": "1",
+    "PageSize": "100"
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "CompanyActivities": [
+    {
+      "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+      "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+      "ActivityEvent": 10002,
+      "ActivityNote": "Add Deal3",
+      "ActivityDateTime": "2019-04-10 07:05:24",
+      "ActivityType": 2,
+      "CreatedByName": "John Smith",
+      "ActivityDisplayName": "Meeting with Stakeholders",
+      "CreatedOn": "2019-04-10 07:05:25",
+      "ModifiedOn": "2019-04-10 07:07:18",
+      "CreatedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+      "ModifiedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+      "ModifiedByName": "John Smith",
+      "ActivityFields": {
+        "Status": "Active",
+        "Owner": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+        "mx_Custom_1": "Stake"
+      }
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_account_activity_by_id",
+            method: Method::Get,
+            path: "/CompanyActivity.svc/RetrieveById",
+            query: &[
+                FieldSchema {
+                    wire: "activityId",
+                    shape: Shape::String,
+                    required: true,
+                    lenient: false,
+                    json_string: false,
+                },
+            ],
+            body: BodySchema::None,
+            response: Shape::Named("AccountActivity"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[("activityId", "255539a4-0380-4b8c-84db-7746b46c3fe2")],
+            request_example: ::core::option::Option::None,
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "CompanyActivityId": "255539a4-0380-4b8c-84db-7746b46c3fe2",
+  "RelatedCompanyId": "8933fa5e-5b39-11e9-826a-0622360da6fe",
+  "ActivityEvent": 10002,
+  "ActivityNote": "Add Deal",
+  "ActivityDateTime": "2019-04-10 07:05:24",
+  "ActivityType": 2,
+  "CreatedByName": "John Smith",
+  "ActivityDisplayName": "Meeting with Stakeholders",
+  "CreatedOn": "2019-04-10 07:05:25",
+  "ModifiedOn": "2019-04-10 07:07:18",
+  "CreatedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+  "ModifiedBy": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+  "ModifiedByName": "John Smith",
+  "ActivityFields": {
+    "Status": "Active",
+    "Owner": "643f6525-3e7a-11e6-b61b-22000aa8e760",
+    "mx_Custom_1": "Stake"
+  }
+}"#,
+            ),
         },
         EndpointSchema {
             name: "get_lead_by_email",
@@ -4366,6 +5833,105 @@ pub static SCHEMA: Schema = Schema {
   "UseInLeadClone": false,
   "MaxLength": "60",
   "OptionsJson": ""
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
+            name: "delete_lead_stage_change_history",
+            method: Method::Post,
+            path: "/LeadManagement.svc/DeleteStageChangeHistory",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadHistoryDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "3aee22bd-8419-422a-8242-c510df9af021",
+  "FromDate": "2018-04-30 18:30:00",
+  "ToDate": "2018-05-31 18:29:59",
+  "StatusWebhookURL": "http://myurl"
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete stage change history has been queued."
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "delete_lead_owner_change_history",
+            method: Method::Post,
+            path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadHistoryDeletion")),
+            response: Shape::Named("ResultMessage"),
+            unwrap: ::core::option::Option::Some("Message"),
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "ProspectId": "<>",
+  "FromDate": "yyyy-MM-dd HH:mm:ss",
+  "ToDate": "yyyy-MM-dd HH:mm:ss",
+  "StatusWebhookURL": ""
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "Status": "Success",
+  "Message": {
+    "Message": "Your request for delete user assignment change history has been queued."
+  }
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "create_lead_and_activity",
+            method: Method::Post,
+            path: "/ProspectActivity.svc/CreateCustom",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("LeadAndActivity")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "LeadDetails": [
+    {
+      "Attribute": "EmailAddress",
+      "Value": "email@example.com"
+    },
+    {
+      "Attribute": "mx_City",
+      "Value": "Bangalore"
+    },
+    {
+      "Attribute": "SearchBy",
+      "Value": "EmailAddress"
+    }
+  ],
+  "Activity": {
+    "ActivityEvent": 105,
+    "ActivityNote": "Note for the activity",
+    "ActivityDateTime": "yyyy-MM-dd HH:mm:ss",
+    "Fields": [
+      {
+        "SchemaName": "mx_Custom_1",
+        "Value": "123"
+      },
+      {
+        "SchemaName": "mx_Custom_2",
+        "Value": "2016-07-07 10:55:00"
+      }
+    ]
+  }
 }"#,
             ),
             response_example: ::core::option::Option::None,
@@ -5145,6 +6711,32 @@ pub static SCHEMA: Schema = Schema {
             ),
         },
         EndpointSchema {
+            name: "opportunity_advanced_search",
+            method: Method::Post,
+            path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("OpportunityAdvancedSearch")),
+            response: Shape::Json,
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "OpportunityEventCode": 12005,
+  "AdvancedSearch": "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"12005\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 10
+  },
+  "Sorting": {
+    "ColumnName": "CreatedOn",
+    "Direction": 1
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::None,
+        },
+        EndpointSchema {
             name: "create_task",
             method: Method::Post,
             path: "/Task.svc/Create",
@@ -5464,6 +7056,228 @@ pub static SCHEMA: Schema = Schema {
   "TasksCount": 67,
   "DeletedTasksCount": 67,
   "FailureReason": null
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_todos_by_user_id",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveToDos/ByUserId",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2018-09-25",
+  "ToDate": "2018-09-25",
+  "Users": [
+    "8fce0bee-a46a-11e8-a43f-02742c1c8abe"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 200
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "List": [
+    {
+      "UserTaskId": "aad2dceb-0c04-11ed-b7fd-0218d8753a48",
+      "Name": "Revive Old Lead:",
+      "Category": 1,
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-24 18:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:29:30.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_todos_by_email_address",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                page_index: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2022-05-25",
+  "ToDate": "2022-07-25",
+  "Users": [
+    "virkdsingh@gmail.com",
+    "bobdoe@example.com"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 200
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 1,
+  "List": [
+    {
+      "UserTaskId": "aad2dceb-0c04-11ed-b7fd-0218d8753a48",
+      "Name": "Revive Old Lead:",
+      "Category": 1,
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-24 18:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:29:30.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_appointments_by_email_address",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("UserTasksQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2018-09-25",
+  "ToDate": "2018-09-25",
+  "Users": [
+    "bobdoe@example.com",
+    "johndoe@example.com"
+  ],
+  "Paging": {
+    "PageIndex": 1,
+    "PageSize": 100
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 4,
+  "List": [
+    {
+      "UserTaskId": "cad802c2-0c01-11ed-b7fd-0218d8753a48",
+      "Name": "Follow-Up:",
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-07-25 10:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-07-25 10:08:55.000"
+    }
+  ]
+}"#,
+            ),
+        },
+        EndpointSchema {
+            name: "get_appointments_by_search_criteria",
+            method: Method::Post,
+            path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
+            query: &[],
+            body: BodySchema::Object(Shape::Named("AppointmentSearchQuery")),
+            response: Shape::Named("UserTaskPage"),
+            unwrap: ::core::option::Option::None,
+            pages: ::core::option::Option::None,
+            query_example: &[],
+            request_example: ::core::option::Option::Some(
+                r#"{
+  "FromDate": "2022-04-25",
+  "ToDate": "2022-06-25",
+  "UserSearchCriteria": {
+    "GroupConditions": [
+      {
+        "GroupConditions": [
+          {
+            "Condition": [
+              {
+                "LookupName": "FirstName",
+                "Operator": "lik_s",
+                "LookupValue": "V",
+                "ConditionOperator": null
+              }
+            ],
+            "GroupOperator": null
+          }
+        ],
+        "GroupOperator": "AND"
+      },
+      {
+        "Condition": [
+          {
+            "LookupName": "LastName",
+            "Operator": "eq",
+            "LookupValue": "Singh",
+            "ConditionOperator": null
+          }
+        ],
+        "GroupOperator": null
+      }
+    ]
+  }
+}"#,
+            ),
+            response_example: ::core::option::Option::Some(
+                r#"{
+  "RecordCount": 2,
+  "List": [
+    {
+      "UserTaskId": "59cfdcfe-3330-49ea-a975-d1dd61206532",
+      "Name": "Follow-Up:",
+      "Description": "",
+      "RelatedEntity": 0,
+      "DueDate": "2022-06-15 11:30:00.000",
+      "Reminder": 15,
+      "ReminderBeforeDays": 0,
+      "NotifyBy": "1000",
+      "StatusCode": 0,
+      "OwnerId": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "OwnerName": "Vir Singh",
+      "CreatedBy": "3b1041fb-8374-11e7-8758-0a106ee76b21",
+      "CreatedByName": "Vir Singh",
+      "CreatedOn": "2022-05-30 10:25:07.000"
+    }
+  ]
 }"#,
             ),
         },
