@@ -156,6 +156,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityDeletion",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -163,6 +164,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "SalesActivityPost",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -170,6 +172,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "SalesActivityCancellation",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -177,6 +180,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityEventQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -184,6 +188,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityDateRangeQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -191,6 +196,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityChangeQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -198,6 +204,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "ActivityAdvancedSearch",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -265,6 +272,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "AccountActivityPost",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -272,6 +280,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "AccountActivityUpdate",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -287,6 +296,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "AccountActivitiesQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -469,6 +479,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadHistoryDeletion",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -476,6 +487,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadHistoryDeletion",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -483,6 +495,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadAndActivity",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -824,6 +837,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "OpportunityAdvancedSearch",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -904,6 +918,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "UserTasksQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -911,6 +926,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "UserTasksQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -918,6 +934,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "UserTasksQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -925,6 +942,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         params: &[],
         body: crate::spec::BodyInfo::Object {
             type_name: "AppointmentSearchQuery",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {

@@ -618,6 +618,12 @@ impl GetActivitiesByDateRange {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -628,24 +634,37 @@ impl GetActivitiesByDateRange {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.prospect_activities, total))
+                    Ok(
+                        crate::runtime::Page::new(
+                            at.position,
+                            page.prospect_activities,
+                            total,
+                        ),
+                    )
                 }
             },
         )
@@ -3124,6 +3143,12 @@ impl GetTodosByUserId {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -3134,24 +3159,31 @@ impl GetTodosByUserId {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_TODOS_BY_USER_ID.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.list, total))
+                    Ok(crate::runtime::Page::new(at.position, page.list, total))
                 }
             },
         )
@@ -3196,6 +3228,12 @@ impl GetTodosByEmailAddress {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
     /// Sets the body's `Paging.PageIndex`: the page to fetch (the first is 1).
     pub fn page_index(mut self, page_index: i64) -> Self {
         self.body.paging.page_index = page_index;
@@ -3206,24 +3244,31 @@ impl GetTodosByEmailAddress {
         self.body.paging.page_size = page_size;
         self
     }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body.
+    fn set_page(&mut self, position: i64, size: i64) {
+        self.body.paging.page_index = position;
+        self.body.paging.page_size = size;
+    }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
     /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
     /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
     /// error. The stream owns the builder, so it can be returned or spawned.
     pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
-        let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
         crate::runtime::Pages::new(
             super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS.name,
-            first,
-            size,
-            move |index| {
+            crate::runtime::PageStyle::Index,
+            self.body.paging.page_index,
+            Some(self.body.paging.page_size),
+            move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
-                call.body.paging.page_index = index;
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
                 async move {
                     let page = call.send().await?;
                     let total = Some(page.record_count);
-                    Ok(crate::runtime::Page::new(index, page.list, total))
+                    Ok(crate::runtime::Page::new(at.position, page.list, total))
                 }
             },
         )
