@@ -163,10 +163,14 @@ fn word(text: &str) -> Anchor {
 }
 
 /// What a type's presence explains: the type, and its group's module (which appears with the
-/// group's first type and goes with its last).
+/// group's first type and goes with its last); for an attribute list, the sandbox schema's
+/// import of `AttributesSchema` (which appears with the first attribute list).
 fn type_anchors(def: &TypeDef) -> Vec<Anchor> {
     let mut anchors = vec![ty(def.name())];
     anchors.extend(def.group().map(word));
+    if matches!(def, TypeDef::Attributes(_)) {
+        anchors.push(word("AttributesSchema"));
+    }
     anchors
 }
 

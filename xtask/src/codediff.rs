@@ -485,15 +485,20 @@ impl Collector {
                 }
             }
             Item::Use(def) => {
-                let tree = &def.tree;
-                let name = format!("{prefix}use {}", compact(tree));
-                self.add(
-                    &name,
-                    "",
-                    Aspect::Exists,
-                    &TokenStream::new(),
-                    Visible::public(is_pub(&def.vis)),
-                );
+                // One key per imported name, so that a name joining a grouped import is its
+                // own addition, explained by what brings it.
+                let mut leaves = Vec::new();
+                use_leaves(String::new(), &def.tree, &mut leaves);
+                for leaf in leaves {
+                    let name = format!("{prefix}use {leaf}");
+                    self.add(
+                        &name,
+                        "",
+                        Aspect::Exists,
+                        &TokenStream::new(),
+                        Visible::public(is_pub(&def.vis)),
+                    );
+                }
             }
             other => {
                 // Traits, type aliases, macros and anything newer: one signature, by its tokens.
@@ -689,6 +694,20 @@ fn identity(expr: &Expr) -> Option<String> {
         Expr::Tuple(tuple) => tuple.elems.iter().find_map(identity),
         Expr::Array(array) => array.elems.iter().find_map(identity),
         _ => None,
+    }
+}
+
+/// The paths a `use` tree imports, each written out: `crate::schema::{A, B}` gives
+/// `crate::schema::A` and `crate::schema::B`.
+fn use_leaves(prefix: String, tree: &syn::UseTree, out: &mut Vec<String>) {
+    match tree {
+        syn::UseTree::Path(path) => use_leaves(format!("{prefix}{}::", path.ident), &path.tree, out),
+        syn::UseTree::Group(group) => {
+            for item in &group.items {
+                use_leaves(prefix.clone(), item, out);
+            }
+        }
+        other => out.push(format!("{prefix}{}", compact(other))),
     }
 }
 
