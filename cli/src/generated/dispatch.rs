@@ -336,9 +336,9 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
     crate::spec::EndpointInfo {
         describe: &::leadsquared::endpoints::CREATE_LEAD,
         params: &[],
-        body: crate::spec::BodyInfo::Array {
-            items: "LeadAttribute",
-            rows: None,
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadAttributes",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -359,9 +359,9 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
                 description: "Whether automations, webhooks and notifications on lead update run.",
             },
         ],
-        body: crate::spec::BodyInfo::Array {
-            items: "LeadAttribute",
-            rows: None,
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadAttributes",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -375,9 +375,9 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
                 description: "Whether automations, webhooks and notifications on lead update run.",
             },
         ],
-        body: crate::spec::BodyInfo::Array {
-            items: "LeadAttribute",
-            rows: None,
+        body: crate::spec::BodyInfo::Object {
+            type_name: "LeadAttributes",
+            required: true,
         },
     },
     crate::spec::EndpointInfo {
@@ -462,7 +462,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         describe: &::leadsquared::endpoints::CREATE_LEADS_IN_BULK,
         params: &[],
         body: crate::spec::BodyInfo::Array {
-            items: "array<LeadAttribute>",
+            items: "LeadAttributes",
             rows: None,
         },
     },
@@ -1163,16 +1163,14 @@ pub async fn call(
         }
         "create_lead" => {
             let call = client
-                .create_lead(
-                    input.body::<Vec<::leadsquared::opportunities::LeadAttribute>>()?,
-                );
+                .create_lead(input.body::<::leadsquared::leads::LeadAttributes>()?);
             crate::spec::answer(call.await)
         }
         "update_lead" => {
             let call = client
                 .update_lead(
                     input.required::<String>("leadId")?,
-                    input.body::<Vec<::leadsquared::opportunities::LeadAttribute>>()?,
+                    input.body::<::leadsquared::leads::LeadAttributes>()?,
                 );
             let call = match input.optional::<bool>("postUpdatedLead")? {
                 Some(value) => call.post_updated_lead(value),
@@ -1183,7 +1181,7 @@ pub async fn call(
         "create_or_update_lead" => {
             let call = client
                 .create_or_update_lead(
-                    input.body::<Vec<::leadsquared::opportunities::LeadAttribute>>()?,
+                    input.body::<::leadsquared::leads::LeadAttributes>()?,
                 );
             let call = match input.optional::<bool>("postUpdatedLead")? {
                 Some(value) => call.post_updated_lead(value),
@@ -1238,8 +1236,7 @@ pub async fn call(
         "create_leads_in_bulk" => {
             let call = client
                 .create_leads_in_bulk(
-                    input
-                        .body::<Vec<Vec<::leadsquared::opportunities::LeadAttribute>>>()?,
+                    input.body::<Vec<::leadsquared::leads::LeadAttributes>>()?,
                 );
             crate::spec::answer(call.await)
         }

@@ -2710,10 +2710,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Create",
     idempotent: false,
-    items: Some(crate::runtime::ItemLimit {
-        min: 1,
-        max: None,
-    }),
+    items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
         per_millis: 5000,
@@ -2736,9 +2733,6 @@ impl crate::Client {
     /// Returns a [`crate::requests::CreateLead`]: await it to send the call.
     ///
     /// # Limits
-    ///
-    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
-    /// before anything is sent.
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
@@ -2773,24 +2767,23 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::LeadAttributes;
     ///
-    /// let items = [
-    ///     LeadAttribute::new("EmailAddress", "john.smith@example.com"),
-    ///     LeadAttribute::new("FirstName", "John"),
-    ///     LeadAttribute::new("LastName", "Smith"),
-    ///     LeadAttribute::new("Phone", "8888888888"),
-    ///     LeadAttribute::new("mx_City", "Bangalore"),
-    ///     LeadAttribute::new("mx_KYC", "")
-    ///         .with_fields(
-    ///             vec![
-    ///                 LeadAttribute::new("Status", "Pending"),
-    ///                 LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
-    ///                 LeadAttribute::new("mx_CustomObject_2", "864563")
-    ///             ],
-    ///         ),
-    /// ];
-    /// let result = client.create_lead(items).await?;
+    /// let body = LeadAttributes::new()
+    ///     .email_address("john.smith@example.com")
+    ///     .first_name("John")
+    ///     .last_name("Smith")
+    ///     .phone("8888888888")
+    ///     .set("mx_City", "Bangalore")
+    ///     .set_with_fields(
+    ///         "mx_KYC",
+    ///         "",
+    ///         LeadAttributes::new()
+    ///             .set("Status", "Pending")
+    ///             .set("mx_CustomObject_1", "XYZ12345.png")
+    ///             .set("mx_CustomObject_2", "864563"),
+    ///     );
+    /// let result = client.create_lead(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -2804,9 +2797,9 @@ impl crate::Client {
     /// ```
     pub fn create_lead(
         &self,
-        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+        body: super::leads::LeadAttributes,
     ) -> super::requests::CreateLead {
-        super::requests::CreateLead::new(self.clone(), items.into())
+        super::requests::CreateLead::new(self.clone(), body)
     }
 }
 /// Describes Update a Lead: method, path, item limits, rate limit and documented statuses.
@@ -2818,10 +2811,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Update",
     idempotent: true,
-    items: Some(crate::runtime::ItemLimit {
-        min: 1,
-        max: None,
-    }),
+    items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
         per_millis: 5000,
@@ -2842,9 +2832,6 @@ impl crate::Client {
     /// optional query parameters (`post_updated_lead`).
     ///
     /// # Limits
-    ///
-    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
-    /// before anything is sent.
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
     /// has the effect of sending it once.
@@ -2879,13 +2866,10 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::LeadAttributes;
     ///
-    /// let items = [
-    ///     LeadAttribute::new("Phone", "9999999999"),
-    ///     LeadAttribute::new("mx_City", "London"),
-    /// ];
-    /// let result = client.update_lead("leadId", items).await?;
+    /// let body = LeadAttributes::new().phone("9999999999").set("mx_City", "London");
+    /// let result = client.update_lead("leadId", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -2900,9 +2884,9 @@ impl crate::Client {
     pub fn update_lead(
         &self,
         lead_id: impl Into<String>,
-        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+        body: super::leads::LeadAttributes,
     ) -> super::requests::UpdateLead {
-        super::requests::UpdateLead::new(self.clone(), lead_id.into(), items.into())
+        super::requests::UpdateLead::new(self.clone(), lead_id.into(), body)
     }
 }
 /// Describes Create or Update a Lead: method, path, item limits, rate limit and documented
@@ -2915,10 +2899,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.CreateOrUpdate",
     idempotent: true,
-    items: Some(crate::runtime::ItemLimit {
-        min: 1,
-        max: None,
-    }),
+    items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
         per_millis: 5000,
@@ -2941,9 +2922,6 @@ impl crate::Client {
     /// of its optional query parameters (`post_updated_lead`).
     ///
     /// # Limits
-    ///
-    /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
-    /// before anything is sent.
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
     /// has the effect of sending it once.
@@ -2978,24 +2956,23 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::LeadAttributes;
     ///
-    /// let items = [
-    ///     LeadAttribute::new("EmailAddress", "john.smith@acmeconsulting.co"),
-    ///     LeadAttribute::new("FirstName", "John"),
-    ///     LeadAttribute::new("LastName", "Smith"),
-    ///     LeadAttribute::new("Phone", "+919845098450"),
-    ///     LeadAttribute::new("mx_KYC", "")
-    ///         .with_fields(
-    ///             vec![
-    ///                 LeadAttribute::new("Status", "Pending"),
-    ///                 LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
-    ///                 LeadAttribute::new("mx_CustomObject_2", "864563")
-    ///             ],
-    ///         ),
-    ///     LeadAttribute::new("SearchBy", "EmailAddress"),
-    /// ];
-    /// let result = client.create_or_update_lead(items).post_updated_lead(false).await?;
+    /// let body = LeadAttributes::new()
+    ///     .email_address("john.smith@acmeconsulting.co")
+    ///     .first_name("John")
+    ///     .last_name("Smith")
+    ///     .phone("+919845098450")
+    ///     .set_with_fields(
+    ///         "mx_KYC",
+    ///         "",
+    ///         LeadAttributes::new()
+    ///             .set("Status", "Pending")
+    ///             .set("mx_CustomObject_1", "XYZ12345.png")
+    ///             .set("mx_CustomObject_2", "864563"),
+    ///     )
+    ///     .search_by("EmailAddress");
+    /// let result = client.create_or_update_lead(body).post_updated_lead(false).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_or_update_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -3009,9 +2986,9 @@ impl crate::Client {
     /// ```
     pub fn create_or_update_lead(
         &self,
-        items: impl Into<Vec<super::opportunities::LeadAttribute>>,
+        body: super::leads::LeadAttributes,
     ) -> super::requests::CreateOrUpdateLead {
-        super::requests::CreateOrUpdateLead::new(self.clone(), items.into())
+        super::requests::CreateOrUpdateLead::new(self.clone(), body)
     }
 }
 /// Describes Get a Lead by Phone Number: method, path, item limits, rate limit and documented
@@ -3765,28 +3742,37 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::LeadAttributes;
     ///
     /// let items = [
-    ///     vec![
-    ///         LeadAttribute::new("EmailAddress", "king@myleadsquared.com"),
-    ///         LeadAttribute::new("FirstName", "Martin Luther"),
-    ///         LeadAttribute::new("LastName", "King"), LeadAttribute::new("Phone",
-    ///         "8888888888"), LeadAttribute::new("mx_City", "New York"),
-    ///         LeadAttribute::new("mx_KYC", "")
-    ///         .with_fields(vec![LeadAttribute::new("Status", "Pending"),
-    ///         LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
-    ///         LeadAttribute::new("mx_CustomObject_2", "864563")])
-    ///     ],
-    ///     vec![
-    ///         LeadAttribute::new("EmailAddress", "mkgandhi@myleadsquared.com"),
-    ///         LeadAttribute::new("FirstName", "Mahatma"), LeadAttribute::new("LastName",
-    ///         "Gandhi"), LeadAttribute::new("Phone", "8888888888"),
-    ///         LeadAttribute::new("mx_City", "Sabarmati"), LeadAttribute::new("mx_KYC", "")
-    ///         .with_fields(vec![LeadAttribute::new("Status", "Pending"),
-    ///         LeadAttribute::new("mx_CustomObject_1", "XYZ12345.png"),
-    ///         LeadAttribute::new("mx_CustomObject_2", "864563")])
-    ///     ],
+    ///     LeadAttributes::new()
+    ///         .email_address("king@myleadsquared.com")
+    ///         .first_name("Martin Luther")
+    ///         .last_name("King")
+    ///         .phone("8888888888")
+    ///         .set("mx_City", "New York")
+    ///         .set_with_fields(
+    ///             "mx_KYC",
+    ///             "",
+    ///             LeadAttributes::new()
+    ///                 .set("Status", "Pending")
+    ///                 .set("mx_CustomObject_1", "XYZ12345.png")
+    ///                 .set("mx_CustomObject_2", "864563"),
+    ///         ),
+    ///     LeadAttributes::new()
+    ///         .email_address("mkgandhi@myleadsquared.com")
+    ///         .first_name("Mahatma")
+    ///         .last_name("Gandhi")
+    ///         .phone("8888888888")
+    ///         .set("mx_City", "Sabarmati")
+    ///         .set_with_fields(
+    ///             "mx_KYC",
+    ///             "",
+    ///             LeadAttributes::new()
+    ///                 .set("Status", "Pending")
+    ///                 .set("mx_CustomObject_1", "XYZ12345.png")
+    ///                 .set("mx_CustomObject_2", "864563"),
+    ///         ),
     /// ];
     /// let result = client.create_leads_in_bulk(items).await?;
     /// println!("{result:?}");
@@ -3802,7 +3788,7 @@ impl crate::Client {
     /// ```
     pub fn create_leads_in_bulk(
         &self,
-        items: impl Into<Vec<Vec<super::opportunities::LeadAttribute>>>,
+        items: impl Into<Vec<super::leads::LeadAttributes>>,
     ) -> super::requests::CreateLeadsInBulk {
         super::requests::CreateLeadsInBulk::new(self.clone(), items.into())
     }
@@ -4146,15 +4132,13 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityField;
-    /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity};
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity, LeadAttributes};
     ///
     /// let body = LeadAndActivity::new(
-    ///     vec![
-    ///         LeadAttribute::new("EmailAddress", "email@example.com"),
-    ///         LeadAttribute::new("mx_City", "Bangalore"), LeadAttribute::new("SearchBy",
-    ///         "EmailAddress")
-    ///     ],
+    ///     LeadAttributes::new()
+    ///         .email_address("email@example.com")
+    ///         .set("mx_City", "Bangalore")
+    ///         .search_by("EmailAddress"),
     ///     CapturedLeadActivity::new(105)
     ///         .with_activity_note("Note for the activity")
     ///         .with_activity_date_time("yyyy-MM-dd HH:mm:ss")
@@ -5301,16 +5285,16 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::leads::LeadAttributes;
     /// use leadsquared::opportunities::{
-    ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
+    ///     CapturedOpportunity, OpportunityCapture, OpportunityField,
     /// };
     ///
     /// let body = OpportunityCapture::new(
-    ///     vec![
-    ///         LeadAttribute::new("EmailAddress", "johndoe@example.com"),
-    ///         LeadAttribute::new("mx_City", "Bangalore"), LeadAttribute::new("SearchBy",
-    ///         "EmailAddress")
-    ///     ],
+    ///     LeadAttributes::new()
+    ///         .email_address("johndoe@example.com")
+    ///         .set("mx_City", "Bangalore")
+    ///         .search_by("EmailAddress"),
     ///     CapturedOpportunity::new(12231)
     ///         .with_opportunity_note("Opportunity capture api")
     ///         .with_opportunity_date_time("2020-12-05 12:13:44")

@@ -781,7 +781,7 @@ pub struct LeadAndActivity {
     /// `LeadDetails`: The lead's field values by schema name, with a `SearchBy` element naming the
     /// field to find the lead by (e.g. `EmailAddress`). Required.
     #[serde(rename = "LeadDetails")]
-    pub lead_details: Vec<super::opportunities::LeadAttribute>,
+    pub lead_details: LeadAttributes,
     /// `Activity`: The activity to post on the lead. Required.
     #[serde(rename = "Activity")]
     pub activity: CapturedLeadActivity,
@@ -790,10 +790,7 @@ impl LeadAndActivity {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["LeadDetails", "Activity"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(
-        lead_details: Vec<super::opportunities::LeadAttribute>,
-        activity: CapturedLeadActivity,
-    ) -> Self {
+    pub fn new(lead_details: LeadAttributes, activity: CapturedLeadActivity) -> Self {
         Self { lead_details, activity }
     }
 }
@@ -858,5 +855,129 @@ impl CapturedLeadActivity {
     pub fn with_fields(mut self, fields: Vec<super::activities::ActivityField>) -> Self {
         self.fields = Some(fields);
         self
+    }
+}
+/// A lead's field values, by schema name, as the lead endpoints take them: custom fields by their
+/// `mx_` names with `set`, and a custom field set (CFS) with an empty value and its own fields
+/// with `set_with_fields`. Which fields an account has is in Get Metadata.
+///
+/// Sent as a list of `{"Attribute": …, "Value": …}` pairs, in the order set. A setter per
+/// well-known attribute, and [`LeadAttributes::set`] for any other (an account's custom `mx_`
+/// fields); setting an attribute again replaces its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadAttributes {
+    entries: crate::runtime::Entries,
+}
+impl LeadAttributes {
+    /// The well-known attributes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "FirstName",
+        "LastName",
+        "EmailAddress",
+        "Phone",
+        "Mobile",
+        "LeadType",
+        "SearchBy",
+    ];
+    const PAIR: crate::runtime::PairNames = crate::runtime::PairNames {
+        attribute: "Attribute",
+        value: "Value",
+        fields: Some("Fields"),
+    };
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `FirstName`. The lead's first name.
+    #[must_use]
+    pub fn first_name(self, value: impl Into<String>) -> Self {
+        self.set("FirstName", value)
+    }
+    /// Sets `LastName`. The lead's last name.
+    #[must_use]
+    pub fn last_name(self, value: impl Into<String>) -> Self {
+        self.set("LastName", value)
+    }
+    /// Sets `EmailAddress`. The lead's email address (a unique field by default).
+    #[must_use]
+    pub fn email_address(self, value: impl Into<String>) -> Self {
+        self.set("EmailAddress", value)
+    }
+    /// Sets `Phone`. The lead's phone number (a unique field by default).
+    #[must_use]
+    pub fn phone(self, value: impl Into<String>) -> Self {
+        self.set("Phone", value)
+    }
+    /// Sets `Mobile`. The lead's mobile number.
+    #[must_use]
+    pub fn mobile(self, value: impl Into<String>) -> Self {
+        self.set("Mobile", value)
+    }
+    /// Sets `LeadType`. The lead's object type, e.g. `OT_1`, when Object Types are enabled; it can be
+    /// changed from `OT_0` only once.
+    #[must_use]
+    pub fn lead_type(self, value: impl Into<String>) -> Self {
+        self.set("LeadType", value)
+    }
+    /// Sets `SearchBy`. For the calls that find a lead before updating it (Capture Opportunities,
+    /// Create a Lead and Activity): the schema name of the unique field to find it by, e.g.
+    /// `EmailAddress`.
+    #[must_use]
+    pub fn search_by(self, value: impl Into<String>) -> Self {
+        self.set("SearchBy", value)
+    }
+    /// Sets any attribute by its schema name, e.g. a custom field `mx_City`.
+    #[must_use]
+    pub fn set(
+        mut self,
+        attribute: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.entries.set(attribute.into(), value.into(), None);
+        self
+    }
+    /// Sets `attribute` with its own attributes, sent in its `Fields`: a custom field set (its value
+    /// is usually empty).
+    #[must_use]
+    pub fn set_with_fields(
+        mut self,
+        attribute: impl Into<String>,
+        value: impl Into<String>,
+        fields: Self,
+    ) -> Self {
+        self.entries.set(attribute.into(), value.into(), Some(fields.entries));
+        self
+    }
+    /// The value of `attribute`, if it is set.
+    pub fn get(&self, attribute: &str) -> Option<&str> {
+        self.entries.get(attribute)
+    }
+    /// Each attribute and its value, in the order set.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.entries.iter()
+    }
+    /// How many attributes are set.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whether no attribute is set.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+impl ::serde::Serialize for LeadAttributes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        self.entries.serialize_as(&Self::PAIR, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LeadAttributes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::runtime::Entries::deserialize_as(&Self::PAIR, deserializer)
+            .map(|entries| Self { entries })
     }
 }

@@ -810,7 +810,7 @@ pub struct OpportunityCapture {
     /// `{"Attribute":"SearchBy","Value":"EmailAddress"}` naming the field to search by. When no lead
     /// matches, a new lead is created with these values. Required.
     #[serde(rename = "LeadDetails")]
-    pub lead_details: Vec<LeadAttribute>,
+    pub lead_details: super::leads::LeadAttributes,
     /// `Opportunity`: The opportunity to add to the lead. Required.
     #[serde(rename = "Opportunity")]
     pub opportunity: CapturedOpportunity,
@@ -820,7 +820,7 @@ impl OpportunityCapture {
     pub const ATTRIBUTES: &'static [&'static str] = &["LeadDetails", "Opportunity"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
-        lead_details: Vec<LeadAttribute>,
+        lead_details: super::leads::LeadAttributes,
         opportunity: CapturedOpportunity,
     ) -> Self {
         Self { lead_details, opportunity }
@@ -836,7 +836,7 @@ impl crate::runtime::Validate for OpportunityCapture {
     }
 }
 /// One lead field value, by schema name. A custom field set (CFS) carries an empty `Value` and its
-/// own fields in `Fields`. The lead endpoints take a lead as a list of these.
+/// own fields in `Fields`.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

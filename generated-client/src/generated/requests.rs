@@ -1304,28 +1304,28 @@ impl ::core::future::IntoFuture for SearchLeadsByCriteria {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateLead {
     client: crate::Client,
-    items: Vec<super::opportunities::LeadAttribute>,
+    body: super::leads::LeadAttributes,
 }
 impl CreateLead {
     pub(crate) fn new(
         client: crate::Client,
-        items: Vec<super::opportunities::LeadAttribute>,
+        body: super::leads::LeadAttributes,
     ) -> Self {
-        Self { client, items }
+        Self { client, body }
     }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::create_lead`] for the errors.
     pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
-        self.call(&self.items).await
+        self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        items: &[super::opportunities::LeadAttribute],
+        body: &super::leads::LeadAttributes,
     ) -> Result<super::opportunities::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::CREATE_LEAD)
-            .array_body(items)?;
+            .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
@@ -1350,19 +1350,19 @@ pub struct UpdateLead {
     client: crate::Client,
     lead_id: String,
     post_updated_lead: Option<bool>,
-    items: Vec<super::opportunities::LeadAttribute>,
+    body: super::leads::LeadAttributes,
 }
 impl UpdateLead {
     pub(crate) fn new(
         client: crate::Client,
         lead_id: String,
-        items: Vec<super::opportunities::LeadAttribute>,
+        body: super::leads::LeadAttributes,
     ) -> Self {
         Self {
             client,
             lead_id,
             post_updated_lead: None,
-            items,
+            body,
         }
     }
     /// Sets the query parameter `postUpdatedLead`: Whether automations, webhooks and notifications on
@@ -1375,17 +1375,17 @@ impl UpdateLead {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::update_lead`] for the errors.
     pub async fn send(self) -> Result<super::results::AffectedRows, crate::Error> {
-        self.call(&self.items).await
+        self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        items: &[super::opportunities::LeadAttribute],
+        body: &super::leads::LeadAttributes,
     ) -> Result<super::results::AffectedRows, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::UPDATE_LEAD)
             .query("leadId", &self.lead_id)
             .query_opt("postUpdatedLead", self.post_updated_lead.as_ref())
-            .array_body(items)?;
+            .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
@@ -1409,17 +1409,17 @@ impl ::core::future::IntoFuture for UpdateLead {
 pub struct CreateOrUpdateLead {
     client: crate::Client,
     post_updated_lead: Option<bool>,
-    items: Vec<super::opportunities::LeadAttribute>,
+    body: super::leads::LeadAttributes,
 }
 impl CreateOrUpdateLead {
     pub(crate) fn new(
         client: crate::Client,
-        items: Vec<super::opportunities::LeadAttribute>,
+        body: super::leads::LeadAttributes,
     ) -> Self {
         Self {
             client,
             post_updated_lead: None,
-            items,
+            body,
         }
     }
     /// Sets the query parameter `postUpdatedLead`: Whether automations, webhooks and notifications on
@@ -1433,18 +1433,18 @@ impl CreateOrUpdateLead {
     /// Awaiting the builder does the same. See [`crate::Client::create_or_update_lead`] for the
     /// errors.
     pub async fn send(self) -> Result<super::results::IdAndAffectedRows, crate::Error> {
-        self.call(&self.items).await
+        self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        items: &[super::opportunities::LeadAttribute],
+        body: &super::leads::LeadAttributes,
     ) -> Result<super::results::IdAndAffectedRows, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_OR_UPDATE_LEAD,
             )
             .query_opt("postUpdatedLead", self.post_updated_lead.as_ref())
-            .array_body(items)?;
+            .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
@@ -1785,12 +1785,12 @@ impl ::core::future::IntoFuture for UpdateLeadsInBulk {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateLeadsInBulk {
     client: crate::Client,
-    items: Vec<Vec<super::opportunities::LeadAttribute>>,
+    items: Vec<super::leads::LeadAttributes>,
 }
 impl CreateLeadsInBulk {
     pub(crate) fn new(
         client: crate::Client,
-        items: Vec<Vec<super::opportunities::LeadAttribute>>,
+        items: Vec<super::leads::LeadAttributes>,
     ) -> Self {
         Self { client, items }
     }
@@ -1803,7 +1803,7 @@ impl CreateLeadsInBulk {
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        items: &[Vec<super::opportunities::LeadAttribute>],
+        items: &[super::leads::LeadAttributes],
     ) -> Result<::serde_json::Value, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_LEADS_IN_BULK,

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, AttributesSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema,
+    Method, ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the LeadSquared API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -1978,7 +1978,7 @@ pub static SCHEMA: Schema = Schema {
             fields: &[
                 FieldSchema {
                     wire: "LeadDetails",
-                    shape: Shape::Array(&Shape::Named("LeadAttribute")),
+                    shape: Shape::Named("LeadAttributes"),
                     required: true,
                     lenient: false,
                     json_string: false,
@@ -2557,7 +2557,7 @@ pub static SCHEMA: Schema = Schema {
             fields: &[
                 FieldSchema {
                     wire: "LeadDetails",
-                    shape: Shape::Array(&Shape::Named("LeadAttribute")),
+                    shape: Shape::Named("LeadAttributes"),
                     required: true,
                     lenient: false,
                     json_string: false,
@@ -2572,6 +2572,12 @@ pub static SCHEMA: Schema = Schema {
             ],
             at_most_one_of: &[],
             additional_fields: false,
+        }),
+        TypeSchema::Attributes(AttributesSchema {
+            name: "LeadAttributes",
+            attribute: "Attribute",
+            value: "Value",
+            fields: ::core::option::Option::Some("Fields"),
         }),
         TypeSchema::Object(ObjectSchema {
             name: "LeadAttribute",
@@ -5251,10 +5257,9 @@ pub static SCHEMA: Schema = Schema {
             method: Method::Post,
             path: "/LeadManagement.svc/Lead.Create",
             query: &[],
-            body: BodySchema::Array {
-                items: Shape::Named("LeadAttribute"),
-                min_items: 1,
-                max_items: ::core::option::Option::None,
+            body: BodySchema::Object {
+                shape: Shape::Named("LeadAttributes"),
+                required: true,
             },
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
@@ -5331,10 +5336,9 @@ pub static SCHEMA: Schema = Schema {
                     json_string: false,
                 },
             ],
-            body: BodySchema::Array {
-                items: Shape::Named("LeadAttribute"),
-                min_items: 1,
-                max_items: ::core::option::Option::None,
+            body: BodySchema::Object {
+                shape: Shape::Named("LeadAttributes"),
+                required: true,
             },
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
@@ -5374,10 +5378,9 @@ pub static SCHEMA: Schema = Schema {
                     json_string: false,
                 },
             ],
-            body: BodySchema::Array {
-                items: Shape::Named("LeadAttribute"),
-                min_items: 1,
-                max_items: ::core::option::Option::None,
+            body: BodySchema::Object {
+                shape: Shape::Named("LeadAttributes"),
+                required: true,
             },
             response: Shape::Named("IdAndAffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
@@ -5744,7 +5747,7 @@ pub static SCHEMA: Schema = Schema {
             path: "/LeadManagement.svc/Lead/Bulk/Create",
             query: &[],
             body: BodySchema::Array {
-                items: Shape::Array(&Shape::Named("LeadAttribute")),
+                items: Shape::Named("LeadAttributes"),
                 min_items: 1,
                 max_items: ::core::option::Option::None,
             },
