@@ -5,7 +5,8 @@
 
 mod common;
 
-use leadsquared::opportunities::{LeadAttribute, OpportunityCapture, OpportunityField, OpportunityUpdate};
+use leadsquared::leads::LeadAttributes;
+use leadsquared::opportunities::{OpportunityCapture, OpportunityField, OpportunityUpdate};
 use leadsquared::search::{Paging, SearchCriteria, SearchParameter, SqlOperator};
 use leadsquared_sandbox::{Fault, Sandbox};
 use serde_json::json;
@@ -157,10 +158,7 @@ async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> Te
 async fn a_capture_with_both_duplicate_flags_is_refused_before_sending() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let capture = OpportunityCapture::new(
-        vec![
-            LeadAttribute::new("EmailAddress", "a@example.com"),
-            LeadAttribute::new("SearchBy", "EmailAddress"),
-        ],
+        LeadAttributes::new().email_address("a@example.com").search_by("EmailAddress"),
         leadsquared::opportunities::CapturedOpportunity::new(12231)
             .with_overwrite_fields(true)
             .with_update_empty_fields(true),
