@@ -158,7 +158,9 @@ async fn opportunities_by_lead_field_walk_every_page_to_the_string_total() -> Te
 async fn a_capture_with_both_duplicate_flags_is_refused_before_sending() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let capture = OpportunityCapture::new(
-        LeadAttributes::new().email_address("a@example.com").search_by("EmailAddress"),
+        LeadAttributes::new()
+            .email_address("a@example.com")
+            .search_by("EmailAddress"),
         leadsquared::opportunities::CapturedOpportunity::new(12231)
             .with_overwrite_fields(true)
             .with_update_empty_fields(true),

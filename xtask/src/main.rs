@@ -15,6 +15,8 @@
 //! - `cargo xtask bench` runs the client's benchmark (`cargo bench -p leadsquared --bench
 //!   bulk`, release build) and passes its output through; the last line is a machine-readable
 //!   summary.
+//! - `cargo xtask scale [--base REV]` measures what the spec's size costs (generation, clean
+//!   and incremental builds of the client crate) at two revisions, as ratios (see `scale`).
 //!
 //! Every command works on the workspace that contains the current directory (found by walking
 //! up to the `Cargo.toml` with `[workspace]`), not on a path fixed when xtask was built, so a
@@ -28,6 +30,7 @@ mod coverage;
 mod fresh;
 mod report;
 mod revision;
+mod scale;
 
 use std::process::ExitCode;
 
@@ -46,7 +49,10 @@ commands:
                       exit 1 when generated-client's version is not bumped as far as the
                       change calls for, from the last `v*` tag (or the base); a base whose
                       spec does not load is an error unless --allow-unloadable-base
-  bench               run the client's benchmark (CPU, bulk throughput, rate limits, memory)";
+  bench               run the client's benchmark (CPU, bulk throughput, rate limits, memory)
+  scale [--base REV]  what the spec's size costs: generation time, the client crate's clean
+                      debug/release build and an incremental rebuild after a one-endpoint spec
+                      change, at REV (default: the nine-endpoint spec) and HEAD, as ratios";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
         ["generate", "--stat"] => generate(&root, true),
         ["check"] => check(&root),
         ["bench"] => bench(&root),
+        ["scale"] => scale::run(&root, None).map(|()| ExitCode::SUCCESS),
+        ["scale", "--base", base] => scale::run(&root, Some(base)).map(|()| ExitCode::SUCCESS),
         ["diff", rest @ ..] => match DiffArgs::parse(rest) {
             Ok(args) => diff(&root, &args),
             Err(message) => {
