@@ -88,6 +88,11 @@ types:
   - name: Tag
     kind: enum
     values: [ { wire: x } ]
+  - name: Person
+    kind: attributes
+    pair: { attribute: Attribute, value: Value }
+    fields:
+      - { wire: EmailAddress, type: string }
 endpoints:
   - name: add_rows
     title: Add Rows
@@ -932,6 +937,35 @@ const CASES: &[Case] = &[
             "pagination: { offset: Paging.PageIndex, row_count: Paging.PageSize }",
         )],
         &[(Breaking, "pagination changed")],
+    ),
+    case(
+        "attribute setter removed",
+        NONE,
+        &[("      - { wire: EmailAddress, type: string }\n", "")],
+        &[(Breaking, "attribute setter removed")],
+    ),
+    backwards(
+        "attribute setter added",
+        &[("      - { wire: EmailAddress, type: string }\n", "")],
+        &[(Compatible, "attribute setter added")],
+    ),
+    case(
+        "attribute list pair names",
+        NONE,
+        &[(
+            "pair: { attribute: Attribute, value: Value }",
+            "pair: { attribute: Attribute, value: Value, fields: Fields }",
+        )],
+        &[(Compatible, "nested fields added")],
+    ),
+    case(
+        "attribute list wire names",
+        NONE,
+        &[(
+            "pair: { attribute: Attribute, value: Value }",
+            "pair: { attribute: SchemaName, value: Value }",
+        )],
+        &[(Behaviour, "pair names changed")],
     ),
     case(
         "per-row results removed",
