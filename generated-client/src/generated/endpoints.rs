@@ -1810,7 +1810,9 @@ impl crate::Client {
     ///     LeadAttribute::new("Phone", "9999999999"),
     ///     LeadAttribute::new("mx_City", "London"),
     /// ];
-    /// let result = client.update_lead("leadId", items).await?;
+    /// let result = client
+    ///     .update_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca", items)
+    ///     .await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -2407,7 +2409,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// let result = client.delete_lead("leadId").await?;
+    /// let result = client.delete_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca").await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -4178,7 +4180,9 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// let result = client.delete_opportunity("Id").await?;
+    /// let result = client
+    ///     .delete_opportunity("5ca5b042-51ea-4699-b6f0-84c40ab12770")
+    ///     .await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_opportunity").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
