@@ -868,7 +868,8 @@ impl SandboxBuilder {
     }
 
     /// Counts created opportunities instead of keeping them, for long runs (benchmarks, soak
-    /// tests): [`Sandbox::opportunities`] stays empty and [`Sandbox::summary`] has the count.
+    /// tests): [`Sandbox::opportunities`] stays empty and [`Sandbox::summary`] has the count;
+    /// the opportunity endpoints that name an opportunity by id find none.
     /// With the bounded request log, a lean sandbox's memory stays flat however many calls it
     /// serves. Off by default.
     pub fn lean(mut self, lean: bool) -> Self {
