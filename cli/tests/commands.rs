@@ -9,7 +9,13 @@ use leadsquared_sandbox::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Sandbox};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_prints_the_typed_answer_as_pretty_json() {
-    let sandbox = Sandbox::builder().leads(leads(1)).start().await.unwrap();
+    // With the documented records: the opportunity of the page's example exists.
+    let sandbox = Sandbox::builder()
+        .documented_records(true)
+        .leads(leads(1))
+        .start()
+        .await
+        .unwrap();
     let output = run(command(Some(&sandbox)).args([
         "call",
         "Get an Opportunity by Id",
@@ -60,7 +66,7 @@ async fn call_prints_the_typed_answer_as_pretty_json() {
     assert_eq!(output.status.code(), Some(0), "{}", shown(&output));
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer[0]["OpportunityCreated"], true);
-    assert_eq!(sandbox.opportunities().len(), 1);
+    assert_eq!(sandbox.summary().opportunities, 1, "one created by the call");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,7 +176,7 @@ fn completions_cover_the_commands_and_the_endpoint_flags() {
 async fn profiles_come_from_a_private_config_file_and_keys_are_never_shown() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = scratch("config");
-    let sandbox = Sandbox::builder().start().await.unwrap();
+    let sandbox = Sandbox::builder().documented_records(true).start().await.unwrap();
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
@@ -210,10 +216,10 @@ async fn profiles_come_from_a_private_config_file_and_keys_are_never_shown() {
     assert!(text.contains("plan = Standard (15 calls per 5 s)"), "{text}");
 
     // Without LSQ_* keys, the `default` profile is used; another profile by name.
-    let call = with_config(&["call", "get_lead_by_email", "-q", "emailaddress=a@example.com"]);
+    let call = with_config(&["call", "get_lead_by_email", "-q", "emailaddress=george@example.com"]);
     assert_eq!(call.status.code(), Some(0), "{}", shown(&call));
-    // The sandbox answers this endpoint with its documented example, decoded by the client:
-    // the lenient `"Score":"-10"` is printed as the number it is.
+    // The sandbox answers with the documented lead, decoded by the client: the lenient
+    // `"Score":"-10"` is printed as the number it is.
     let answer: serde_json::Value = serde_json::from_slice(&call.stdout).unwrap();
     assert_eq!(answer[0]["Score"], -10);
     let other = with_config(&[
@@ -264,9 +270,10 @@ fn the_sandbox_subcommand_serves_the_api_for_the_other_commands() {
     assert_eq!(output.status.code(), Some(0), "{}", shown(&output));
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
-        answer[0]["EmailAddress"], "george@example.com",
-        "the documented example"
+        answer[0]["EmailAddress"], "lead-0@example.com",
+        "the lead of the --leads file, found by the stateful sandbox"
     );
+    assert!(answer[0]["ProspectID"].is_string(), "{answer}");
 
     let help = run(command(None).args(["sandbox", "--help"]));
     assert_eq!(help.status.code(), Some(0));

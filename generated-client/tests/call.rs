@@ -99,7 +99,10 @@ async fn a_path_with_a_query_and_a_key_in_the_query_are_refused_before_sending()
 
 #[tokio::test]
 async fn the_sandbox_answers_a_described_endpoint_the_same_through_the_escape_hatch() -> TestResult {
-    let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    let sandbox = leadsquared_sandbox::Sandbox::builder()
+        .documented_records(true)
+        .start()
+        .await?;
     let client = sandbox.client()?;
     let typed = client.get_lead_by_email("george@example.com").await?;
     let raw = client

@@ -37,6 +37,19 @@ async fn update_returns_the_id_inside_the_message_envelope() -> TestResult {
 #[tokio::test]
 async fn an_opportunity_decodes_its_option_set_and_string_flags() -> TestResult {
     let sandbox = Sandbox::start().await?;
+    // The documented answer, as the page shows it (the sandbox's own answer for a stored
+    // opportunity carries no type names).
+    let documented = leadsquared_sandbox::SCHEMA
+        .endpoint_named("get_opportunity_by_id")
+        .and_then(|schema| schema.response_example)
+        .unwrap_or_default();
+    sandbox.inject(
+        Fault::Response {
+            status: 200,
+            body: documented.into(),
+        },
+        1,
+    );
     let details = sandbox.client()?.get_opportunity_by_id("4597c076").await?;
     assert_eq!(details.name.as_deref(), Some("Loan"));
     let fields = details.fields.unwrap_or_default();
@@ -67,7 +80,8 @@ async fn an_opportunity_decodes_its_option_set_and_string_flags() -> TestResult 
 
 #[tokio::test]
 async fn a_lead_keeps_string_numbers_and_unnamed_fields() -> TestResult {
-    let sandbox = Sandbox::start().await?;
+    // The documented lead, george@example.com, with its numbers and flags as strings.
+    let sandbox = Sandbox::builder().documented_records(true).start().await?;
     let client = sandbox.client()?;
     let leads = client.get_lead_by_email("george@example.com").await?;
     let [lead] = &leads[..] else {

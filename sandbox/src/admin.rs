@@ -5,7 +5,7 @@
 //!
 //! | call | does |
 //! |---|---|
-//! | `GET summary` | counts: requests, processed, opportunities, leads, pending faults |
+//! | `GET summary` | counts: requests, processed, opportunities, leads, activities, tasks, pending faults |
 //! | `GET requests[?since=SEQ][&limit=N]` | the request log from sequence number `SEQ` on |
 //! | `GET opportunities[?since=I][&limit=N]` | the opportunities created, from position `I` on |
 //! | `GET leads`, `POST leads` | the lead store; add leads (the `--leads` format), all or none |
@@ -22,6 +22,7 @@ use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use serde_json::{Map, Value, json};
 
+use crate::leads::lead_json;
 use crate::server::{ADMIN_PREFIX, Outcome, authenticate, read_body};
 use crate::state::Shared;
 use crate::{Fault, Lead, Opportunity, RateLimitRefusal, RecordedRequest, SandboxError, Summary};
@@ -65,9 +66,9 @@ pub(super) async fn handle(shared: &Shared, parts: &Parts, query: &[(String, Str
             json_array(requests.take(window.1).map(request_json))
         })),
         ("GET", "opportunities") => ok_text(shared.with_opportunities(|opportunities| {
-            json_array(opportunities.iter().skip(window.0).take(window.1).map(opportunity_json))
+            json_array(opportunities.skip(window.0).take(window.1).map(opportunity_json))
         })),
-        ("GET", "leads") => ok_text(shared.with_leads(|leads| json_array(leads.iter().map(lead_json)))),
+        ("GET", "leads") => ok_text(shared.with_leads(|leads| json_array(leads.map(lead_json)))),
         ("POST", "leads") => add_leads(shared, input),
         ("GET", "faults") => ok(&Value::Array(
             shared
@@ -143,6 +144,8 @@ fn summary_json(summary: &Summary) -> Value {
         "Processed": summary.processed,
         "Opportunities": summary.opportunities,
         "Leads": summary.leads,
+        "Activities": summary.activities,
+        "Tasks": summary.tasks,
         "PendingFaults": summary.pending_faults,
     })
 }
@@ -185,19 +188,6 @@ fn opportunity_json(opportunity: &Opportunity) -> Value {
     })
 }
 
-/// A lead in the `--leads` format, with its id as `ProspectID`.
-fn lead_json(lead: &Lead) -> Value {
-    let mut map: Map<String, Value> = lead
-        .fields()
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
-        .collect();
-    if let Some(id) = lead.id() {
-        map.insert("ProspectID".into(), Value::from(id));
-    }
-    Value::Object(map)
-}
-
 /// `POST /_sandbox/leads`: one lead object or an array of them.
 fn add_leads(shared: &Shared, input: Value) -> Outcome {
     let list = match input {
@@ -210,7 +200,9 @@ fn add_leads(shared: &Shared, input: Value) -> Outcome {
     };
     match shared.add_leads(leads) {
         Ok(ids) => ok(&json!({ "Ids": ids })),
-        Err(error @ SandboxError::DuplicateLead { .. }) => Outcome::error(409, None, &error.to_string()),
+        Err(error @ (SandboxError::DuplicateLead { .. } | SandboxError::StoreFull(_))) => {
+            Outcome::error(409, None, &error.to_string())
+        }
         Err(error) => bad_request(&error.to_string()),
     }
 }

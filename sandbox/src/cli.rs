@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::{
-    DEFAULT_ACCESS_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_LOG, DEFAULT_SECRET_KEY, Fault,
-    Lead, RateLimitRefusal, RecordedRequest, Sandbox, SandboxBuilder,
+    DEFAULT_ACCESS_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RECORDS, DEFAULT_MAX_STORE_BYTES, DEFAULT_READ_TIMEOUT,
+    DEFAULT_REQUEST_LOG, DEFAULT_SECRET_KEY, Fault, Lead, RateLimitRefusal, RecordedRequest, Sandbox, SandboxBuilder,
 };
 
 /// The help text of the standalone sandbox.
@@ -41,6 +41,11 @@ Options:
                             [default: the exact schema name, as the API documents it]
   --leads FILE              Leads to store: a JSON array of objects keyed by field schema name,
                             e.g. [{\"EmailAddress\":\"a@example.com\",\"Phone\":\"+91-2543456794\"}]
+  --documented-records      Start with the records the spec's examples name, so that every
+                            documented request finds what it addresses
+  --max-records N           Hold at most N leads, N opportunities, N activities and N tasks
+                            [default: 100000]
+  --max-store-bytes N       Hold at most N bytes of records, as JSON [default: 67108864]
   --unique-field NAME       Another unique lead field usable as SearchBy (repeatable)
   --mandatory-field NAME    An opportunity field every row must carry; replaces the default
                             mx_Custom_1 (repeatable; `none` requires none)
@@ -61,7 +66,8 @@ Options:
 The first line of stdout is the base URL to give the client; then each call is logged on stderr.
 Stop it with Ctrl-C. The sandbox's own API, with the same keys, is below /_sandbox/: GET summary,
 requests, opportunities, leads, faults, settings; POST leads, faults, settings, reset; DELETE
-faults.";
+faults. Leads, opportunities, activities and tasks created through the API are found, changed
+and deleted through it (see the crate docs for the stateful endpoints).";
 
 /// Runs the standalone sandbox with `args` (the options, without the program name) until
 /// Ctrl-C, on a runtime of its own; the process's exit code. Call [`run_async`] instead from
@@ -225,6 +231,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                 let leads = Lead::list_from_json(&text).map_err(|error| format!("--leads {path}: {error}"))?;
                 builder = builder.leads(leads);
             }
+            "--documented-records" => builder = builder.documented_records(true),
+            "--max-records" => builder = builder.max_records(whole(&value()?, "records")?),
+            "--max-store-bytes" => builder = builder.max_store_bytes(whole(&value()?, "bytes")?),
             "--unique-field" => builder = builder.unique_field(value()?),
             "--mandatory-field" => {
                 let name = value()?;
@@ -304,6 +313,7 @@ pub(crate) fn parse_rate_limit(text: &str) -> Result<Option<(u32, Duration)>, St
 // The defaults the help text states.
 const _: () = assert!(DEFAULT_REQUEST_LOG == 10_000 && DEFAULT_MAX_CONNECTIONS == 512);
 const _: () = assert!(DEFAULT_READ_TIMEOUT.as_secs() == 30);
+const _: () = assert!(DEFAULT_MAX_RECORDS == 100_000 && DEFAULT_MAX_STORE_BYTES == 67_108_864);
 
 #[cfg(test)]
 mod tests {
@@ -358,7 +368,7 @@ mod tests {
     fn options_reach_the_builder() {
         let text = debug(
             "--rate-limit-status 200 --search-by-ignore-case --keep-bodies --lean --request-log 7 \
-             --max-connections 9 --read-timeout 1.5",
+             --max-connections 9 --read-timeout 1.5 --documented-records --max-records 5 --max-store-bytes 4096",
         );
         for expected in [
             "rate_limit_refusal: Status200",
@@ -368,6 +378,9 @@ mod tests {
             "request_log: 7",
             "max_connections: 9",
             "read_timeout: 1.5s",
+            "documented_records: true",
+            "max_records: 5",
+            "max_store_bytes: 4096",
         ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
@@ -379,6 +392,9 @@ mod tests {
             "request_log: 10000",
             "max_connections: 512",
             "read_timeout: 30s",
+            "documented_records: false",
+            "max_records: 100000",
+            "max_store_bytes: 67108864",
         ] {
             assert!(defaults.contains(expected), "{expected} in {defaults}");
         }

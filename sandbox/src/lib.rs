@@ -14,10 +14,11 @@
 //!   ([`SandboxBuilder::rate_limit`] scales it down for fast tests); past it, the documented
 //!   message with `MXAPIRateLimitExceededException`, under HTTP `429` or `200`
 //!   ([`RateLimitRefusal`]).
-//! - **State** for Add Opportunities in Bulk: a store of [`Lead`]s with unique fields
-//!   (`EmailAddress`, `Phone`, `Mobile`, plus [`SandboxBuilder::unique_field`]); each row's lead is
-//!   found by `SearchBy` + `SearchByValue`, an opportunity is created with a fresh id, and the
-//!   answer has one result per row. The created [`Opportunity`]s can be read back.
+//! - **State**: a store of [`Lead`]s, [`Opportunity`]s, [`Activity`]s and [`Task`]s that the
+//!   stateful endpoints ([`STATEFUL_ENDPOINTS`], below) share: what one creates, the others
+//!   find, change and delete. Leads have unique fields (`EmailAddress`, `Phone`, `Mobile`, plus
+//!   [`SandboxBuilder::unique_field`]). The records can be read back ([`Sandbox::leads`],
+//!   [`Sandbox::opportunities`], …).
 //! - **Example answers** for every other endpoint of the spec: the request is validated and the
 //!   spec's response example is returned.
 //! - **Fault injection** ([`Sandbox::inject`]) and a log of the most recent requests
@@ -25,6 +26,41 @@
 //! - **Its own HTTP API** under `/_sandbox/`, guarded by the same keys, so that clients in any
 //!   language (and the standalone server's users) can read the state, inject faults, add leads,
 //!   change settings and reset it; the README lists it with `curl` examples.
+//!
+//! # Stateful endpoints
+//!
+//! | module | endpoint | behaviour |
+//! |---|---|---|
+//! | leads | `create_lead` | stores a lead of the attributes passed (at least one of `FirstName`, `LastName`, `EmailAddress`, `Phone`); `{"Status":"Success","Message":{"Id":…}}` |
+//! | leads | `create_or_update_lead` | updates the lead the `SearchBy` element's field finds (without one: by `EmailAddress`, then `Phone`), or creates one; `{"Id":…,"AffectedRows":1}` |
+//! | leads | `update_lead` | sets the attributes passed; `{"AffectedRows":1}` |
+//! | leads | `get_lead_by_email` | `[lead]`, or `[]` when no lead has the address, as documented |
+//! | leads | `get_lead_by_phone` | `[lead]` whose `Phone` or `Mobile` is the number with or without a country code; of several, the one with the latest activity |
+//! | leads | `get_leads_by_ids` | the leads found, in the order of the ids, with the columns of `Include_CSV`, one page; `RecordCount` counts those found |
+//! | leads | `delete_lead` | deletes the lead and its opportunities, activities and tasks; `{"Status":"Success"}` |
+//! | opportunities | `add_opportunities_in_bulk` | one opportunity per row on the lead `SearchBy` = `SearchByValue` finds |
+//! | opportunities | `capture_opportunity` | finds (and updates) or creates the lead, then adds the opportunity |
+//! | opportunities | `get_opportunities_by_lead_id` | the lead's opportunities (of `opportunityType`), one page |
+//! | opportunities | `get_opportunity_by_id` | the opportunity's fields as stored, its note as `ActivityEvent_Note` |
+//! | opportunities | `update_opportunity` | sets the note and the fields passed; `{"Id":…}` |
+//! | opportunities | `delete_opportunity` | `{"IsSuccessful":true}` |
+//! | activities | `post_activity_on_lead` | stores the activity on the lead `RelatedProspectId` names, or on the lead with `EmailAddress` (created when none has it) |
+//! | activities | `get_activities_of_lead` | the lead's activities (of `Parameter.ActivityEvent`), most recent first, `Paging.RowCount` (25) from `Paging.Offset` |
+//! | tasks | `create_task` | stores the task; `RelatedEntity` `1` or `5` must name a lead or opportunity the sandbox holds |
+//! | tasks | `get_tasks_by_lead_id` | the tasks on the lead, `Status` `Pending` |
+//! | tasks | `update_task` | sets the attributes passed |
+//! | tasks | `delete_tasks_in_bulk` | deletes the tasks found at once; `TasksCount` asked for, `DeletedTasksCount` found |
+//!
+//! Lists of a lead the sandbox does not hold are empty (like Get a Lead by Email's `[]`).
+//! Answers keep the documented shapes; paging follows `Paging.PageIndex`/`PageSize` where the
+//! body has it, and sorting is not emulated (creation order). Every other endpoint answers its
+//! example whatever the store holds, e.g. Get Leads by Date Range and Bulk Update Opportunities
+//! neither read nor change records.
+//!
+//! A fresh sandbox holds only the leads it is given. With
+//! [`SandboxBuilder::documented_records`] it also holds the records the spec's examples name, so
+//! that each documented request finds what it addresses; the generated methods' doc examples
+//! run that way.
 //!
 //! # Fidelity switches, and their sources
 //!
@@ -65,12 +101,42 @@
 //! on an invented name. An unknown `SearchBy` field is a logical error and gets `500` with
 //! `MXInvalidInputException: Invalid SearchBy value provided`, as observed on the real API.
 //!
+//! The stateful endpoints' refusals are the sandbox's own too: LeadSquared's pages show none.
+//! They come in the API's error envelope, `{"Status":"Error","ExceptionType":…,"ExceptionMessage":…}`,
+//! with HTTP `500` (as LeadSquared answers logical errors) and an exception type the spec lists:
+//!
+//! - an id the sandbox does not hold: `MXInvalidLeadException` (a lead),
+//!   `MXUnknownProspectActivityException` (an opportunity), `MXInvalidInputException` (a task);
+//! - a unique value another lead has: `MXDuplicateEntryException` (named for Create a Lead in
+//!   the spec);
+//! - a lead without the attributes a call needs (Create a Lead without `FirstName`,
+//!   `LastName`, `EmailAddress` or `Phone`; a capture without a unique field):
+//!   `MXMandatoryAttributeMissingException`;
+//! - a full store (see below): `MXSandboxLimitException`, an exception type of the sandbox
+//!   alone.
+//!
+//! Some answers are not shown on their pages either, and are the sandbox's: Post an Activity on
+//! a Lead answers `{"Status":"Success","Message":{"Id":…,"RelatedId":…}}` (the activity's id and
+//! the lead's, as the sibling Post an Activity on an Opportunity page documents); Create an
+//! Appointment answers `{"Status":"Success","Message":{"Id":…}}`; Update a Task answers
+//! `{"Status":"Success","Message":{"AffectedRows":1}}` (its page is cut after `AffectedRows`).
+//! Get Opportunities by Lead Id names each opportunity's id `ProspectActivityId`, as Get
+//! Opportunities in Bulk by Ids does, and gives `RelatedProspectId`, `OpportunityEvent` and the
+//! fields by schema name. Get Activities of a Lead gives each activity's `Id`, `EventCode`,
+//! `CreatedOn` (the posted `ActivityDateTime`), `ActivityNote`, and its non-empty fields in
+//! `Data`. The records carry no timestamps the caller did not send.
+//!
 //! # Bounded under abuse
 //!
 //! Nothing grows with the number of calls: the request log is a ring
 //! ([`SandboxBuilder::request_log`]), bodies are kept only with [`SandboxBuilder::keep_bodies`]
 //! and only for processed calls (or calls a fault answered), never for refused ones, and a
-//! [lean](SandboxBuilder::lean) sandbox counts opportunities instead of keeping them. Request heads are limited to 64 KiB and bodies to
+//! [lean](SandboxBuilder::lean) sandbox counts opportunities instead of keeping them. The store
+//! holds at most [`DEFAULT_MAX_RECORDS`] (100,000) records of each kind and
+//! [`DEFAULT_MAX_STORE_BYTES`] (64 MiB, measured as JSON) of them in all
+//! ([`SandboxBuilder::max_records`], [`SandboxBuilder::max_store_bytes`]): a call that would
+//! store more is refused with `MXSandboxLimitException` (a bulk row, in its row result), and
+//! deleting records makes room. Request heads are limited to 64 KiB and bodies to
 //! 8 MiB; a body is read only once the call is routed, authenticated and admitted. Slow clients
 //! are cut off after [`SandboxBuilder::read_timeout`], at most
 //! [`SandboxBuilder::max_connections`] connections are served at once, and a failing `accept`
@@ -105,14 +171,19 @@
 //! 127.0.0.1:8080` (or `cargo sandbox --addr …` in this repository) prints its base URL on the
 //! first line. Its options are parsed by [`cli::run`], which another binary can call.
 
+mod activities;
 mod admin;
+mod behaviour;
 pub mod cli;
 #[rustfmt::skip]
 mod generated;
+mod leads;
 mod opportunities;
 pub mod schema;
 mod server;
 mod state;
+mod store;
+mod tasks;
 
 pub use generated::schema::SCHEMA;
 
@@ -137,9 +208,16 @@ pub const DEFAULT_ACCESS_KEY: &str = "sandbox-access-key";
 pub const DEFAULT_SECRET_KEY: &str = "sandbox-secret-key";
 /// The lead fields that are unique in every LeadSquared account.
 pub const DEFAULT_UNIQUE_FIELDS: [&str; 3] = ["EmailAddress", "Phone", "Mobile"];
-/// The endpoints (by method name) with hand-written, stateful behaviour; every other endpoint of
-/// the spec is validated and answered with its spec example.
-pub const STATEFUL_ENDPOINTS: &[&str] = &[opportunities::ENDPOINT];
+/// The endpoints (by method name) with hand-written, stateful behaviour (see the crate docs);
+/// every other endpoint of the spec is validated and answered with its spec example.
+pub const STATEFUL_ENDPOINTS: &[&str] = behaviour::NAMES;
+
+/// The most records of each kind (leads, opportunities, activities, tasks) a sandbox holds
+/// unless told otherwise (see [`SandboxBuilder::max_records`]).
+pub const DEFAULT_MAX_RECORDS: usize = 100_000;
+/// The most bytes of record data (measured as JSON text) a sandbox holds over every kind unless
+/// told otherwise (see [`SandboxBuilder::max_store_bytes`]): 64 MiB.
+pub const DEFAULT_MAX_STORE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The opportunity fields a row must carry to be created unless told otherwise: the opportunity
 /// name, which is mandatory in most accounts.
@@ -168,6 +246,9 @@ pub enum SandboxError {
     /// A lead list (e.g. the `--leads` file) is not a JSON array of objects of strings.
     #[error("the lead list is not valid: {0}")]
     InvalidLeads(String),
+    /// The store holds as many records as it may (see [`SandboxBuilder::max_records`]).
+    #[error("{0}")]
+    StoreFull(String),
 }
 
 /// A lead in the sandbox's store: field values by schema name.
@@ -277,20 +358,22 @@ impl Lead {
     }
 }
 
-/// An opportunity created through the sandbox.
+/// An opportunity in the sandbox's store, created through Add Opportunities in Bulk or Capture
+/// Opportunities (or one of the [documented records](SandboxBuilder::documented_records)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Opportunity {
-    /// Its id, as answered in `ProspectOpportunityId`.
+    /// Its id, as answered in `ProspectOpportunityId` (or a capture's `ActivityId`).
     pub id: String,
     /// The id of the lead it belongs to.
     pub lead_id: String,
     /// `OpportunityEventCode`, the opportunity type.
     pub event_code: i64,
-    /// The row exactly as it was sent.
+    /// The row exactly as it was sent (a capture's `Opportunity` object), with the note and
+    /// fields of later Update an Opportunity calls set.
     pub row: serde_json::Value,
     /// The sequence number of the request that created it (see [`RecordedRequest::seq`]).
     pub request_seq: u64,
-    /// The row's 1-based position in that request.
+    /// The row's 1-based position in that request (`1` for a capture).
     pub row_number: usize,
 }
 
@@ -304,6 +387,71 @@ impl Opportunity {
             .find(|field| field.get("SchemaName").and_then(|name| name.as_str()) == Some(schema_name))?
             .get("Value")?
             .as_str()
+    }
+}
+
+/// An activity posted on a lead through the sandbox (Post an Activity on a Lead).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Activity {
+    /// Its id, as answered in `Message.Id`.
+    pub id: String,
+    /// The id of the lead it is posted on.
+    pub lead_id: String,
+    /// `ActivityEvent`, the activity type's event code.
+    pub event_code: i64,
+    /// The body that posted it, exactly as sent.
+    pub post: serde_json::Value,
+}
+
+impl Activity {
+    /// The value of the activity field `schema_name` as posted in `Fields`.
+    pub fn field(&self, schema_name: &str) -> Option<&str> {
+        self.post
+            .get("Fields")?
+            .as_array()?
+            .iter()
+            .find(|field| field.get("SchemaName").and_then(|name| name.as_str()) == Some(schema_name))?
+            .get("Value")?
+            .as_str()
+    }
+}
+
+/// A task created through the sandbox (Create an Appointment or a To-Do).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Task {
+    /// Its id (`TaskID` in Get Tasks by Lead Id, `UserTaskId` in Update a Task).
+    pub id: String,
+    /// Its attributes: the body that created it, with the attributes of later updates set.
+    pub task: serde_json::Value,
+}
+
+impl Task {
+    /// The lead the task is on: its `RelatedEntityId` when `RelatedEntity` is `1`.
+    pub fn lead_id(&self) -> Option<&str> {
+        self.related(1)
+    }
+
+    /// The opportunity the task is on: its `RelatedEntityId` when `RelatedEntity` is `5`.
+    pub fn opportunity_id(&self) -> Option<&str> {
+        self.related(5)
+    }
+
+    fn related(&self, entity: i64) -> Option<&str> {
+        let kind = match self.task.get("RelatedEntity")? {
+            serde_json::Value::Number(number) => number.as_i64(),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        };
+        (kind == Some(entity))
+            .then(|| self.task.get("RelatedEntityId")?.as_str())
+            .flatten()
+    }
+
+    /// The string attribute `name`, e.g. `Name` or `DueDate`.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.task.get(name)?.as_str()
     }
 }
 
@@ -479,6 +627,10 @@ pub struct Summary {
     pub opportunities: u64,
     /// Leads in the store.
     pub leads: usize,
+    /// Activities in the store.
+    pub activities: usize,
+    /// Tasks in the store.
+    pub tasks: usize,
     /// Calls the injected faults have yet to apply to.
     pub pending_faults: usize,
 }
@@ -515,6 +667,9 @@ pub struct SandboxBuilder {
     unique_fields: Vec<String>,
     mandatory_fields: Vec<String>,
     leads: Vec<Lead>,
+    documented_records: bool,
+    max_records: usize,
+    max_store_bytes: usize,
     latency: Duration,
     jitter: Option<(Duration, Duration)>,
     lean: bool,
@@ -537,6 +692,9 @@ impl fmt::Debug for SandboxBuilder {
             .field("unique_fields", &self.unique_fields)
             .field("mandatory_fields", &self.mandatory_fields)
             .field("leads", &self.leads.len())
+            .field("documented_records", &self.documented_records)
+            .field("max_records", &self.max_records)
+            .field("max_store_bytes", &self.max_store_bytes)
             .field("latency", &self.latency)
             .field("lean", &self.lean)
             .field("keep_bodies", &self.keep_bodies)
@@ -561,6 +719,9 @@ impl Default for SandboxBuilder {
             unique_fields: DEFAULT_UNIQUE_FIELDS.iter().map(|f| f.to_string()).collect(),
             mandatory_fields: DEFAULT_MANDATORY_FIELDS.iter().map(|f| f.to_string()).collect(),
             leads: Vec::new(),
+            documented_records: false,
+            max_records: DEFAULT_MAX_RECORDS,
+            max_store_bytes: DEFAULT_MAX_STORE_BYTES,
             latency: Duration::ZERO,
             jitter: None,
             lean: false,
@@ -656,6 +817,40 @@ impl SandboxBuilder {
         self
     }
 
+    /// Starts with the documented records: the leads, opportunities and tasks that the spec's
+    /// examples name, so that every documented request finds what it addresses and every
+    /// documented read finds a record (e.g. Get a Lead by Email's `george@example.com`, Get an
+    /// Opportunity by Id's `4597c076-…`). The generated methods' doc examples run against such
+    /// a sandbox. Off by default: a sandbox starts with the leads it is given and nothing else.
+    ///
+    /// Each stateful endpoint that names one record by id (Update a Lead, Delete an
+    /// Opportunity, Update a Task, …) gets a record with the id its documented request names;
+    /// Get a Lead by Email and Get a Lead by Phone Number add the leads of their documented
+    /// answers, Get an Opportunity by Id the opportunity of its answer with its fields. Records
+    /// whose unique values or ids the store already has are left out. Documented opportunities
+    /// have no lead (`lead_id` is empty), event code `0`, and `request_seq` and `row_number`
+    /// `0`.
+    pub fn documented_records(mut self, documented: bool) -> Self {
+        self.documented_records = documented;
+        self
+    }
+
+    /// Holds at most `records` records of each kind (leads, opportunities, activities, tasks);
+    /// [`DEFAULT_MAX_RECORDS`] by default. A call that would store one more is refused (see the
+    /// crate docs), and so is a lead list that would not fit; deleting records makes room.
+    pub fn max_records(mut self, records: usize) -> Self {
+        self.max_records = records;
+        self
+    }
+
+    /// Holds at most `bytes` of record data over every kind, measured as JSON text;
+    /// [`DEFAULT_MAX_STORE_BYTES`] by default. With [`SandboxBuilder::max_records`] this bounds
+    /// what any client can make the sandbox keep.
+    pub fn max_store_bytes(mut self, bytes: usize) -> Self {
+        self.max_store_bytes = bytes;
+        self
+    }
+
     /// Waits this long before every answer, like a network round trip (none by default).
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
@@ -673,7 +868,8 @@ impl SandboxBuilder {
     }
 
     /// Counts created opportunities instead of keeping them, for long runs (benchmarks, soak
-    /// tests): [`Sandbox::opportunities`] stays empty and [`Sandbox::summary`] has the count.
+    /// tests): [`Sandbox::opportunities`] stays empty and [`Sandbox::summary`] has the count;
+    /// the opportunity endpoints that name an opportunity by id find none.
     /// With the bounded request log, a lean sandbox's memory stays flat however many calls it
     /// serves. Off by default.
     pub fn lean(mut self, lean: bool) -> Self {
@@ -833,10 +1029,21 @@ impl Sandbox {
         self.shared.leads()
     }
 
-    /// Every opportunity created so far, in creation order (none for a
-    /// [lean](SandboxBuilder::lean) sandbox, which only counts them).
+    /// Every opportunity in the store, in creation order: those created and not deleted (none
+    /// for a [lean](SandboxBuilder::lean) sandbox, which only counts them), with the changes
+    /// of Update an Opportunity applied to their rows.
     pub fn opportunities(&self) -> Vec<Opportunity> {
         self.shared.opportunities()
+    }
+
+    /// Every activity in the store, in the order they were posted.
+    pub fn activities(&self) -> Vec<Activity> {
+        self.shared.activities()
+    }
+
+    /// Every task in the store, in creation order.
+    pub fn tasks(&self) -> Vec<Task> {
+        self.shared.tasks()
     }
 
     /// The calls in the request log, in arrival order: the most recent
@@ -845,7 +1052,8 @@ impl Sandbox {
         self.shared.requests()
     }
 
-    /// Counts of calls, processed calls, created opportunities, leads and pending faults.
+    /// Counts of calls, processed calls, created opportunities, leads, activities, tasks and
+    /// pending faults.
     pub fn summary(&self) -> Summary {
         self.shared.summary()
     }
@@ -900,9 +1108,10 @@ impl Sandbox {
             .update_settings(|settings| settings.rate_limit_refusal = refusal);
     }
 
-    /// Goes back to the state right after start: the leads and settings it started with (lead
-    /// ids included), no opportunities, no pending faults, an empty request log (sequence
-    /// numbers start again at 0) and an empty rate-limit window.
+    /// Goes back to the state right after start: the records and settings it started with (ids
+    /// included; the documented records, if it had them), no other records, no pending
+    /// faults, an empty request log (sequence numbers start again at 0) and an empty rate-limit
+    /// window.
     pub fn reset(&self) {
         self.shared.reset();
     }

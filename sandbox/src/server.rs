@@ -4,8 +4,8 @@
 //! rate-limit (429), read the body, apply an injected fault, validate the query and body against
 //! the wire schema (400), then run the endpoint's behaviour. Everything about the API's shapes
 //! comes from the served schema ([`crate::SCHEMA`] unless told otherwise); only the behaviour of
-//! stateful endpoints is written here (`opportunities`). Paths below `/_sandbox/` are the
-//! sandbox's own API (`admin`).
+//! stateful endpoints is written by hand (`behaviour` and the modules it dispatches to). Paths
+//! below `/_sandbox/` are the sandbox's own API (`admin`).
 //!
 //! Connections: at most `max_connections` at once (a semaphore; further ones wait in the
 //! kernel's backlog), hyper's header-read timeout (which also closes idle keep-alive
@@ -31,7 +31,7 @@ use leadsquared::ExceptionType;
 
 use crate::schema::{BodySchema, EndpointSchema, FieldSchema, Method, Schema, Shape, TypeSchema};
 use crate::state::Shared;
-use crate::{Fault, RecordedRequest, admin, opportunities};
+use crate::{Fault, RecordedRequest, admin, behaviour};
 
 /// The largest body the sandbox reads (25 rows are a few kilobytes).
 pub(super) const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -676,22 +676,13 @@ fn query_value(field: &FieldSchema, text: &str) -> Value {
     }
 }
 
-/// Runs the endpoint: the hand-written behaviour where there is one, else the spec's example.
+/// Runs the endpoint: the hand-written behaviour where there is one (`behaviour`), else the
+/// spec's example.
 fn behave(shared: &Shared, seq: u64, schema: &EndpointSchema, query: &[(String, String)], body: &Value) -> Outcome {
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    match schema.name {
-        opportunities::ENDPOINT => {
-            match opportunities::add_in_bulk(shared, seq, param("SearchBy").unwrap_or(""), body) {
-                Ok(answer) => Outcome::json(200, &answer, true),
-                Err((status, exception, message)) => Outcome::error(status, Some(&exception), &message),
-            }
-        }
-        _ => Outcome::json(200, &example_page(shared.schema, schema, body), true),
+    match behaviour::run(shared, schema.name, &behaviour::Call::new(seq, query, body)) {
+        Some(Ok(answer)) => Outcome::json(200, &answer, true),
+        Some(Err((status, exception, message))) => Outcome::error(status, Some(&exception), &message),
+        None => Outcome::json(200, &example_page(shared.schema, schema, body), true),
     }
 }
 

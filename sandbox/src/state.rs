@@ -1,4 +1,4 @@
-//! The sandbox's state: keys, rate limiter, lead and opportunity store, faults and request log.
+//! The sandbox's state: keys, rate limiter, the record store (`store.rs`), faults and request log.
 //!
 //! One mutex guards it all; it is never held across an `.await`, and every critical section is a
 //! few map operations (or, for `GET /_sandbox/...`, one pass writing JSON), so contention is not
@@ -6,18 +6,22 @@
 //!
 //! Everything that grows with the number of calls is bounded: the request log is a ring of
 //! [`SandboxBuilder::request_log`] entries, request bodies are kept only with
-//! [`SandboxBuilder::keep_bodies`] and never for refused calls, and a
-//! [lean](SandboxBuilder::lean) sandbox counts created opportunities instead of keeping them.
+//! [`SandboxBuilder::keep_bodies`] and never for refused calls, the record store holds at most
+//! [`SandboxBuilder::max_records`] records of each kind and [`SandboxBuilder::max_store_bytes`]
+//! bytes of them, and a [lean](SandboxBuilder::lean) sandbox counts created opportunities
+//! instead of keeping them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use leadsquared::Credentials;
 
 use crate::schema::{RateLimit, Schema};
+use crate::store::{Store, StoreLimits, UnknownSearchBy};
 use crate::{
-    CallHook, Fault, Lead, Opportunity, RateLimitRefusal, RecordedRequest, SandboxBuilder, SandboxError, Summary,
+    Activity, CallHook, Fault, Lead, Opportunity, RateLimitRefusal, RecordedRequest, SandboxBuilder, SandboxError,
+    Summary, Task,
 };
 
 /// The settings that can change while the sandbox runs.
@@ -36,8 +40,6 @@ pub(super) struct Settings {
 pub(super) struct Shared {
     pub(super) started: Instant,
     pub(super) schema: &'static Schema,
-    /// Whether to count created opportunities instead of keeping them (`SandboxBuilder::lean`).
-    pub(super) lean: bool,
     /// Whether to keep the bodies of processed calls in the log (`SandboxBuilder::keep_bodies`).
     pub(super) keep_bodies: bool,
     /// The most connections served at once.
@@ -60,16 +62,8 @@ struct Inner {
     jitter: Option<(Duration, Duration)>,
     refusal: RateLimitRefusal,
     search_by_ignore_case: bool,
-    unique_fields: Vec<String>,
-    mandatory_fields: Vec<String>,
-    leads: Vec<Lead>,
-    /// (unique field, normalised value) → index into `leads`.
-    index: HashMap<(String, String), usize>,
-    next_lead: u64,
-    /// The opportunities created, unless the sandbox is lean.
-    opportunities: Vec<Opportunity>,
-    /// How many opportunities were created (kept or not).
-    created: u64,
+    /// The leads, opportunities, activities and tasks.
+    store: Store,
     faults: VecDeque<(Fault, usize)>,
     log: RequestLog,
     /// How many calls took effect.
@@ -153,94 +147,6 @@ impl Limiter {
     }
 }
 
-/// Unique values compare without regard to case and surrounding spaces, as LeadSquared's
-/// database collation does for email addresses.
-fn normalise(value: &str) -> String {
-    value.trim().to_lowercase()
-}
-
-/// The outcome of looking up a lead for a row.
-pub(super) enum LeadLookup {
-    Found(String),
-    NoSuchField,
-    NotFound,
-}
-
-/// Why `SearchBy` names no unique field: the field it may have meant (a case mismatch).
-pub(super) struct UnknownSearchBy {
-    pub(super) did_you_mean: Option<String>,
-}
-
-impl Inner {
-    /// The unique field `SearchBy` names: exactly, or (when so configured) in any case.
-    fn search_field(&self, search_by: &str) -> Result<&String, UnknownSearchBy> {
-        if let Some(field) = self.unique_fields.iter().find(|f| *f == search_by) {
-            return Ok(field);
-        }
-        let other_case = self.unique_fields.iter().find(|f| f.eq_ignore_ascii_case(search_by));
-        match other_case {
-            Some(field) if self.search_by_ignore_case => Ok(field),
-            other => Err(UnknownSearchBy {
-                did_you_mean: other.cloned(),
-            }),
-        }
-    }
-
-    /// Checks `leads` against the store and each other, then stores them all, or none.
-    fn add_leads(&mut self, leads: Vec<Lead>) -> Result<Vec<String>, SandboxError> {
-        let mut keys_of = Vec::with_capacity(leads.len());
-        let mut seen_keys: HashMap<&(String, String), ()> = HashMap::new();
-        let mut seen_ids: Vec<&str> = Vec::new();
-        let duplicate = |field: &str, value: &str| SandboxError::DuplicateLead {
-            field: field.to_string(),
-            value: value.to_string(),
-        };
-        for lead in &leads {
-            let keys: Vec<(String, String)> = self
-                .unique_fields
-                .iter()
-                .filter_map(|field| lead.field(field).map(|value| (field.clone(), normalise(value))))
-                .filter(|(_, value)| !value.is_empty())
-                .collect();
-            keys_of.push(keys);
-            if let Some(id) = lead.id.as_deref() {
-                if seen_ids.contains(&id) || self.leads.iter().any(|other| other.id.as_deref() == Some(id)) {
-                    return Err(duplicate("ProspectID", id));
-                }
-                seen_ids.push(id);
-            }
-        }
-        for (lead, keys) in leads.iter().zip(&keys_of) {
-            if let Some((field, _)) = keys
-                .iter()
-                .find(|key| self.index.contains_key(key) || seen_keys.contains_key(key))
-            {
-                return Err(duplicate(field, lead.field(field).unwrap_or_default()));
-            }
-            seen_keys.extend(keys.iter().map(|key| (key, ())));
-        }
-        let mut ids = Vec::with_capacity(leads.len());
-        for (mut lead, keys) in leads.into_iter().zip(keys_of) {
-            let id = match lead.id.clone() {
-                Some(id) => id,
-                None => {
-                    let id = format!("00000000-0000-4000-b000-{:012x}", self.next_lead);
-                    self.next_lead += 1;
-                    id
-                }
-            };
-            lead.id = Some(id.clone());
-            let position = self.leads.len();
-            self.leads.push(lead);
-            for key in keys {
-                self.index.insert(key, position);
-            }
-            ids.push(id);
-        }
-        Ok(ids)
-    }
-}
-
 impl Shared {
     /// The state a sandbox starts with: its keys, settings and leads.
     pub(super) fn new(config: &SandboxBuilder) -> Result<Self, SandboxError> {
@@ -253,22 +159,26 @@ impl Shared {
             jitter: config.jitter,
             refusal: config.rate_limit_refusal,
             search_by_ignore_case: config.search_by_ignore_case,
-            unique_fields: config.unique_fields.clone(),
-            mandatory_fields: config.mandatory_fields.clone(),
-            leads: Vec::new(),
-            index: HashMap::new(),
-            next_lead: 1,
-            opportunities: Vec::new(),
-            created: 0,
+            store: Store::new(
+                config.unique_fields.clone(),
+                config.mandatory_fields.clone(),
+                config.lean,
+                StoreLimits {
+                    records: config.max_records,
+                    bytes: config.max_store_bytes,
+                },
+            ),
             faults: VecDeque::new(),
             log: RequestLog::new(config.request_log),
             processed: 0,
         };
-        initial.add_leads(config.leads.clone())?;
+        initial.store.add_leads(config.leads.clone())?;
+        if config.documented_records {
+            crate::behaviour::seed_documented_records(&mut initial.store, config.schema);
+        }
         Ok(Self {
             started: Instant::now(),
             schema: config.schema,
-            lean: config.lean,
             keep_bodies: config.keep_bodies,
             max_connections: config.max_connections.max(1),
             read_timeout: config.read_timeout,
@@ -286,8 +196,8 @@ impl Shared {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Back to the state right after start: the leads and settings it started with, no
-    /// opportunities, faults or logged calls, an empty rate-limit window.
+    /// Back to the state right after start: the records and settings it started with, no
+    /// faults or logged calls, an empty rate-limit window.
     pub(super) fn reset(&self) {
         *self.lock() = self.initial.clone();
     }
@@ -306,72 +216,47 @@ impl Shared {
 
     /// Stores `leads` (all or none) and returns their ids.
     pub(super) fn add_leads(&self, leads: Vec<Lead>) -> Result<Vec<String>, SandboxError> {
-        self.lock().add_leads(leads)
+        Ok(self.lock().store.add_leads(leads)?)
+    }
+
+    /// Runs `f` on the store, with whether `SearchBy` may name a unique field in another case
+    /// (`SandboxBuilder::search_by_ignore_case`): one critical section, so that what `f` reads
+    /// and changes is consistent.
+    pub(super) fn with_store<T>(&self, f: impl FnOnce(&mut Store, bool) -> T) -> T {
+        let mut inner = self.lock();
+        let ignore_case = inner.search_by_ignore_case;
+        f(&mut inner.store, ignore_case)
     }
 
     pub(super) fn leads(&self) -> Vec<Lead> {
-        self.lock().leads.clone()
+        self.lock().store.leads().cloned().collect()
     }
 
-    /// Runs `f` on the leads without copying them.
-    pub(super) fn with_leads<T>(&self, f: impl FnOnce(&[Lead]) -> T) -> T {
-        f(&self.lock().leads)
-    }
-
-    /// The lead of `field` = `value`, where `field` is a `SearchBy` value already accepted by
-    /// [`Shared::check_search_by`].
-    pub(super) fn find_lead(&self, search_by: &str, value: &str) -> LeadLookup {
-        let inner = self.lock();
-        let Ok(field) = inner.search_field(search_by) else {
-            return LeadLookup::NoSuchField;
-        };
-        match inner.index.get(&(field.clone(), normalise(value))) {
-            Some(&position) => LeadLookup::Found(inner.leads[position].id.clone().unwrap_or_default()),
-            None => LeadLookup::NotFound,
-        }
+    /// Runs `f` on the leads, in creation order, without copying them.
+    pub(super) fn with_leads<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Lead>) -> T) -> T {
+        f(&mut self.lock().store.leads())
     }
 
     /// Whether `search_by` names a unique field (see `SandboxBuilder::search_by_ignore_case`).
     pub(super) fn check_search_by(&self, search_by: &str) -> Result<(), UnknownSearchBy> {
-        self.lock().search_field(search_by).map(|_| ())
-    }
-
-    pub(super) fn mandatory_fields(&self) -> Vec<String> {
-        self.lock().mandatory_fields.clone()
-    }
-
-    /// Stores an opportunity (a lean sandbox only counts it) and returns its fresh id.
-    pub(super) fn create_opportunity(
-        &self,
-        lead_id: String,
-        event_code: i64,
-        row: &serde_json::Value,
-        request_seq: u64,
-        row_number: usize,
-    ) -> String {
-        let mut inner = self.lock();
-        inner.created += 1;
-        let id = format!("00000000-0000-4000-a000-{:012x}", inner.created);
-        if !self.lean {
-            inner.opportunities.push(Opportunity {
-                id: id.clone(),
-                lead_id,
-                event_code,
-                row: row.clone(),
-                request_seq,
-                row_number,
-            });
-        }
-        id
+        self.with_store(|store, ignore_case| store.search_field(search_by, ignore_case).map(|_| ()))
     }
 
     pub(super) fn opportunities(&self) -> Vec<Opportunity> {
-        self.lock().opportunities.clone()
+        self.lock().store.opportunities().cloned().collect()
     }
 
-    /// Runs `f` on the opportunities without copying them.
-    pub(super) fn with_opportunities<T>(&self, f: impl FnOnce(&[Opportunity]) -> T) -> T {
-        f(&self.lock().opportunities)
+    /// Runs `f` on the opportunities, in creation order, without copying them.
+    pub(super) fn with_opportunities<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Opportunity>) -> T) -> T {
+        f(&mut self.lock().store.opportunities())
+    }
+
+    pub(super) fn activities(&self) -> Vec<Activity> {
+        self.lock().store.activities().cloned().collect()
+    }
+
+    pub(super) fn tasks(&self) -> Vec<Task> {
+        self.lock().store.tasks().cloned().collect()
     }
 
     /// Counts a call if the rate limit allows it now; the time it was counted at, or `None`.
@@ -493,12 +378,15 @@ impl Shared {
     /// Counts of what happened so far.
     pub(super) fn summary(&self) -> Summary {
         let inner = self.lock();
+        let (leads, _, activities, tasks, created) = inner.store.counts();
         Summary {
             requests: inner.log.next_seq,
             logged_requests: inner.log.entries.len(),
             processed: inner.processed,
-            opportunities: inner.created,
-            leads: inner.leads.len(),
+            opportunities: created,
+            leads,
+            activities,
+            tasks,
             pending_faults: inner.faults.iter().map(|(_, times)| *times).sum(),
         }
     }
@@ -579,14 +467,11 @@ mod tests {
             .add_leads(vec![Lead::new().with_email("Ana@Example.com")])
             .unwrap()
             .remove(0);
-        assert!(
-            matches!(shared.find_lead("EmailAddress", " ana@example.COM"), LeadLookup::Found(found) if found == id)
-        );
-        assert!(matches!(
-            shared.find_lead("EmailAddress", "bob@example.com"),
-            LeadLookup::NotFound
-        ));
-        assert!(matches!(shared.find_lead("mx_Code", "x"), LeadLookup::NoSuchField));
+        let found = |field: &str, value: &str| {
+            shared.with_store(|store, _| store.find_lead(field, value).and_then(Lead::id).map(String::from))
+        };
+        assert_eq!(found("EmailAddress", " ana@example.COM"), Some(id.clone()));
+        assert_eq!(found("EmailAddress", "bob@example.com"), None);
         let duplicate = shared
             .add_leads(vec![Lead::new().with_email("ana@example.com")])
             .unwrap_err();

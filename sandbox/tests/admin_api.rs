@@ -328,7 +328,7 @@ async fn reset_goes_back_to_the_state_right_after_start() -> TestResult {
     assert_eq!(reset.status, 200, "{}", reset.text);
     assert_eq!(
         reset.body,
-        json!({ "Requests": 0, "LoggedRequests": 0, "Processed": 0, "Opportunities": 0, "Leads": 2, "PendingFaults": 0 })
+        json!({ "Requests": 0, "LoggedRequests": 0, "Processed": 0, "Opportunities": 0, "Leads": 2, "Activities": 0, "Tasks": 0, "PendingFaults": 0 })
     );
     let ids: Vec<Option<String>> = sandbox.leads().iter().map(|l| l.id().map(String::from)).collect();
     assert_eq!(ids, first_ids, "the same leads with the same ids");

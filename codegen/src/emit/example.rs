@@ -303,8 +303,8 @@ impl Builder<'_> {
     }
 
     /// The whole `# Example` section: prose, then a doctest whose hidden lines start a sandbox
-    /// and, with `check_wire`, check that what was sent is the documented query and body (the
-    /// sandbox then keeps request bodies).
+    /// with the documented records and, with `check_wire`, check that what was sent is the
+    /// documented query and body (the sandbox then keeps request bodies).
     fn section(
         &self,
         endpoint: &Endpoint,
@@ -323,11 +323,12 @@ impl Builder<'_> {
         out.push_str("```\n");
         out.push_str("# #[tokio::main(flavor = \"current_thread\")]\n");
         out.push_str("# async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
-        // The sandbox keeps the bodies of processed calls only when asked.
+        // The sandbox keeps the bodies of processed calls only when asked, and holds the records
+        // the documented requests name (a stateful endpoint refuses an unknown id) when asked.
         let sandbox = if check_wire {
-            "Sandbox::builder().keep_bodies(true).start()"
+            "Sandbox::builder().documented_records(true).keep_bodies(true).start()"
         } else {
-            "Sandbox::start()"
+            "Sandbox::builder().documented_records(true).start()"
         };
         out.push_str(&format!("# let sandbox = {krate}_sandbox::{sandbox}.await?;\n"));
         out.push_str("# let client = sandbox.client()?;\n");

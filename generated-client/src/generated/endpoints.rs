@@ -182,7 +182,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityField, OpportunityActivity};
     ///
@@ -325,7 +325,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_activity_type_details(1).await?;
     /// println!("{result:?}");
@@ -410,7 +410,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_activity_details("activityId").await?;
     /// println!("{result:?}");
@@ -492,7 +492,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_sales_activity_settings().await?;
     /// println!("{result:?}");
@@ -575,7 +575,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, LeadActivitiesQuery, OffsetPaging,
@@ -666,7 +666,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
@@ -713,7 +713,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
@@ -804,7 +804,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityField, LeadActivityPost};
     ///
@@ -910,7 +910,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityTypeDefinition;
     ///
@@ -1016,7 +1016,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityDeletion;
     ///
@@ -1110,7 +1110,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{SalesActivityPost, SalesActivityStatus};
     ///
@@ -1203,7 +1203,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::SalesActivityCancellation;
     ///
@@ -1293,7 +1293,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventQuery, ActivityEventRange, ActivitySorting,
@@ -1388,7 +1388,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
@@ -1433,7 +1433,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
@@ -1524,7 +1524,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
     /// use leadsquared::search::Paging;
@@ -1616,7 +1616,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityAdvancedSearch, ActivitySorting};
     /// use leadsquared::search::{Paging, SearchColumns};
@@ -1707,7 +1707,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::{CompanyProperty, CompanyTypeRef, NewCompany};
     ///
@@ -1797,7 +1797,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::{CompanyChanges, CompanyProperty};
     ///
@@ -1888,7 +1888,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.delete_account("companyId", true).await?;
     /// println!("{result:?}");
@@ -1976,7 +1976,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::{
     ///     CompanyDateRange, CompanyFilter, CompanyQuery, CompanyTypeRef,
@@ -2083,7 +2083,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::{
     ///     CompanyBatch, CompanyBatchOptions, CompanyProperty, CompanyTypeRef,
@@ -2180,7 +2180,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::AccountActivityPost;
     /// use leadsquared::activities::ActivityField;
@@ -2274,7 +2274,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::AccountActivityUpdate;
     /// use leadsquared::activities::ActivityField;
@@ -2365,7 +2365,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
     /// use leadsquared::leads::DateTimeRange;
@@ -2458,7 +2458,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client
     ///     .get_account_activity_by_id("255539a4-0380-4b8c-84db-7746b46c3fe2")
@@ -2541,7 +2541,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_by_email("george@example.com").await?;
     /// println!("{result:?}");
@@ -2624,7 +2624,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -2671,7 +2671,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -2765,7 +2765,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
@@ -2864,12 +2864,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
     /// let body = LeadAttributes::new().phone("9999999999").set("mx_City", "London");
-    /// let result = client.update_lead("leadId", body).await?;
+    /// let result = client.update_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -2954,7 +2954,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
@@ -3053,7 +3053,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_by_phone("9901111111").await?;
     /// println!("{result:?}");
@@ -3135,7 +3135,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
     /// use leadsquared::search::{Paging, SearchColumns};
@@ -3185,7 +3185,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
     /// use leadsquared::search::{Paging, SearchColumns};
@@ -3279,7 +3279,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::{DateTimeRange, LeadDateRangeQuery};
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
@@ -3378,7 +3378,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_lead_metadata().schema_name("Phone").await?;
     /// println!("{result:?}");
@@ -3457,9 +3457,9 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// let result = client.delete_lead("leadId").await?;
+    /// let result = client.delete_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca").await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -3539,7 +3539,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadReset;
     ///
@@ -3636,7 +3636,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadBulkUpdate;
     /// use leadsquared::opportunities::LeadAttribute;
@@ -3740,7 +3740,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
@@ -3855,7 +3855,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadFieldDefinition;
     ///
@@ -3950,7 +3950,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadHistoryDeletion;
     ///
@@ -4039,7 +4039,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadHistoryDeletion;
     ///
@@ -4129,7 +4129,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityField;
     /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity, LeadAttributes};
@@ -4229,7 +4229,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_all_lists().await?;
     /// println!("{result:?}");
@@ -4308,7 +4308,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::lists::{ListLeadsParameters, ListLeadsQuery};
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
@@ -4399,7 +4399,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::lists::StaticListLeads;
     ///
@@ -4489,7 +4489,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.add_lead_to_static_list("listId", "leadId").await?;
     /// println!("{result:?}");
@@ -4576,7 +4576,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.remove_lead_from_static_list("ListId", "LeadID").await?;
     /// println!("{result:?}");
@@ -4662,7 +4662,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::lists::NewStaticList;
     ///
@@ -4786,7 +4786,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
     ///
@@ -4968,7 +4968,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityField, OpportunityUpdate};
     ///
@@ -5061,7 +5061,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client
     ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f")
@@ -5149,7 +5149,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -5194,7 +5194,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
@@ -5283,7 +5283,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     /// use leadsquared::opportunities::{
@@ -5386,7 +5386,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityBulkUpdate, OpportunityField};
     ///
@@ -5518,9 +5518,11 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// let result = client.delete_opportunity("Id").await?;
+    /// let result = client
+    ///     .delete_opportunity("5ca5b042-51ea-4699-b6f0-84c40ab12770")
+    ///     .await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_opportunity").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -5602,7 +5604,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.check_opportunity_feature("orgId").await?;
     /// println!("{result:?}");
@@ -5686,7 +5688,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_opportunity_type_metadata(12005).await?;
     /// println!("{result:?}");
@@ -5771,7 +5773,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::LeadOpportunitiesQuery;
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
@@ -5868,7 +5870,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunitiesByIdsQuery, OpportunityIdsOfType};
     /// use leadsquared::search::SearchColumns;
@@ -5966,7 +5968,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::opportunities::{
     ///     OpportunityAdvancedSearch, OpportunitySearchSorting,
@@ -6061,7 +6063,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::tasks::{TaskCreate, TaskTypeName};
     ///
@@ -6155,7 +6157,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::tasks::{TaskBatch, TaskCreate, TaskTypeName};
     ///
@@ -6260,7 +6262,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_task_types().await?;
     /// println!("{result:?}");
@@ -6339,7 +6341,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::{SearchSorting, SortDirection};
     /// use leadsquared::tasks::{TaskColumns, TaskLookup, TaskPaging, TaskQuery};
@@ -6429,7 +6431,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_tasks_by_lead_id("leadId").await?;
     /// println!("{result:?}");
@@ -6511,7 +6513,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::tasks::TaskUpdate;
     ///
@@ -6603,7 +6605,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::tasks::TaskDeletion;
     ///
@@ -6697,7 +6699,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
@@ -6740,7 +6742,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
@@ -6827,7 +6829,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
@@ -6870,7 +6872,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
@@ -6959,7 +6961,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
@@ -7053,7 +7055,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::tasks::AppointmentSearchQuery;
     ///
@@ -7147,7 +7149,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.get_user_by_id("718ae557-9d0b-11e7-b0ab-02e89b2fb8f4").await?;
     /// println!("{result:?}");
@@ -7229,7 +7231,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.mark_user_obsolete("userid").await?;
     /// println!("{result:?}");

@@ -5343,7 +5343,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
-            query_example: &[],
+            query_example: &[("leadId", "6f75b09d-0187-45d6-86dd-f848bd5a0aca")],
             request_example: ::core::option::Option::Some(
                 r#"[
   {
@@ -5661,7 +5661,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CallStatus"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            query_example: &[],
+            query_example: &[("leadId", "6f75b09d-0187-45d6-86dd-f848bd5a0aca")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
                 r#"{
@@ -6550,7 +6550,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("SuccessFlag"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
-            query_example: &[],
+            query_example: &[("Id", "5ca5b042-51ea-4699-b6f0-84c40ab12770")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
                 r#"{

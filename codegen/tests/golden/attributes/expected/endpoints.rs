@@ -65,7 +65,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::PersonFields;
     ///
@@ -136,7 +136,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::{Company, CompanyProperties};
     ///

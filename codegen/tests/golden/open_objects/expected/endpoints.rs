@@ -62,7 +62,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// let result = client.golden_get_record().await?;
     /// println!("{result:?}");

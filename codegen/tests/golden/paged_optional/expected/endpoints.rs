@@ -65,7 +65,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::{Filter, Pager};
     ///
@@ -102,7 +102,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::{Filter, Pager};
     ///
@@ -166,7 +166,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::{Lookup, Window};
     ///
@@ -204,7 +204,7 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::start().await?;
+    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use example::{Lookup, Window};
     ///
