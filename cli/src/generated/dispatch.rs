@@ -821,7 +821,7 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::Object {
             type_name: "LeadOpportunitiesQuery",
-            required: true,
+            required: false,
         },
     },
     crate::spec::EndpointInfo {
@@ -1389,12 +1389,15 @@ pub async fn call(
         }
         "get_opportunities_by_lead_id" => {
             let call = client
-                .get_opportunities_by_lead_id(
-                    input.required::<String>("leadId")?,
-                    input.body::<::leadsquared::opportunities::LeadOpportunitiesQuery>()?,
-                );
+                .get_opportunities_by_lead_id(input.required::<String>("leadId")?);
             let call = match input.optional::<i64>("opportunityType")? {
                 Some(value) => call.opportunity_type(value),
+                None => call,
+            };
+            let call = match input
+                .optional_body::<::leadsquared::opportunities::LeadOpportunitiesQuery>()?
+            {
+                Some(body) => call.body(body),
                 None => call,
             };
             crate::spec::answer(call.await)

@@ -5730,9 +5730,8 @@ impl crate::Client {
     /// Get Opportunities by Lead Id.
     ///
     /// Lists a lead's opportunities, of one type or all, with the total. The page makes the body
-    /// optional (without it, the default opportunity fields come back); the client always sends one,
-    /// `{}` when nothing is set, which the page does not describe. Every part of the body being
-    /// optional, the client's page walk does not apply.
+    /// optional: without it, the call is sent with no body and the default opportunity fields come
+    /// back, in the server's own page size, which a page walk then keeps to.
     ///
     /// `POST /OpportunityManagement.svc/GetOpportunitiesOfLead` ([API
     /// documentation](https://apidocs.leadsquared.com/get-opportunities-by-lead-id/))
@@ -5784,7 +5783,7 @@ impl crate::Client {
     ///     )
     ///     .with_paging(Paging::new(1, 100))
     ///     .with_sorting(SearchSorting::new("Owner", SortDirection::Descending));
-    /// let result = client.get_opportunities_by_lead_id("leadId", body).await?;
+    /// let result = client.get_opportunities_by_lead_id("leadId").body(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_lead_id").unwrap();
     /// # let sent = sandbox.requests().pop().unwrap();
@@ -5799,13 +5798,47 @@ impl crate::Client {
     pub fn get_opportunities_by_lead_id(
         &self,
         lead_id: impl Into<String>,
-        body: super::opportunities::LeadOpportunitiesQuery,
     ) -> super::requests::GetOpportunitiesByLeadId {
-        super::requests::GetOpportunitiesByLeadId::new(
-            self.clone(),
-            lead_id.into(),
-            body,
-        )
+        super::requests::GetOpportunitiesByLeadId::new(self.clone(), lead_id.into())
+    }
+    /// Every page of Get Opportunities by Lead Id, from the body's `Paging.PageIndex` on:
+    /// `self.get_opportunities_by_lead_id(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Opportunities by Lead Id documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::opportunities::LeadOpportunitiesQuery;
+    /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
+    ///
+    /// let body = LeadOpportunitiesQuery::default()
+    ///     .with_columns(
+    ///         SearchColumns::new("mx_Custom_3,Owner,Status,mx_Custom_6,mx_Custom_8"),
+    ///     )
+    ///     .with_paging(Paging::new(1, 100))
+    ///     .with_sorting(SearchSorting::new("Owner", SortDirection::Descending));
+    /// let mut pages = client.get_opportunities_by_lead_id("leadId").body(body).pages();
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_opportunities_by_lead_id_pages(
+        &self,
+        lead_id: impl Into<String>,
+    ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
+        self.get_opportunities_by_lead_id(lead_id).pages()
     }
 }
 /// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate limit and

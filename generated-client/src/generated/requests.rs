@@ -2727,19 +2727,15 @@ pub struct GetOpportunitiesByLeadId {
     client: crate::Client,
     lead_id: String,
     opportunity_type: Option<i64>,
-    body: super::opportunities::LeadOpportunitiesQuery,
+    body: Option<super::opportunities::LeadOpportunitiesQuery>,
 }
 impl GetOpportunitiesByLeadId {
-    pub(crate) fn new(
-        client: crate::Client,
-        lead_id: String,
-        body: super::opportunities::LeadOpportunitiesQuery,
-    ) -> Self {
+    pub(crate) fn new(client: crate::Client, lead_id: String) -> Self {
         Self {
             client,
             lead_id,
             opportunity_type: None,
-            body,
+            body: None,
         }
     }
     /// Sets the query parameter `opportunityType`: The opportunity type's event code; every type when
@@ -2748,6 +2744,68 @@ impl GetOpportunitiesByLeadId {
         self.opportunity_type = Some(opportunity_type);
         self
     }
+    /// Sets the request body, which this endpoint does not require: without it, the call is sent with
+    /// no body.
+    pub fn body(mut self, body: super::opportunities::LeadOpportunitiesQuery) -> Self {
+        self.body = Some(body);
+        self
+    }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body, making what was left
+    /// out.
+    fn set_page(&mut self, position: i64, size: i64) {
+        let body = self
+            .body
+            .get_or_insert_with(super::opportunities::LeadOpportunitiesQuery::default);
+        let paging = body
+            .paging
+            .get_or_insert_with(|| super::search::Paging::new(position, size));
+        paging.page_index = position;
+        paging.page_size = size;
+    }
+    /// Every page from the body's `Paging.PageIndex` on (1 when absent), as a stream
+    /// ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
+    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
+    /// error. When the body gives no `Paging.PageSize`, the first call is sent as it is and the
+    /// server's own page size, learned from its answer, is asked for from then on. The stream owns the
+    /// builder, so it can be returned or spawned.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
+        crate::runtime::Pages::new(
+            super::endpoints::GET_OPPORTUNITIES_BY_LEAD_ID.name,
+            crate::runtime::PageStyle::Index,
+            self
+                .body
+                .as_ref()
+                .and_then(|body| body.paging.as_ref())
+                .map(|paging| paging.page_index)
+                .unwrap_or(1),
+            self
+                .body
+                .as_ref()
+                .and_then(|body| body.paging.as_ref())
+                .map(|paging| paging.page_size),
+            move |at: crate::runtime::PageAt| {
+                let mut call = self.clone();
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(at.position, page.list, total))
+                }
+            },
+        )
+    }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::get_opportunities_by_lead_id`] for the
@@ -2755,19 +2813,19 @@ impl GetOpportunitiesByLeadId {
     pub async fn send(
         self,
     ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
-        self.call(&self.body).await
+        self.call(self.body.as_ref()).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
-        body: &super::opportunities::LeadOpportunitiesQuery,
+        body: Option<&super::opportunities::LeadOpportunitiesQuery>,
     ) -> Result<super::opportunities::OpportunityPage, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::GET_OPPORTUNITIES_BY_LEAD_ID,
             )
             .query("leadId", &self.lead_id)
             .query_opt("opportunityType", self.opportunity_type.as_ref())
-            .json_body(body)?;
+            .json_body_opt(body)?;
         self.client.execute(request).await
     }
 }

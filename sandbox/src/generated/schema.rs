@@ -6663,11 +6663,14 @@ pub static SCHEMA: Schema = Schema {
             ],
             body: BodySchema::Object {
                 shape: Shape::Named("LeadOpportunitiesQuery"),
-                required: true,
+                required: false,
             },
             response: Shape::Named("OpportunityPage"),
             unwrap: ::core::option::Option::None,
-            pages: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                position: &["Paging", "PageIndex"],
+                items: &["List"],
+            }),
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
