@@ -206,3 +206,53 @@ async fn bulk_activities_refuse_26_and_put_the_opportunity_in_the_query() -> Tes
     );
     Ok(())
 }
+
+/// A server holding five opportunities that serves two per page unless asked otherwise, as
+/// LeadSquared serves its own page size to a call without `Paging`.
+struct FiveOpportunities;
+
+impl wiremock::Respond for FiveOpportunities {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let body: Option<serde_json::Value> = serde_json::from_slice(&request.body).ok();
+        let paging = body.as_ref().and_then(|body| body.get("Paging"));
+        let number = |key: &str| paging.and_then(|paging| paging[key].as_u64());
+        let (index, size) = (number("PageIndex").unwrap_or(1), number("PageSize").unwrap_or(2));
+        let start = ((index - 1) * size).min(5);
+        let list: Vec<_> = (start..(start + size).min(5))
+            .map(|n| json!({ "ProspectActivityId": format!("opp-{n}") }))
+            .collect();
+        wiremock::ResponseTemplate::new(200).set_body_json(json!({ "RecordCount": 5, "List": list }))
+    }
+}
+
+#[tokio::test]
+async fn a_walk_without_a_body_sends_none_first_then_the_page_size_the_server_served() -> TestResult {
+    let (server, client) = common::mock(leadsquared::AuthPlacement::Header).await?;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(FiveOpportunities)
+        .mount(&server)
+        .await;
+    let mut pages = client.get_opportunities_by_lead_id_pages("lead-1");
+    let mut sizes = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        sizes.push((page.index, page.items.len()));
+    }
+    assert_eq!(sizes, [(1, 2), (2, 2), (3, 1)]);
+    let bodies: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "",
+            r#"{"Paging":{"PageIndex":2,"PageSize":2}}"#,
+            r#"{"Paging":{"PageIndex":3,"PageSize":2}}"#
+        ]
+    );
+    Ok(())
+}

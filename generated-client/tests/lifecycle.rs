@@ -7,7 +7,7 @@
 use leadsquared::activities::{ActivityField, LeadActivitiesQuery, LeadActivityPost};
 use leadsquared::leads::LeadAttributes;
 use leadsquared::opportunities::{
-    LeadOpportunitiesQuery, OpportunityByLeadField, OpportunityField, OpportunityPage, OpportunityUpdate, SearchBy,
+    OpportunityByLeadField, OpportunityField, OpportunityPage, OpportunityUpdate, SearchBy,
 };
 use leadsquared::tasks::{TaskCreate, TaskTypeName, TaskUpdate};
 use leadsquared::{Client, Error, ExceptionType};
@@ -27,9 +27,7 @@ fn ids(page: &OpportunityPage) -> Vec<String> {
 }
 
 async fn opportunities_of(client: &Client, lead: &str) -> Result<OpportunityPage, Error> {
-    client
-        .get_opportunities_by_lead_id(lead, LeadOpportunitiesQuery::default())
-        .await
+    client.get_opportunities_by_lead_id(lead).await
 }
 
 #[tokio::test]
@@ -74,10 +72,19 @@ async fn a_lead_is_created_worked_on_and_deleted_across_modules() -> TestResult 
         .collect();
     assert_eq!(added.len(), 2);
 
-    // 3. List them by the lead's id.
+    // 3. List them by the lead's id: in one call without a body, and page by page, one per
+    // page, the walker writing the `Paging` the body left out.
     let page = opportunities_of(&client, &lead).await?;
     assert_eq!(page.record_count, 2);
     assert_eq!(ids(&page), added);
+    let mut pages = client.get_opportunities_by_lead_id(&lead).page(1, 1).pages();
+    let mut walked = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        assert_eq!((page.items.len(), page.total), (1, Some(2)));
+        walked.push(page.index);
+    }
+    assert_eq!(walked, [1, 2]);
     assert!(
         page.list
             .iter()

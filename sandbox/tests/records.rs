@@ -180,9 +180,7 @@ async fn opportunities_are_listed_read_changed_and_deleted_with_their_lead() -> 
         .unwrap_or_default();
 
     // Listed by lead, of one type, with the columns asked for.
-    let all = client
-        .get_opportunities_by_lead_id(&lead, LeadOpportunitiesQuery::default())
-        .await?;
+    let all = client.get_opportunities_by_lead_id(&lead).await?;
     assert_eq!(all.record_count, 2);
     let ids: Vec<&Value> = all
         .list
@@ -192,10 +190,8 @@ async fn opportunities_are_listed_read_changed_and_deleted_with_their_lead() -> 
     assert_eq!(ids, [&json!(first), &json!(second)]);
     assert_eq!(all.list[1].opportunity_event, Some(12001));
     let typed = client
-        .get_opportunities_by_lead_id(
-            &lead,
-            LeadOpportunitiesQuery::default().with_columns(SearchColumns::new("mx_Custom_1")),
-        )
+        .get_opportunities_by_lead_id(&lead)
+        .body(LeadOpportunitiesQuery::default().with_columns(SearchColumns::new("mx_Custom_1")))
         .opportunity_type(12000)
         .await?;
     assert_eq!(typed.record_count, 1);
@@ -229,9 +225,7 @@ async fn opportunities_are_listed_read_changed_and_deleted_with_their_lead() -> 
 
     // Deleted: gone from the list, and calls naming it are refused.
     assert!(client.delete_opportunity(&first).await?.is_successful);
-    let left = client
-        .get_opportunities_by_lead_id(&lead, LeadOpportunitiesQuery::default())
-        .await?;
+    let left = client.get_opportunities_by_lead_id(&lead).await?;
     assert_eq!(left.record_count, 1);
     for error in [
         client.get_opportunity_by_id(&first).await.unwrap_err(),
@@ -247,9 +241,7 @@ async fn opportunities_are_listed_read_changed_and_deleted_with_their_lead() -> 
     // A lead takes its opportunities with it.
     client.delete_lead(&lead).await?;
     assert_eq!(sandbox.opportunities().len(), 1, "bo@example.com's");
-    let none = client
-        .get_opportunities_by_lead_id(&lead, LeadOpportunitiesQuery::default())
-        .await?;
+    let none = client.get_opportunities_by_lead_id(&lead).await?;
     assert_eq!((none.record_count, none.list.len()), (0, 0));
     Ok(())
 }
