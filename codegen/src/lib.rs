@@ -141,6 +141,13 @@ pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Error> {
     emit::emit(&spec).into_iter().map(format_file).collect()
 }
 
+/// The client crate's cargo features, one per group with the groups it needs, as the lines of
+/// a `[features]` table, when the spec's `api.group_features` asks for them.
+pub fn cargo_features(sources: &[SourceFile]) -> Result<Option<String>, Error> {
+    let spec = load(sources).map_err(Error::Spec)?;
+    Ok(emit::cargo_features(&spec))
+}
+
 /// The JSON Schema of a spec file, for editors (referenced from each file's first line,
 /// `# yaml-language-server: $schema=./schema.json`). It is derived from the same serde mirror
 /// the loader uses, so it cannot list a key the loader refuses; `cargo xtask check` keeps the

@@ -41,6 +41,9 @@ pub struct Api {
     pub statuses: Vec<Status>,
     /// The exception types, as an open enum named `ExceptionType`.
     pub exceptions: EnumDef,
+    /// Whether each group is a cargo feature of the client crate (all on by default), so that
+    /// users compile only the groups they use.
+    pub group_features: bool,
     /// The spec file that holds the API section.
     pub source: String,
 }
@@ -217,6 +220,17 @@ pub enum TypeRef {
     Named(String),
     /// An array of the inner type.
     Array(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The named type this is, or holds through arrays.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Array(inner) => inner.named(),
+            _ => None,
+        }
+    }
 }
 
 /// A cross-field rule.
@@ -495,6 +509,70 @@ pub enum Processed {
 }
 
 impl Spec {
+    /// Every group (of a type or an endpoint) and the other groups whose types its own types
+    /// and endpoints name directly: what each group's cargo feature needs. Types of no group
+    /// are not in it: they are always compiled.
+    pub fn group_dependencies(&self) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+        let mut deps: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+        let group_of = |name: &str| {
+            self.types
+                .iter()
+                .find(|def| def.name() == name)
+                .and_then(TypeDef::group)
+        };
+        let mut note = |group: &str, ty: &TypeRef| {
+            let needs = deps.entry(group.to_string()).or_default();
+            if let Some(other) = ty.named().and_then(group_of) {
+                if other != group {
+                    needs.insert(other.to_string());
+                }
+            }
+        };
+        for def in &self.types {
+            let Some(group) = def.group() else { continue };
+            note(group, &TypeRef::Json);
+            if let TypeDef::Object(object) = def {
+                for field in &object.fields {
+                    note(group, &field.ty);
+                }
+            }
+        }
+        for endpoint in &self.endpoints {
+            let group = endpoint.group.as_str();
+            note(group, &endpoint.response);
+            for field in &endpoint.query {
+                note(group, &field.ty);
+            }
+            if let Body::Object { ty, .. } | Body::Array { items: ty, .. } = &endpoint.body {
+                note(group, ty);
+            }
+        }
+        deps
+    }
+
+    /// Types of no group (always compiled) that name a type of a group (compiled with its
+    /// feature): `(type, the grouped type it names)`.
+    pub fn ungrouped_uses_of_groups(&self) -> Vec<(String, String)> {
+        let mut uses = Vec::new();
+        for def in &self.types {
+            let TypeDef::Object(object) = def else { continue };
+            if object.group.is_some() {
+                continue;
+            }
+            for field in &object.fields {
+                let Some(named) = field.ty.named() else { continue };
+                let grouped = self
+                    .types
+                    .iter()
+                    .any(|other| other.name() == named && other.group().is_some());
+                if grouped {
+                    uses.push((object.name.clone(), named.to_string()));
+                }
+            }
+        }
+        uses
+    }
+
     /// The named types that appear in requests (bodies and query parameters, through fields and
     /// arrays) and never in responses: values only ever read from a caller, so the generated
     /// type refuses attributes it does not know.

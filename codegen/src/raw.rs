@@ -36,6 +36,8 @@ pub struct Api {
     pub exceptions: Vec<EnumValue>,
     #[serde(default)]
     pub statuses: Vec<Status>,
+    #[serde(default)]
+    pub group_features: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -234,6 +236,7 @@ const API: &[&str] = &[
     "rate_limit",
     "exceptions",
     "statuses",
+    "group_features",
 ];
 const HOST: &[&str] = &["region", "host", "description", "default"];
 const AUTH: &[&str] = &["preferred", "header", "query"];

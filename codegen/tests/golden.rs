@@ -25,18 +25,36 @@ fn cases() -> Vec<String> {
     cases
 }
 
+/// The shared API section and the case's file; a case with an `api:` section of its own
+/// (one about an API-level setting) is read alone.
 fn sources(case: &str) -> Vec<SourceFile> {
     let read = |path: PathBuf| std::fs::read_to_string(path).unwrap();
+    let own = SourceFile {
+        name: format!("spec/{case}.yaml"),
+        text: read(golden_dir().join(case).join("spec.yaml")),
+    };
+    if own.text.lines().any(|line| line.starts_with("api:")) {
+        return vec![own];
+    }
     vec![
         SourceFile {
             name: "spec/api.yaml".into(),
             text: read(golden_dir().join("api.yaml")),
         },
-        SourceFile {
-            name: format!("spec/{case}.yaml"),
-            text: read(golden_dir().join(case).join("spec.yaml")),
-        },
+        own,
     ]
+}
+
+/// What a case generates: its files, and its cargo features (as `features.toml`) when the
+/// spec asks for them.
+fn outputs(case: &str) -> Vec<(PathBuf, String)> {
+    let sources = sources(case);
+    let files = generate(&sources).unwrap_or_else(|e| panic!("golden case `{case}` does not generate:\n{e}"));
+    let mut outputs: Vec<(PathBuf, String)> = files.into_iter().map(|file| (file.path, file.contents)).collect();
+    if let Some(features) = codegen::cargo_features(&sources).unwrap() {
+        outputs.push((PathBuf::from("features.toml"), features));
+    }
+    outputs
 }
 
 #[test]
@@ -46,25 +64,25 @@ fn every_case_generates_its_expected_files() {
     let cases = cases();
     assert!(cases.len() >= 11, "golden cases went missing: {cases:?}");
     for case in &cases {
-        let files = generate(&sources(case)).unwrap_or_else(|e| panic!("golden case `{case}` does not generate:\n{e}"));
+        let files = outputs(case);
         let expected_dir = golden_dir().join(case).join("expected");
         if update {
             let _ = std::fs::remove_dir_all(&expected_dir);
             std::fs::create_dir_all(&expected_dir).unwrap();
         }
-        for file in &files {
-            let path = expected_dir.join(&file.path);
+        for (file, contents) in &files {
+            let path = expected_dir.join(file);
             if update {
-                std::fs::write(&path, &file.contents).unwrap();
+                std::fs::write(&path, contents).unwrap();
                 continue;
             }
             match std::fs::read_to_string(&path) {
-                Ok(expected) if expected == file.contents => {}
-                Ok(_) => failures.push(format!("{case}/expected/{} differs", file.path.display())),
-                Err(_) => failures.push(format!("{case}/expected/{} is missing", file.path.display())),
+                Ok(expected) if expected == *contents => {}
+                Ok(_) => failures.push(format!("{case}/expected/{} differs", file.display())),
+                Err(_) => failures.push(format!("{case}/expected/{} is missing", file.display())),
             }
         }
-        let produced: Vec<_> = files.iter().map(|f| f.path.clone()).collect();
+        let produced: Vec<_> = files.iter().map(|(path, _)| path.clone()).collect();
         for entry in std::fs::read_dir(&expected_dir).unwrap().filter_map(|e| e.ok()) {
             if !produced.iter().any(|p| p.as_os_str() == entry.file_name()) {
                 failures.push(format!(

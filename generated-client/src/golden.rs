@@ -21,6 +21,8 @@ mod envelopes;
 mod evolve_v1;
 #[path = "../../codegen/tests/golden/evolve_v2/expected/mod.rs"]
 mod evolve_v2;
+#[path = "../../codegen/tests/golden/features/expected/mod.rs"]
+mod features;
 #[path = "../../codegen/tests/golden/get_query/expected/mod.rs"]
 mod get_query;
 #[path = "../../codegen/tests/golden/groups/expected/mod.rs"]
@@ -54,6 +56,8 @@ mod envelopes_schema;
 mod evolve_v1_schema;
 #[path = "../../codegen/tests/golden/evolve_v2/expected/schema.rs"]
 mod evolve_v2_schema;
+#[path = "../../codegen/tests/golden/features/expected/schema.rs"]
+mod features_schema;
 #[path = "../../codegen/tests/golden/get_query/expected/schema.rs"]
 mod get_query_schema;
 #[path = "../../codegen/tests/golden/groups/expected/schema.rs"]

@@ -418,6 +418,7 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         rate_limit: old_rate_limit,
         statuses: old_statuses,
         exceptions: old_exceptions,
+        group_features: old_features,
         source: _,
     } = old;
     let Api {
@@ -431,9 +432,27 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         rate_limit: new_rate_limit,
         statuses: new_statuses,
         exceptions: new_exceptions,
+        group_features: new_features,
         source: _,
     } = new;
     let api = word("API");
+    match (old_features, new_features) {
+        (false, true) => report.push(
+            Impact::Breaking,
+            "group features added",
+            "the API",
+            "each group becomes a cargo feature of the client, on by default: nothing changes for a default build, but one with `default-features = false` loses every group until it lists those it uses",
+            &[word("feature"), word("cfg")],
+        ),
+        (true, false) => report.push(
+            Impact::Compatible,
+            "group features removed",
+            "the API",
+            "every group is always compiled; the group features are gone (listing them becomes an error only for builds that name them)",
+            &[word("feature"), word("cfg")],
+        ),
+        _ => {}
+    }
     if let Some(reason) = compare_statuses(old_statuses, new_statuses) {
         // Endpoints without their own list share the API's (`DEFAULT_STATUSES`); each endpoint's
         // statuses are compared on their own too.

@@ -155,6 +155,8 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, Box<dyn std::error::Error>> {
     }
     // spec/COVERAGE.md, joined from spec/documented.json and the spec.
     changes.extend(crate::coverage::plan(root)?);
+    // The client's cargo features, one per group, between markers in its manifest.
+    changes.extend(plan_features(root)?);
     let produced: Vec<PathBuf> = files.iter().map(generated_path).collect();
     for dir in [GENERATED_DIR, SANDBOX_GENERATED_DIR, CLI_GENERATED_DIR] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
@@ -177,6 +179,40 @@ pub fn plan(root: &Path) -> Result<Vec<Change>, Box<dyn std::error::Error>> {
     }
     changes.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(changes)
+}
+
+/// The client crate's manifest, whose `[features]` table is generated between markers.
+pub const CLIENT_MANIFEST: &str = "generated-client/Cargo.toml";
+const FEATURES_BEGIN: &str = "# @generated features: one per group of the spec (api.group_features), by `cargo xtask generate`; do not edit by hand";
+const FEATURES_END: &str = "# @generated end";
+
+/// The change to the client's manifest that puts the spec's group features between the
+/// markers, if any.
+fn plan_features(root: &Path) -> Result<Option<Change>, Box<dyn std::error::Error>> {
+    let sources = codegen::read_spec_dir(&root.join("spec"), root)?;
+    let Some(features) = codegen::cargo_features(&sources)? else {
+        return Ok(None);
+    };
+    let path = Path::new(CLIENT_MANIFEST);
+    let old = std::fs::read_to_string(root.join(path))?;
+    let new = splice_features(&old, &features).ok_or_else(|| {
+        format!(
+            "{CLIENT_MANIFEST} needs a `[features]` table holding the line\n  {FEATURES_BEGIN}\nand, below it, the line\n  {FEATURES_END}\nbetween which `cargo xtask generate` writes one feature per group"
+        )
+    })?;
+    Ok((new != old).then(|| Change::Modified {
+        path: path.to_path_buf(),
+        old,
+        new,
+    }))
+}
+
+/// `manifest` with the lines between the feature markers replaced by `features`.
+fn splice_features(manifest: &str, features: &str) -> Option<String> {
+    let begin = manifest.find(FEATURES_BEGIN)? + FEATURES_BEGIN.len();
+    let begin = begin + manifest[begin..].find('\n')? + 1;
+    let end = begin + manifest[begin..].find(FEATURES_END)?;
+    Some(format!("{}{features}{}", &manifest[..begin], &manifest[end..]))
 }
 
 /// Writes added and modified files and deletes removed ones.
@@ -252,6 +288,13 @@ mod tests {
         std::fs::create_dir_all(dir.join(GENERATED_DIR)).unwrap();
         let src = workspace_root().unwrap().join("spec");
         std::fs::create_dir_all(dir.join("spec")).unwrap();
+        // The client's manifest, whose feature table is generated between its markers.
+        std::fs::create_dir_all(dir.join("generated-client")).unwrap();
+        std::fs::copy(
+            workspace_root().unwrap().join(CLIENT_MANIFEST),
+            dir.join(CLIENT_MANIFEST),
+        )
+        .unwrap();
         for entry in std::fs::read_dir(src).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
@@ -259,6 +302,21 @@ mod tests {
             }
         }
         dir
+    }
+
+    #[test]
+    fn the_feature_table_is_spliced_between_its_markers_and_a_manifest_without_them_is_an_error() {
+        let manifest = format!(
+            "[package]\nname = \"x\"\n\n[features]\n{FEATURES_BEGIN}\nold = []\n{FEATURES_END}\n\n[dependencies]\n"
+        );
+        let spliced = splice_features(&manifest, "default = [\"a\"]\na = []\n").unwrap();
+        assert_eq!(
+            spliced,
+            format!(
+                "[package]\nname = \"x\"\n\n[features]\n{FEATURES_BEGIN}\ndefault = [\"a\"]\na = []\n{FEATURES_END}\n\n[dependencies]\n"
+            )
+        );
+        assert_eq!(splice_features("[package]\n", "a = []\n"), None);
     }
 
     #[test]

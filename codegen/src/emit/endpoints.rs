@@ -18,7 +18,7 @@ use quote::{format_ident, quote};
 
 use super::example::{method_example, pages_example};
 use super::types::needs_validation;
-use super::{Paths, doc, doc_lines, ident, lit};
+use super::{Paths, doc, doc_lines, feature_cfg, gated, ident, lit};
 use crate::model::{
     Body, Endpoint, Field, FieldPath, Make, Method, PageStyle, PageValue, Processed, Spec, Status, TypeRef,
 };
@@ -36,27 +36,35 @@ pub(super) fn emit_endpoints(spec: &Spec, paths: &Paths) -> TokenStream {
         let description = emit_description(endpoint, spec);
         let methods = emit_client_methods(endpoint, spec, paths);
         let row_result = emit_row_result(endpoint, paths);
-        quote! {
-            #description
-            #methods
-            #row_result
-        }
+        let cfg = feature_cfg(spec, &endpoint.group);
+        gated(
+            cfg.as_ref(),
+            quote! {
+                #description
+                #methods
+                #row_result
+            },
+        )
     });
-    let all = spec.endpoints.iter().map(const_name);
+    let all = spec.endpoints.iter().map(|endpoint| {
+        let cfg = feature_cfg(spec, &endpoint.group);
+        let name = const_name(endpoint);
+        quote! { #cfg &#name }
+    });
     quote! {
         #![doc = " One description per endpoint, and the methods of `Client` that call it."]
         #default_statuses
         /// Every endpoint's description, in spec order.
-        pub const ALL: &[&crate::runtime::Endpoint] = &[#(&#all),*];
+        pub const ALL: &[&crate::runtime::Endpoint] = &[#(#all),*];
         #(#endpoints)*
     }
 }
 
 pub(super) fn emit_requests(spec: &Spec, paths: &Paths) -> TokenStream {
-    let builders = spec
-        .endpoints
-        .iter()
-        .map(|endpoint| emit_builder(endpoint, spec, paths));
+    let builders = spec.endpoints.iter().map(|endpoint| {
+        let cfg = feature_cfg(spec, &endpoint.group);
+        gated(cfg.as_ref(), emit_builder(endpoint, spec, paths))
+    });
     quote! {
         #![doc = " The calls, one request builder per endpoint: set optional parameters, then `.await` it."]
         #![doc = ""]

@@ -59,7 +59,7 @@ pub fn emit(spec: &Spec) -> Vec<Emitted> {
             target: crate::Target::Client,
             name: "mod.rs".into(),
             sources: spec.sources.clone(),
-            tokens: emit_mod(&groups),
+            tokens: emit_mod(spec, &groups),
         },
         Emitted {
             target: crate::Target::Client,
@@ -117,14 +117,21 @@ fn groups(spec: &Spec) -> Vec<String> {
     groups.into_iter().map(str::to_owned).collect()
 }
 
-fn emit_mod(groups: &[String]) -> TokenStream {
+fn emit_mod(spec: &Spec, groups: &[String]) -> TokenStream {
     let docs = inner_doc(
         "Code generated from the spec: API-level facts, the types of each group (a module each, and `types` for those of no group), one description, one `Client` method and and one request builder per endpoint. The crate root re-exports what is public here; the wire schema the sandbox reads is generated into the sandbox crate.",
     );
     let groups = groups.iter().map(|group| {
-        let docs = doc(&format!("The `{group}` group's types."));
+        let cfg = feature_cfg(spec, group);
+        let docs = if spec.api.group_features {
+            doc(&format!(
+                "The `{group}` group's types (cargo feature `{group}`, on by default)."
+            ))
+        } else {
+            doc(&format!("The `{group}` group's types."))
+        };
         let group = ident(group);
-        quote! { #docs pub mod #group; }
+        quote! { #docs #cfg pub mod #group; }
     });
     quote! {
         #docs
@@ -134,6 +141,41 @@ fn emit_mod(groups: &[String]) -> TokenStream {
         pub(crate) mod types;
         #(#groups)*
     }
+}
+
+/// `#[cfg(feature = "<group>")]` when the spec makes each group a cargo feature.
+pub(crate) fn feature_cfg(spec: &Spec, group: &str) -> Option<TokenStream> {
+    spec.api.group_features.then(|| quote! { #[cfg(feature = #group)] })
+}
+
+/// Puts `cfg` on every item of `items` (a group's feature gate on what an endpoint generates).
+pub(crate) fn gated(cfg: Option<&TokenStream>, items: TokenStream) -> TokenStream {
+    let Some(cfg) = cfg else { return items };
+    match syn::parse2::<syn::File>(items.clone()) {
+        Ok(file) => {
+            let items = file.items.iter().map(|item| quote! { #cfg #item });
+            quote! { #(#items)* }
+        }
+        // Not items: left as they are, and the formatter reports the emitter's mistake.
+        Err(_) => items,
+    }
+}
+
+/// The cargo features the client crate needs when the spec makes each group one: every group
+/// with the groups its types and endpoints name, in `[features]` form; `None` otherwise.
+pub fn cargo_features(spec: &Spec) -> Option<String> {
+    if !spec.api.group_features {
+        return None;
+    }
+    let deps = spec.group_dependencies();
+    let quoted = |names: &mut dyn Iterator<Item = &String>| {
+        names.map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ")
+    };
+    let mut out = format!("default = [{}]\n", quoted(&mut deps.keys()));
+    for (group, needs) in &deps {
+        out.push_str(&format!("{group} = [{}]\n", quoted(&mut needs.iter())));
+    }
+    Some(out)
 }
 
 /// An unsuffixed integer literal, so that the output reads `25`, not `25u32`.

@@ -394,6 +394,17 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
     } else {
         quote! { #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)] }
     };
+    // Without known values every string is `Other`, and a match would have an unreachable arm.
+    let from_string = if def.values.is_empty() {
+        quote! { #name::Other(value) }
+    } else {
+        quote! {
+            match #name::from(value.as_str()) {
+                #name::Other(_) => #name::Other(value),
+                known => known,
+            }
+        }
+    };
     let open_impls = def.open.then(|| {
         let from_arms = def.values.iter().map(|value| {
             let variant = ident(&value.rust);
@@ -412,10 +423,7 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
 
             impl ::core::convert::From<::std::string::String> for #name {
                 fn from(value: ::std::string::String) -> Self {
-                    match #name::from(value.as_str()) {
-                        #name::Other(_) => #name::Other(value),
-                        known => known,
-                    }
+                    #from_string
                 }
             }
 

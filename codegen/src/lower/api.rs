@@ -107,6 +107,7 @@ impl Lowerer<'_> {
             rate_limit: rate_limit?,
             statuses: statuses?,
             exceptions,
+            group_features: raw.group_features,
             source: file.file.name.clone(),
         };
         ok.then_some(api)

@@ -130,6 +130,7 @@ impl Lowerer<'_> {
         }
         self.check_endpoint_items(&endpoints, &sites);
 
+        let api_file = api.map(|(file, _)| file);
         let api = match api {
             Some((file, raw)) => self.lower_api(file, raw),
             None => None,
@@ -145,6 +146,20 @@ impl Lowerer<'_> {
         };
         cycles::mark_boxed_fields(&mut spec.types);
         cycles::mark_needs_validation(&mut spec.types);
+        if spec.api.group_features {
+            if let Some(file) = api_file {
+                for (owner, used) in spec.ungrouped_uses_of_groups() {
+                    let help = format!(
+                        "give `{owner}` a `group:` (types of no group are always compiled, `{used}` only with its group's feature), or drop `group_features`"
+                    );
+                    self.diags.push(file.error_at_key(
+                        &p!["api", "group_features"],
+                        format!("type `{owner}` of no group uses `{used}`, which belongs to a group"),
+                        Some(help),
+                    ));
+                }
+            }
+        }
         Some(spec)
     }
 

@@ -39,11 +39,23 @@ mod validate;
     reason = "generated code names them for each `kind: attributes` type"
 )]
 pub use attributes::{Entries, PairNames};
+#[allow(
+    unused_imports,
+    reason = "generated code names them; a build without the groups that use them does not"
+)]
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
+#[allow(
+    unused_imports,
+    reason = "generated code names them; a build without the groups that use them does not"
+)]
 pub use pages::{Page, Pages};
+#[allow(
+    unused_imports,
+    reason = "generated code names them; a build without the groups that use them does not"
+)]
 pub(crate) use pages::{PageAt, PageStyle};
 pub use query::QueryValue;
 pub use request::Request;
