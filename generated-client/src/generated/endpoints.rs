@@ -38,79 +38,152 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
 ];
 /// Every endpoint's description, in spec order.
 pub const ALL: &[&crate::runtime::Endpoint] = &[
+    #[cfg(feature = "activities")]
     &POST_BULK_ACTIVITIES_ON_OPPORTUNITY,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITY_TYPE_DETAILS,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITY_DETAILS,
+    #[cfg(feature = "activities")]
     &GET_SALES_ACTIVITY_SETTINGS,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITIES_OF_LEAD,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITIES_BY_LEAD_REFERENCE,
+    #[cfg(feature = "activities")]
     &POST_ACTIVITY_ON_LEAD,
+    #[cfg(feature = "activities")]
     &CREATE_ACTIVITY_TYPE,
+    #[cfg(feature = "activities")]
     &DELETE_ACTIVITIES_OF_LEAD,
+    #[cfg(feature = "activities")]
     &POST_SALES_ACTIVITY,
+    #[cfg(feature = "activities")]
     &CANCEL_SALES_ACTIVITY,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITIES_BY_ACTIVITY_EVENT,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITIES_BY_DATE_RANGE,
+    #[cfg(feature = "activities")]
     &GET_ACTIVITY_CHANGE_HISTORY,
+    #[cfg(feature = "activities")]
     &ACTIVITY_ADVANCED_SEARCH,
+    #[cfg(feature = "accounts")]
     &CREATE_ACCOUNT,
+    #[cfg(feature = "accounts")]
     &UPDATE_ACCOUNT,
+    #[cfg(feature = "accounts")]
     &DELETE_ACCOUNT,
+    #[cfg(feature = "accounts")]
     &GET_ACCOUNTS,
+    #[cfg(feature = "accounts")]
     &CREATE_OR_UPDATE_ACCOUNTS_IN_BULK,
+    #[cfg(feature = "accounts")]
     &POST_ACCOUNT_ACTIVITY,
+    #[cfg(feature = "accounts")]
     &UPDATE_ACCOUNT_ACTIVITY,
+    #[cfg(feature = "accounts")]
     &GET_ACCOUNT_ACTIVITIES,
+    #[cfg(feature = "accounts")]
     &GET_ACCOUNT_ACTIVITY_BY_ID,
+    #[cfg(feature = "leads")]
     &GET_LEAD_BY_EMAIL,
+    #[cfg(feature = "leads")]
     &SEARCH_LEADS_BY_CRITERIA,
+    #[cfg(feature = "leads")]
     &CREATE_LEAD,
+    #[cfg(feature = "leads")]
     &UPDATE_LEAD,
+    #[cfg(feature = "leads")]
     &CREATE_OR_UPDATE_LEAD,
+    #[cfg(feature = "leads")]
     &GET_LEAD_BY_PHONE,
+    #[cfg(feature = "leads")]
     &GET_LEADS_BY_IDS,
+    #[cfg(feature = "leads")]
     &GET_LEADS_BY_DATE_RANGE,
+    #[cfg(feature = "leads")]
     &GET_LEAD_METADATA,
+    #[cfg(feature = "leads")]
     &DELETE_LEAD,
+    #[cfg(feature = "leads")]
     &RESET_LEAD,
+    #[cfg(feature = "leads")]
     &UPDATE_LEADS_IN_BULK,
+    #[cfg(feature = "leads")]
     &CREATE_LEADS_IN_BULK,
+    #[cfg(feature = "leads")]
     &CREATE_LEAD_FIELD,
+    #[cfg(feature = "leads")]
     &DELETE_LEAD_STAGE_CHANGE_HISTORY,
+    #[cfg(feature = "leads")]
     &DELETE_LEAD_OWNER_CHANGE_HISTORY,
+    #[cfg(feature = "leads")]
     &CREATE_LEAD_AND_ACTIVITY,
+    #[cfg(feature = "lists")]
     &GET_ALL_LISTS,
+    #[cfg(feature = "lists")]
     &GET_LEADS_IN_LIST,
+    #[cfg(feature = "lists")]
     &ADD_LEADS_TO_STATIC_LIST,
+    #[cfg(feature = "lists")]
     &ADD_LEAD_TO_STATIC_LIST,
+    #[cfg(feature = "lists")]
     &REMOVE_LEAD_FROM_STATIC_LIST,
+    #[cfg(feature = "lists")]
     &CREATE_EMPTY_STATIC_LIST,
+    #[cfg(feature = "opportunities")]
     &ADD_OPPORTUNITIES_IN_BULK,
+    #[cfg(feature = "opportunities")]
     &UPDATE_OPPORTUNITY,
+    #[cfg(feature = "opportunities")]
     &GET_OPPORTUNITY_BY_ID,
+    #[cfg(feature = "opportunities")]
     &GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+    #[cfg(feature = "opportunities")]
     &CAPTURE_OPPORTUNITY,
+    #[cfg(feature = "opportunities")]
     &BULK_UPDATE_OPPORTUNITIES,
+    #[cfg(feature = "opportunities")]
     &DELETE_OPPORTUNITY,
+    #[cfg(feature = "opportunities")]
     &CHECK_OPPORTUNITY_FEATURE,
+    #[cfg(feature = "opportunities")]
     &GET_OPPORTUNITY_TYPE_METADATA,
+    #[cfg(feature = "opportunities")]
     &GET_OPPORTUNITIES_BY_LEAD_ID,
+    #[cfg(feature = "opportunities")]
     &GET_OPPORTUNITIES_BY_IDS,
+    #[cfg(feature = "opportunities")]
     &OPPORTUNITY_ADVANCED_SEARCH,
+    #[cfg(feature = "tasks")]
     &CREATE_TASK,
+    #[cfg(feature = "tasks")]
     &CREATE_TASKS_IN_BULK,
+    #[cfg(feature = "tasks")]
     &GET_TASK_TYPES,
+    #[cfg(feature = "tasks")]
     &GET_TASKS,
+    #[cfg(feature = "tasks")]
     &GET_TASKS_BY_LEAD_ID,
+    #[cfg(feature = "tasks")]
     &UPDATE_TASK,
+    #[cfg(feature = "tasks")]
     &DELETE_TASKS_IN_BULK,
+    #[cfg(feature = "tasks")]
     &GET_TODOS_BY_USER_ID,
+    #[cfg(feature = "tasks")]
     &GET_TODOS_BY_EMAIL_ADDRESS,
+    #[cfg(feature = "tasks")]
     &GET_APPOINTMENTS_BY_EMAIL_ADDRESS,
+    #[cfg(feature = "tasks")]
     &GET_APPOINTMENTS_BY_SEARCH_CRITERIA,
+    #[cfg(feature = "users")]
     &GET_USER_BY_ID,
+    #[cfg(feature = "users")]
     &MARK_USER_OBSOLETE,
 ];
+#[cfg(feature = "activities")]
 /// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate limit and
 /// documented statuses.
 pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -133,6 +206,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Post Bulk Activities on Opportunities.
     ///
@@ -265,6 +339,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activity Type Details: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -282,6 +357,7 @@ pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activity Type Details.
     ///
@@ -346,6 +422,7 @@ impl crate::Client {
         super::requests::GetActivityTypeDetails::new(self.clone(), code)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activity Details: method, path, item limits, rate limit and documented statuses.
 pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_details",
@@ -362,6 +439,7 @@ pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activity Details.
     ///
@@ -431,6 +509,7 @@ impl crate::Client {
         super::requests::GetActivityDetails::new(self.clone(), activity_id.into())
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Sales Activity Settings: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -448,6 +527,7 @@ pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Sales Activity Settings.
     ///
@@ -512,6 +592,7 @@ impl crate::Client {
         super::requests::GetSalesActivitySettings::new(self.clone())
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activities of a Lead: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -529,6 +610,7 @@ pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::End
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activities of a Lead.
     ///
@@ -604,6 +686,7 @@ impl crate::Client {
         super::requests::GetActivitiesOfLead::new(self.clone(), lead_id.into(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activities by Lead Reference: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -621,6 +704,7 @@ pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::ru
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activities by Lead Reference.
     ///
@@ -739,6 +823,7 @@ impl crate::Client {
         self.get_activities_by_lead_reference(lead_id, body).pages()
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Post an Activity on a Lead: method, path, item limits, rate limit and documented
 /// statuses.
 pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -756,6 +841,7 @@ pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Post an Activity on a Lead.
     ///
@@ -849,6 +935,7 @@ impl crate::Client {
         super::requests::PostActivityOnLead::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Create a Custom Activity Type: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -866,6 +953,7 @@ pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Create a Custom Activity Type.
     ///
@@ -954,6 +1042,7 @@ impl crate::Client {
         super::requests::CreateActivityType::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Delete Activities of a Lead: method, path, item limits, rate limit and documented
 /// statuses.
 pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -971,6 +1060,7 @@ pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Delete Activities of a Lead.
     ///
@@ -1046,6 +1136,7 @@ impl crate::Client {
         super::requests::DeleteActivitiesOfLead::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Post a Sales Activity: method, path, item limits, rate limit and documented statuses.
 pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_sales_activity",
@@ -1064,6 +1155,7 @@ pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Post a Sales Activity.
     ///
@@ -1141,6 +1233,7 @@ impl crate::Client {
         super::requests::PostSalesActivity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Cancel a Sales Activity: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -1158,6 +1251,7 @@ pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Cancel a Sales Activity.
     ///
@@ -1228,6 +1322,7 @@ impl crate::Client {
         super::requests::CancelSalesActivity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activities by Activity Event: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -1247,6 +1342,7 @@ pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::ru
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activities by Activity Event.
     ///
@@ -1325,6 +1421,7 @@ impl crate::Client {
         super::requests::GetActivitiesByActivityEvent::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activities by Date Range: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -1342,6 +1439,7 @@ pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtim
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activities by Date Range.
     ///
@@ -1461,6 +1559,7 @@ impl crate::Client {
         self.get_activities_by_date_range(body).pages()
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Get Activity Change History: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -1478,6 +1577,7 @@ pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Get Activity Change History.
     ///
@@ -1553,6 +1653,7 @@ impl crate::Client {
         super::requests::GetActivityChangeHistory::new(self.clone(), body)
     }
 }
+#[cfg(feature = "activities")]
 /// Describes Activity Advanced Search: method, path, item limits, rate limit and documented
 /// statuses.
 pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -1570,6 +1671,7 @@ pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "activities")]
 impl crate::Client {
     /// Activity Advanced Search.
     ///
@@ -1647,6 +1749,7 @@ impl crate::Client {
         super::requests::ActivityAdvancedSearch::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Create an Account: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_account",
@@ -1663,6 +1766,7 @@ pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Create an Account.
     ///
@@ -1738,6 +1842,7 @@ impl crate::Client {
         super::requests::CreateAccount::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Update an Account: method, path, item limits, rate limit and documented statuses.
 pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_account",
@@ -1754,6 +1859,7 @@ pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Update an Account.
     ///
@@ -1827,6 +1933,7 @@ impl crate::Client {
         super::requests::UpdateAccount::new(self.clone(), company_id.into(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Delete an Account: method, path, item limits, rate limit and documented statuses.
 pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_account",
@@ -1843,6 +1950,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Delete an Account.
     ///
@@ -1914,6 +2022,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Get an Account: method, path, item limits, rate limit and documented statuses.
 pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_accounts",
@@ -1930,6 +2039,7 @@ pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Get an Account.
     ///
@@ -2021,6 +2131,7 @@ impl crate::Client {
         super::requests::GetAccounts::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Create or Update Accounts in Bulk: method, path, item limits, rate limit and
 /// documented statuses.
 pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2038,6 +2149,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Create or Update Accounts in Bulk.
     ///
@@ -2118,6 +2230,7 @@ impl crate::Client {
         super::requests::CreateOrUpdateAccountsInBulk::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Post an Activity on an Account: method, path, item limits, rate limit and documented
 /// statuses.
 pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2135,6 +2248,7 @@ pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Post an Activity on an Account.
     ///
@@ -2213,6 +2327,7 @@ impl crate::Client {
         super::requests::PostAccountActivity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Update an Account Activity: method, path, item limits, rate limit and documented
 /// statuses.
 pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2230,6 +2345,7 @@ pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::En
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Update an Account Activity.
     ///
@@ -2301,6 +2417,7 @@ impl crate::Client {
         super::requests::UpdateAccountActivity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Retrieve Account Activities by Account Id: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2320,6 +2437,7 @@ pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::End
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Retrieve Account Activities by Account Id.
     ///
@@ -2396,6 +2514,7 @@ impl crate::Client {
         super::requests::GetAccountActivities::new(self.clone(), company_id.into(), body)
     }
 }
+#[cfg(feature = "accounts")]
 /// Describes Retrieve an Account Activity by Activity Id: method, path, item limits, rate limit
 /// and documented statuses.
 pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2415,6 +2534,7 @@ pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime:
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "accounts")]
 impl crate::Client {
     /// Retrieve an Account Activity by Activity Id.
     ///
@@ -2481,6 +2601,7 @@ impl crate::Client {
         super::requests::GetAccountActivityById::new(self.clone(), activity_id.into())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.
 pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_email",
@@ -2497,6 +2618,7 @@ pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Get a Lead by Email.
     ///
@@ -2562,6 +2684,7 @@ impl crate::Client {
         super::requests::GetLeadByEmail::new(self.clone(), email_address.into())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Search Leads by Criteria: method, path, item limits, rate limit and documented
 /// statuses.
 pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2579,6 +2702,7 @@ pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Search Leads by Criteria.
     ///
@@ -2701,6 +2825,7 @@ impl crate::Client {
         self.search_leads_by_criteria(body).pages()
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Create a Lead: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead",
@@ -2717,6 +2842,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Create a Lead.
     ///
@@ -2802,6 +2928,7 @@ impl crate::Client {
         super::requests::CreateLead::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Update a Lead: method, path, item limits, rate limit and documented statuses.
 pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_lead",
@@ -2818,6 +2945,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Update a Lead.
     ///
@@ -2889,6 +3017,7 @@ impl crate::Client {
         super::requests::UpdateLead::new(self.clone(), lead_id.into(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Create or Update a Lead: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -2906,6 +3035,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Create or Update a Lead.
     ///
@@ -2991,6 +3121,7 @@ impl crate::Client {
         super::requests::CreateOrUpdateLead::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Get a Lead by Phone Number: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3008,6 +3139,7 @@ pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Get a Lead by Phone Number.
     ///
@@ -3074,6 +3206,7 @@ impl crate::Client {
         super::requests::GetLeadByPhone::new(self.clone(), phone.into())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Get Leads in Bulk by Ids: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3091,6 +3224,7 @@ pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint 
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Get Leads in Bulk by Ids.
     ///
@@ -3218,6 +3352,7 @@ impl crate::Client {
         self.get_leads_by_ids(body).pages()
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Get Leads by Date Range: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3235,6 +3370,7 @@ pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::En
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Get Leads by Date Range.
     ///
@@ -3313,6 +3449,7 @@ impl crate::Client {
         super::requests::GetLeadsByDateRange::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Get Metadata: method, path, item limits, rate limit and documented statuses.
 pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_metadata",
@@ -3329,6 +3466,7 @@ pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Get Metadata.
     ///
@@ -3396,6 +3534,7 @@ impl crate::Client {
         super::requests::GetLeadMetadata::new(self.clone())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Delete a Lead: method, path, item limits, rate limit and documented statuses.
 pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_lead",
@@ -3412,6 +3551,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Delete a Lead.
     ///
@@ -3478,6 +3618,7 @@ impl crate::Client {
         super::requests::DeleteLead::new(self.clone(), lead_id.into())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Reset a Lead: method, path, item limits, rate limit and documented statuses.
 pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "reset_lead",
@@ -3494,6 +3635,7 @@ pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Reset a Lead.
     ///
@@ -3576,6 +3718,7 @@ impl crate::Client {
         super::requests::ResetLead::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Update Leads in Bulk: method, path, item limits, rate limit and documented statuses.
 pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_leads_in_bulk",
@@ -3592,6 +3735,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Update Leads in Bulk.
     ///
@@ -3670,6 +3814,7 @@ impl crate::Client {
         super::requests::UpdateLeadsInBulk::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Create Leads in Bulk: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_leads_in_bulk",
@@ -3689,6 +3834,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Create Leads in Bulk.
     ///
@@ -3793,6 +3939,7 @@ impl crate::Client {
         super::requests::CreateLeadsInBulk::new(self.clone(), items.into())
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Create a Custom Lead Field: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3810,6 +3957,7 @@ pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Create a Custom Lead Field.
     ///
@@ -3887,6 +4035,7 @@ impl crate::Client {
         super::requests::CreateLeadField::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Delete a Lead's Stage Change History: method, path, item limits, rate limit and
 /// documented statuses.
 pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3906,6 +4055,7 @@ pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Delete a Lead's Stage Change History.
     ///
@@ -3977,6 +4127,7 @@ impl crate::Client {
         super::requests::DeleteLeadStageChangeHistory::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Delete a Lead's Owner Change History: method, path, item limits, rate limit and
 /// documented statuses.
 pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -3994,6 +4145,7 @@ pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Delete a Lead's Owner Change History.
     ///
@@ -4066,6 +4218,7 @@ impl crate::Client {
         super::requests::DeleteLeadOwnerChangeHistory::new(self.clone(), body)
     }
 }
+#[cfg(feature = "leads")]
 /// Describes Create a Lead and Activity: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4083,6 +4236,7 @@ pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "leads")]
 impl crate::Client {
     /// Create a Lead and Activity.
     ///
@@ -4168,6 +4322,7 @@ impl crate::Client {
         super::requests::CreateLeadAndActivity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.
 pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_all_lists",
@@ -4184,6 +4339,7 @@ pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Get All Lists.
     ///
@@ -4247,6 +4403,7 @@ impl crate::Client {
         super::requests::GetAllLists::new(self.clone())
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Get Leads in a List: method, path, item limits, rate limit and documented statuses.
 pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_in_list",
@@ -4263,6 +4420,7 @@ pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Get Leads in a List.
     ///
@@ -4339,6 +4497,7 @@ impl crate::Client {
         super::requests::GetLeadsInList::new(self.clone(), body)
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Add Leads to a Static List: method, path, item limits, rate limit and documented
 /// statuses.
 pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4356,6 +4515,7 @@ pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Add Leads to a Static List.
     ///
@@ -4429,6 +4589,7 @@ impl crate::Client {
         super::requests::AddLeadsToStaticList::new(self.clone(), body)
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Add a Lead to a Static List: method, path, item limits, rate limit and documented
 /// statuses.
 pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4446,6 +4607,7 @@ pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::En
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Add a Lead to a Static List.
     ///
@@ -4515,6 +4677,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Remove a Lead from a Static List: method, path, item limits, rate limit and
 /// documented statuses.
 pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4532,6 +4695,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Remove a Lead from a Static List.
     ///
@@ -4602,6 +4766,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "lists")]
 /// Describes Create Empty Static List: method, path, item limits, rate limit and documented
 /// statuses.
 pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4619,6 +4784,7 @@ pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "lists")]
 impl crate::Client {
     /// Create Empty Static List.
     ///
@@ -4687,6 +4853,7 @@ impl crate::Client {
         super::requests::CreateEmptyStaticList::new(self.clone(), body)
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Add Opportunities in Bulk: method, path, item limits, rate limit and documented
 /// statuses.
 pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -4738,6 +4905,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
         },
     ],
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Add Opportunities in Bulk.
     ///
@@ -4890,6 +5058,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "opportunities")]
 impl crate::runtime::RowResult for super::opportunities::OpportunityRowResult {
     fn row_number(&self) -> Option<i64> {
         self.row_number
@@ -4907,6 +5076,7 @@ impl crate::runtime::RowResult for super::opportunities::OpportunityRowResult {
         self.exception_message.as_deref()
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Update an Opportunity: method, path, item limits, rate limit and documented statuses.
 pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_opportunity",
@@ -4923,6 +5093,7 @@ pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Update an Opportunity.
     ///
@@ -4999,6 +5170,7 @@ impl crate::Client {
         super::requests::UpdateOpportunity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Get an Opportunity by Id: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5016,6 +5188,7 @@ pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endp
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Get an Opportunity by Id.
     ///
@@ -5085,6 +5258,7 @@ impl crate::Client {
         super::requests::GetOpportunityById::new(self.clone(), opportunity_id.into())
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5104,6 +5278,7 @@ pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = cra
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Get Opportunities by Unique Lead Field.
     ///
@@ -5222,6 +5397,7 @@ impl crate::Client {
         self.get_opportunities_by_unique_lead_field(body).pages()
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Capture Opportunities: method, path, item limits, rate limit and documented statuses.
 pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "capture_opportunity",
@@ -5238,6 +5414,7 @@ pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Capture Opportunities.
     ///
@@ -5319,6 +5496,7 @@ impl crate::Client {
         super::requests::CaptureOpportunity::new(self.clone(), body)
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Bulk Update Opportunities: method, path, item limits, rate limit and documented
 /// statuses.
 pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5339,6 +5517,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Bulk Update Opportunities.
     ///
@@ -5458,6 +5637,7 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Delete an Opportunity: method, path, item limits, rate limit and documented statuses.
 pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_opportunity",
@@ -5474,6 +5654,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Delete an Opportunity.
     ///
@@ -5541,6 +5722,7 @@ impl crate::Client {
         super::requests::DeleteOpportunity::new(self.clone(), opportunity_id.into())
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate limit and
 /// documented statuses.
 pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5560,6 +5742,7 @@ pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Check If Opportunity Feature Is Enabled.
     ///
@@ -5625,6 +5808,7 @@ impl crate::Client {
         super::requests::CheckOpportunityFeature::new(self.clone(), org_id.into())
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5644,6 +5828,7 @@ pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runti
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Get Metadata of an Opportunity Type.
     ///
@@ -5709,6 +5894,7 @@ impl crate::Client {
         super::requests::GetOpportunityTypeMetadata::new(self.clone(), code)
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Get Opportunities by Lead Id: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5726,6 +5912,7 @@ pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtim
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Get Opportunities by Lead Id.
     ///
@@ -5841,6 +6028,7 @@ impl crate::Client {
         self.get_opportunities_by_lead_id(lead_id).pages()
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5858,6 +6046,7 @@ pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::E
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Get Opportunities in Bulk by Ids.
     ///
@@ -5938,6 +6127,7 @@ impl crate::Client {
         super::requests::GetOpportunitiesByIds::new(self.clone(), body)
     }
 }
+#[cfg(feature = "opportunities")]
 /// Describes Opportunity Advanced Search: method, path, item limits, rate limit and documented
 /// statuses.
 pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -5955,6 +6145,7 @@ pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "opportunities")]
 impl crate::Client {
     /// Opportunity Advanced Search.
     ///
@@ -6033,6 +6224,7 @@ impl crate::Client {
         super::requests::OpportunityAdvancedSearch::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Create an Appointment: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_task",
@@ -6049,6 +6241,7 @@ pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Create an Appointment.
     ///
@@ -6129,6 +6322,7 @@ impl crate::Client {
         super::requests::CreateTask::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Create Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
 pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_tasks_in_bulk",
@@ -6145,6 +6339,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Create Tasks in Bulk.
     ///
@@ -6232,6 +6427,7 @@ impl crate::Client {
         super::requests::CreateTasksInBulk::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get List of Task Types: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -6249,6 +6445,7 @@ pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get List of Task Types.
     ///
@@ -6313,6 +6510,7 @@ impl crate::Client {
         super::requests::GetTaskTypes::new(self.clone())
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get Tasks: method, path, item limits, rate limit and documented statuses.
 pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks",
@@ -6329,6 +6527,7 @@ pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get Tasks.
     ///
@@ -6405,6 +6604,7 @@ impl crate::Client {
         super::requests::GetTasks::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get Tasks by Lead Id: method, path, item limits, rate limit and documented statuses.
 pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks_by_lead_id",
@@ -6421,6 +6621,7 @@ pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get Tasks by Lead Id.
     ///
@@ -6485,6 +6686,7 @@ impl crate::Client {
         super::requests::GetTasksByLeadId::new(self.clone(), lead_id.into())
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Update a Task: method, path, item limits, rate limit and documented statuses.
 pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_task",
@@ -6501,6 +6703,7 @@ pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Update a Task.
     ///
@@ -6578,6 +6781,7 @@ impl crate::Client {
         super::requests::UpdateTask::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Delete Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
 pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_tasks_in_bulk",
@@ -6594,6 +6798,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Delete Tasks in Bulk.
     ///
@@ -6672,6 +6877,7 @@ impl crate::Client {
         super::requests::DeleteTasksInBulk::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get To-Dos by User Id: method, path, item limits, rate limit and documented statuses.
 pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_todos_by_user_id",
@@ -6688,6 +6894,7 @@ pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get To-Dos by User Id.
     ///
@@ -6801,6 +7008,7 @@ impl crate::Client {
         self.get_todos_by_user_id(body).pages()
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get To-Dos by Email Address: method, path, item limits, rate limit and documented
 /// statuses.
 pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -6818,6 +7026,7 @@ pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime:
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get To-Dos by Email Address.
     ///
@@ -6931,6 +7140,7 @@ impl crate::Client {
         self.get_todos_by_email_address(body).pages()
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get Appointments by Email Address: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -6948,6 +7158,7 @@ pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::r
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get Appointments by Email Address.
     ///
@@ -7024,6 +7235,7 @@ impl crate::Client {
         super::requests::GetAppointmentsByEmailAddress::new(self.clone(), body)
     }
 }
+#[cfg(feature = "tasks")]
 /// Describes Get Appointments by Search Criteria: method, path, item limits, rate limit and
 /// documented statuses.
 pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
@@ -7043,6 +7255,7 @@ pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate:
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "tasks")]
 impl crate::Client {
     /// Get Appointments by Search Criteria.
     ///
@@ -7122,6 +7335,7 @@ impl crate::Client {
         super::requests::GetAppointmentsBySearchCriteria::new(self.clone(), body)
     }
 }
+#[cfg(feature = "users")]
 /// Describes Get a User by Id: method, path, item limits, rate limit and documented statuses.
 pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_user_by_id",
@@ -7138,6 +7352,7 @@ pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "users")]
 impl crate::Client {
     /// Get a User by Id.
     ///
@@ -7203,6 +7418,7 @@ impl crate::Client {
         super::requests::GetUserById::new(self.clone(), user_id.into())
     }
 }
+#[cfg(feature = "users")]
 /// Describes Mark a User Obsolete: method, path, item limits, rate limit and documented statuses.
 pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "mark_user_obsolete",
@@ -7219,6 +7435,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     },
     statuses: DEFAULT_STATUSES,
 };
+#[cfg(feature = "users")]
 impl crate::Client {
     /// Mark a User Obsolete.
     ///

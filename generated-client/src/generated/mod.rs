@@ -9,21 +9,30 @@ pub(crate) mod api;
 pub mod endpoints;
 pub mod requests;
 pub(crate) mod types;
-/// The `accounts` group's types.
+/// The `accounts` group's types (cargo feature `accounts`, on by default).
+#[cfg(feature = "accounts")]
 pub mod accounts;
-/// The `activities` group's types.
+/// The `activities` group's types (cargo feature `activities`, on by default).
+#[cfg(feature = "activities")]
 pub mod activities;
-/// The `leads` group's types.
+/// The `leads` group's types (cargo feature `leads`, on by default).
+#[cfg(feature = "leads")]
 pub mod leads;
-/// The `lists` group's types.
+/// The `lists` group's types (cargo feature `lists`, on by default).
+#[cfg(feature = "lists")]
 pub mod lists;
-/// The `opportunities` group's types.
+/// The `opportunities` group's types (cargo feature `opportunities`, on by default).
+#[cfg(feature = "opportunities")]
 pub mod opportunities;
-/// The `results` group's types.
+/// The `results` group's types (cargo feature `results`, on by default).
+#[cfg(feature = "results")]
 pub mod results;
-/// The `search` group's types.
+/// The `search` group's types (cargo feature `search`, on by default).
+#[cfg(feature = "search")]
 pub mod search;
-/// The `tasks` group's types.
+/// The `tasks` group's types (cargo feature `tasks`, on by default).
+#[cfg(feature = "tasks")]
 pub mod tasks;
-/// The `users` group's types.
+/// The `users` group's types (cargo feature `users`, on by default).
+#[cfg(feature = "users")]
 pub mod users;

@@ -6,6 +6,7 @@
 //! Each builder is returned by the `Client` method of the same name in snake_case, owns a
 //! clone of the client and its inputs (so it can be stored, returned or spawned), and sends
 //! nothing until it is awaited or its `send` method is called.
+#[cfg(feature = "activities")]
 /// A call to Post Bulk Activities on Opportunities, made by
 /// [`crate::Client::post_bulk_activities_on_opportunity`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
@@ -16,6 +17,7 @@ pub struct PostBulkActivitiesOnOpportunity {
     opportunity_id: String,
     items: Vec<super::activities::OpportunityActivity>,
 }
+#[cfg(feature = "activities")]
 impl PostBulkActivitiesOnOpportunity {
     pub(crate) fn new(
         client: crate::Client,
@@ -48,6 +50,7 @@ impl PostBulkActivitiesOnOpportunity {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for PostBulkActivitiesOnOpportunity {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -55,6 +58,7 @@ impl ::core::future::IntoFuture for PostBulkActivitiesOnOpportunity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activity Type Details, made by [`crate::Client::get_activity_type_details`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -63,6 +67,7 @@ pub struct GetActivityTypeDetails {
     client: crate::Client,
     code: i64,
 }
+#[cfg(feature = "activities")]
 impl GetActivityTypeDetails {
     pub(crate) fn new(client: crate::Client, code: i64) -> Self {
         Self { client, code }
@@ -83,6 +88,7 @@ impl GetActivityTypeDetails {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivityTypeDetails {
     type Output = Result<super::activities::ActivityDetails, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::activities::ActivityDetails>;
@@ -90,6 +96,7 @@ impl ::core::future::IntoFuture for GetActivityTypeDetails {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activity Details, made by [`crate::Client::get_activity_details`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -99,6 +106,7 @@ pub struct GetActivityDetails {
     activity_id: String,
     get_file_url: Option<bool>,
 }
+#[cfg(feature = "activities")]
 impl GetActivityDetails {
     pub(crate) fn new(client: crate::Client, activity_id: String) -> Self {
         Self {
@@ -128,6 +136,7 @@ impl GetActivityDetails {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivityDetails {
     type Output = Result<super::activities::ActivityDetails, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::activities::ActivityDetails>;
@@ -135,6 +144,7 @@ impl ::core::future::IntoFuture for GetActivityDetails {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Sales Activity Settings, made by [`crate::Client::get_sales_activity_settings`]:
 /// set its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -142,6 +152,7 @@ impl ::core::future::IntoFuture for GetActivityDetails {
 pub struct GetSalesActivitySettings {
     client: crate::Client,
 }
+#[cfg(feature = "activities")]
 impl GetSalesActivitySettings {
     pub(crate) fn new(client: crate::Client) -> Self {
         Self { client }
@@ -165,6 +176,7 @@ impl GetSalesActivitySettings {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetSalesActivitySettings {
     type Output = Result<super::activities::SalesActivitySettings, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -174,6 +186,7 @@ impl ::core::future::IntoFuture for GetSalesActivitySettings {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activities of a Lead, made by [`crate::Client::get_activities_of_lead`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -184,6 +197,7 @@ pub struct GetActivitiesOfLead {
     get_file_url: Option<bool>,
     body: super::activities::LeadActivitiesQuery,
 }
+#[cfg(feature = "activities")]
 impl GetActivitiesOfLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -226,6 +240,7 @@ impl GetActivitiesOfLead {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivitiesOfLead {
     type Output = Result<super::activities::LeadActivityPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -235,6 +250,7 @@ impl ::core::future::IntoFuture for GetActivitiesOfLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activities by Lead Reference, made by
 /// [`crate::Client::get_activities_by_lead_reference`]: set its optional parameters, then `.await`
 /// it (or call [`Self::send`]).
@@ -245,6 +261,7 @@ pub struct GetActivitiesByLeadReference {
     lead_id: String,
     body: super::activities::LeadReferenceQuery,
 }
+#[cfg(feature = "activities")]
 impl GetActivitiesByLeadReference {
     pub(crate) fn new(
         client: crate::Client,
@@ -326,6 +343,7 @@ impl GetActivitiesByLeadReference {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivitiesByLeadReference {
     type Output = Result<super::activities::LeadReferencePage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -335,6 +353,7 @@ impl ::core::future::IntoFuture for GetActivitiesByLeadReference {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Post an Activity on a Lead, made by [`crate::Client::post_activity_on_lead`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -343,6 +362,7 @@ pub struct PostActivityOnLead {
     client: crate::Client,
     body: super::activities::LeadActivityPost,
 }
+#[cfg(feature = "activities")]
 impl PostActivityOnLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -369,6 +389,7 @@ impl PostActivityOnLead {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for PostActivityOnLead {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -376,6 +397,7 @@ impl ::core::future::IntoFuture for PostActivityOnLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Create a Custom Activity Type, made by [`crate::Client::create_activity_type`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -384,6 +406,7 @@ pub struct CreateActivityType {
     client: crate::Client,
     body: super::activities::ActivityTypeDefinition,
 }
+#[cfg(feature = "activities")]
 impl CreateActivityType {
     pub(crate) fn new(
         client: crate::Client,
@@ -409,6 +432,7 @@ impl CreateActivityType {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for CreateActivityType {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -416,6 +440,7 @@ impl ::core::future::IntoFuture for CreateActivityType {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Delete Activities of a Lead, made by [`crate::Client::delete_activities_of_lead`]:
 /// set its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -424,6 +449,7 @@ pub struct DeleteActivitiesOfLead {
     client: crate::Client,
     body: super::activities::ActivityDeletion,
 }
+#[cfg(feature = "activities")]
 impl DeleteActivitiesOfLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -456,6 +482,7 @@ impl DeleteActivitiesOfLead {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for DeleteActivitiesOfLead {
     type Output = Result<super::results::ResultMessage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
@@ -463,6 +490,7 @@ impl ::core::future::IntoFuture for DeleteActivitiesOfLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Post a Sales Activity, made by [`crate::Client::post_sales_activity`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -471,6 +499,7 @@ pub struct PostSalesActivity {
     client: crate::Client,
     body: super::activities::SalesActivityPost,
 }
+#[cfg(feature = "activities")]
 impl PostSalesActivity {
     pub(crate) fn new(
         client: crate::Client,
@@ -502,6 +531,7 @@ impl PostSalesActivity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for PostSalesActivity {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -509,6 +539,7 @@ impl ::core::future::IntoFuture for PostSalesActivity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Cancel a Sales Activity, made by [`crate::Client::cancel_sales_activity`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -517,6 +548,7 @@ pub struct CancelSalesActivity {
     client: crate::Client,
     body: super::activities::SalesActivityCancellation,
 }
+#[cfg(feature = "activities")]
 impl CancelSalesActivity {
     pub(crate) fn new(
         client: crate::Client,
@@ -549,6 +581,7 @@ impl CancelSalesActivity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for CancelSalesActivity {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -556,6 +589,7 @@ impl ::core::future::IntoFuture for CancelSalesActivity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activities by Activity Event, made by
 /// [`crate::Client::get_activities_by_activity_event`]: set its optional parameters, then `.await`
 /// it (or call [`Self::send`]).
@@ -565,6 +599,7 @@ pub struct GetActivitiesByActivityEvent {
     client: crate::Client,
     body: super::activities::ActivityEventQuery,
 }
+#[cfg(feature = "activities")]
 impl GetActivitiesByActivityEvent {
     pub(crate) fn new(
         client: crate::Client,
@@ -593,6 +628,7 @@ impl GetActivitiesByActivityEvent {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivitiesByActivityEvent {
     type Output = Result<super::activities::ActivityEventPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -602,6 +638,7 @@ impl ::core::future::IntoFuture for GetActivitiesByActivityEvent {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activities by Date Range, made by
 /// [`crate::Client::get_activities_by_date_range`]: set its optional parameters, then `.await` it
 /// (or call [`Self::send`]).
@@ -611,6 +648,7 @@ pub struct GetActivitiesByDateRange {
     client: crate::Client,
     body: super::activities::ActivityDateRangeQuery,
 }
+#[cfg(feature = "activities")]
 impl GetActivitiesByDateRange {
     pub(crate) fn new(
         client: crate::Client,
@@ -690,6 +728,7 @@ impl GetActivitiesByDateRange {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivitiesByDateRange {
     type Output = Result<super::activities::ActivityDateRangePage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -699,6 +738,7 @@ impl ::core::future::IntoFuture for GetActivitiesByDateRange {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Get Activity Change History, made by [`crate::Client::get_activity_change_history`]:
 /// set its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -707,6 +747,7 @@ pub struct GetActivityChangeHistory {
     client: crate::Client,
     body: super::activities::ActivityChangeQuery,
 }
+#[cfg(feature = "activities")]
 impl GetActivityChangeHistory {
     pub(crate) fn new(
         client: crate::Client,
@@ -735,6 +776,7 @@ impl GetActivityChangeHistory {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for GetActivityChangeHistory {
     type Output = Result<super::activities::ActivityChangePage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -744,6 +786,7 @@ impl ::core::future::IntoFuture for GetActivityChangeHistory {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "activities")]
 /// A call to Activity Advanced Search, made by [`crate::Client::activity_advanced_search`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -752,6 +795,7 @@ pub struct ActivityAdvancedSearch {
     client: crate::Client,
     body: super::activities::ActivityAdvancedSearch,
 }
+#[cfg(feature = "activities")]
 impl ActivityAdvancedSearch {
     pub(crate) fn new(
         client: crate::Client,
@@ -778,6 +822,7 @@ impl ActivityAdvancedSearch {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for ActivityAdvancedSearch {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -785,6 +830,7 @@ impl ::core::future::IntoFuture for ActivityAdvancedSearch {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Create an Account, made by [`crate::Client::create_account`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -793,6 +839,7 @@ pub struct CreateAccount {
     client: crate::Client,
     body: super::accounts::NewCompany,
 }
+#[cfg(feature = "accounts")]
 impl CreateAccount {
     pub(crate) fn new(client: crate::Client, body: super::accounts::NewCompany) -> Self {
         Self { client, body }
@@ -819,6 +866,7 @@ impl CreateAccount {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for CreateAccount {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -826,6 +874,7 @@ impl ::core::future::IntoFuture for CreateAccount {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Update an Account, made by [`crate::Client::update_account`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -835,6 +884,7 @@ pub struct UpdateAccount {
     company_id: String,
     body: super::accounts::CompanyChanges,
 }
+#[cfg(feature = "accounts")]
 impl UpdateAccount {
     pub(crate) fn new(
         client: crate::Client,
@@ -866,6 +916,7 @@ impl UpdateAccount {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for UpdateAccount {
     type Output = Result<super::results::AffectedRows, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::AffectedRows>;
@@ -873,6 +924,7 @@ impl ::core::future::IntoFuture for UpdateAccount {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Delete an Account, made by [`crate::Client::delete_account`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -882,6 +934,7 @@ pub struct DeleteAccount {
     company_id: String,
     with_lead_delete: bool,
 }
+#[cfg(feature = "accounts")]
 impl DeleteAccount {
     pub(crate) fn new(
         client: crate::Client,
@@ -914,6 +967,7 @@ impl DeleteAccount {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for DeleteAccount {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -921,6 +975,7 @@ impl ::core::future::IntoFuture for DeleteAccount {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Get an Account, made by [`crate::Client::get_accounts`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -929,6 +984,7 @@ pub struct GetAccounts {
     client: crate::Client,
     body: super::accounts::CompanyQuery,
 }
+#[cfg(feature = "accounts")]
 impl GetAccounts {
     pub(crate) fn new(
         client: crate::Client,
@@ -952,6 +1008,7 @@ impl GetAccounts {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for GetAccounts {
     type Output = Result<super::accounts::CompanyPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::accounts::CompanyPage>;
@@ -959,6 +1016,7 @@ impl ::core::future::IntoFuture for GetAccounts {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Create or Update Accounts in Bulk, made by
 /// [`crate::Client::create_or_update_accounts_in_bulk`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
@@ -968,6 +1026,7 @@ pub struct CreateOrUpdateAccountsInBulk {
     client: crate::Client,
     body: super::accounts::CompanyBatch,
 }
+#[cfg(feature = "accounts")]
 impl CreateOrUpdateAccountsInBulk {
     pub(crate) fn new(
         client: crate::Client,
@@ -994,6 +1053,7 @@ impl CreateOrUpdateAccountsInBulk {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for CreateOrUpdateAccountsInBulk {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1001,6 +1061,7 @@ impl ::core::future::IntoFuture for CreateOrUpdateAccountsInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Post an Activity on an Account, made by [`crate::Client::post_account_activity`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1009,6 +1070,7 @@ pub struct PostAccountActivity {
     client: crate::Client,
     body: super::accounts::AccountActivityPost,
 }
+#[cfg(feature = "accounts")]
 impl PostAccountActivity {
     pub(crate) fn new(
         client: crate::Client,
@@ -1041,6 +1103,7 @@ impl PostAccountActivity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for PostAccountActivity {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -1048,6 +1111,7 @@ impl ::core::future::IntoFuture for PostAccountActivity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Update an Account Activity, made by [`crate::Client::update_account_activity`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1056,6 +1120,7 @@ pub struct UpdateAccountActivity {
     client: crate::Client,
     body: super::accounts::AccountActivityUpdate,
 }
+#[cfg(feature = "accounts")]
 impl UpdateAccountActivity {
     pub(crate) fn new(
         client: crate::Client,
@@ -1088,6 +1153,7 @@ impl UpdateAccountActivity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for UpdateAccountActivity {
     type Output = Result<super::results::IdAndSuccessFlag, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndSuccessFlag>;
@@ -1095,6 +1161,7 @@ impl ::core::future::IntoFuture for UpdateAccountActivity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Retrieve Account Activities by Account Id, made by
 /// [`crate::Client::get_account_activities`]: set its optional parameters, then `.await` it (or
 /// call [`Self::send`]).
@@ -1105,6 +1172,7 @@ pub struct GetAccountActivities {
     company_id: String,
     body: super::accounts::AccountActivitiesQuery,
 }
+#[cfg(feature = "accounts")]
 impl GetAccountActivities {
     pub(crate) fn new(
         client: crate::Client,
@@ -1135,6 +1203,7 @@ impl GetAccountActivities {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for GetAccountActivities {
     type Output = Result<super::accounts::AccountActivityPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -1144,6 +1213,7 @@ impl ::core::future::IntoFuture for GetAccountActivities {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "accounts")]
 /// A call to Retrieve an Account Activity by Activity Id, made by
 /// [`crate::Client::get_account_activity_by_id`]: set its optional parameters, then `.await` it
 /// (or call [`Self::send`]).
@@ -1153,6 +1223,7 @@ pub struct GetAccountActivityById {
     client: crate::Client,
     activity_id: String,
 }
+#[cfg(feature = "accounts")]
 impl GetAccountActivityById {
     pub(crate) fn new(client: crate::Client, activity_id: String) -> Self {
         Self { client, activity_id }
@@ -1173,6 +1244,7 @@ impl GetAccountActivityById {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for GetAccountActivityById {
     type Output = Result<super::accounts::AccountActivity, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::accounts::AccountActivity>;
@@ -1180,6 +1252,7 @@ impl ::core::future::IntoFuture for GetAccountActivityById {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Get a Lead by Email, made by [`crate::Client::get_lead_by_email`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1188,6 +1261,7 @@ pub struct GetLeadByEmail {
     client: crate::Client,
     email_address: String,
 }
+#[cfg(feature = "leads")]
 impl GetLeadByEmail {
     pub(crate) fn new(client: crate::Client, email_address: String) -> Self {
         Self { client, email_address }
@@ -1205,6 +1279,7 @@ impl GetLeadByEmail {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for GetLeadByEmail {
     type Output = Result<Vec<super::leads::Lead>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
@@ -1212,6 +1287,7 @@ impl ::core::future::IntoFuture for GetLeadByEmail {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Search Leads by Criteria, made by [`crate::Client::search_leads_by_criteria`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1220,6 +1296,7 @@ pub struct SearchLeadsByCriteria {
     client: crate::Client,
     body: super::search::SearchCriteria,
 }
+#[cfg(feature = "leads")]
 impl SearchLeadsByCriteria {
     pub(crate) fn new(
         client: crate::Client,
@@ -1291,6 +1368,7 @@ impl SearchLeadsByCriteria {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for SearchLeadsByCriteria {
     type Output = Result<Vec<super::leads::Lead>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
@@ -1298,6 +1376,7 @@ impl ::core::future::IntoFuture for SearchLeadsByCriteria {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Create a Lead, made by [`crate::Client::create_lead`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1306,6 +1385,7 @@ pub struct CreateLead {
     client: crate::Client,
     body: super::leads::LeadAttributes,
 }
+#[cfg(feature = "leads")]
 impl CreateLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -1335,6 +1415,7 @@ impl CreateLead {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateLead {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -1342,6 +1423,7 @@ impl ::core::future::IntoFuture for CreateLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Update a Lead, made by [`crate::Client::update_lead`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1352,6 +1434,7 @@ pub struct UpdateLead {
     post_updated_lead: Option<bool>,
     body: super::leads::LeadAttributes,
 }
+#[cfg(feature = "leads")]
 impl UpdateLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -1395,6 +1478,7 @@ impl UpdateLead {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for UpdateLead {
     type Output = Result<super::results::AffectedRows, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::AffectedRows>;
@@ -1402,6 +1486,7 @@ impl ::core::future::IntoFuture for UpdateLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Create or Update a Lead, made by [`crate::Client::create_or_update_lead`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1411,6 +1496,7 @@ pub struct CreateOrUpdateLead {
     post_updated_lead: Option<bool>,
     body: super::leads::LeadAttributes,
 }
+#[cfg(feature = "leads")]
 impl CreateOrUpdateLead {
     pub(crate) fn new(
         client: crate::Client,
@@ -1454,6 +1540,7 @@ impl CreateOrUpdateLead {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateOrUpdateLead {
     type Output = Result<super::results::IdAndAffectedRows, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndAffectedRows>;
@@ -1461,6 +1548,7 @@ impl ::core::future::IntoFuture for CreateOrUpdateLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Get a Lead by Phone Number, made by [`crate::Client::get_lead_by_phone`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1469,6 +1557,7 @@ pub struct GetLeadByPhone {
     client: crate::Client,
     phone: String,
 }
+#[cfg(feature = "leads")]
 impl GetLeadByPhone {
     pub(crate) fn new(client: crate::Client, phone: String) -> Self {
         Self { client, phone }
@@ -1486,6 +1575,7 @@ impl GetLeadByPhone {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for GetLeadByPhone {
     type Output = Result<Vec<super::leads::Lead>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::leads::Lead>>;
@@ -1493,6 +1583,7 @@ impl ::core::future::IntoFuture for GetLeadByPhone {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Get Leads in Bulk by Ids, made by [`crate::Client::get_leads_by_ids`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1501,6 +1592,7 @@ pub struct GetLeadsByIds {
     client: crate::Client,
     body: super::leads::LeadIdsQuery,
 }
+#[cfg(feature = "leads")]
 impl GetLeadsByIds {
     pub(crate) fn new(client: crate::Client, body: super::leads::LeadIdsQuery) -> Self {
         Self { client, body }
@@ -1566,6 +1658,7 @@ impl GetLeadsByIds {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for GetLeadsByIds {
     type Output = Result<super::leads::LeadPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::leads::LeadPage>;
@@ -1573,6 +1666,7 @@ impl ::core::future::IntoFuture for GetLeadsByIds {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Get Leads by Date Range, made by [`crate::Client::get_leads_by_date_range`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1581,6 +1675,7 @@ pub struct GetLeadsByDateRange {
     client: crate::Client,
     body: super::leads::LeadDateRangeQuery,
 }
+#[cfg(feature = "leads")]
 impl GetLeadsByDateRange {
     pub(crate) fn new(
         client: crate::Client,
@@ -1607,6 +1702,7 @@ impl GetLeadsByDateRange {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for GetLeadsByDateRange {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1614,6 +1710,7 @@ impl ::core::future::IntoFuture for GetLeadsByDateRange {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Get Metadata, made by [`crate::Client::get_lead_metadata`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1623,6 +1720,7 @@ pub struct GetLeadMetadata {
     schema_name: Option<String>,
     exclude_option_sets: Option<i64>,
 }
+#[cfg(feature = "leads")]
 impl GetLeadMetadata {
     pub(crate) fn new(client: crate::Client) -> Self {
         Self {
@@ -1657,6 +1755,7 @@ impl GetLeadMetadata {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for GetLeadMetadata {
     type Output = Result<Vec<super::leads::LeadFieldMetadata>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -1666,6 +1765,7 @@ impl ::core::future::IntoFuture for GetLeadMetadata {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Delete a Lead, made by [`crate::Client::delete_lead`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1674,6 +1774,7 @@ pub struct DeleteLead {
     client: crate::Client,
     lead_id: String,
 }
+#[cfg(feature = "leads")]
 impl DeleteLead {
     pub(crate) fn new(client: crate::Client, lead_id: String) -> Self {
         Self { client, lead_id }
@@ -1691,6 +1792,7 @@ impl DeleteLead {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for DeleteLead {
     type Output = Result<super::results::CallStatus, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::CallStatus>;
@@ -1698,6 +1800,7 @@ impl ::core::future::IntoFuture for DeleteLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Reset a Lead, made by [`crate::Client::reset_lead`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1706,6 +1809,7 @@ pub struct ResetLead {
     client: crate::Client,
     body: super::leads::LeadReset,
 }
+#[cfg(feature = "leads")]
 impl ResetLead {
     pub(crate) fn new(client: crate::Client, body: super::leads::LeadReset) -> Self {
         Self { client, body }
@@ -1726,6 +1830,7 @@ impl ResetLead {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for ResetLead {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1733,6 +1838,7 @@ impl ::core::future::IntoFuture for ResetLead {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Update Leads in Bulk, made by [`crate::Client::update_leads_in_bulk`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1741,6 +1847,7 @@ pub struct UpdateLeadsInBulk {
     client: crate::Client,
     body: super::leads::LeadBulkUpdate,
 }
+#[cfg(feature = "leads")]
 impl UpdateLeadsInBulk {
     pub(crate) fn new(
         client: crate::Client,
@@ -1772,6 +1879,7 @@ impl UpdateLeadsInBulk {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for UpdateLeadsInBulk {
     type Output = Result<super::results::AffectedRows, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::AffectedRows>;
@@ -1779,6 +1887,7 @@ impl ::core::future::IntoFuture for UpdateLeadsInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Create Leads in Bulk, made by [`crate::Client::create_leads_in_bulk`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1787,6 +1896,7 @@ pub struct CreateLeadsInBulk {
     client: crate::Client,
     items: Vec<super::leads::LeadAttributes>,
 }
+#[cfg(feature = "leads")]
 impl CreateLeadsInBulk {
     pub(crate) fn new(
         client: crate::Client,
@@ -1812,6 +1922,7 @@ impl CreateLeadsInBulk {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateLeadsInBulk {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1819,6 +1930,7 @@ impl ::core::future::IntoFuture for CreateLeadsInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Create a Custom Lead Field, made by [`crate::Client::create_lead_field`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1827,6 +1939,7 @@ pub struct CreateLeadField {
     client: crate::Client,
     body: super::leads::LeadFieldDefinition,
 }
+#[cfg(feature = "leads")]
 impl CreateLeadField {
     pub(crate) fn new(
         client: crate::Client,
@@ -1850,6 +1963,7 @@ impl CreateLeadField {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateLeadField {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1857,6 +1971,7 @@ impl ::core::future::IntoFuture for CreateLeadField {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Delete a Lead's Stage Change History, made by
 /// [`crate::Client::delete_lead_stage_change_history`]: set its optional parameters, then `.await`
 /// it (or call [`Self::send`]).
@@ -1866,6 +1981,7 @@ pub struct DeleteLeadStageChangeHistory {
     client: crate::Client,
     body: super::leads::LeadHistoryDeletion,
 }
+#[cfg(feature = "leads")]
 impl DeleteLeadStageChangeHistory {
     pub(crate) fn new(
         client: crate::Client,
@@ -1898,6 +2014,7 @@ impl DeleteLeadStageChangeHistory {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for DeleteLeadStageChangeHistory {
     type Output = Result<super::results::ResultMessage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
@@ -1905,6 +2022,7 @@ impl ::core::future::IntoFuture for DeleteLeadStageChangeHistory {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Delete a Lead's Owner Change History, made by
 /// [`crate::Client::delete_lead_owner_change_history`]: set its optional parameters, then `.await`
 /// it (or call [`Self::send`]).
@@ -1914,6 +2032,7 @@ pub struct DeleteLeadOwnerChangeHistory {
     client: crate::Client,
     body: super::leads::LeadHistoryDeletion,
 }
+#[cfg(feature = "leads")]
 impl DeleteLeadOwnerChangeHistory {
     pub(crate) fn new(
         client: crate::Client,
@@ -1946,6 +2065,7 @@ impl DeleteLeadOwnerChangeHistory {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for DeleteLeadOwnerChangeHistory {
     type Output = Result<super::results::ResultMessage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
@@ -1953,6 +2073,7 @@ impl ::core::future::IntoFuture for DeleteLeadOwnerChangeHistory {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "leads")]
 /// A call to Create a Lead and Activity, made by [`crate::Client::create_lead_and_activity`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -1961,6 +2082,7 @@ pub struct CreateLeadAndActivity {
     client: crate::Client,
     body: super::leads::LeadAndActivity,
 }
+#[cfg(feature = "leads")]
 impl CreateLeadAndActivity {
     pub(crate) fn new(
         client: crate::Client,
@@ -1987,6 +2109,7 @@ impl CreateLeadAndActivity {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateLeadAndActivity {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -1994,6 +2117,7 @@ impl ::core::future::IntoFuture for CreateLeadAndActivity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Get All Lists, made by [`crate::Client::get_all_lists`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2004,6 +2128,7 @@ pub struct GetAllLists {
     list_type: Option<i64>,
     search_text: Option<String>,
 }
+#[cfg(feature = "lists")]
 impl GetAllLists {
     pub(crate) fn new(client: crate::Client) -> Self {
         Self {
@@ -2044,6 +2169,7 @@ impl GetAllLists {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for GetAllLists {
     type Output = Result<Vec<super::lists::LeadList>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::lists::LeadList>>;
@@ -2051,6 +2177,7 @@ impl ::core::future::IntoFuture for GetAllLists {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Get Leads in a List, made by [`crate::Client::get_leads_in_list`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2059,6 +2186,7 @@ pub struct GetLeadsInList {
     client: crate::Client,
     body: super::lists::ListLeadsQuery,
 }
+#[cfg(feature = "lists")]
 impl GetLeadsInList {
     pub(crate) fn new(
         client: crate::Client,
@@ -2082,6 +2210,7 @@ impl GetLeadsInList {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for GetLeadsInList {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -2089,6 +2218,7 @@ impl ::core::future::IntoFuture for GetLeadsInList {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Add Leads to a Static List, made by [`crate::Client::add_leads_to_static_list`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2097,6 +2227,7 @@ pub struct AddLeadsToStaticList {
     client: crate::Client,
     body: super::lists::StaticListLeads,
 }
+#[cfg(feature = "lists")]
 impl AddLeadsToStaticList {
     pub(crate) fn new(
         client: crate::Client,
@@ -2129,6 +2260,7 @@ impl AddLeadsToStaticList {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for AddLeadsToStaticList {
     type Output = Result<super::results::ResultMessage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
@@ -2136,6 +2268,7 @@ impl ::core::future::IntoFuture for AddLeadsToStaticList {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Add a Lead to a Static List, made by [`crate::Client::add_lead_to_static_list`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2145,6 +2278,7 @@ pub struct AddLeadToStaticList {
     list_id: String,
     lead_id: String,
 }
+#[cfg(feature = "lists")]
 impl AddLeadToStaticList {
     pub(crate) fn new(client: crate::Client, list_id: String, lead_id: String) -> Self {
         Self { client, list_id, lead_id }
@@ -2172,6 +2306,7 @@ impl AddLeadToStaticList {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for AddLeadToStaticList {
     type Output = Result<super::results::IdAndAffectedRows, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::IdAndAffectedRows>;
@@ -2179,6 +2314,7 @@ impl ::core::future::IntoFuture for AddLeadToStaticList {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Remove a Lead from a Static List, made by
 /// [`crate::Client::remove_lead_from_static_list`]: set its optional parameters, then `.await` it
 /// (or call [`Self::send`]).
@@ -2189,6 +2325,7 @@ pub struct RemoveLeadFromStaticList {
     list_id: String,
     lead_id: String,
 }
+#[cfg(feature = "lists")]
 impl RemoveLeadFromStaticList {
     pub(crate) fn new(client: crate::Client, list_id: String, lead_id: String) -> Self {
         Self { client, list_id, lead_id }
@@ -2216,6 +2353,7 @@ impl RemoveLeadFromStaticList {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for RemoveLeadFromStaticList {
     type Output = Result<super::results::ResultMessage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::ResultMessage>;
@@ -2223,6 +2361,7 @@ impl ::core::future::IntoFuture for RemoveLeadFromStaticList {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "lists")]
 /// A call to Create Empty Static List, made by [`crate::Client::create_empty_static_list`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2231,6 +2370,7 @@ pub struct CreateEmptyStaticList {
     client: crate::Client,
     body: super::lists::NewStaticList,
 }
+#[cfg(feature = "lists")]
 impl CreateEmptyStaticList {
     pub(crate) fn new(client: crate::Client, body: super::lists::NewStaticList) -> Self {
         Self { client, body }
@@ -2260,6 +2400,7 @@ impl CreateEmptyStaticList {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for CreateEmptyStaticList {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -2267,6 +2408,7 @@ impl ::core::future::IntoFuture for CreateEmptyStaticList {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Add Opportunities in Bulk, made by [`crate::Client::add_opportunities_in_bulk`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2276,6 +2418,7 @@ pub struct AddOpportunitiesInBulk {
     search_by: super::opportunities::SearchBy,
     items: Vec<super::opportunities::OpportunityByLeadField>,
 }
+#[cfg(feature = "opportunities")]
 impl AddOpportunitiesInBulk {
     pub(crate) fn new(
         client: crate::Client,
@@ -2312,6 +2455,7 @@ impl AddOpportunitiesInBulk {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for AddOpportunitiesInBulk {
     type Output = Result<Vec<super::opportunities::OpportunityRowResult>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2321,6 +2465,7 @@ impl ::core::future::IntoFuture for AddOpportunitiesInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Update an Opportunity, made by [`crate::Client::update_opportunity`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2329,6 +2474,7 @@ pub struct UpdateOpportunity {
     client: crate::Client,
     body: super::opportunities::OpportunityUpdate,
 }
+#[cfg(feature = "opportunities")]
 impl UpdateOpportunity {
     pub(crate) fn new(
         client: crate::Client,
@@ -2358,6 +2504,7 @@ impl UpdateOpportunity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for UpdateOpportunity {
     type Output = Result<super::opportunities::RecordId, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
@@ -2365,6 +2512,7 @@ impl ::core::future::IntoFuture for UpdateOpportunity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Get an Opportunity by Id, made by [`crate::Client::get_opportunity_by_id`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2374,6 +2522,7 @@ pub struct GetOpportunityById {
     opportunity_id: String,
     get_file_url: Option<bool>,
 }
+#[cfg(feature = "opportunities")]
 impl GetOpportunityById {
     pub(crate) fn new(client: crate::Client, opportunity_id: String) -> Self {
         Self {
@@ -2409,6 +2558,7 @@ impl GetOpportunityById {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for GetOpportunityById {
     type Output = Result<super::opportunities::OpportunityDetails, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2418,6 +2568,7 @@ impl ::core::future::IntoFuture for GetOpportunityById {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Get Opportunities by Unique Lead Field, made by
 /// [`crate::Client::get_opportunities_by_unique_lead_field`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
@@ -2427,6 +2578,7 @@ pub struct GetOpportunitiesByUniqueLeadField {
     client: crate::Client,
     body: super::search::SearchCriteria,
 }
+#[cfg(feature = "opportunities")]
 impl GetOpportunitiesByUniqueLeadField {
     pub(crate) fn new(
         client: crate::Client,
@@ -2502,6 +2654,7 @@ impl GetOpportunitiesByUniqueLeadField {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for GetOpportunitiesByUniqueLeadField {
     type Output = Result<super::opportunities::OpportunityPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2511,6 +2664,7 @@ impl ::core::future::IntoFuture for GetOpportunitiesByUniqueLeadField {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Capture Opportunities, made by [`crate::Client::capture_opportunity`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2519,6 +2673,7 @@ pub struct CaptureOpportunity {
     client: crate::Client,
     body: super::opportunities::OpportunityCapture,
 }
+#[cfg(feature = "opportunities")]
 impl CaptureOpportunity {
     pub(crate) fn new(
         client: crate::Client,
@@ -2546,6 +2701,7 @@ impl CaptureOpportunity {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for CaptureOpportunity {
     type Output = Result<super::opportunities::CaptureResult, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2555,6 +2711,7 @@ impl ::core::future::IntoFuture for CaptureOpportunity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Bulk Update Opportunities, made by [`crate::Client::bulk_update_opportunities`]: set
 /// its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2563,6 +2720,7 @@ pub struct BulkUpdateOpportunities {
     client: crate::Client,
     items: Vec<super::opportunities::OpportunityBulkUpdate>,
 }
+#[cfg(feature = "opportunities")]
 impl BulkUpdateOpportunities {
     pub(crate) fn new(
         client: crate::Client,
@@ -2589,6 +2747,7 @@ impl BulkUpdateOpportunities {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for BulkUpdateOpportunities {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -2596,6 +2755,7 @@ impl ::core::future::IntoFuture for BulkUpdateOpportunities {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Delete an Opportunity, made by [`crate::Client::delete_opportunity`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2604,6 +2764,7 @@ pub struct DeleteOpportunity {
     client: crate::Client,
     opportunity_id: String,
 }
+#[cfg(feature = "opportunities")]
 impl DeleteOpportunity {
     pub(crate) fn new(client: crate::Client, opportunity_id: String) -> Self {
         Self { client, opportunity_id }
@@ -2627,6 +2788,7 @@ impl DeleteOpportunity {
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for DeleteOpportunity {
     type Output = Result<super::results::SuccessFlag, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::SuccessFlag>;
@@ -2634,6 +2796,7 @@ impl ::core::future::IntoFuture for DeleteOpportunity {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Check If Opportunity Feature Is Enabled, made by
 /// [`crate::Client::check_opportunity_feature`]: set its optional parameters, then `.await` it (or
 /// call [`Self::send`]).
@@ -2643,6 +2806,7 @@ pub struct CheckOpportunityFeature {
     client: crate::Client,
     org_id: String,
 }
+#[cfg(feature = "opportunities")]
 impl CheckOpportunityFeature {
     pub(crate) fn new(client: crate::Client, org_id: String) -> Self {
         Self { client, org_id }
@@ -2667,6 +2831,7 @@ impl CheckOpportunityFeature {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for CheckOpportunityFeature {
     type Output = Result<super::opportunities::OpportunityFeatureState, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2676,6 +2841,7 @@ impl ::core::future::IntoFuture for CheckOpportunityFeature {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Get Metadata of an Opportunity Type, made by
 /// [`crate::Client::get_opportunity_type_metadata`]: set its optional parameters, then `.await` it
 /// (or call [`Self::send`]).
@@ -2685,6 +2851,7 @@ pub struct GetOpportunityTypeMetadata {
     client: crate::Client,
     code: i64,
 }
+#[cfg(feature = "opportunities")]
 impl GetOpportunityTypeMetadata {
     pub(crate) fn new(client: crate::Client, code: i64) -> Self {
         Self { client, code }
@@ -2709,6 +2876,7 @@ impl GetOpportunityTypeMetadata {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for GetOpportunityTypeMetadata {
     type Output = Result<super::opportunities::OpportunityTypeMetadata, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2718,6 +2886,7 @@ impl ::core::future::IntoFuture for GetOpportunityTypeMetadata {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Get Opportunities by Lead Id, made by
 /// [`crate::Client::get_opportunities_by_lead_id`]: set its optional parameters, then `.await` it
 /// (or call [`Self::send`]).
@@ -2729,6 +2898,7 @@ pub struct GetOpportunitiesByLeadId {
     opportunity_type: Option<i64>,
     body: Option<super::opportunities::LeadOpportunitiesQuery>,
 }
+#[cfg(feature = "opportunities")]
 impl GetOpportunitiesByLeadId {
     pub(crate) fn new(client: crate::Client, lead_id: String) -> Self {
         Self {
@@ -2829,6 +2999,7 @@ impl GetOpportunitiesByLeadId {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for GetOpportunitiesByLeadId {
     type Output = Result<super::opportunities::OpportunityPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2838,6 +3009,7 @@ impl ::core::future::IntoFuture for GetOpportunitiesByLeadId {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Get Opportunities in Bulk by Ids, made by
 /// [`crate::Client::get_opportunities_by_ids`]: set its optional parameters, then `.await` it (or
 /// call [`Self::send`]).
@@ -2847,6 +3019,7 @@ pub struct GetOpportunitiesByIds {
     client: crate::Client,
     body: super::opportunities::OpportunitiesByIdsQuery,
 }
+#[cfg(feature = "opportunities")]
 impl GetOpportunitiesByIds {
     pub(crate) fn new(
         client: crate::Client,
@@ -2875,6 +3048,7 @@ impl GetOpportunitiesByIds {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for GetOpportunitiesByIds {
     type Output = Result<Vec<super::opportunities::OpportunitiesOfType>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<
@@ -2884,6 +3058,7 @@ impl ::core::future::IntoFuture for GetOpportunitiesByIds {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "opportunities")]
 /// A call to Opportunity Advanced Search, made by [`crate::Client::opportunity_advanced_search`]:
 /// set its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2892,6 +3067,7 @@ pub struct OpportunityAdvancedSearch {
     client: crate::Client,
     body: super::opportunities::OpportunityAdvancedSearch,
 }
+#[cfg(feature = "opportunities")]
 impl OpportunityAdvancedSearch {
     pub(crate) fn new(
         client: crate::Client,
@@ -2918,6 +3094,7 @@ impl OpportunityAdvancedSearch {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for OpportunityAdvancedSearch {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -2925,6 +3102,7 @@ impl ::core::future::IntoFuture for OpportunityAdvancedSearch {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Create an Appointment, made by [`crate::Client::create_task`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2933,6 +3111,7 @@ pub struct CreateTask {
     client: crate::Client,
     body: super::tasks::TaskCreate,
 }
+#[cfg(feature = "tasks")]
 impl CreateTask {
     pub(crate) fn new(client: crate::Client, body: super::tasks::TaskCreate) -> Self {
         Self { client, body }
@@ -2953,6 +3132,7 @@ impl CreateTask {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for CreateTask {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -2960,6 +3140,7 @@ impl ::core::future::IntoFuture for CreateTask {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Create Tasks in Bulk, made by [`crate::Client::create_tasks_in_bulk`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -2968,6 +3149,7 @@ pub struct CreateTasksInBulk {
     client: crate::Client,
     body: super::tasks::TaskBatch,
 }
+#[cfg(feature = "tasks")]
 impl CreateTasksInBulk {
     pub(crate) fn new(client: crate::Client, body: super::tasks::TaskBatch) -> Self {
         Self { client, body }
@@ -2990,6 +3172,7 @@ impl CreateTasksInBulk {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for CreateTasksInBulk {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -2997,6 +3180,7 @@ impl ::core::future::IntoFuture for CreateTasksInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get List of Task Types, made by [`crate::Client::get_task_types`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3006,6 +3190,7 @@ pub struct GetTaskTypes {
     column_name: Option<String>,
     column_value: Option<String>,
 }
+#[cfg(feature = "tasks")]
 impl GetTaskTypes {
     pub(crate) fn new(client: crate::Client) -> Self {
         Self {
@@ -3038,6 +3223,7 @@ impl GetTaskTypes {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetTaskTypes {
     type Output = Result<Vec<super::tasks::TaskTypeDetails>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::tasks::TaskTypeDetails>>;
@@ -3045,6 +3231,7 @@ impl ::core::future::IntoFuture for GetTaskTypes {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get Tasks, made by [`crate::Client::get_tasks`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3053,6 +3240,7 @@ pub struct GetTasks {
     client: crate::Client,
     body: super::tasks::TaskQuery,
 }
+#[cfg(feature = "tasks")]
 impl GetTasks {
     pub(crate) fn new(client: crate::Client, body: super::tasks::TaskQuery) -> Self {
         Self { client, body }
@@ -3073,6 +3261,7 @@ impl GetTasks {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetTasks {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -3080,6 +3269,7 @@ impl ::core::future::IntoFuture for GetTasks {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get Tasks by Lead Id, made by [`crate::Client::get_tasks_by_lead_id`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3088,6 +3278,7 @@ pub struct GetTasksByLeadId {
     client: crate::Client,
     lead_id: String,
 }
+#[cfg(feature = "tasks")]
 impl GetTasksByLeadId {
     pub(crate) fn new(client: crate::Client, lead_id: String) -> Self {
         Self { client, lead_id }
@@ -3107,6 +3298,7 @@ impl GetTasksByLeadId {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetTasksByLeadId {
     type Output = Result<super::tasks::LeadTaskList, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::LeadTaskList>;
@@ -3114,6 +3306,7 @@ impl ::core::future::IntoFuture for GetTasksByLeadId {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Update a Task, made by [`crate::Client::update_task`]: set its optional parameters,
 /// then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3122,6 +3315,7 @@ pub struct UpdateTask {
     client: crate::Client,
     body: super::tasks::TaskUpdate,
 }
+#[cfg(feature = "tasks")]
 impl UpdateTask {
     pub(crate) fn new(client: crate::Client, body: super::tasks::TaskUpdate) -> Self {
         Self { client, body }
@@ -3142,6 +3336,7 @@ impl UpdateTask {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for UpdateTask {
     type Output = Result<::serde_json::Value, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
@@ -3149,6 +3344,7 @@ impl ::core::future::IntoFuture for UpdateTask {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Delete Tasks in Bulk, made by [`crate::Client::delete_tasks_in_bulk`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3157,6 +3353,7 @@ pub struct DeleteTasksInBulk {
     client: crate::Client,
     body: super::tasks::TaskDeletion,
 }
+#[cfg(feature = "tasks")]
 impl DeleteTasksInBulk {
     pub(crate) fn new(client: crate::Client, body: super::tasks::TaskDeletion) -> Self {
         Self { client, body }
@@ -3179,6 +3376,7 @@ impl DeleteTasksInBulk {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for DeleteTasksInBulk {
     type Output = Result<super::tasks::TaskDeletionResult, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::TaskDeletionResult>;
@@ -3186,6 +3384,7 @@ impl ::core::future::IntoFuture for DeleteTasksInBulk {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get To-Dos by User Id, made by [`crate::Client::get_todos_by_user_id`]: set its
 /// optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3194,6 +3393,7 @@ pub struct GetTodosByUserId {
     client: crate::Client,
     body: super::tasks::UserTasksQuery,
 }
+#[cfg(feature = "tasks")]
 impl GetTodosByUserId {
     pub(crate) fn new(
         client: crate::Client,
@@ -3264,6 +3464,7 @@ impl GetTodosByUserId {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetTodosByUserId {
     type Output = Result<super::tasks::UserTaskPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
@@ -3271,6 +3472,7 @@ impl ::core::future::IntoFuture for GetTodosByUserId {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get To-Dos by Email Address, made by [`crate::Client::get_todos_by_email_address`]:
 /// set its optional parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3279,6 +3481,7 @@ pub struct GetTodosByEmailAddress {
     client: crate::Client,
     body: super::tasks::UserTasksQuery,
 }
+#[cfg(feature = "tasks")]
 impl GetTodosByEmailAddress {
     pub(crate) fn new(
         client: crate::Client,
@@ -3350,6 +3553,7 @@ impl GetTodosByEmailAddress {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetTodosByEmailAddress {
     type Output = Result<super::tasks::UserTaskPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
@@ -3357,6 +3561,7 @@ impl ::core::future::IntoFuture for GetTodosByEmailAddress {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get Appointments by Email Address, made by
 /// [`crate::Client::get_appointments_by_email_address`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
@@ -3366,6 +3571,7 @@ pub struct GetAppointmentsByEmailAddress {
     client: crate::Client,
     body: super::tasks::UserTasksQuery,
 }
+#[cfg(feature = "tasks")]
 impl GetAppointmentsByEmailAddress {
     pub(crate) fn new(
         client: crate::Client,
@@ -3392,6 +3598,7 @@ impl GetAppointmentsByEmailAddress {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetAppointmentsByEmailAddress {
     type Output = Result<super::tasks::UserTaskPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
@@ -3399,6 +3606,7 @@ impl ::core::future::IntoFuture for GetAppointmentsByEmailAddress {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "tasks")]
 /// A call to Get Appointments by Search Criteria, made by
 /// [`crate::Client::get_appointments_by_search_criteria`]: set its optional parameters, then
 /// `.await` it (or call [`Self::send`]).
@@ -3408,6 +3616,7 @@ pub struct GetAppointmentsBySearchCriteria {
     client: crate::Client,
     body: super::tasks::AppointmentSearchQuery,
 }
+#[cfg(feature = "tasks")]
 impl GetAppointmentsBySearchCriteria {
     pub(crate) fn new(
         client: crate::Client,
@@ -3434,6 +3643,7 @@ impl GetAppointmentsBySearchCriteria {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "tasks")]
 impl ::core::future::IntoFuture for GetAppointmentsBySearchCriteria {
     type Output = Result<super::tasks::UserTaskPage, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::tasks::UserTaskPage>;
@@ -3441,6 +3651,7 @@ impl ::core::future::IntoFuture for GetAppointmentsBySearchCriteria {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "users")]
 /// A call to Get a User by Id, made by [`crate::Client::get_user_by_id`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3449,6 +3660,7 @@ pub struct GetUserById {
     client: crate::Client,
     user_id: String,
 }
+#[cfg(feature = "users")]
 impl GetUserById {
     pub(crate) fn new(client: crate::Client, user_id: String) -> Self {
         Self { client, user_id }
@@ -3466,6 +3678,7 @@ impl GetUserById {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "users")]
 impl ::core::future::IntoFuture for GetUserById {
     type Output = Result<Vec<super::users::User>, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<Vec<super::users::User>>;
@@ -3473,6 +3686,7 @@ impl ::core::future::IntoFuture for GetUserById {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "users")]
 /// A call to Mark a User Obsolete, made by [`crate::Client::mark_user_obsolete`]: set its optional
 /// parameters, then `.await` it (or call [`Self::send`]).
 #[derive(Debug, Clone)]
@@ -3481,6 +3695,7 @@ pub struct MarkUserObsolete {
     client: crate::Client,
     user_id: String,
 }
+#[cfg(feature = "users")]
 impl MarkUserObsolete {
     pub(crate) fn new(client: crate::Client, user_id: String) -> Self {
         Self { client, user_id }
@@ -3498,6 +3713,7 @@ impl MarkUserObsolete {
         self.client.execute(request).await
     }
 }
+#[cfg(feature = "users")]
 impl ::core::future::IntoFuture for MarkUserObsolete {
     type Output = Result<super::results::CallStatus, crate::Error>;
     type IntoFuture = crate::runtime::ResponseFuture<super::results::CallStatus>;
