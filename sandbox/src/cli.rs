@@ -33,8 +33,14 @@ Options:
   --addr HOST:PORT          Address to listen on [default: 127.0.0.1:0, an ephemeral port]
   --access-key KEY          Access key to accept [default: sandbox-access-key]
   --secret-key KEY          Secret key to accept [default: sandbox-secret-key]
-  --rate-limit CALLS/SECS   At most CALLS calls in any SECS seconds, e.g. 25/5 or 25/0.25;
-                            `off` disables it [default: 25/5]
+  --plan NAME               The account's plan (Lite, Pro, Super, Basic, Standard, Enterprise,
+                            in any case): every rate-limit class keeps to the plan's figure
+                            [default: no plan, the classes' defaults: standard 25/5, bulk 1/5]
+  --rate-limit CALLS/SECS   At most CALLS calls in any SECS seconds for the standard class
+                            (every endpoint but the bulk ones), e.g. 25/5 or 25/0.25; `off`
+                            disables rate limiting for every class
+  --rate-limit-class CLASS=CALLS/SECS
+                            The same for one class, e.g. bulk=1/5 or bulk=off (repeatable)
   --rate-limit-status CODE  The HTTP status of a rate-limit refusal, 429 or 200; the body always
                             carries MXAPIRateLimitExceededException [default: 429]
   --search-by-ignore-case   Accept a SearchBy value in another case than the field's schema name
@@ -207,6 +213,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                     Some((calls, per)) => builder.rate_limit(calls, per),
                     None => builder.no_rate_limit(),
                 };
+            }
+            "--plan" => {
+                let plan = value()?;
+                crate::plan_index(&crate::SCHEMA, &plan).map_err(|error| format!("--plan: {error}"))?;
+                builder = builder.plan(plan);
+            }
+            "--rate-limit-class" => {
+                let text = value()?;
+                let (class, limit) = text.split_once('=').ok_or(format!(
+                    "--rate-limit-class takes CLASS=CALLS/SECS, e.g. bulk=5/1, not {text:?}"
+                ))?;
+                let class = class.trim();
+                crate::class_index(&crate::SCHEMA, class).map_err(|error| format!("--rate-limit-class: {error}"))?;
+                let limit = parse_rate_limit(limit)?.map(|(calls, per)| crate::rate_limit(calls, per));
+                builder = builder.limit_classes(crate::Classes::Named(class.to_string()), limit);
             }
             "--rate-limit-status" => {
                 let text = value()?;

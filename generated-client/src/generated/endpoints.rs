@@ -92,8 +92,8 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_USER_BY_ID,
     &MARK_USER_OBSOLETE,
 ];
-/// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_bulk_activities_on_opportunity",
     title: "Post Bulk Activities on Opportunities",
@@ -108,10 +108,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -132,8 +129,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -206,8 +207,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -223,7 +225,7 @@ impl crate::Client {
     {
         let call = ::std::sync::Arc::new(
             super::requests::PostBulkActivitiesOnOpportunity::new(
-                self.clone(),
+                self.for_job(),
                 opportunity_id.into(),
                 Vec::new(),
             ),
@@ -246,7 +248,7 @@ impl crate::Client {
         )
     }
 }
-/// Describes Get Activity Type Details: method, path, item limits, rate limit and documented
+/// Describes Get Activity Type Details: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_type_details",
@@ -257,10 +259,7 @@ pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::
     path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -275,8 +274,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -327,7 +330,8 @@ impl crate::Client {
         super::requests::GetActivityTypeDetails::new(self.clone(), code)
     }
 }
-/// Describes Get Activity Details: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Activity Details: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_details",
     title: "Get Activity Details",
@@ -337,10 +341,7 @@ pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/ProspectActivity.svc/GetActivityDetails",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -360,8 +361,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -412,8 +417,8 @@ impl crate::Client {
         super::requests::GetActivityDetails::new(self.clone(), activity_id.into())
     }
 }
-/// Describes Get Sales Activity Settings: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Sales Activity Settings: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_sales_activity_settings",
     title: "Get Sales Activity Settings",
@@ -423,10 +428,7 @@ pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime
     path: "/SalesActivity.svc/RetrieveSetting",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -442,8 +444,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -493,7 +499,7 @@ impl crate::Client {
         super::requests::GetSalesActivitySettings::new(self.clone())
     }
 }
-/// Describes Get Activities of a Lead: method, path, item limits, rate limit and documented
+/// Describes Get Activities of a Lead: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_of_lead",
@@ -504,10 +510,7 @@ pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::End
     path: "/ProspectActivity.svc/Retrieve",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -525,8 +528,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -585,7 +592,7 @@ impl crate::Client {
         super::requests::GetActivitiesOfLead::new(self.clone(), lead_id.into(), body)
     }
 }
-/// Describes Get Activities by Lead Reference: method, path, item limits, rate limit and
+/// Describes Get Activities by Lead Reference: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_by_lead_reference",
@@ -596,10 +603,7 @@ pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::ru
     path: "/ProspectActivity.svc/GetLeadReferences",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -616,8 +620,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -720,8 +728,8 @@ impl crate::Client {
         self.get_activities_by_lead_reference(lead_id, body).pages()
     }
 }
-/// Describes Post an Activity on a Lead: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Post an Activity on a Lead: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_activity_on_lead",
     title: "Post an Activity on a Lead",
@@ -731,10 +739,7 @@ pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/ProspectActivity.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -754,8 +759,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -830,8 +839,8 @@ impl crate::Client {
         super::requests::PostActivityOnLead::new(self.clone(), body)
     }
 }
-/// Describes Create a Custom Activity Type: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Create a Custom Activity Type: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_activity_type",
     title: "Create a Custom Activity Type",
@@ -841,10 +850,7 @@ pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/ProspectActivity.svc/CreateType",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -860,8 +866,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -935,7 +945,8 @@ impl crate::Client {
         super::requests::CreateActivityType::new(self.clone(), body)
     }
 }
-/// Describes Create an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Create an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_account",
     title: "Create an Account",
@@ -945,10 +956,7 @@ pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -964,8 +972,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1026,7 +1038,8 @@ impl crate::Client {
         super::requests::CreateAccount::new(self.clone(), body)
     }
 }
-/// Describes Update an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Update an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_account",
     title: "Update an Account",
@@ -1036,10 +1049,7 @@ pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1054,8 +1064,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1115,7 +1129,8 @@ impl crate::Client {
         super::requests::UpdateAccount::new(self.clone(), company_id.into(), body)
     }
 }
-/// Describes Delete an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_account",
     title: "Delete an Account",
@@ -1125,10 +1140,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Delete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1145,8 +1157,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1202,7 +1218,7 @@ impl crate::Client {
         )
     }
 }
-/// Describes Get an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Get an Account: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_accounts",
     title: "Get an Account",
@@ -1212,10 +1228,7 @@ pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1233,8 +1246,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1309,7 +1326,7 @@ impl crate::Client {
         super::requests::GetAccounts::new(self.clone(), body)
     }
 }
-/// Describes Create or Update Accounts in Bulk: method, path, item limits, rate limit and
+/// Describes Create or Update Accounts in Bulk: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_or_update_accounts_in_bulk",
@@ -1320,10 +1337,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1340,8 +1354,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1406,7 +1424,8 @@ impl crate::Client {
         super::requests::CreateOrUpdateAccountsInBulk::new(self.clone(), body)
     }
 }
-/// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a Lead by Email: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_email",
     title: "Get a Lead by Email",
@@ -1416,10 +1435,7 @@ pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/Leads.GetByEmailaddress",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1435,8 +1451,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1487,7 +1507,7 @@ impl crate::Client {
         super::requests::GetLeadByEmail::new(self.clone(), email_address.into())
     }
 }
-/// Describes Search Leads by Criteria: method, path, item limits, rate limit and documented
+/// Describes Search Leads by Criteria: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "search_leads_by_criteria",
@@ -1498,10 +1518,7 @@ pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadManagement.svc/Leads.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1518,8 +1535,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1626,7 +1647,7 @@ impl crate::Client {
         self.search_leads_by_criteria(body).pages()
     }
 }
-/// Describes Create a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Create a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead",
     title: "Create a Lead",
@@ -1639,10 +1660,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
         min: 1,
         max: None,
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1665,8 +1683,12 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1734,7 +1756,7 @@ impl crate::Client {
         super::requests::CreateLead::new(self.clone(), items.into())
     }
 }
-/// Describes Update a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Update a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_lead",
     title: "Update a Lead",
@@ -1747,10 +1769,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
         min: 1,
         max: None,
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1771,8 +1790,12 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1830,7 +1853,7 @@ impl crate::Client {
         super::requests::UpdateLead::new(self.clone(), lead_id.into(), items.into())
     }
 }
-/// Describes Create or Update a Lead: method, path, item limits, rate limit and documented
+/// Describes Create or Update a Lead: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_or_update_lead",
@@ -1844,10 +1867,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
         min: 1,
         max: None,
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1870,8 +1890,12 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1939,8 +1963,8 @@ impl crate::Client {
         super::requests::CreateOrUpdateLead::new(self.clone(), items.into())
     }
 }
-/// Describes Get a Lead by Phone Number: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get a Lead by Phone Number: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_phone",
     title: "Get a Lead by Phone Number",
@@ -1950,10 +1974,7 @@ pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/RetrieveLeadByPhoneNumber",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1970,8 +1991,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2022,7 +2047,7 @@ impl crate::Client {
         super::requests::GetLeadByPhone::new(self.clone(), phone.into())
     }
 }
-/// Describes Get Leads in Bulk by Ids: method, path, item limits, rate limit and documented
+/// Describes Get Leads in Bulk by Ids: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_by_ids",
@@ -2033,10 +2058,7 @@ pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint 
     path: "/LeadManagement.svc/Leads/Retrieve/ByIds",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2052,8 +2074,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2166,7 +2192,7 @@ impl crate::Client {
         self.get_leads_by_ids(body).pages()
     }
 }
-/// Describes Get Leads by Date Range: method, path, item limits, rate limit and documented
+/// Describes Get Leads by Date Range: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_by_date_range",
@@ -2177,10 +2203,7 @@ pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::En
     path: "/LeadManagement.svc/Leads.RecentlyModified",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2196,8 +2219,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2261,7 +2288,7 @@ impl crate::Client {
         super::requests::GetLeadsByDateRange::new(self.clone(), body)
     }
 }
-/// Describes Get Metadata: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Metadata: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_metadata",
     title: "Get Metadata",
@@ -2271,10 +2298,7 @@ pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/LeadsMetaData.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2295,8 +2319,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2344,7 +2372,7 @@ impl crate::Client {
         super::requests::GetLeadMetadata::new(self.clone())
     }
 }
-/// Describes Delete a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_lead",
     title: "Delete a Lead",
@@ -2354,10 +2382,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead/Delete/ById",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2374,8 +2399,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2426,7 +2455,7 @@ impl crate::Client {
         super::requests::DeleteLead::new(self.clone(), lead_id.into())
     }
 }
-/// Describes Reset a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Reset a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "reset_lead",
     title: "Reset a Lead",
@@ -2436,10 +2465,7 @@ pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead.Reset",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2456,8 +2482,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2524,7 +2554,8 @@ impl crate::Client {
         super::requests::ResetLead::new(self.clone(), body)
     }
 }
-/// Describes Update Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Update Leads in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_leads_in_bulk",
     title: "Update Leads in Bulk",
@@ -2534,10 +2565,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/LeadManagement.svc/Lead/Bulk/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2553,8 +2581,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2618,7 +2650,8 @@ impl crate::Client {
         super::requests::UpdateLeadsInBulk::new(self.clone(), body)
     }
 }
-/// Describes Create Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Create Leads in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_leads_in_bulk",
     title: "Create Leads in Bulk",
@@ -2631,10 +2664,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
         min: 1,
         max: None,
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2657,8 +2687,12 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2732,8 +2766,8 @@ impl crate::Client {
         super::requests::CreateLeadsInBulk::new(self.clone(), items.into())
     }
 }
-/// Describes Create a Custom Lead Field: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Create a Custom Lead Field: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead_field",
     title: "Create a Custom Lead Field",
@@ -2743,10 +2777,7 @@ pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/CreateLeadField",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2763,8 +2794,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2826,7 +2861,7 @@ impl crate::Client {
         super::requests::CreateLeadField::new(self.clone(), body)
     }
 }
-/// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.
+/// Describes Get All Lists: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_all_lists",
     title: "Get All Lists",
@@ -2836,10 +2871,7 @@ pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lists.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2856,8 +2888,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2905,7 +2941,8 @@ impl crate::Client {
         super::requests::GetAllLists::new(self.clone())
     }
 }
-/// Describes Get Leads in a List: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Leads in a List: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_in_list",
     title: "Get Leads in a List",
@@ -2915,10 +2952,7 @@ pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/Leads/Retrieve/BySearchParameter",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2935,8 +2969,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2997,8 +3035,8 @@ impl crate::Client {
         super::requests::GetLeadsInList::new(self.clone(), body)
     }
 }
-/// Describes Add Leads to a Static List: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Add Leads to a Static List: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_leads_to_static_list",
     title: "Add Leads to a Static List",
@@ -3008,10 +3046,7 @@ pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadSegmentation.svc/AddLeadsToStaticList",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3026,8 +3061,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3087,8 +3126,8 @@ impl crate::Client {
         super::requests::AddLeadsToStaticList::new(self.clone(), body)
     }
 }
-/// Describes Add a Lead to a Static List: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Add a Lead to a Static List: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_lead_to_static_list",
     title: "Add a Lead to a Static List",
@@ -3098,10 +3137,7 @@ pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::En
     path: "/LeadManagement.svc/AddLeadToStaticList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3116,8 +3152,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3173,7 +3213,7 @@ impl crate::Client {
         )
     }
 }
-/// Describes Remove a Lead from a Static List: method, path, item limits, rate limit and
+/// Describes Remove a Lead from a Static List: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "remove_lead_from_static_list",
@@ -3184,10 +3224,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     path: "/LeadSegmentation.svc/RemoveLeadFromStaticList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3203,8 +3240,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3260,7 +3301,7 @@ impl crate::Client {
         )
     }
 }
-/// Describes Create Empty Static List: method, path, item limits, rate limit and documented
+/// Describes Create Empty Static List: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_empty_static_list",
@@ -3271,10 +3312,7 @@ pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadSegmentation.svc/CreateEmptyList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3289,8 +3327,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3345,7 +3387,7 @@ impl crate::Client {
         super::requests::CreateEmptyStaticList::new(self.clone(), body)
     }
 }
-/// Describes Add Opportunities in Bulk: method, path, item limits, rate limit and documented
+/// Describes Add Opportunities in Bulk: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_opportunities_in_bulk",
@@ -3359,10 +3401,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: &[
         crate::runtime::StatusSpec {
             code: 200,
@@ -3413,8 +3452,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3501,8 +3544,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -3517,7 +3561,7 @@ impl crate::Client {
     {
         let call = ::std::sync::Arc::new(
             super::requests::AddOpportunitiesInBulk::new(
-                self.clone(),
+                self.for_job(),
                 search_by,
                 Vec::new(),
             ),
@@ -3565,7 +3609,8 @@ impl crate::runtime::RowResult for super::opportunities::OpportunityRowResult {
         self.exception_message.as_deref()
     }
 }
-/// Describes Update an Opportunity: method, path, item limits, rate limit and documented statuses.
+/// Describes Update an Opportunity: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_opportunity",
     title: "Update an Opportunity",
@@ -3575,10 +3620,7 @@ pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/OpportunityManagement.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3595,8 +3637,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3657,7 +3703,7 @@ impl crate::Client {
         super::requests::UpdateOpportunity::new(self.clone(), body)
     }
 }
-/// Describes Get an Opportunity by Id: method, path, item limits, rate limit and documented
+/// Describes Get an Opportunity by Id: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunity_by_id",
@@ -3668,10 +3714,7 @@ pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/OpportunityManagement.svc/GetOpportunityDetails",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3688,8 +3731,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3743,8 +3790,8 @@ impl crate::Client {
         super::requests::GetOpportunityById::new(self.clone(), opportunity_id.into())
     }
 }
-/// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_unique_lead_field",
     title: "Get Opportunities by Unique Lead Field",
@@ -3756,10 +3803,7 @@ pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = cra
     path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3776,8 +3820,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3880,7 +3928,8 @@ impl crate::Client {
         self.get_opportunities_by_unique_lead_field(body).pages()
     }
 }
-/// Describes Capture Opportunities: method, path, item limits, rate limit and documented statuses.
+/// Describes Capture Opportunities: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "capture_opportunity",
     title: "Capture Opportunities",
@@ -3890,10 +3939,7 @@ pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     path: "/OpportunityManagement.svc/Capture",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -3910,8 +3956,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3977,7 +4027,7 @@ impl crate::Client {
         super::requests::CaptureOpportunity::new(self.clone(), body)
     }
 }
-/// Describes Bulk Update Opportunities: method, path, item limits, rate limit and documented
+/// Describes Bulk Update Opportunities: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "bulk_update_opportunities",
@@ -3991,10 +4041,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4013,8 +4060,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4081,8 +4132,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -4096,7 +4148,7 @@ impl crate::Client {
         R: crate::runtime::IntoRows<super::opportunities::OpportunityBulkUpdate, M>,
     {
         let call = ::std::sync::Arc::new(
-            super::requests::BulkUpdateOpportunities::new(self.clone(), Vec::new()),
+            super::requests::BulkUpdateOpportunities::new(self.for_job(), Vec::new()),
         );
         let send = move |
             rows: ::std::sync::Arc<[super::opportunities::OpportunityBulkUpdate]>|
@@ -4116,7 +4168,8 @@ impl crate::Client {
         )
     }
 }
-/// Describes Delete an Opportunity: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete an Opportunity: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_opportunity",
     title: "Delete an Opportunity",
@@ -4126,10 +4179,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/OpportunityManagement.svc/Delete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4145,8 +4195,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4197,8 +4251,8 @@ impl crate::Client {
         super::requests::DeleteOpportunity::new(self.clone(), opportunity_id.into())
     }
 }
-/// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "check_opportunity_feature",
     title: "Check If Opportunity Feature Is Enabled",
@@ -4210,10 +4264,7 @@ pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::
     path: "/OpportunityManagement.svc/IsOpportunityEnabled",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4229,8 +4280,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4281,7 +4336,7 @@ impl crate::Client {
         super::requests::CheckOpportunityFeature::new(self.clone(), org_id.into())
     }
 }
-/// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate limit and
+/// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunity_type_metadata",
@@ -4294,10 +4349,7 @@ pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runti
     path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4313,8 +4365,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4365,8 +4421,8 @@ impl crate::Client {
         super::requests::GetOpportunityTypeMetadata::new(self.clone(), code)
     }
 }
-/// Describes Get Opportunities by Lead Id: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Opportunities by Lead Id: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_lead_id",
     title: "Get Opportunities by Lead Id",
@@ -4376,10 +4432,7 @@ pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtim
     path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4398,8 +4451,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4464,7 +4521,7 @@ impl crate::Client {
         )
     }
 }
-/// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate limit and
+/// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_ids",
@@ -4475,10 +4532,7 @@ pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::E
     path: "/OpportunityManagement.svc/GetOpportunitiesById",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4495,8 +4549,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4561,7 +4619,8 @@ impl crate::Client {
         super::requests::GetOpportunitiesByIds::new(self.clone(), body)
     }
 }
-/// Describes Create an Appointment: method, path, item limits, rate limit and documented statuses.
+/// Describes Create an Appointment: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_task",
     title: "Create an Appointment",
@@ -4571,10 +4630,7 @@ pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4593,8 +4649,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4657,7 +4717,8 @@ impl crate::Client {
         super::requests::CreateTask::new(self.clone(), body)
     }
 }
-/// Describes Create Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Create Tasks in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_tasks_in_bulk",
     title: "Create Tasks in Bulk",
@@ -4667,10 +4728,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4687,8 +4745,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4760,7 +4822,7 @@ impl crate::Client {
         super::requests::CreateTasksInBulk::new(self.clone(), body)
     }
 }
-/// Describes Get List of Task Types: method, path, item limits, rate limit and documented
+/// Describes Get List of Task Types: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_task_types",
@@ -4771,10 +4833,7 @@ pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/RetrieveTaskType",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4792,8 +4851,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4841,7 +4904,7 @@ impl crate::Client {
         super::requests::GetTaskTypes::new(self.clone())
     }
 }
-/// Describes Get Tasks: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Tasks: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks",
     title: "Get Tasks",
@@ -4851,10 +4914,7 @@ pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Retrieve",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4871,8 +4931,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4933,7 +4997,8 @@ impl crate::Client {
         super::requests::GetTasks::new(self.clone(), body)
     }
 }
-/// Describes Get Tasks by Lead Id: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Tasks by Lead Id: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks_by_lead_id",
     title: "Get Tasks by Lead Id",
@@ -4943,10 +5008,7 @@ pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/LeadManagement.svc/RetrieveTaskByLeadId",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4961,8 +5023,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5013,7 +5079,7 @@ impl crate::Client {
         super::requests::GetTasksByLeadId::new(self.clone(), lead_id.into())
     }
 }
-/// Describes Update a Task: method, path, item limits, rate limit and documented statuses.
+/// Describes Update a Task: method, path, item limits, rate-limit class and documented statuses.
 pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_task",
     title: "Update a Task",
@@ -5023,10 +5089,7 @@ pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -5043,8 +5106,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5106,7 +5173,8 @@ impl crate::Client {
         super::requests::UpdateTask::new(self.clone(), body)
     }
 }
-/// Describes Delete Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete Tasks in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_tasks_in_bulk",
     title: "Delete Tasks in Bulk",
@@ -5116,10 +5184,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/DeleteTasks",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -5135,8 +5200,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -5200,7 +5269,8 @@ impl crate::Client {
         super::requests::DeleteTasksInBulk::new(self.clone(), body)
     }
 }
-/// Describes Get a User by Id: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a User by Id: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_user_by_id",
     title: "Get a User by Id",
@@ -5210,10 +5280,7 @@ pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/UserManagement.svc/User/Retrieve/ByUserId",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -5229,8 +5296,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5281,7 +5352,8 @@ impl crate::Client {
         super::requests::GetUserById::new(self.clone(), user_id.into())
     }
 }
-/// Describes Mark a User Obsolete: method, path, item limits, rate limit and documented statuses.
+/// Describes Mark a User Obsolete: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "mark_user_obsolete",
     title: "Mark a User Obsolete",
@@ -5291,10 +5363,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/UserManagement.svc/User/MarkObsolete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -5311,8 +5380,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///

@@ -265,13 +265,17 @@ impl GetActivitiesByLeadReference {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<::serde_json::Value> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE.name,
+            &client,
+            &super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE,
             first,
             size,
             move |index| {
@@ -672,13 +676,17 @@ impl SearchLeadsByCriteria {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
-    /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
-    /// it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page or a page shorter than
+    /// `Paging.PageSize`, or after the first error. The stream owns the builder, so it can be returned
+    /// or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::leads::Lead> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::SEARCH_LEADS_BY_CRITERIA.name,
+            &client,
+            &super::endpoints::SEARCH_LEADS_BY_CRITERIA,
             first,
             size,
             move |index| {
@@ -937,13 +945,17 @@ impl GetLeadsByIds {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::leads::Lead> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::GET_LEADS_BY_IDS.name,
+            &client,
+            &super::endpoints::GET_LEADS_BY_IDS,
             first,
             size,
             move |index| {
@@ -1716,15 +1728,19 @@ impl GetOpportunitiesByUniqueLeadField {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
     pub fn pages(
-        self,
+        mut self,
     ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD.name,
+            &client,
+            &super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
             first,
             size,
             move |index| {

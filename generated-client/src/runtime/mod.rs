@@ -34,7 +34,7 @@ mod validate;
 
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
 pub use describe::{
-    Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
+    Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateClass, RateLimit, StatusSpec,
 };
 pub use pages::{Page, Pages};
 pub use query::QueryValue;

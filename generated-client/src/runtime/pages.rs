@@ -8,9 +8,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::Endpoint;
+use super::limiter::RateLimiter;
 use crate::Error;
 
 /// One page of a paged endpoint.
@@ -66,7 +69,10 @@ type Fetch<T> = Box<dyn FnMut(i64) -> PageFuture<T> + Send>;
 ///   than the total allows, ends the walk with an error instead of a loop.
 /// - The first error ends the walk after it is yielded.
 ///
-/// Pages are fetched one at a time, when asked for, so memory holds one page.
+/// Pages are fetched one at a time, when asked for, so memory holds one page. Each page waits
+/// for a slot of the endpoint's rate-limit class first (the client's limiter, shared with its
+/// clones, its bulk jobs and other walks); a page refused for its rate lowers that limiter's
+/// figure and ends the walk with [`Error::RateLimited`].
 pub struct Pages<T> {
     endpoint: &'static str,
     fetch: Fetch<T>,
@@ -96,16 +102,59 @@ impl<T> fmt::Debug for Pages<T> {
 }
 
 impl<T: Serialize> Pages<T> {
-    /// Pages of `endpoint` from `first_index` on, `page_size` items each; `fetch` gets one page.
-    /// Called by generated code.
-    pub(crate) fn new<F, Fut>(endpoint: &'static str, first_index: i64, page_size: i64, mut fetch: F) -> Self
+    /// Pages of `endpoint` from `first_index` on, `page_size` items each; `fetch` gets one page
+    /// and must not wait for the rate limit itself (its client is `Client::for_job`'s): the
+    /// walk waits on `client`'s limiter of the endpoint's class. Called by generated code.
+    pub(crate) fn new<F, Fut>(
+        client: &crate::Client,
+        endpoint: &'static Endpoint,
+        first_index: i64,
+        page_size: i64,
+        fetch: F,
+    ) -> Self
     where
         F: FnMut(i64) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
     {
+        Self::with_limiter(
+            Some(client.rate_limiter(endpoint.rate_class)),
+            endpoint.name,
+            first_index,
+            page_size,
+            fetch,
+        )
+    }
+
+    /// [`Pages::new`] with its limiter (none: no waiting, for the tests of the walk itself).
+    fn with_limiter<F, Fut>(
+        limiter: Option<Arc<RateLimiter>>,
+        endpoint: &'static str,
+        first_index: i64,
+        page_size: i64,
+        mut fetch: F,
+    ) -> Self
+    where
+        F: FnMut(i64) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+    {
+        let fetch = move |index| -> PageFuture<T> {
+            let page = fetch(index);
+            let Some(limiter) = limiter.clone() else {
+                return Box::pin(page);
+            };
+            Box::pin(async move {
+                let (permit, _) = limiter.acquire().await;
+                let result = page.await;
+                if matches!(result, Err(Error::RateLimited(_))) {
+                    limiter.throttled();
+                }
+                permit.answered();
+                result
+            })
+        };
         Self {
             endpoint,
-            fetch: Box::new(move |index| Box::pin(fetch(index))),
+            fetch: Box::new(fetch),
             next_index: first_index,
             first_index,
             page_size,
@@ -229,7 +278,7 @@ impl<T: Serialize> futures_core::Stream for Pages<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
     use super::*;
 
@@ -258,7 +307,7 @@ mod tests {
     async fn walk(server: Server, first: i64, page_size: i64) -> (Vec<i64>, Vec<usize>, Option<String>) {
         let asked = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&asked);
-        let mut pages = Pages::new("test", first, page_size, move |index| {
+        let mut pages = Pages::with_limiter(None, "test", first, page_size, move |index| {
             log.lock().unwrap().push(index);
             async move { Ok(server.page(index, page_size)) }
         });
@@ -344,7 +393,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_page_before_the_total_is_an_error() {
-        let mut pages = Pages::new("test", 1, 2, |index| async move {
+        let mut pages = Pages::with_limiter(None, "test", 1, 2, |index| async move {
             let items = if index == 1 { vec![1, 2] } else { vec![] };
             Ok(Page::new(index, items, Some(9)))
         });
@@ -358,7 +407,7 @@ mod tests {
     async fn more_pages_than_the_total_allows_is_an_error() {
         // Total 10 in pages of 2, but after a full first page the server serves one item per
         // page: the walk gives up once more pages came than 10 items can fill, not at page 10.
-        let mut pages = Pages::new("test", 1, 2, |index| async move {
+        let mut pages = Pages::with_limiter(None, "test", 1, 2, |index| async move {
             let items = if index == 1 { vec![1, 2] } else { vec![index * 10] };
             Ok(Page::new(index, items, Some(10)))
         });
@@ -376,7 +425,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_ends_the_walk_after_it_is_reported() {
-        let mut pages: Pages<()> = Pages::new("test", 1, 10, |_| async { Err(Error::config("boom")) });
+        let mut pages: Pages<()> = Pages::with_limiter(None, "test", 1, 10, |_| async { Err(Error::config("boom")) });
         assert!(matches!(pages.next().await, Some(Err(Error::Config { .. }))));
         assert!(pages.next().await.is_none());
     }

@@ -6,7 +6,7 @@
 //! catches mistakes in them.
 use crate::schema::{
     ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the LeadSquared API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -21,10 +21,17 @@ pub static SCHEMA: Schema = Schema {
         error_value: "Error",
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
-        rate_limit: RateLimit {
-            calls: 25,
-            per_millis: 5000,
-        },
+        plans: &[],
+        rate_classes: &[
+            RateClassSchema {
+                name: "standard",
+                default: RateLimit {
+                    calls: 25,
+                    per_millis: 5000,
+                },
+                plans: &[],
+            },
+        ],
     },
     types: &[
         TypeSchema::Enum(EnumSchema {
@@ -3000,6 +3007,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("opportunityId", "4f530c63-4c93-4150-8b8e-83487befb3b2")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -3040,6 +3048,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3096,6 +3105,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3141,6 +3151,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("SalesActivitySettings"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3200,6 +3211,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("LeadActivityPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3252,6 +3264,7 @@ pub static SCHEMA: Schema = Schema {
                 page_index: &["Paging", "PageIndex"],
                 items: &["ProspectActivities"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3290,6 +3303,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3373,6 +3387,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3429,6 +3444,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3477,6 +3493,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3525,6 +3542,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3543,6 +3561,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CompanyPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3608,6 +3627,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3661,6 +3681,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("emailaddress", "george@example.com")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3690,6 +3711,7 @@ pub static SCHEMA: Schema = Schema {
                 page_index: &["Paging", "PageIndex"],
                 items: &[],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -3735,6 +3757,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -3815,6 +3838,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -3858,6 +3882,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdAndAffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("postUpdatedLead", "false")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -3920,6 +3945,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("phone", "9901111111")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -3957,6 +3983,7 @@ pub static SCHEMA: Schema = Schema {
                 page_index: &["Paging", "PageIndex"],
                 items: &["Leads"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4020,6 +4047,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4068,6 +4096,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("LeadFieldMetadata")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("schemaName", "Phone")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4128,6 +4157,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CallStatus"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4145,6 +4175,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4177,6 +4208,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4215,6 +4247,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4311,6 +4344,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4359,6 +4393,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("LeadList")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4410,6 +4445,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4441,6 +4477,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4484,6 +4521,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdAndAffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4520,6 +4558,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4540,6 +4579,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4577,6 +4617,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4658,6 +4699,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4708,6 +4750,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[
                 ("OpportunityId", "4597c076-be5a-4ba2-9b08-ecd21626750f"),
                 ("getFileURL", "true"),
@@ -4743,6 +4786,7 @@ pub static SCHEMA: Schema = Schema {
                 page_index: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4789,6 +4833,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CaptureResult"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4844,6 +4889,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4882,6 +4928,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("SuccessFlag"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4910,6 +4957,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityFeatureState"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4935,6 +4983,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityTypeMetadata"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("code", "12005")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4997,6 +5046,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5036,6 +5086,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunitiesOfType")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5087,6 +5138,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5115,6 +5167,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5183,6 +5236,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("TaskTypeDetails")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5251,6 +5305,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5294,6 +5349,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("LeadTaskList"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5339,6 +5395,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5364,6 +5421,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("TaskDeletionResult"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5403,6 +5461,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("User")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("userId", "718ae557-9d0b-11e7-b0ab-02e89b2fb8f4")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5471,6 +5530,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CallStatus"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(

@@ -30,13 +30,17 @@ impl GoldenSearchItems {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Item> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_SEARCH_ITEMS.name,
+            &client,
+            &super::endpoints::GOLDEN_SEARCH_ITEMS,
             first,
             size,
             move |index| {
@@ -115,13 +119,17 @@ impl GoldenListItems {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
-    /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
-    /// it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page or a page shorter than
+    /// `Paging.PageSize`, or after the first error. The stream owns the builder, so it can be returned
+    /// or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Item> {
         let (first, size) = (self.body.paging.page_index, self.body.paging.page_size);
+        let client = self.client.clone();
+        self.client = client.for_job();
         crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_LIST_ITEMS.name,
+            &client,
+            &super::endpoints::GOLDEN_LIST_ITEMS,
             first,
             size,
             move |index| {
