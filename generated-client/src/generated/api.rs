@@ -59,13 +59,40 @@ impl Region {
 /// Each variant lists the calls each rate-limit class allows on the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Plan {}
+pub enum Plan {
+    /// Lite: `standard` 2 calls per 5 s, `bulk` 1 call per 5 s.
+    Lite,
+    /// Pro: `standard` 5 calls per 5 s, `bulk` 1 call per 5 s.
+    Pro,
+    /// Super: `standard` 10 calls per 5 s, `bulk` 1 call per 5 s.
+    Super,
+    /// Basic: `standard` 10 calls per 5 s, `bulk` 1 call per 5 s.
+    Basic,
+    /// Standard: `standard` 15 calls per 5 s, `bulk` 1 call per 5 s.
+    Standard,
+    /// Enterprise: `standard` 25 calls per 5 s, `bulk` 1 call per 5 s.
+    Enterprise,
+}
 impl Plan {
     /// Every plan, in spec order.
-    pub const ALL: &'static [Plan] = &[];
+    pub const ALL: &'static [Plan] = &[
+        Plan::Lite,
+        Plan::Pro,
+        Plan::Super,
+        Plan::Basic,
+        Plan::Standard,
+        Plan::Enterprise,
+    ];
     /// The plan's name as documented, e.g. `Standard`.
     pub const fn name(self) -> &'static str {
-        match self {}
+        match self {
+            Plan::Lite => "Lite",
+            Plan::Pro => "Pro",
+            Plan::Super => "Super",
+            Plan::Basic => "Basic",
+            Plan::Standard => "Standard",
+            Plan::Enterprise => "Enterprise",
+        }
     }
     /// The plan named `name`, compared without regard to ASCII case.
     pub fn from_name(name: &str) -> ::core::option::Option<Plan> {
@@ -73,7 +100,14 @@ impl Plan {
     }
     /// The plan's position in [`Plan::ALL`], and in each class's figures per plan.
     pub const fn index(self) -> usize {
-        match self {}
+        match self {
+            Plan::Lite => 0,
+            Plan::Pro => 1,
+            Plan::Super => 2,
+            Plan::Basic => 3,
+            Plan::Standard => 4,
+            Plan::Enterprise => 5,
+        }
     }
 }
 /// A rate-limit class: the endpoints whose calls count against one limit of their own.
@@ -84,21 +118,32 @@ impl Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum RateLimitClass {
-    /// `standard`
+    /// `standard`: Every call that is not to a bulk API.
     ///
     /// The class of every endpoint that names no other.
     ///
-    /// Without a plan: 25 calls per 5 s.
+    /// Without a plan: 25 calls per 5 s. Per plan, in calls per 5 s: Lite 2, Pro 5, Super 10, Basic
+    /// 10, Standard 15, Enterprise 25.
     #[default]
     Standard,
+    /// `bulk`: Calls to the bulk APIs, which have a lower limit of their own: 1 call in 5 seconds on
+    /// every plan, unless the account has a dedicated database.
+    ///
+    /// Without a plan: 1 call per 5 s. Per plan, in calls per 5 s: Lite 1, Pro 1, Super 1, Basic 1,
+    /// Standard 1, Enterprise 1.
+    Bulk,
 }
 impl RateLimitClass {
     /// Every class, in spec order.
-    pub const ALL: &'static [RateLimitClass] = &[RateLimitClass::Standard];
+    pub const ALL: &'static [RateLimitClass] = &[
+        RateLimitClass::Standard,
+        RateLimitClass::Bulk,
+    ];
     /// The class's name in the spec, e.g. `bulk`.
     pub const fn name(self) -> &'static str {
         match self {
             RateLimitClass::Standard => "standard",
+            RateLimitClass::Bulk => "bulk",
         }
     }
     /// The class named `name`, compared without regard to ASCII case.
@@ -112,6 +157,7 @@ impl RateLimitClass {
     pub const fn describe(self) -> &'static crate::runtime::RateClass {
         match self {
             RateLimitClass::Standard => &API.rate_classes[0],
+            RateLimitClass::Bulk => &API.rate_classes[1],
         }
     }
     /// The class's limit when no plan is chosen.
@@ -153,7 +199,7 @@ pub const API: crate::runtime::Api = crate::runtime::Api {
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
     },
-    plans: &[],
+    plans: &["Lite", "Pro", "Super", "Basic", "Standard", "Enterprise"],
     rate_classes: &[
         crate::runtime::RateClass {
             name: "standard",
@@ -162,7 +208,66 @@ pub const API: crate::runtime::Api = crate::runtime::Api {
                 calls: 25,
                 per_millis: 5000,
             },
-            plans: &[],
+            plans: &[
+                crate::runtime::RateLimit {
+                    calls: 2,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 5,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 10,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 10,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 15,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 25,
+                    per_millis: 5000,
+                },
+            ],
+        },
+        crate::runtime::RateClass {
+            name: "bulk",
+            index: 1,
+            default: crate::runtime::RateLimit {
+                calls: 1,
+                per_millis: 5000,
+            },
+            plans: &[
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                crate::runtime::RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+            ],
         },
     ],
 };

@@ -21,7 +21,7 @@ pub static SCHEMA: Schema = Schema {
         error_value: "Error",
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
-        plans: &[],
+        plans: &["Lite", "Pro", "Super", "Basic", "Standard", "Enterprise"],
         rate_classes: &[
             RateClassSchema {
                 name: "standard",
@@ -29,7 +29,65 @@ pub static SCHEMA: Schema = Schema {
                     calls: 25,
                     per_millis: 5000,
                 },
-                plans: &[],
+                plans: &[
+                    RateLimit {
+                        calls: 2,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 5,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 10,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 10,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 15,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 25,
+                        per_millis: 5000,
+                    },
+                ],
+            },
+            RateClassSchema {
+                name: "bulk",
+                default: RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                plans: &[
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                ],
             },
         ],
     },
