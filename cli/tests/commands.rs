@@ -207,7 +207,10 @@ async fn profiles_come_from_a_private_config_file_and_keys_are_never_shown() {
         text.contains("[profiles.other]") && text.contains("secret_key: not set"),
         "{text}"
     );
-    assert!(text.contains("plan = Standard (15 calls per 5 s)"), "{text}");
+    assert!(
+        text.contains("plan = Standard (standard 15 calls per 5 s, bulk 1 call per 5 s)"),
+        "{text}"
+    );
 
     // Without LSQ_* keys, the `default` profile is used; another profile by name.
     let call = with_config(&["call", "get_lead_by_email", "-q", "emailaddress=a@example.com"]);
