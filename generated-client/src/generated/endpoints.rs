@@ -108,7 +108,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -129,12 +129,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
-    /// outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -208,8 +207,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
-    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -1337,7 +1336,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
     items: None,
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -1354,12 +1353,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
-    /// outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2565,7 +2563,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/LeadManagement.svc/Lead/Bulk/Update",
     idempotent: true,
     items: None,
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2581,12 +2579,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
-    /// effect of sending it once.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// idempotent: sending it twice has the effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2664,7 +2661,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
         min: 1,
         max: None,
     }),
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -2687,12 +2684,11 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
-    /// outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3401,7 +3397,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: &[
         crate::runtime::StatusSpec {
             code: 200,
@@ -3452,12 +3448,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
-    /// outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3545,8 +3540,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
-    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -4041,7 +4036,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4060,12 +4055,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
-    /// effect of sending it once.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// idempotent: sending it twice has the effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4133,8 +4127,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
-    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -4728,7 +4722,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
     items: None,
-    rate_class: &super::api::API.rate_classes[0],
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -4745,12 +4739,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
-    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
-    /// not wait for the limit unless the client is told to
-    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
-    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
-    /// outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///

@@ -3065,7 +3065,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[("opportunityId", "4f530c63-4c93-4150-8b8e-83487befb3b2")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -3685,7 +3685,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4266,7 +4266,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4305,7 +4305,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4675,7 +4675,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4947,7 +4947,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5225,7 +5225,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 0,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
