@@ -317,6 +317,19 @@ impl ClientBuilder {
     /// keeps to its default ([`RateLimitClass::default_limit`]). Figures set with
     /// [`rate_limit`](Self::rate_limit) or [`rate_limit_for`](Self::rate_limit_for) win over
     /// the plan's.
+    ///
+    /// ```
+    /// use leadsquared::{Client, Credentials, Plan, RateLimitClass};
+    ///
+    /// # fn main() -> Result<(), leadsquared::Error> {
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::new("access key", "secret key"))
+    ///     .plan(Plan::Standard)
+    ///     .build()?;
+    /// assert_eq!(client.rate_limit_for(RateLimitClass::Standard), RateLimitClass::Standard.limit(Plan::Standard));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn plan(mut self, plan: Plan) -> Self {
         self.plan = Some(plan);
         self
@@ -1030,6 +1043,69 @@ mod tests {
             message.contains("secret key starts or ends with whitespace"),
             "{message}"
         );
+    }
+
+    fn builder() -> ClientBuilder {
+        Client::builder()
+            .base_url("http://127.0.0.1:9/v2")
+            .credentials(Credentials::new("a", "s"))
+    }
+
+    #[test]
+    fn a_plan_sets_every_class_and_figures_given_win_over_it() -> Result<(), Error> {
+        let (standard, bulk) = (RateLimitClass::Standard, RateLimitClass::Bulk);
+        let calls = |client: &Client| (client.rate_limit_for(standard).calls, client.rate_limit_for(bulk).calls);
+        let client = builder().build()?;
+        assert_eq!(calls(&client), (25, 1), "no plan: the classes' defaults");
+        assert_eq!(client.rate_limit(), client.rate_limit_for(standard));
+        let lite = builder().plan(Plan::Lite);
+        assert_eq!(calls(&lite.clone().build()?), (2, 1));
+        assert_eq!(
+            calls(&lite.clone().rate_limit(9, Duration::from_secs(5)).build()?),
+            (9, 1)
+        );
+        let raised = lite
+            .rate_limit_for(bulk, 5, Duration::from_secs(5))
+            .plan(Plan::Enterprise);
+        assert_eq!(calls(&raised.build()?), (25, 5), "the last plan, and the figure given");
+        Ok(())
+    }
+
+    /// One limiter per class, the same for every clone (waiting or not): a call of one class
+    /// waits for that class's slots only.
+    #[tokio::test(start_paused = true)]
+    async fn each_class_has_one_limiter_shared_by_every_clone() -> Result<(), Error> {
+        let window = Duration::from_millis(100);
+        let (standard, bulk) = (RateLimitClass::Standard.describe(), RateLimitClass::Bulk.describe());
+        let client = builder()
+            .rate_limit_for(RateLimitClass::Standard, 2, window)
+            .rate_limit_for(RateLimitClass::Bulk, 1, window)
+            .rate_limit_margin(Duration::ZERO)
+            .build()?;
+        let clone = client.clone();
+        let waiting = client.wait_for_rate_limit(true);
+        assert!(Arc::ptr_eq(
+            &client.rate_limiter(standard),
+            &waiting.rate_limiter(standard)
+        ));
+        assert!(!Arc::ptr_eq(&client.rate_limiter(standard), &clone.rate_limiter(bulk)));
+
+        let (first, _) = client.rate_limiter(standard).acquire().await;
+        let (second, _) = clone.rate_limiter(standard).acquire().await;
+        let (bulk_call, waited) = waiting.rate_limiter(bulk).acquire().await;
+        assert_eq!(
+            waited,
+            Duration::ZERO,
+            "the standard class is full, the bulk class is not"
+        );
+        tokio::time::advance(Duration::from_millis(10)).await;
+        first.answered();
+        second.answered();
+        bulk_call.answered();
+        // Any clone's third standard call waits for a slot: a window after the first answer.
+        let (_third, waited) = waiting.rate_limiter(standard).acquire().await;
+        assert_eq!(waited, window);
+        Ok(())
     }
 
     #[test]

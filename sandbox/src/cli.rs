@@ -373,6 +373,34 @@ mod tests {
         assert!(error("--read-timeout 0").contains("positive number of seconds"));
         assert!(error("--fault {").contains("is not JSON"));
         assert!(error(r#"--fault {"Fault":"Nope"}"#).contains("unknown fault `Nope`"));
+        assert_eq!(
+            error("--plan gold"),
+            "--plan: no plan is named `gold`; the plans are Lite, Pro, Super, Basic, Standard, Enterprise"
+        );
+        assert!(error("--rate-limit-class bulk").contains("CLASS=CALLS/SECS"));
+        assert!(error("--rate-limit-class bluk=1/5").contains("the classes are standard, bulk"));
+        assert!(error("--rate-limit-class bulk=fast").contains("not CALLS/SECONDS"));
+    }
+
+    #[test]
+    fn the_plan_and_the_limits_per_class_reach_the_builder() -> Result<(), crate::SandboxError> {
+        let options = parse(args("--plan standard --rate-limit-class bulk=5/1 --rate-limit 20/5"))
+            .unwrap()
+            .unwrap();
+        let (plan, limits) = options.builder.rate_limits()?;
+        let calls: Vec<Option<u32>> = limits.iter().map(|limit| limit.map(|limit| limit.calls)).collect();
+        assert_eq!((plan, calls), (Some(4), vec![Some(20), Some(5)]));
+        let options = parse(args("--plan pro --rate-limit off --rate-limit-class bulk=2/5"))
+            .unwrap()
+            .unwrap();
+        let (_, limits) = options.builder.rate_limits()?;
+        let calls: Vec<Option<u32>> = limits.iter().map(|limit| limit.map(|limit| limit.calls)).collect();
+        assert_eq!(
+            calls,
+            [None, Some(2)],
+            "`off` turns every class off; a later class limit wins"
+        );
+        Ok(())
     }
 
     #[test]
