@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
 use clap::{Arg, ArgAction, ArgMatches, Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
+
+use leadsquared::{Plan, RateLimitClass};
 
 use crate::dispatch::ENDPOINTS;
 use crate::spec::{BodyInfo, EndpointInfo, FieldInfo, Kind};
@@ -156,12 +158,18 @@ pub struct Connection {
     /// A profile of the config file instead of the LSQ_* variables
     #[arg(long, env = "LSQ_PROFILE", value_name = "NAME")]
     pub profile: Option<String>,
-    /// The account's rate limit, CALLS/SECONDS [default: the profile's or the plan's, else 25/5]
+    /// The account's plan, for the rate limits documented for it (each rate-limit class has its
+    /// own: bulk endpoints a lower one) [default: the profile's, else the classes' defaults]
+    #[arg(long, value_parser = plan_parser(), ignore_case = true)]
+    pub plan: Option<Plan>,
+    /// The limit of the standard rate-limit class (every endpoint but the bulk ones),
+    /// CALLS/SECONDS; wins over the plan's [default: the profile's, else the plan's]
     #[arg(long, value_name = "CALLS/SECONDS", value_parser = parse_rate_limit)]
     pub rate_limit: Option<RateLimit>,
-    /// The account's plan, for its documented rate limit
-    #[arg(long, value_enum, conflicts_with = "rate_limit")]
-    pub plan: Option<Plan>,
+    /// The limit of one rate-limit class, CLASS=CALLS/SECONDS, e.g. bulk=5/5 for an account
+    /// whose bulk limit was raised; wins over the plan's (repeatable)
+    #[arg(long, value_name = "CLASS=CALLS/SECONDS", value_parser = parse_class_rate_limit)]
+    pub rate_limit_class: Vec<(RateLimitClass, RateLimit)>,
     /// Call an embedded sandbox seeded with these leads (a JSON array of objects keyed by schema
     /// name), not LeadSquared: nothing leaves this machine
     #[arg(long, value_name = "LEADS_FILE")]
@@ -229,40 +237,39 @@ pub struct RateLimit {
     pub per: Duration,
 }
 
-/// LeadSquared's plans and their documented rate limits
-/// (<https://apidocs.leadsquared.com/rate-limits/>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Plan {
-    /// 2 calls per 5 s.
-    Lite,
-    /// 5 calls per 5 s.
-    Pro,
-    /// 10 calls per 5 s.
-    Super,
-    /// 10 calls per 5 s.
-    Basic,
-    /// 15 calls per 5 s.
-    Standard,
-    /// 25 calls per 5 s.
-    Enterprise,
+/// The plans of the spec (`leadsquared::Plan`), by name in lower case (any case is accepted).
+fn plan_parser() -> impl clap::builder::TypedValueParser<Value = Plan> {
+    PossibleValuesParser::new(
+        Plan::ALL
+            .iter()
+            .map(|plan| PossibleValue::new(plan.name().to_ascii_lowercase())),
+    )
+    .try_map(|name: String| Plan::from_name(&name).ok_or_else(|| format!("no plan is named `{name}`")))
 }
 
-impl Plan {
-    /// The plan's rate limit.
-    pub fn rate_limit(self) -> RateLimit {
-        let calls = match self {
-            Plan::Lite => 2,
-            Plan::Pro => 5,
-            Plan::Super | Plan::Basic => 10,
-            Plan::Standard => 15,
-            Plan::Enterprise => 25,
-        };
-        RateLimit {
-            calls,
-            per: Duration::from_secs(5),
-        }
-    }
+/// `bulk=5/5` → the `bulk` class, 5 calls per 5 s.
+pub fn parse_class_rate_limit(text: &str) -> Result<(RateLimitClass, RateLimit), String> {
+    let names = || {
+        RateLimitClass::ALL
+            .iter()
+            .map(|class| class.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (class, limit) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "`{text}` is not CLASS=CALLS/SECONDS, e.g. bulk=5/5; the classes: {}",
+            names()
+        )
+    })?;
+    let class = RateLimitClass::from_name(class.trim()).ok_or_else(|| {
+        format!(
+            "no rate-limit class is named `{}`; the classes: {}",
+            class.trim(),
+            names()
+        )
+    })?;
+    Ok((class, parse_rate_limit(limit)?))
 }
 
 /// A positive number of seconds.
@@ -425,6 +432,18 @@ fn endpoint_text(endpoint: &EndpointInfo) -> String {
         out.push_str("  [import]");
     }
     let _ = writeln!(out, "\n    {} {}", method(endpoint), describe.path);
+    let class = describe.rate_class;
+    if class.index > 0 {
+        // The first class is every endpoint's that names none: only the others are shown.
+        let calls = class.default.calls;
+        let _ = writeln!(
+            out,
+            "    rate-limit class: {} ({calls} call{} per {} s without a plan)",
+            class.name,
+            if calls == 1 { "" } else { "s" },
+            class.default.per_millis as f64 / 1000.0
+        );
+    }
     for param in endpoint.params {
         let _ = writeln!(
             out,
@@ -492,6 +511,7 @@ fn endpoint_json(endpoint: &EndpointInfo) -> serde_json::Value {
         "method": method(endpoint),
         "path": describe.path,
         "docs_url": describe.docs_url,
+        "rate_limit_class": describe.rate_class.name,
         "query": endpoint.params.iter().map(field).collect::<Vec<_>>(),
         "body": body,
         "import": endpoint.rows().map(|rows| rows.fields.iter().map(field).collect::<Vec<_>>()),
@@ -516,7 +536,10 @@ mod tests {
         }
         assert_eq!(parse_pair("A=b=c"), Ok(("A".into(), "b=c".into())));
         assert!(parse_pair("=x").is_err());
-        assert_eq!(Plan::Standard.rate_limit().calls, 15);
+        let (class, limit) = parse_class_rate_limit("BULK=5/5").unwrap();
+        assert_eq!((class, limit.calls), (RateLimitClass::Bulk, 5));
+        let unknown = parse_class_rate_limit("bluk=5/5").unwrap_err();
+        assert!(unknown.contains("standard, bulk"), "{unknown}");
     }
 
     #[test]

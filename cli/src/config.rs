@@ -11,7 +11,7 @@
 //! secret_key = "…"
 //! auth_placement = "header"           # optional: header or query
 //! plan = "standard"                   # optional: lite, pro, super, basic, standard, enterprise
-//! rate_limit = "15/5"                 # optional: wins over plan
+//! rate_limit = "15/5"                 # optional: the standard class's limit; wins over plan
 //! ```
 //!
 //! A command uses `--profile NAME` (or `LSQ_PROFILE`) when given; otherwise the `LSQ_*`
@@ -21,12 +21,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use leadsquared::{AuthPlacement, Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_SECRET_KEY};
+use leadsquared::{
+    AuthPlacement, Client, ClientBuilder, Credentials, ENV_ACCESS_KEY, ENV_SECRET_KEY, Plan, RateLimitClass,
+};
 use leadsquared_sandbox::{Lead, Sandbox};
 use serde::Deserialize;
 
 use crate::Failure;
-use crate::args::{self, Global, Plan, RateLimit};
+use crate::args::{self, Global, RateLimit};
 
 /// The profile used when no other source of credentials is given.
 const DEFAULT_PROFILE: &str = "default";
@@ -48,7 +50,7 @@ struct Profile {
     access_key: Option<String>,
     secret_key: Option<String>,
     auth_placement: Option<String>,
-    plan: Option<Plan>,
+    plan: Option<String>,
     rate_limit: Option<String>,
 }
 
@@ -150,13 +152,52 @@ fn profile_builder(name: &str, profile: &Profile, path: &Path) -> Result<ClientB
     Ok(builder)
 }
 
-fn profile_rate_limit(name: &str, profile: &Profile) -> Result<Option<RateLimit>, Failure> {
-    match &profile.rate_limit {
-        Some(text) => args::parse_rate_limit(text)
-            .map(Some)
-            .map_err(|error| Failure::usage(format!("the profile `{name}`: rate_limit: {error}"))),
-        None => Ok(profile.plan.map(Plan::rate_limit)),
+/// The profile's plan and standard-class limit.
+fn profile_rate_limit(name: &str, profile: &Profile) -> Result<(Option<Plan>, Option<RateLimit>), Failure> {
+    let plan = profile
+        .plan
+        .as_deref()
+        .map(|plan| profile_plan(name, plan))
+        .transpose()?;
+    let limit = profile
+        .rate_limit
+        .as_deref()
+        .map(|text| {
+            args::parse_rate_limit(text)
+                .map_err(|error| Failure::usage(format!("the profile `{name}`: rate_limit: {error}")))
+        })
+        .transpose()?;
+    Ok((plan, limit))
+}
+
+fn profile_plan(name: &str, plan: &str) -> Result<Plan, Failure> {
+    Plan::from_name(plan).ok_or_else(|| {
+        let plans: Vec<String> = Plan::ALL.iter().map(|plan| plan.name().to_ascii_lowercase()).collect();
+        Failure::usage(format!(
+            "the profile `{name}`: plan: no plan is named `{plan}`; the plans: {}",
+            plans.join(", ")
+        ))
+    })
+}
+
+/// `builder` with the plan and the limits: the plan sets every class's figures, the limits
+/// given win over them.
+fn limited(
+    mut builder: ClientBuilder,
+    plan: Option<Plan>,
+    standard: Option<RateLimit>,
+    classes: &[(RateLimitClass, RateLimit)],
+) -> ClientBuilder {
+    if let Some(plan) = plan {
+        builder = builder.plan(plan);
     }
+    if let Some(limit) = standard {
+        builder = builder.rate_limit(limit.calls, limit.per);
+    }
+    for (class, limit) in classes {
+        builder = builder.rate_limit_for(*class, limit.calls, limit.per);
+    }
+    builder
 }
 
 fn env_is_set() -> bool {
@@ -167,24 +208,29 @@ fn env_is_set() -> bool {
 
 /// The client the options describe, and the embedded sandbox it calls, if any.
 pub async fn connect(global: &Global, options: &args::Connection) -> Result<Connection, Failure> {
-    let flag_limit = options.rate_limit.or(options.plan.map(Plan::rate_limit));
+    let classes = &options.rate_limit_class;
     if let Some(leads) = &options.sandbox {
         let text = std::fs::read_to_string(leads)
             .map_err(|error| Failure::usage(format!("--sandbox: cannot read {}: {error}", leads.display())))?;
         let leads = Lead::list_from_json(&text)
             .map_err(|error| Failure::usage(format!("--sandbox {}: {error}", leads.display())))?;
+        // The embedded sandbox enforces what the client keeps to: the plan's figures, or the
+        // limits given.
         let mut builder = Sandbox::builder().leads(leads);
-        if let Some(limit) = flag_limit {
+        if let Some(plan) = options.plan {
+            builder = builder.plan(plan.name());
+        }
+        if let Some(limit) = options.rate_limit {
             builder = builder.rate_limit(limit.calls, limit.per);
+        }
+        for (class, limit) in classes {
+            builder = builder.class_rate_limit(class.name(), limit.calls, limit.per);
         }
         let sandbox = builder
             .start()
             .await
             .map_err(|error| Failure::Other(format!("the embedded sandbox did not start: {error}")))?;
-        let mut client = sandbox.client_builder();
-        if let Some(limit) = flag_limit {
-            client = client.rate_limit(limit.calls, limit.per);
-        }
+        let client = limited(sandbox.client_builder(), options.plan, options.rate_limit, classes);
         let client = client.build().map_err(Failure::Api)?;
         let target = format!(
             "the embedded sandbox at {} (nothing leaves this machine)",
@@ -223,7 +269,7 @@ pub async fn connect(global: &Global, options: &args::Connection) -> Result<Conn
     } else if env_is_set() {
         (
             ClientBuilder::from_env().map_err(Failure::Api)?,
-            None,
+            (None, None),
             "the LSQ_* variables".to_owned(),
         )
     } else {
@@ -244,10 +290,15 @@ pub async fn connect(global: &Global, options: &args::Connection) -> Result<Conn
             }
         }
     };
-    let builder = match flag_limit.or(profile_limit) {
-        Some(limit) => builder.rate_limit(limit.calls, limit.per),
-        None => builder,
-    };
+    let (profile_plan, profile_limit) = profile_limit;
+    // A flag wins over the profile; the profile's standard limit wins over the flag's plan
+    // only when no flag gives one.
+    let builder = limited(
+        builder,
+        options.plan.or(profile_plan),
+        options.rate_limit.or(profile_limit),
+        classes,
+    );
     let client = builder.build().map_err(Failure::Api)?;
     let target = format!("{} ({source})", client.base_url());
     Ok(Connection {
@@ -298,14 +349,26 @@ pub fn show(global: &Global, only: Option<&str>) -> Result<String, Failure> {
                 if let Some(placement) = &profile.auth_placement {
                     let _ = writeln!(out, "auth_placement = {placement}");
                 }
-                if let Some(plan) = profile.plan {
-                    let limit = plan.rate_limit();
-                    let _ = writeln!(
-                        out,
-                        "plan = {plan:?} ({} calls per {} s)",
-                        limit.calls,
-                        limit.per.as_secs()
-                    );
+                if let Some(plan) = &profile.plan {
+                    let _ = match Plan::from_name(plan) {
+                        Some(plan) => {
+                            let figures: Vec<String> = RateLimitClass::ALL
+                                .iter()
+                                .map(|class| {
+                                    let limit = class.limit(plan);
+                                    let calls = if limit.calls == 1 { "call" } else { "calls" };
+                                    format!(
+                                        "{} {} {calls} per {} s",
+                                        class.name(),
+                                        limit.calls,
+                                        limit.per_millis as f64 / 1000.0
+                                    )
+                                })
+                                .collect();
+                            writeln!(out, "plan = {} ({})", plan.name(), figures.join(", "))
+                        }
+                        None => writeln!(out, "plan = {plan} (not a plan)"),
+                    };
                 }
                 if let Some(limit) = &profile.rate_limit {
                     let _ = writeln!(out, "rate_limit = {limit}");
@@ -327,4 +390,72 @@ pub fn show(global: &Global, only: Option<&str>) -> Result<String, Failure> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use leadsquared::{Plan, RateLimitClass};
+
+    use super::*;
+
+    fn connection(
+        plan: Option<Plan>,
+        rate_limit: Option<&str>,
+        classes: &[&str],
+        sandbox: PathBuf,
+    ) -> args::Connection {
+        args::Connection {
+            profile: None,
+            plan,
+            rate_limit: rate_limit.map(|text| args::parse_rate_limit(text).unwrap()),
+            rate_limit_class: classes
+                .iter()
+                .map(|text| args::parse_class_rate_limit(text).unwrap())
+                .collect(),
+            sandbox: Some(sandbox),
+        }
+    }
+
+    /// `--plan` is `ClientBuilder::plan` (every class's figure), the limits given win over it,
+    /// and the embedded sandbox enforces the same.
+    #[tokio::test]
+    async fn the_plan_and_the_limits_reach_the_client_and_the_embedded_sandbox() {
+        let leads = std::env::temp_dir().join(format!("lsq-cli-plan-{}.json", std::process::id()));
+        std::fs::write(&leads, r#"[{"EmailAddress":"ana@example.com"}]"#).unwrap();
+        let global = Global { config: None };
+        let calls = |client: &Client| {
+            RateLimitClass::ALL
+                .iter()
+                .map(|&class| client.rate_limit_for(class).calls)
+                .collect::<Vec<_>>()
+        };
+
+        let lite = connect(&global, &connection(Some(Plan::Lite), None, &[], leads.clone()))
+            .await
+            .unwrap();
+        assert_eq!(calls(&lite.client), [2, 1]);
+        for _ in 0..2 {
+            lite.client.get_lead_by_email("ana@example.com").await.unwrap();
+        }
+        let third = lite.client.get_lead_by_email("ana@example.com").await.unwrap_err();
+        assert!(
+            third.is_rate_limit(),
+            "the embedded sandbox keeps to the plan too: {third:?}"
+        );
+
+        let given = connect(
+            &global,
+            &connection(Some(Plan::Pro), Some("9/5"), &["bulk=3/5"], leads.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(calls(&given.client), [9, 3]);
+        assert_eq!(
+            given.client.rate_limit_for(RateLimitClass::Bulk).per_millis,
+            Duration::from_secs(5).as_millis() as u64
+        );
+        let _ = std::fs::remove_file(&leads);
+    }
 }

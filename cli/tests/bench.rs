@@ -21,8 +21,8 @@ use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, Searc
 use leadsquared_sandbox::Sandbox;
 
 const LEADS: usize = 50;
-/// The sandbox's limit: 25 calls in any 250 ms (2,500 rows/s), a 20 ms latency, as in the
-/// library's benchmark.
+/// The sandbox's limit of the bulk class (Add Opportunities in Bulk's): 25 calls in any 250 ms
+/// (2,500 rows/s), a 20 ms latency, as in the library's benchmark.
 const CALLS: u32 = 25;
 const WINDOW: Duration = Duration::from_millis(250);
 const LATENCY: Duration = Duration::from_millis(20);
@@ -30,7 +30,7 @@ const LATENCY: Duration = Duration::from_millis(20);
 async fn limited_sandbox() -> Sandbox {
     Sandbox::builder()
         .leads(leads(LEADS))
-        .rate_limit(CALLS, WINDOW)
+        .class_rate_limit("bulk", CALLS, WINDOW)
         .latency(LATENCY)
         .lean(true)
         .start()
@@ -40,7 +40,11 @@ async fn limited_sandbox() -> Sandbox {
 
 async fn library_rows_per_second(rows: usize) -> f64 {
     let sandbox = limited_sandbox().await;
-    let client = sandbox.client_builder().rate_limit(CALLS, WINDOW).build().unwrap();
+    let client = sandbox
+        .client_builder()
+        .rate_limit_for(leadsquared::RateLimitClass::Bulk, CALLS, WINDOW)
+        .build()
+        .unwrap();
     let deals = (0..rows).map(|i| {
         OpportunityByLeadField::new(format!("lead-{}@example.com", i % LEADS), 12114)
             .with_fields(vec![OpportunityField::new("mx_Custom_1", format!("deal-{i}"))])
@@ -65,7 +69,13 @@ async fn cli_rows_per_second(rows: usize, input: &std::path::Path, dir: &std::pa
     let output = run(command(Some(&sandbox))
         .args(["import", "add_opportunities_in_bulk"])
         .arg(input)
-        .args(["--search-by", "EmailAddress", "--rate-limit", "25/0.25", "--journal"])
+        .args([
+            "--search-by",
+            "EmailAddress",
+            "--rate-limit-class",
+            "bulk=25/0.25",
+            "--journal",
+        ])
         .arg(&journal));
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(output.status.code(), Some(0), "{}", shown(&output));
@@ -134,8 +144,8 @@ async fn benchmark() {
             .args([
                 "--search-by",
                 "EmailAddress",
-                "--rate-limit",
-                "100000/1",
+                "--rate-limit-class",
+                "bulk=100000/1",
                 "--quiet",
                 "--journal",
             ])

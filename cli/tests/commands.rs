@@ -143,7 +143,9 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         );
     }
     assert!(text.contains("add_opportunities_in_bulk  Add Opportunities in Bulk  [import]"));
-    assert!(text.contains("    POST /OpportunityManagement.svc/Bulk/Add/ByLeadField"));
+    assert!(text.contains(
+        "    POST /OpportunityManagement.svc/Bulk/Add/ByLeadField\n    rate-limit class: bulk (1 call per 5 s without a plan)"
+    ));
     assert!(text.contains("    query SearchBy: EmailAddress | Phone | Mobile | …"));
     let json = run(command(None).args(["endpoints", "--json"]));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
@@ -151,6 +153,12 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(lines.len(), leadsquared::endpoints::ALL.len());
+    let classes: Vec<(&str, &str)> = lines
+        .iter()
+        .filter_map(|line| Some((line["name"].as_str()?, line["rate_limit_class"].as_str()?)))
+        .collect();
+    assert!(classes.contains(&("add_opportunities_in_bulk", "bulk")), "{classes:?}");
+    assert!(classes.contains(&("get_lead_by_email", "standard")), "{classes:?}");
 }
 
 #[test]
@@ -213,7 +221,10 @@ async fn profiles_come_from_a_private_config_file_and_keys_are_never_shown() {
         text.contains("[profiles.other]") && text.contains("secret_key: not set"),
         "{text}"
     );
-    assert!(text.contains("plan = Standard (15 calls per 5 s)"), "{text}");
+    assert!(
+        text.contains("plan = Standard (standard 15 calls per 5 s, bulk 1 call per 5 s)"),
+        "{text}"
+    );
 
     // Without LSQ_* keys, the `default` profile is used; another profile by name.
     let call = with_config(&["call", "get_lead_by_email", "-q", "emailaddress=george@example.com"]);

@@ -47,7 +47,9 @@ async fn valid_invalid_refused_and_unknown_rows_give_the_exact_report_and_exit_c
     let output = run(command(Some(&sandbox))
         .args(["import", "add_opportunities_in_bulk"])
         .arg(&input)
-        .args(["--search-by", "EmailAddress", "--concurrency", "1", "--report"])
+        .args(["--search-by", "EmailAddress", "--concurrency", "1"])
+        // The bulk class's default is 1 call per 5 s; this sandbox has no limit.
+        .args(["--rate-limit-class", "bulk=1000/1", "--report"])
         .arg(&report_path));
     assert_eq!(output.status.code(), Some(2), "{}", shown(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -132,7 +134,8 @@ async fn rows_whose_answer_was_lost_are_unknown_and_not_resent_on_resume() {
         command
             .args(["import", "add-opportunities-in-bulk"])
             .arg(&input)
-            .args(["--search-by", "EmailAddress", "--concurrency", "1", "--report"])
+            .args(["--search-by", "EmailAddress", "--concurrency", "1"])
+            .args(["--rate-limit-class", "bulk=1000/1", "--report"])
             .arg(dir.join("report.csv"));
         if resume {
             command.arg("--resume");
@@ -188,7 +191,7 @@ async fn interrupted_then_resumed(signal: &str) {
     let dir = scratch(&format!("crash-{signal}"));
     let sandbox = Sandbox::builder()
         .leads(leads(50))
-        .rate_limit(25, Duration::from_millis(250))
+        .class_rate_limit("bulk", 25, Duration::from_millis(250))
         .lean(false)
         .start()
         .await
@@ -201,7 +204,13 @@ async fn interrupted_then_resumed(signal: &str) {
         command
             .args(["import", "add_opportunities_in_bulk"])
             .arg(&input)
-            .args(["--search-by", "EmailAddress", "--rate-limit", "25/0.25", "--report"])
+            .args([
+                "--search-by",
+                "EmailAddress",
+                "--rate-limit-class",
+                "bulk=25/0.25",
+                "--report",
+            ])
             .arg(&report_path);
         if resume {
             command.arg("--resume");
@@ -382,7 +391,7 @@ async fn without_a_terminal_progress_comes_as_lines() {
     let dir = scratch("log");
     let sandbox = Sandbox::builder()
         .leads(leads(10))
-        .rate_limit(10, Duration::from_millis(250))
+        .class_rate_limit("bulk", 10, Duration::from_millis(250))
         .start()
         .await
         .unwrap();
@@ -394,8 +403,8 @@ async fn without_a_terminal_progress_comes_as_lines() {
         .args([
             "--search-by",
             "EmailAddress",
-            "--rate-limit",
-            "10/0.25",
+            "--rate-limit-class",
+            "bulk=10/0.25",
             "--progress-every",
             "0.2",
         ]));
@@ -416,8 +425,8 @@ async fn without_a_terminal_progress_comes_as_lines() {
         .args([
             "--search-by",
             "EmailAddress",
-            "--rate-limit",
-            "10/0.25",
+            "--rate-limit-class",
+            "bulk=10/0.25",
             "--quiet",
             "--journal",
         ])
@@ -439,7 +448,7 @@ fn the_progress_bar_and_the_summary_appear_on_a_terminal() {
         .collect();
     std::fs::write(&leads_file, format!("[{}]", leads.join(","))).unwrap();
     let inner = format!(
-        "stty cols 120 rows 40; '{BIN}' import add_opportunities_in_bulk '{}' --search-by EmailAddress --sandbox '{}' --rate-limit 10/0.25",
+        "stty cols 120 rows 40; '{BIN}' import add_opportunities_in_bulk '{}' --search-by EmailAddress --sandbox '{}' --rate-limit-class bulk=10/0.25",
         input.display(),
         leads_file.display()
     );

@@ -35,8 +35,12 @@ pub struct Api {
     pub auth: Auth,
     /// The JSON error body.
     pub error_envelope: ErrorEnvelope,
-    /// Default rate limit.
-    pub rate_limit: RateLimit,
+    /// The subscription plans, in spec order: their names as documented (UpperCamelCase), the
+    /// variants of the generated `Plan`.
+    pub plans: Vec<String>,
+    /// The rate-limit classes, in spec order (at least one). The first is the class of every
+    /// endpoint that names none, and of calls to endpoints the spec does not describe.
+    pub rate_classes: Vec<RateClass>,
     /// The statuses of endpoints that do not list their own (may be empty).
     pub statuses: Vec<Status>,
     /// The exception types, as an open enum named `ExceptionType`.
@@ -46,6 +50,16 @@ pub struct Api {
     pub group_features: bool,
     /// The spec file that holds the API section.
     pub source: String,
+}
+
+impl Api {
+    /// The rate-limit class named `name`, and its position.
+    pub fn rate_class(&self, name: &str) -> Option<(usize, &RateClass)> {
+        self.rate_classes
+            .iter()
+            .enumerate()
+            .find(|(_, class)| class.name == name)
+    }
 }
 
 /// One regional host.
@@ -101,6 +115,29 @@ pub struct ErrorEnvelope {
     pub type_field: String,
     /// Field holding the message.
     pub message_field: String,
+}
+
+/// A rate-limit class: endpoints whose calls count against one limit of their own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateClass {
+    /// The name in the spec, snake_case, e.g. `bulk`.
+    pub name: String,
+    /// The variant of the generated `RateLimitClass`, e.g. `Bulk`.
+    pub rust: String,
+    /// Prose for the variant's docs.
+    pub description: Option<String>,
+    /// The limit when no plan is chosen.
+    pub default: RateLimit,
+    /// The limit on each plan of [`Api::plans`], in that order; `None` where the spec gives no
+    /// figure for the plan (the default then applies). Every figure has the default's window.
+    pub plans: Vec<Option<RateLimit>>,
+}
+
+impl RateClass {
+    /// The limit on the plan at `index` of [`Api::plans`]: its own figure, else the default.
+    pub fn on_plan(&self, index: usize) -> RateLimit {
+        self.plans.get(index).copied().flatten().unwrap_or(self.default)
+    }
 }
 
 /// At most `calls` calls in any window of `per_millis` milliseconds.
@@ -314,8 +351,8 @@ pub struct Endpoint {
     /// The wire name of the body attribute that holds the useful part, when the body is an
     /// envelope such as `{"Status":"Success","Message":{...}}`.
     pub unwrap: Option<String>,
-    /// The endpoint's rate limit (the API's unless overridden).
-    pub rate_limit: RateLimit,
+    /// The name of the endpoint's rate-limit class (the API's first class unless it names one).
+    pub rate_class: String,
     /// Documented statuses.
     pub statuses: Vec<Status>,
     /// Example values of query parameters, by wire name, as they go on the wire.

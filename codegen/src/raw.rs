@@ -4,6 +4,8 @@
 //! the lowering in `lower` can report a wrong value with its position and the list of valid
 //! ones. Defaults here are only "absent"; meaning is given in `lower`.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -31,7 +33,12 @@ pub struct Api {
     pub hosts: Vec<Host>,
     pub auth: Auth,
     pub error_envelope: ErrorEnvelope,
-    pub rate_limit: RateLimit,
+    /// The older shape: one limit for every endpoint. `rate_limits` replaces it.
+    pub rate_limit: Option<RateLimit>,
+    #[serde(default)]
+    pub plans: Vec<String>,
+    #[serde(default)]
+    pub rate_limits: Vec<RateClass>,
     #[serde(default)]
     pub exceptions: Vec<EnumValue>,
     #[serde(default)]
@@ -80,6 +87,19 @@ pub struct ErrorEnvelope {
 pub struct RateLimit {
     pub calls: u32,
     pub per_seconds: u32,
+}
+
+/// A rate-limit class: a name, its limit without a plan, and its limit on each plan (calls in
+/// the same window).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RateClass {
+    pub name: String,
+    pub description: Option<String>,
+    pub calls: u32,
+    pub per_seconds: u32,
+    #[serde(default)]
+    pub plans: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -163,7 +183,9 @@ pub struct Endpoint {
     pub body: Option<Body>,
     pub response: String,
     pub unwrap: Option<String>,
-    pub rate_limit: Option<RateLimit>,
+    /// The name of a rate-limit class; any other value is reported with what to write.
+    #[schemars(with = "Option<String>")]
+    pub rate_limit: Option<YamlValue>,
     pub statuses: Option<Vec<Status>>,
     pub examples: Option<Examples>,
     pub pagination: Option<Pagination>,
@@ -234,6 +256,8 @@ const API: &[&str] = &[
     "auth",
     "error_envelope",
     "rate_limit",
+    "plans",
+    "rate_limits",
     "exceptions",
     "statuses",
     "group_features",
@@ -244,6 +268,7 @@ const KEY_NAMES: &[&str] = &["access_key", "secret_key"];
 const ERROR_ENVELOPE: &[&str] = &["status_field", "error_value", "type_field", "message_field"];
 const RATE_LIMIT: &[&str] = &["calls", "per_seconds"];
 const PAIR: &[&str] = &["attribute", "value", "fields"];
+const RATE_CLASS: &[&str] = &["name", "description", "calls", "per_seconds", "plans"];
 const TYPE: &[&str] = &[
     "name",
     "group",
@@ -308,7 +333,8 @@ pub fn valid_keys(path: &[Seg]) -> &'static [&'static str] {
         ["api", "auth"] => AUTH,
         ["api", "auth", _] => KEY_NAMES,
         ["api", "error_envelope"] => ERROR_ENVELOPE,
-        ["api", "rate_limit"] | ["endpoints", "rate_limit"] => RATE_LIMIT,
+        ["api", "rate_limit"] => RATE_LIMIT,
+        ["api", "rate_limits"] => RATE_CLASS,
         ["api", "exceptions"] | ["types", "values"] => ENUM_VALUE,
         ["api", "statuses"] | ["endpoints", "statuses"] => STATUS,
         ["types"] => TYPE,
@@ -374,6 +400,7 @@ mod tests {
         same(KEY_NAMES, fields_of::<KeyNames>());
         same(ERROR_ENVELOPE, fields_of::<ErrorEnvelope>());
         same(RATE_LIMIT, fields_of::<RateLimit>());
+        same(RATE_CLASS, fields_of::<RateClass>());
         same(TYPE, fields_of::<Type>());
         same(PAIR, fields_of::<Pair>());
         same(FIELD, fields_of::<Field>());
@@ -409,6 +436,7 @@ mod tests {
             ("KeyNames", KEY_NAMES),
             ("ErrorEnvelope", ERROR_ENVELOPE),
             ("RateLimit", RATE_LIMIT),
+            ("RateClass", RATE_CLASS),
             ("Type", TYPE),
             ("Pair", PAIR),
             ("Field", FIELD),

@@ -100,8 +100,23 @@ pub const RESERVED: &[Reserved] = &[
     ),
     entry(
         Place::Endpoint,
+        "rate_limit_for",
+        "the hand-written accessor `Client::rate_limit_for`",
+    ),
+    entry(
+        Place::Endpoint,
         "rate_limiter",
         "the client's internal method `Client::rate_limiter`",
+    ),
+    entry(
+        Place::Endpoint,
+        "wait_for_rate_limit",
+        "the hand-written method `Client::wait_for_rate_limit`",
+    ),
+    entry(
+        Place::Endpoint,
+        "for_job",
+        "the client's internal method `Client::for_job`, which bulk jobs and page walks call",
     ),
     entry(
         Place::Endpoint,
@@ -269,7 +284,13 @@ pub const RESERVED: &[Reserved] = &[
         "Option",
         "the standard `Option`, which generated types use",
     ),
+    entry(Place::Type, "Plan", "the enum generated from `api.plans`"),
     entry(Place::Type, "Processed", "the crate root's `Processed`"),
+    entry(
+        Place::Type,
+        "RateLimitClass",
+        "the enum generated from `api.rate_limits`",
+    ),
     entry(Place::Type, "Region", "the enum generated from `api.hosts`"),
     entry(Place::Type, "Request", "the runtime's request type `runtime::Request`"),
     entry(

@@ -692,3 +692,96 @@ types:
 ";
     insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
 }
+
+/// Renders the diagnostics of `api` (an API section) with `files`.
+fn render_with_api(api: &str, files: &[(&str, &str)]) -> String {
+    let mut sources = vec![file("spec/api.yaml", api)];
+    sources.extend(files.iter().map(|(name, text)| file(name, text)));
+    match generate(&sources) {
+        Err(Error::Spec(diagnostics)) => diagnostics.to_string(),
+        Err(other) => panic!("expected spec diagnostics, got: {other}"),
+        Ok(_) => panic!("expected spec diagnostics, but the spec generated"),
+    }
+}
+
+/// The golden API section with its rate limits (plans and classes) replaced by `rates`.
+fn api_with_rates(rates: &str) -> String {
+    let start = API.find("  plans:").expect("the golden API declares plans");
+    let end = API.find("  statuses:").expect("the golden API declares statuses");
+    format!("{}{rates}{}", &API[..start], &API[end..])
+}
+
+#[test]
+fn plans_and_rate_limit_classes_are_checked() {
+    let api = api_with_rates(
+        "  plans: [Small, LargeOne, Largeone, large_one]
+  rate_limits:
+    - name: standard
+      calls: 10
+      per_seconds: 2
+      plans: { Smal: 4, Small: 0 }
+    - name: Bulk
+      calls: 1
+      per_seconds: 5
+    - name: standard
+      calls: 0
+      per_seconds: 5
+",
+    );
+    insta::assert_snapshot!(render_with_api(&api, &[("spec/things.yaml", ENDPOINT_HEAD)]));
+}
+
+#[test]
+fn an_endpoint_names_a_declared_rate_limit_class() {
+    let spec = format!(
+        "{ENDPOINT_HEAD}    rate_limit: bluk
+  - name: add_things
+    title: Add Things
+    group: things
+    method: POST
+    path: /Things/Bulk/Add
+    idempotent: false
+    response: json
+    rate_limit: {{ calls: 1, per_seconds: 5 }}
+  - name: count_things
+    title: Count Things
+    group: things
+    method: GET
+    path: /Things/Count
+    idempotent: true
+    response: json
+    rate_limit: 5
+"
+    );
+    insta::assert_snapshot!(render(&[("spec/things.yaml", &spec)]));
+}
+
+#[test]
+fn the_older_single_rate_limit_loads_as_one_class_and_mixes_with_nothing() {
+    let legacy = api_with_rates("  rate_limit: { calls: 25, per_seconds: 5 }\n");
+    let spec = codegen::load(&[file("spec/api.yaml", &legacy), file("spec/things.yaml", ENDPOINT_HEAD)])
+        .expect("the older shape loads");
+    let classes: Vec<(&str, u32)> = spec
+        .api
+        .rate_classes
+        .iter()
+        .map(|class| (class.name.as_str(), class.default.calls))
+        .collect();
+    assert_eq!(classes, [("standard", 25)]);
+    assert!(spec.api.plans.is_empty());
+    assert_eq!(spec.endpoints[0].rate_class, "standard");
+
+    let both = format!(
+        "{}  rate_limit: {{ calls: 25, per_seconds: 5 }}\n",
+        &API[..API.find("  statuses:").unwrap()]
+    ) + &API[API.find("  statuses:").unwrap()..];
+    let with_plans = api_with_rates("  plans: [Small]\n  rate_limit: { calls: 25, per_seconds: 5 }\n");
+    let neither = api_with_rates("");
+    insta::assert_snapshot!(
+        [both, with_plans, neither]
+            .iter()
+            .map(|api| render_with_api(api, &[("spec/things.yaml", ENDPOINT_HEAD)]))
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    );
+}

@@ -6,13 +6,14 @@
 //! included), the API's documented statuses for what was processed, the scrubber on every
 //! rendering, the response size limit and the deadline. What it cannot know is what the spec
 //! would say: the answer is JSON (or any type you decode it into), nothing is validated before
-//! sending, and the call is treated as not idempotent.
+//! sending, and the call is treated as not idempotent. It counts against the API's first
+//! rate-limit class unless told otherwise ([`Call::rate_limit_class`]).
 
 use std::future::IntoFuture;
 
 use serde::de::DeserializeOwned;
 
-use crate::generated::api::API;
+use crate::generated::api::{API, RateLimitClass};
 use crate::generated::endpoints::DEFAULT_STATUSES;
 use crate::runtime::{Endpoint, Method, Request, ResponseFuture};
 use crate::{Client, Error};
@@ -30,7 +31,7 @@ fn endpoint(method: Method) -> &'static Endpoint {
         path: "",
         idempotent: false,
         items: None,
-        rate_limit: API.rate_limit,
+        rate_class: &API.rate_classes[0],
         statuses: DEFAULT_STATUSES,
     };
     static POST: Endpoint = Endpoint {
@@ -75,6 +76,7 @@ impl Client {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            rate_class: RateLimitClass::default(),
         }
     }
 }
@@ -89,6 +91,7 @@ pub struct Call {
     path: String,
     query: Vec<(String, String)>,
     body: Option<serde_json::Value>,
+    rate_class: RateLimitClass,
 }
 
 impl Call {
@@ -102,6 +105,15 @@ impl Call {
     /// Sets the JSON body (sent with `Content-Type: application/json`).
     pub fn body(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// Counts the call against `class` instead of the first class ([`RateLimitClass::default`],
+    /// `standard`): for an endpoint LeadSquared lists among its bulk APIs, say. It decides
+    /// which limiter the call waits on when it waits
+    /// ([`ClientBuilder::wait_for_rate_limit`](crate::ClientBuilder::wait_for_rate_limit)).
+    pub fn rate_limit_class(mut self, class: RateLimitClass) -> Self {
+        self.rate_class = class;
         self
     }
 
@@ -129,6 +141,7 @@ impl Call {
             )));
         }
         let mut request = Request::new(endpoint);
+        request.rate_class = self.rate_class.describe();
         request.path = Some(self.path.as_str().into());
         request.query = self
             .query

@@ -15,6 +15,12 @@
 //! mistyped URL cannot send the keys in clear. A built client registers its keys with the
 //! scrubber (`runtime::text`), which every error rendering goes through.
 //!
+//! Rate limits are per class (`RateLimitClass`: LeadSquared counts bulk calls against a lower
+//! limit of their own): the client keeps one limiter per class, shared by its clones, with the
+//! figures of the chosen [`Plan`] or the classes' defaults. Bulk jobs and page walks wait on
+//! their endpoint's limiter before each call; a single call waits only when asked
+//! ([`ClientBuilder::wait_for_rate_limit`]), so by default it costs nothing more than sending.
+//!
 //! Answers are bounded in size and time: the body is read chunk by chunk and refused as soon as
 //! it passes [`ClientBuilder::max_response_bytes`], and one deadline
 //! ([`ClientBuilder::timeout`]) covers connecting, sending, waiting for the headers, reading
@@ -31,10 +37,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::Error;
-use crate::generated::api::{API, Region};
+use crate::generated::api::{API, Plan, RateLimitClass, Region};
 use crate::runtime::limiter::{RateLimiter, default_margin};
 use crate::runtime::text::Secrets;
-use crate::runtime::{AuthPlacement, Method, RateLimit, Request, response};
+use crate::runtime::{AuthPlacement, Method, RateClass, RateLimit, Request, response};
 
 /// The environment variable [`Client::from_env`] reads the full base URL from (it wins over the
 /// host), e.g. `http://127.0.0.1:8080/v2` for a local sandbox.
@@ -154,8 +160,11 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: Option<String>,
-    rate_limit: RateLimit,
+    plan: Option<Plan>,
+    /// Figures given per class, in the order given (the last for a class wins).
+    rate_limits: Vec<(RateLimitClass, RateLimit)>,
     rate_limit_margin: Option<Duration>,
+    wait_for_rate_limit: bool,
     max_response_bytes: usize,
     allow_insecure_http: bool,
     http: Option<reqwest::Client>,
@@ -171,8 +180,10 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
-            rate_limit: API.rate_limit,
+            plan: None,
+            rate_limits: Vec::new(),
             rate_limit_margin: None,
+            wait_for_rate_limit: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
             http: None,
@@ -301,21 +312,82 @@ impl ClientBuilder {
         self
     }
 
-    /// The account's rate limit, which bulk jobs (the `<endpoint>_all` methods) keep to: at most
-    /// `calls` calls in any window of `per`. The documented default is 25 calls in 5 seconds;
-    /// plans differ (from 2 to 25 calls per 5 s), so set yours. All clones of the client share
-    /// one limiter; single calls (the plain endpoint methods) are not held back by it.
-    pub fn rate_limit(mut self, calls: u32, per: Duration) -> Self {
-        let per_millis = u64::try_from(per.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.rate_limit = RateLimit {
-            calls: calls.max(1),
-            per_millis,
-        };
+    /// The account's plan, for the rate limits documented for it: each rate-limit class keeps
+    /// to the plan's figure (each [`Plan`] variant lists them). Without a plan, each class
+    /// keeps to its default ([`RateLimitClass::default_limit`]). Figures set with
+    /// [`rate_limit`](Self::rate_limit) or [`rate_limit_for`](Self::rate_limit_for) win over
+    /// the plan's.
+    ///
+    /// ```
+    /// use leadsquared::{Client, Credentials, Plan, RateLimitClass};
+    ///
+    /// # fn main() -> Result<(), leadsquared::Error> {
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::new("access key", "secret key"))
+    ///     .plan(Plan::Standard)
+    ///     .build()?;
+    /// assert_eq!(client.rate_limit_for(RateLimitClass::Standard), RateLimitClass::Standard.limit(Plan::Standard));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.plan = Some(plan);
         self
     }
 
-    /// Extra time added to the rate-limit window, for the clocks' granularity: 1% of the window
-    /// by default, at least 5 ms and at most 50 ms. Network jitter needs none: a call holds its
+    /// The limit of the first rate-limit class ([`RateLimitClass::default`]: in LeadSquared's
+    /// spec `standard`, every endpoint but the bulk ones): at most `calls` calls in any window
+    /// of `per`. The same as `rate_limit_for(RateLimitClass::default(), calls, per)`; the other
+    /// classes keep their own limits (set them with [`rate_limit_for`](Self::rate_limit_for)).
+    pub fn rate_limit(self, calls: u32, per: Duration) -> Self {
+        self.rate_limit_for(RateLimitClass::default(), calls, per)
+    }
+
+    /// The limit of `class`: at most `calls` calls (at least 1) in any window of `per`; wins
+    /// over the [`plan`](Self::plan)'s figure. All clones of the client share one limiter per
+    /// class. Bulk jobs (the `<endpoint>_all` methods) and page walks (`<endpoint>_pages`) keep
+    /// to the limit of their endpoint's class; single calls only when they wait
+    /// ([`wait_for_rate_limit`](Self::wait_for_rate_limit)).
+    pub fn rate_limit_for(mut self, class: RateLimitClass, calls: u32, per: Duration) -> Self {
+        let per_millis = u64::try_from(per.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.rate_limits.push((
+            class,
+            RateLimit {
+                calls: calls.max(1),
+                per_millis,
+            },
+        ));
+        self
+    }
+
+    /// Whether single calls (an endpoint method's request builder awaited, or a
+    /// [`Call`](crate::Call)) wait for a slot of their rate-limit class's limiter before they
+    /// are sent; `false` by default.
+    ///
+    /// Off, a call is sent at once: past the account's limit LeadSquared refuses it (HTTP 429,
+    /// or an `MXAPIRateLimitExceededException` body), and it fails with
+    /// [`Error::RateLimited`], which means it was not processed: send it again a few seconds
+    /// later. On, each call first waits until its class's limiter has room, counts against it
+    /// (with the bulk jobs and page walks of every clone), and a refusal lowers the limiter's
+    /// figure as it does for a bulk job. [`Client::wait_for_rate_limit`] sets it for some calls
+    /// only. Bulk jobs and page walks always wait.
+    pub fn wait_for_rate_limit(mut self, wait: bool) -> Self {
+        self.wait_for_rate_limit = wait;
+        self
+    }
+
+    /// The limit `class` keeps to: the figure given for it, else the plan's, else its default.
+    fn class_limit(&self, class: RateLimitClass) -> RateLimit {
+        let given = self.rate_limits.iter().rev().find(|(of, _)| *of == class);
+        match (given, self.plan) {
+            (Some((_, limit)), _) => *limit,
+            (None, Some(plan)) => class.limit(plan),
+            (None, None) => class.default_limit(),
+        }
+    }
+
+    /// Extra time added to every class's rate-limit window, for the clocks' granularity: 1% of
+    /// the window by default, at least 5 ms and at most 50 ms. Network jitter needs none: a call holds its
     /// slot until a window after its answer, which comes after the server counted it.
     pub fn rate_limit_margin(mut self, margin: Duration) -> Self {
         self.rate_limit_margin = Some(margin);
@@ -392,8 +464,20 @@ impl ClientBuilder {
         };
         let (http, headers) = http;
         let base_url = self.resolve_base_url()?;
+        // One limiter per class, in the order of `API.rate_classes` (a class's `index`).
+        let limiters = RateLimitClass::ALL
+            .iter()
+            .map(|&class| {
+                let limit = self.class_limit(class);
+                let margin = self
+                    .rate_limit_margin
+                    .unwrap_or_else(|| default_margin(Duration::from_millis(limit.per_millis)));
+                Arc::new(RateLimiter::new(limit, margin))
+            })
+            .collect();
 
         Ok(Client {
+            wait: self.wait_for_rate_limit,
             inner: Arc::new(Inner {
                 http,
                 headers,
@@ -404,11 +488,7 @@ impl ClientBuilder {
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
-                limiter: Arc::new(RateLimiter::new(
-                    self.rate_limit,
-                    self.rate_limit_margin
-                        .unwrap_or_else(|| default_margin(Duration::from_millis(self.rate_limit.per_millis))),
-                )),
+                limiters,
             }),
         })
     }
@@ -516,10 +596,13 @@ fn header_name(name: &'static str) -> Result<HeaderName, Error> {
 
 /// A LeadSquared API client; one method per endpoint (see [`crate::endpoints`]).
 ///
-/// Cloning is cheap and clones share one connection pool, so build one client and clone it.
+/// Cloning is cheap and clones share one connection pool and one rate limiter per class, so
+/// build one client and clone it.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Whether single calls wait for their class's limiter ([`ClientBuilder::wait_for_rate_limit`]).
+    wait: bool,
 }
 
 struct Inner {
@@ -535,8 +618,9 @@ struct Inner {
     connect_timeout: Duration,
     timeout: Duration,
     max_response_bytes: usize,
-    /// The account's rate limit, shared by every clone; used by bulk jobs.
-    limiter: Arc<RateLimiter>,
+    /// One limiter per rate-limit class, in the order of `API.rate_classes`; shared by every
+    /// clone.
+    limiters: Box<[Arc<RateLimiter>]>,
 }
 
 impl fmt::Debug for Client {
@@ -548,6 +632,7 @@ impl fmt::Debug for Client {
             .field("connect_timeout", &inner.connect_timeout)
             .field("timeout", &inner.timeout)
             .field("max_response_bytes", &inner.max_response_bytes)
+            .field("wait_for_rate_limit", &self.wait)
             .finish_non_exhaustive()
     }
 }
@@ -577,13 +662,51 @@ impl Client {
         self.inner.auth_placement
     }
 
-    /// The rate limit bulk jobs keep to (see [`ClientBuilder::rate_limit`]).
+    /// The limit of the first rate-limit class (see [`ClientBuilder::rate_limit`]).
     pub fn rate_limit(&self) -> RateLimit {
-        self.inner.limiter.limit()
+        self.rate_limit_for(RateLimitClass::default())
     }
 
-    pub(crate) fn rate_limiter(&self) -> Arc<RateLimiter> {
-        Arc::clone(&self.inner.limiter)
+    /// The limit `class` keeps to (see [`ClientBuilder::rate_limit_for`]).
+    pub fn rate_limit_for(&self, class: RateLimitClass) -> RateLimit {
+        self.limiter(class.describe()).limit()
+    }
+
+    /// A clone of this client whose single calls wait for their rate-limit class's limiter, or
+    /// not (see [`ClientBuilder::wait_for_rate_limit`]); it shares the connection pool and the
+    /// limiters. For waiting on some calls only:
+    ///
+    /// ```no_run
+    /// # async fn run(client: leadsquared::Client) -> Result<(), leadsquared::Error> {
+    /// let lead = client.wait_for_rate_limit(true).get_lead_by_email("john@example.com").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait_for_rate_limit(&self, wait: bool) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            wait,
+        }
+    }
+
+    /// A clone whose calls do not wait for the rate limit themselves: for bulk jobs and page
+    /// walks, which hold a slot of their endpoint's limiter around each call (a call waiting
+    /// too would need a second slot of the same limiter).
+    pub(crate) fn for_job(&self) -> Client {
+        self.wait_for_rate_limit(false)
+    }
+
+    /// The limiter of `class`, shared by every clone.
+    pub(crate) fn rate_limiter(&self, class: &RateClass) -> Arc<RateLimiter> {
+        Arc::clone(self.limiter(class))
+    }
+
+    /// The limiter of `class`; the first class's for a class of another spec (the golden
+    /// tests run other specs' endpoints through this client).
+    fn limiter(&self, class: &RateClass) -> &Arc<RateLimiter> {
+        let limiters = &self.inner.limiters;
+        // The spec has at least one class, so there is at least one limiter.
+        limiters.get(class.index).unwrap_or(&limiters[0])
     }
 
     /// Sends `request` and decodes the answer as `R`; called by the generated endpoint methods.
@@ -598,7 +721,27 @@ impl Client {
             method = endpoint.method.as_str(),
             path = request.path(),
         );
+        if self.wait {
+            return self.send_in_turn(request).instrument(span).await;
+        }
         self.send(request).instrument(span).await
+    }
+
+    /// [`send`](Self::send), after waiting for a slot of the call's rate-limit class; a refusal
+    /// for the rate lowers the limiter's figure, as in a bulk job.
+    async fn send_in_turn<R: DeserializeOwned>(&self, request: Request<'_>) -> Result<R, Error> {
+        let limiter = self.limiter(request.rate_class);
+        let (permit, waited) = limiter.acquire().await;
+        tracing::debug!(
+            waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+            "rate limit slot acquired"
+        );
+        let result = self.send(request).await;
+        if matches!(result, Err(Error::RateLimited(_))) {
+            limiter.throttled();
+        }
+        permit.answered();
+        result
     }
 
     async fn send<R: DeserializeOwned>(&self, request: Request<'_>) -> Result<R, Error> {
@@ -900,6 +1043,69 @@ mod tests {
             message.contains("secret key starts or ends with whitespace"),
             "{message}"
         );
+    }
+
+    fn builder() -> ClientBuilder {
+        Client::builder()
+            .base_url("http://127.0.0.1:9/v2")
+            .credentials(Credentials::new("a", "s"))
+    }
+
+    #[test]
+    fn a_plan_sets_every_class_and_figures_given_win_over_it() -> Result<(), Error> {
+        let (standard, bulk) = (RateLimitClass::Standard, RateLimitClass::Bulk);
+        let calls = |client: &Client| (client.rate_limit_for(standard).calls, client.rate_limit_for(bulk).calls);
+        let client = builder().build()?;
+        assert_eq!(calls(&client), (25, 1), "no plan: the classes' defaults");
+        assert_eq!(client.rate_limit(), client.rate_limit_for(standard));
+        let lite = builder().plan(Plan::Lite);
+        assert_eq!(calls(&lite.clone().build()?), (2, 1));
+        assert_eq!(
+            calls(&lite.clone().rate_limit(9, Duration::from_secs(5)).build()?),
+            (9, 1)
+        );
+        let raised = lite
+            .rate_limit_for(bulk, 5, Duration::from_secs(5))
+            .plan(Plan::Enterprise);
+        assert_eq!(calls(&raised.build()?), (25, 5), "the last plan, and the figure given");
+        Ok(())
+    }
+
+    /// One limiter per class, the same for every clone (waiting or not): a call of one class
+    /// waits for that class's slots only.
+    #[tokio::test(start_paused = true)]
+    async fn each_class_has_one_limiter_shared_by_every_clone() -> Result<(), Error> {
+        let window = Duration::from_millis(100);
+        let (standard, bulk) = (RateLimitClass::Standard.describe(), RateLimitClass::Bulk.describe());
+        let client = builder()
+            .rate_limit_for(RateLimitClass::Standard, 2, window)
+            .rate_limit_for(RateLimitClass::Bulk, 1, window)
+            .rate_limit_margin(Duration::ZERO)
+            .build()?;
+        let clone = client.clone();
+        let waiting = client.wait_for_rate_limit(true);
+        assert!(Arc::ptr_eq(
+            &client.rate_limiter(standard),
+            &waiting.rate_limiter(standard)
+        ));
+        assert!(!Arc::ptr_eq(&client.rate_limiter(standard), &clone.rate_limiter(bulk)));
+
+        let (first, _) = client.rate_limiter(standard).acquire().await;
+        let (second, _) = clone.rate_limiter(standard).acquire().await;
+        let (bulk_call, waited) = waiting.rate_limiter(bulk).acquire().await;
+        assert_eq!(
+            waited,
+            Duration::ZERO,
+            "the standard class is full, the bulk class is not"
+        );
+        tokio::time::advance(Duration::from_millis(10)).await;
+        first.answered();
+        second.answered();
+        bulk_call.answered();
+        // Any clone's third standard call waits for a slot: a window after the first answer.
+        let (_third, waited) = waiting.rate_limiter(standard).acquire().await;
+        assert_eq!(waited, window);
+        Ok(())
     }
 
     #[test]

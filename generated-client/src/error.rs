@@ -414,7 +414,8 @@ impl Error {
             }
             Error::NotFound(_) => "check the base URL (it normally ends in /v2)".to_owned(),
             Error::RateLimited(_) => {
-                let millis = API.rate_limit.per_millis;
+                // The spec has at least one class; its first is the account's general limit.
+                let millis = API.rate_classes.first().map_or(5000, |class| class.default.per_millis);
                 let window = if millis % 1000 == 0 {
                     format!("{}-second", millis / 1000)
                 } else {

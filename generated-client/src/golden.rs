@@ -37,6 +37,8 @@ mod open_objects;
 mod paged;
 #[path = "../../codegen/tests/golden/paged_optional/expected/mod.rs"]
 mod paged_optional;
+#[path = "../../codegen/tests/golden/rate_classes/expected/mod.rs"]
+mod rate_classes;
 #[path = "../../codegen/tests/golden/recursion/expected/mod.rs"]
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
@@ -72,6 +74,8 @@ mod open_objects_schema;
 mod paged_schema;
 #[path = "../../codegen/tests/golden/paged_optional/expected/schema.rs"]
 mod paged_optional_schema;
+#[path = "../../codegen/tests/golden/rate_classes/expected/schema.rs"]
+mod rate_classes_schema;
 #[path = "../../codegen/tests/golden/recursion/expected/schema.rs"]
 mod recursion_schema;
 #[path = "../../codegen/tests/golden/rules/expected/schema.rs"]
@@ -142,7 +146,26 @@ fn optional_query_parameters_are_builder_methods() {
     let shown = format!("{call:?}");
     assert!(shown.contains("limit: Some(5)") && shown.contains("label: Some(\"x\")") && shown.contains("with_files: None"), "{shown}");
     assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.items.and_then(|limit| limit.max), Some(10));
-    assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.rate_limit.calls, 1);
+    assert_eq!(array_body::endpoints::GOLDEN_ADD_ROWS.rate_class.name, "bulk");
+}
+
+#[test]
+fn endpoints_name_their_rate_limit_class_and_plans_give_each_class_a_figure() {
+    use crate::runtime::RateLimit;
+    use rate_classes::api::{API, Plan, RateLimitClass};
+    use rate_classes::endpoints::{GOLDEN_COUNT_ITEMS, GOLDEN_IMPORT_ITEMS};
+    assert_eq!(RateLimitClass::of(&GOLDEN_COUNT_ITEMS), Some(RateLimitClass::Standard), "no class named: the first");
+    assert_eq!(RateLimitClass::of(&GOLDEN_IMPORT_ITEMS), Some(RateLimitClass::Bulk));
+    assert_eq!(RateLimitClass::default(), RateLimitClass::Standard);
+    assert_eq!((GOLDEN_IMPORT_ITEMS.rate_class.name, GOLDEN_IMPORT_ITEMS.rate_class.index), ("bulk", 1));
+    let limit = |calls, seconds: u64| RateLimit { calls, per_millis: seconds * 1000 };
+    assert_eq!(RateLimitClass::Bulk.default_limit(), limit(2, 5));
+    assert_eq!(RateLimitClass::Bulk.limit(Plan::Small), limit(1, 5));
+    assert_eq!(RateLimitClass::Bulk.limit(Plan::Large), limit(2, 5), "no figure for the plan: the default");
+    assert_eq!(RateLimitClass::Standard.limit(Plan::Small), limit(4, 2));
+    assert_eq!((Plan::from_name("LARGE"), Plan::Large.name(), Plan::Large.index()), (Some(Plan::Large), "Large", 1));
+    assert_eq!(RateLimitClass::from_name("Bulk"), Some(RateLimitClass::Bulk));
+    assert_eq!(API.plans, ["Small", "Large"]);
 }
 /// The same caller's code, for the endpoint before and after the API gained an optional query
 /// parameter and an optional body field: it compiles against both, and each version's new
@@ -210,9 +233,21 @@ mod sandbox {
         client_builder(sandbox).build().unwrap()
     }
 
+    /// A client whose every rate-limit class allows 100 calls a second: a golden endpoint's
+    /// class is a position among this crate's classes, whatever the golden API names it.
+    fn fast_client(sandbox: &Sandbox) -> crate::Client {
+        let mut builder = client_builder(sandbox);
+        for &class in crate::RateLimitClass::ALL {
+            builder = builder.rate_limit_for(class, 100, std::time::Duration::from_secs(1));
+        }
+        builder.build().unwrap()
+    }
+
     #[tokio::test]
     async fn an_endpoint_with_an_example_is_answered_with_it_after_validation() {
-        let sandbox = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).start().await.unwrap();
+        // The endpoint is in the golden API's second class, which this sandbox (serving the real
+        // API's classes) counts in the real second class's windows: unlimited here.
+        let sandbox = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).no_rate_limit().start().await.unwrap();
         let client = client(&sandbox);
         let rows = [array_body::types::Row::new("first", 1)];
         assert_eq!(client.golden_add_rows(rows.clone()).await.unwrap(), ["id-1", "id-2"]);
@@ -235,8 +270,7 @@ mod sandbox {
         let processed: Vec<bool> = sandbox.requests().iter().map(|r| r.processed).collect();
         assert_eq!(processed, [true, false]);
 
-        // Its per-endpoint rate limit is the spec's; the sandbox enforces the account limit it
-        // was given, and faults apply to every endpoint alike.
+        // Faults apply to every endpoint alike.
         sandbox.inject(Fault::Status(500), 1);
         assert_eq!(client.golden_add_rows(rows).await.unwrap_err().status(), Some(500));
     }
@@ -360,7 +394,7 @@ mod sandbox {
     async fn a_bulk_job_without_per_row_answers_counts_whole_calls() {
 
         let sandbox = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).no_rate_limit().start().await.unwrap();
-        let client = client_builder(&sandbox).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap();
+        let client = fast_client(&sandbox);
         let rows = (0..23).map(|i| array_body::types::Row::new(format!("r{i}"), i));
         let mut job = client.golden_add_rows_all(rows);
         let mut accepted = 0;
@@ -409,7 +443,7 @@ mod sandbox {
         let rows = Sandbox::builder().schema(golden(&array_body_schema::SCHEMA)).no_rate_limit().start().await.unwrap();
         script(&pages, &[serde_json::json!({ "RecordCount": 3, "List": [{ "Id": "a" }, { "Id": "b" }] }), serde_json::json!({ "RecordCount": 3, "List": [{ "Id": "c" }] })]);
         let (walk, _) = jobs(&client(&pages));
-        let (_, job) = jobs(&client_builder(&rows).rate_limit(100, std::time::Duration::from_secs(1)).build().unwrap());
+        let (_, job) = jobs(&fast_client(&rows));
         let walked = tokio::spawn(async move { walk.map(|page| page.map(|page| page.items.len())).collect::<Vec<_>>().await });
         let applied = tokio::spawn(async move { job.filter(|report| std::future::ready(report.outcome.kind() == crate::bulk::OutcomeKind::Accepted)).count().await });
         let sizes: Vec<usize> = walked.await.unwrap().into_iter().map(Result::unwrap).collect();

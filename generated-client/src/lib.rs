@@ -14,6 +14,10 @@
 //! - **Checks before sending.** Batch sizes (e.g. at most 25 opportunities per call) and
 //!   cross-field rules (e.g. `OverwriteFields` and `UpdateEmptyFields` are exclusive) are
 //!   checked before anything is sent.
+//! - **Rate limits per plan and class.** LeadSquared limits calls per account by plan, with a
+//!   lower limit for its bulk APIs; [`ClientBuilder::plan`] picks the figures and the client
+//!   keeps one limiter per [`RateLimitClass`], which bulk jobs and page walks wait on (single
+//!   calls when asked: [`ClientBuilder::wait_for_rate_limit`]).
 //! - **Lenient responses.** Numbers and booleans LeadSquared sometimes sends as strings
 //!   (`"RowNumber":"3"`) are accepted.
 //!
@@ -115,7 +119,7 @@ pub use client::{
     ENV_HOST, ENV_SECRET_KEY,
 };
 pub use error::{ApiError, Error};
-pub use generated::api::Region;
+pub use generated::api::{Plan, RateLimitClass, Region};
 // The modules of the spec's groups (`opportunities`, `leads`, …), `requests` (one request
 // builder per endpoint) and `endpoints` (their descriptions).
 pub use generated::*;
@@ -140,11 +144,11 @@ pub mod rules {
     pub use crate::runtime::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
 }
 
-/// What the spec says of each endpoint, as data: method, path, limits, statuses.
+/// What the spec says of each endpoint, as data: method, path, limits, rate-limit class, statuses.
 ///
 /// One constant per endpoint (e.g. `endpoints::ADD_OPPORTUNITIES_IN_BULK`), for logs, metrics
 /// and tools; the calls themselves are methods of [`Client`].
 pub mod endpoints {
     pub use crate::generated::endpoints::*;
-    pub use crate::runtime::{Endpoint, ItemLimit, Method, Processed, RateLimit, StatusSpec};
+    pub use crate::runtime::{Endpoint, ItemLimit, Method, Processed, RateClass, RateLimit, StatusSpec};
 }

@@ -847,7 +847,11 @@ async fn a_bulk_job_against_an_echoing_server_leaks_nothing() -> TestResult {
                 ))
             })
             .await?;
-            let client = keys.builder(&server.origin, placement).build()?;
+            // The job is about what its reports and logs say, not its pace.
+            let client = keys
+                .builder(&server.origin, placement)
+                .rate_limit_for(leadsquared::RateLimitClass::Bulk, 1000, Duration::from_secs(1))
+                .build()?;
             let mut job = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..30).map(row));
             let mut reports = 0;
             while let Some(report) = tokio::time::timeout(HANG_GUARD, job.next()).await? {

@@ -10,7 +10,7 @@
 //! | `GET opportunities[?since=I][&limit=N]` | the opportunities created, from position `I` on |
 //! | `GET leads`, `POST leads` | the lead store; add leads (the `--leads` format), all or none |
 //! | `GET faults`, `POST faults`, `DELETE faults` | pending faults; inject (see `Fault`); clear |
-//! | `GET settings`, `POST settings` | latency, rate limit, refusal status, `SearchBy` case |
+//! | `GET settings`, `POST settings` | latency, plan, rate limits per class, refusal status, `SearchBy` case |
 //! | `POST reset` | back to the state right after start |
 //!
 //! Reads serialize straight from the live store under its lock (one pass, no copy of the log).
@@ -344,27 +344,64 @@ fn text(map: &Map<String, Value>, key: &str) -> Result<String, String> {
 
 fn settings_json(shared: &Shared) -> Value {
     let settings = shared.settings();
+    let schema = shared.schema;
+    let text = |limit: Option<crate::schema::RateLimit>| {
+        limit.map_or("off".to_string(), |limit| {
+            format!("{}/{}", limit.calls, limit.per_millis as f64 / 1000.0)
+        })
+    };
+    let classes: Map<String, Value> = schema
+        .api
+        .rate_classes
+        .iter()
+        .zip(&settings.rate_limits)
+        .map(|(class, limit)| (class.name.to_string(), Value::String(text(*limit))))
+        .collect();
     json!({
         "LatencyMs": settings.latency.as_millis() as u64,
-        "RateLimit": settings.rate_limit.map_or("off".to_string(), |limit| {
-            format!("{}/{}", limit.calls, limit.per_millis as f64 / 1000.0)
-        }),
+        "Plan": settings.plan.and_then(|plan| schema.api.plans.get(plan)),
+        "RateLimit": text(settings.rate_limits.first().copied().flatten()),
+        "RateLimits": classes,
         "RateLimitStatus": settings.rate_limit_refusal.status(),
         "SearchByIgnoreCase": settings.search_by_ignore_case,
     })
 }
 
+/// A limit as the settings write it: `"25/5"` (calls per seconds), or `"off"` or `null`.
+fn limit_setting(key: &str, value: &Value) -> Result<Option<crate::schema::RateLimit>, String> {
+    let limit = match value {
+        Value::Null => None,
+        Value::String(text) => crate::cli::parse_rate_limit(text)?,
+        _ => return Err(format!("`{key}` must be a string such as \"25/5\", or \"off\"")),
+    };
+    Ok(limit.map(|(calls, per)| crate::schema::RateLimit {
+        calls,
+        per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
+    }))
+}
+
 /// `POST /_sandbox/settings`: the keys of `GET settings`, each optional; all valid or none
-/// applied.
+/// applied. `Plan` applies first (it sets every class's limit), then the limits given.
 fn change_settings(shared: &Shared, input: &Value) -> Outcome {
     let Value::Object(map) = input else {
         return bad_request(
-            "expected a JSON object such as {\"LatencyMs\":20,\"RateLimit\":\"25/5\",\"RateLimitStatus\":200,\"SearchByIgnoreCase\":false}",
+            "expected a JSON object such as {\"LatencyMs\":20,\"Plan\":\"Standard\",\"RateLimits\":{\"bulk\":\"5/1\"},\"RateLimitStatus\":200,\"SearchByIgnoreCase\":false}",
         );
     };
+    let schema = shared.schema;
     let changed = shared.try_update_settings(|settings| {
+        if let Some(plan) = map.get("Plan") {
+            let plan = match plan {
+                Value::Null => None,
+                Value::String(name) => Some(crate::plan_index(schema, name).map_err(|error| format!("`Plan`: {error}"))?),
+                _ => return Err("`Plan` must be a plan's name, such as \"Standard\", or null".into()),
+            };
+            settings.plan = plan;
+            settings.rate_limits = crate::plan_limits(schema, plan);
+        }
         for (key, value) in map {
             match key.as_str() {
+                "Plan" => {}
                 "LatencyMs" => {
                     let ms = value
                         .as_u64()
@@ -372,15 +409,20 @@ fn change_settings(shared: &Shared, input: &Value) -> Outcome {
                     settings.latency = Duration::from_millis(ms);
                 }
                 "RateLimit" => {
-                    let limit = match value {
-                        Value::Null => None,
-                        Value::String(text) => crate::cli::parse_rate_limit(text)?,
-                        _ => return Err("`RateLimit` must be a string such as \"25/5\", or \"off\"".into()),
+                    let limit = limit_setting(key, value)?;
+                    if let Some(first) = settings.rate_limits.first_mut() {
+                        *first = limit;
+                    }
+                }
+                "RateLimits" => {
+                    let Value::Object(classes) = value else {
+                        return Err("`RateLimits` must be an object of limits by class, such as {\"bulk\":\"5/1\"}".into());
                     };
-                    settings.rate_limit = limit.map(|(calls, per)| crate::schema::RateLimit {
-                        calls,
-                        per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
-                    });
+                    for (class, limit) in classes {
+                        let index =
+                            crate::class_index(schema, class).map_err(|error| format!("`RateLimits`: {error}"))?;
+                        settings.rate_limits[index] = limit_setting(&format!("RateLimits.{class}"), limit)?;
+                    }
                 }
                 "RateLimitStatus" => {
                     settings.rate_limit_refusal = value
@@ -396,7 +438,7 @@ fn change_settings(shared: &Shared, input: &Value) -> Outcome {
                 }
                 other => {
                     return Err(format!(
-                        "unknown setting `{other}`; the settings are LatencyMs, RateLimit, RateLimitStatus, SearchByIgnoreCase"
+                        "unknown setting `{other}`; the settings are LatencyMs, Plan, RateLimit, RateLimits, RateLimitStatus, SearchByIgnoreCase"
                     ));
                 }
             }

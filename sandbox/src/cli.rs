@@ -33,8 +33,14 @@ Options:
   --addr HOST:PORT          Address to listen on [default: 127.0.0.1:0, an ephemeral port]
   --access-key KEY          Access key to accept [default: sandbox-access-key]
   --secret-key KEY          Secret key to accept [default: sandbox-secret-key]
-  --rate-limit CALLS/SECS   At most CALLS calls in any SECS seconds, e.g. 25/5 or 25/0.25;
-                            `off` disables it [default: 25/5]
+  --plan NAME               The account's plan (Lite, Pro, Super, Basic, Standard, Enterprise,
+                            in any case): every rate-limit class keeps to the plan's figure
+                            [default: no plan, the classes' defaults: standard 25/5, bulk 1/5]
+  --rate-limit CALLS/SECS   At most CALLS calls in any SECS seconds for the standard class
+                            (every endpoint but the bulk ones), e.g. 25/5 or 25/0.25; `off`
+                            disables rate limiting for every class
+  --rate-limit-class CLASS=CALLS/SECS
+                            The same for one class, e.g. bulk=1/5 or bulk=off (repeatable)
   --rate-limit-status CODE  The HTTP status of a rate-limit refusal, 429 or 200; the body always
                             carries MXAPIRateLimitExceededException [default: 429]
   --search-by-ignore-case   Accept a SearchBy value in another case than the field's schema name
@@ -214,6 +220,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                     None => builder.no_rate_limit(),
                 };
             }
+            "--plan" => {
+                let plan = value()?;
+                crate::plan_index(&crate::SCHEMA, &plan).map_err(|error| format!("--plan: {error}"))?;
+                builder = builder.plan(plan);
+            }
+            "--rate-limit-class" => {
+                let text = value()?;
+                let (class, limit) = text.split_once('=').ok_or(format!(
+                    "--rate-limit-class takes CLASS=CALLS/SECS, e.g. bulk=5/1, not {text:?}"
+                ))?;
+                let class = class.trim();
+                crate::class_index(&crate::SCHEMA, class).map_err(|error| format!("--rate-limit-class: {error}"))?;
+                let limit = parse_rate_limit(limit)?.map(|(calls, per)| crate::rate_limit(calls, per));
+                builder = builder.limit_classes(crate::Classes::Named(class.to_string()), limit);
+            }
             "--rate-limit-status" => {
                 let text = value()?;
                 let refusal = text
@@ -362,6 +383,34 @@ mod tests {
         assert!(error("--read-timeout 0").contains("positive number of seconds"));
         assert!(error("--fault {").contains("is not JSON"));
         assert!(error(r#"--fault {"Fault":"Nope"}"#).contains("unknown fault `Nope`"));
+        assert_eq!(
+            error("--plan gold"),
+            "--plan: no plan is named `gold`; the plans are Lite, Pro, Super, Basic, Standard, Enterprise"
+        );
+        assert!(error("--rate-limit-class bulk").contains("CLASS=CALLS/SECS"));
+        assert!(error("--rate-limit-class bluk=1/5").contains("the classes are standard, bulk"));
+        assert!(error("--rate-limit-class bulk=fast").contains("not CALLS/SECONDS"));
+    }
+
+    #[test]
+    fn the_plan_and_the_limits_per_class_reach_the_builder() -> Result<(), crate::SandboxError> {
+        let options = parse(args("--plan standard --rate-limit-class bulk=5/1 --rate-limit 20/5"))
+            .unwrap()
+            .unwrap();
+        let (plan, limits) = options.builder.rate_limits()?;
+        let calls: Vec<Option<u32>> = limits.iter().map(|limit| limit.map(|limit| limit.calls)).collect();
+        assert_eq!((plan, calls), (Some(4), vec![Some(20), Some(5)]));
+        let options = parse(args("--plan pro --rate-limit off --rate-limit-class bulk=2/5"))
+            .unwrap()
+            .unwrap();
+        let (_, limits) = options.builder.rate_limits()?;
+        let calls: Vec<Option<u32>> = limits.iter().map(|limit| limit.map(|limit| limit.calls)).collect();
+        assert_eq!(
+            calls,
+            [None, Some(2)],
+            "`off` turns every class off; a later class limit wins"
+        );
+        Ok(())
     }
 
     #[test]

@@ -10,10 +10,12 @@
 //!   query parameters, item limits (0 or more than 25 rows get `400`), unknown paths (`404`). It
 //!   reads the JSON itself instead of decoding it with the client's serde types, so a wrong name,
 //!   casing or type in the client fails a test.
-//! - **Rate limiting**: at most 25 calls in any 5-second window by default
-//!   ([`SandboxBuilder::rate_limit`] scales it down for fast tests); past it, the documented
-//!   message with `MXAPIRateLimitExceededException`, under HTTP `429` or `200`
-//!   ([`RateLimitRefusal`]).
+//! - **Rate limiting** per rate-limit class of the spec, each counted in windows of its own:
+//!   by default the classes' figures for an unknown plan (in LeadSquared's spec, 25 calls in any
+//!   5-second window, and 1 for the bulk endpoints), or a plan's ([`SandboxBuilder::plan`]);
+//!   [`SandboxBuilder::rate_limit`] and [`SandboxBuilder::class_rate_limit`] scale them down for
+//!   fast tests. Past a limit, the documented message with `MXAPIRateLimitExceededException`,
+//!   under HTTP `429` or `200` ([`RateLimitRefusal`]).
 //! - **State**: a store of [`Lead`]s, [`Opportunity`]s, [`Activity`]s and [`Task`]s that the
 //!   stateful endpoints ([`STATEFUL_ENDPOINTS`], below) share: what one creates, the others
 //!   find, change and delete. Leads have unique fields (`EmailAddress`, `Phone`, `Mobile`, plus
@@ -249,6 +251,69 @@ pub enum SandboxError {
     /// The store holds as many records as it may (see [`SandboxBuilder::max_records`]).
     #[error("{0}")]
     StoreFull(String),
+    /// A plan the served schema does not have.
+    #[error("no plan is named `{name}`; the plans are {}", .plans.join(", "))]
+    UnknownPlan {
+        /// The name given.
+        name: String,
+        /// The schema's plans.
+        plans: Vec<&'static str>,
+    },
+    /// A rate-limit class the served schema does not have.
+    #[error("no rate-limit class is named `{name}`; the classes are {}", .classes.join(", "))]
+    UnknownRateClass {
+        /// The name given.
+        name: String,
+        /// The schema's classes.
+        classes: Vec<&'static str>,
+    },
+}
+
+/// Which rate-limit classes a limit given to the builder is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Classes {
+    /// The first class (every endpoint that names none).
+    First,
+    /// The class of this name.
+    Named(String),
+    /// Every class.
+    All,
+}
+
+/// The position of the plan `name` in `schema`, or the error naming the plans.
+fn plan_index(schema: &Schema, name: &str) -> Result<usize, SandboxError> {
+    schema.api.plan(name).ok_or_else(|| SandboxError::UnknownPlan {
+        name: name.to_string(),
+        plans: schema.api.plans.to_vec(),
+    })
+}
+
+/// The position of the rate-limit class `name` in `schema`, or the error naming the classes.
+fn class_index(schema: &Schema, name: &str) -> Result<usize, SandboxError> {
+    schema
+        .api
+        .rate_class(name)
+        .ok_or_else(|| SandboxError::UnknownRateClass {
+            name: name.to_string(),
+            classes: schema.api.rate_classes.iter().map(|class| class.name).collect(),
+        })
+}
+
+/// Each class's limit on `plan` (its default without one).
+fn plan_limits(schema: &Schema, plan: Option<usize>) -> Vec<Option<RateLimit>> {
+    schema
+        .api
+        .rate_classes
+        .iter()
+        .map(|class| Some(class.limit(plan)))
+        .collect()
+}
+
+fn rate_limit(calls: u32, per: Duration) -> RateLimit {
+    RateLimit {
+        calls,
+        per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
+    }
 }
 
 /// A lead in the sandbox's store: field values by schema name.
@@ -661,7 +726,9 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     access_key: String,
     secret_key: String,
-    rate_limit: Option<RateLimit>,
+    plan: Option<String>,
+    /// Limits given per class, applied in order over the plan's (`None`: not limited).
+    rate_limits: Vec<(Classes, Option<RateLimit>)>,
     rate_limit_refusal: RateLimitRefusal,
     search_by_ignore_case: bool,
     unique_fields: Vec<String>,
@@ -686,7 +753,8 @@ impl fmt::Debug for SandboxBuilder {
             .field("addr", &self.addr)
             .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
-            .field("rate_limit", &self.rate_limit)
+            .field("plan", &self.plan)
+            .field("rate_limits", &self.rate_limits)
             .field("rate_limit_refusal", &self.rate_limit_refusal)
             .field("search_by_ignore_case", &self.search_by_ignore_case)
             .field("unique_fields", &self.unique_fields)
@@ -713,7 +781,8 @@ impl Default for SandboxBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             access_key: DEFAULT_ACCESS_KEY.into(),
             secret_key: DEFAULT_SECRET_KEY.into(),
-            rate_limit: Some(crate::SCHEMA.api.rate_limit),
+            plan: None,
+            rate_limits: Vec::new(),
             rate_limit_refusal: RateLimitRefusal::default(),
             search_by_ignore_case: false,
             unique_fields: DEFAULT_UNIQUE_FIELDS.iter().map(|f| f.to_string()).collect(),
@@ -757,20 +826,70 @@ impl SandboxBuilder {
         self
     }
 
-    /// At most `calls` calls in any window of `per` (25 per 5 s, the documented default, unless
-    /// set). Scaled-down windows such as 25 per 250 ms keep rate-limit tests fast.
-    pub fn rate_limit(mut self, calls: u32, per: Duration) -> Self {
-        self.rate_limit = Some(RateLimit {
-            calls,
-            per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
-        });
+    /// The account's plan, named as documented in any case (`standard`, `Enterprise`; the
+    /// schema's `api.plans`): each rate-limit class starts from the plan's figure. Without a
+    /// plan each class has its default, the spec's figure for an unknown plan (in LeadSquared's
+    /// spec 25 calls per 5 s, and 1 per 5 s for the bulk endpoints). Limits set with
+    /// [`rate_limit`](Self::rate_limit), [`class_rate_limit`](Self::class_rate_limit) or
+    /// [`no_rate_limit`](Self::no_rate_limit) win over the plan's. An unknown plan makes
+    /// [`start`](Self::start) fail with [`SandboxError::UnknownPlan`].
+    pub fn plan(mut self, plan: impl Into<String>) -> Self {
+        self.plan = Some(plan.into());
         self
     }
 
-    /// Turns rate limiting off.
-    pub fn no_rate_limit(mut self) -> Self {
-        self.rate_limit = None;
+    /// At most `calls` calls in any window of `per` for the first rate-limit class (in
+    /// LeadSquared's spec `standard`: every endpoint but the bulk ones). The other classes
+    /// keep their own limits ([`class_rate_limit`](Self::class_rate_limit)). Scaled-down
+    /// windows such as 25 per 250 ms keep rate-limit tests fast.
+    pub fn rate_limit(mut self, calls: u32, per: Duration) -> Self {
+        self.rate_limits.push((Classes::First, Some(rate_limit(calls, per))));
         self
+    }
+
+    /// At most `calls` calls in any window of `per` for the rate-limit class named `class` (in
+    /// any case), e.g. `bulk`, counted apart from the other classes' calls. An unknown class
+    /// makes [`start`](Self::start) fail with [`SandboxError::UnknownRateClass`].
+    pub fn class_rate_limit(mut self, class: impl Into<String>, calls: u32, per: Duration) -> Self {
+        self.rate_limits
+            .push((Classes::Named(class.into()), Some(rate_limit(calls, per))));
+        self
+    }
+
+    /// Turns rate limiting off, for every class (a later [`rate_limit`](Self::rate_limit) or
+    /// [`class_rate_limit`](Self::class_rate_limit) turns one class's back on).
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limits.push((Classes::All, None));
+        self
+    }
+
+    /// Sets the limit of `classes` (`None`: not limited), over the plan's and earlier limits.
+    pub(crate) fn limit_classes(mut self, classes: Classes, limit: Option<RateLimit>) -> Self {
+        self.rate_limits.push((classes, limit));
+        self
+    }
+
+    /// The plan, and each class's limit: the plan's (or the defaults), then the limits given,
+    /// in order.
+    pub(crate) fn rate_limits(&self) -> Result<(Option<usize>, Vec<Option<RateLimit>>), SandboxError> {
+        let plan = self
+            .plan
+            .as_deref()
+            .map(|name| plan_index(self.schema, name))
+            .transpose()?;
+        let mut limits = plan_limits(self.schema, plan);
+        for (classes, limit) in &self.rate_limits {
+            match classes {
+                Classes::First => {
+                    if let Some(first) = limits.first_mut() {
+                        *first = *limit;
+                    }
+                }
+                Classes::Named(name) => limits[class_index(self.schema, name)?] = *limit,
+                Classes::All => limits.iter_mut().for_each(|each| *each = *limit),
+            }
+        }
+        Ok((plan, limits))
     }
 
     /// How a call past the rate limit is answered: HTTP `429` (the default) or `200`, always
@@ -946,6 +1065,20 @@ impl SandboxBuilder {
     }
 }
 
+/// The most of the sorted `times` within any window of length `window`.
+fn most_in_window(times: &[Duration], window: Duration) -> usize {
+    let mut most = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        // Half-open windows [t, t + window): a call `window` after another is in the next one.
+        while start <= end && times[end] - times[start] >= window {
+            start += 1;
+        }
+        most = most.max(end + 1 - start);
+    }
+    most
+}
+
 /// The base URL a client uses for a sandbox at `addr`: the API's path on plain HTTP.
 fn base_url(schema: &Schema, addr: SocketAddr) -> String {
     let path = schema
@@ -974,8 +1107,8 @@ impl fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// A builder with the defaults: loopback, an ephemeral port, the default keys, 25 calls per
-    /// 5 s, no leads.
+    /// A builder with the defaults: loopback, an ephemeral port, the default keys, each
+    /// rate-limit class's default limit, no leads.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }
@@ -1066,16 +1199,30 @@ impl Sandbox {
             .shared
             .with_requests(0, |requests| requests.filter_map(|r| r.admitted_at).collect());
         times.sort_unstable();
-        let mut most = 0;
-        let mut start = 0;
-        for end in 0..times.len() {
-            // Half-open windows [t, t + window): a call `window` after another is in the next one.
-            while start <= end && times[end] - times[start] >= window {
-                start += 1;
-            }
-            most = most.max(end + 1 - start);
-        }
-        most
+        most_in_window(&times, window)
+    }
+
+    /// [`max_admitted_in_window`](Self::max_admitted_in_window) for the calls of one rate-limit
+    /// class (named as in the spec, e.g. `bulk`): what the server saw of a client's pacing of
+    /// that class. A class the schema does not have counts nothing.
+    pub fn max_admitted_in_class_window(&self, class: &str, window: Duration) -> usize {
+        let schema = self.shared.schema;
+        let Some(class) = schema.api.rate_class(class) else {
+            return 0;
+        };
+        let mut times: Vec<Duration> = self.shared.with_requests(0, |requests| {
+            requests
+                .filter(|request| {
+                    request
+                        .endpoint
+                        .and_then(|name| schema.endpoint_named(name))
+                        .is_some_and(|endpoint| endpoint.rate_class == class)
+                })
+                .filter_map(|request| request.admitted_at)
+                .collect()
+        });
+        times.sort_unstable();
+        most_in_window(&times, window)
     }
 
     /// Applies `fault` to the next `times` calls (after any faults injected before it).
@@ -1093,13 +1240,45 @@ impl Sandbox {
         self.shared.update_settings(|settings| settings.latency = latency);
     }
 
-    /// Changes the rate limit (`None` turns it off); the calls already counted stay counted.
+    /// Changes the limit of the first rate-limit class (`None` turns it off); the calls already
+    /// counted stay counted.
     pub fn set_rate_limit(&self, limit: Option<(u32, Duration)>) {
-        let limit = limit.map(|(calls, per)| RateLimit {
-            calls,
-            per_millis: per.as_millis().try_into().unwrap_or(u64::MAX),
+        let limit = limit.map(|(calls, per)| rate_limit(calls, per));
+        self.shared.update_settings(|settings| {
+            if let Some(first) = settings.rate_limits.first_mut() {
+                *first = limit;
+            }
         });
-        self.shared.update_settings(|settings| settings.rate_limit = limit);
+    }
+
+    /// Changes the limit of the rate-limit class named `class` (`None` turns it off); the
+    /// calls already counted stay counted.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError::UnknownRateClass`] when the schema has no such class.
+    pub fn set_class_rate_limit(&self, class: &str, limit: Option<(u32, Duration)>) -> Result<(), SandboxError> {
+        let index = class_index(self.shared.schema, class)?;
+        let limit = limit.map(|(calls, per)| rate_limit(calls, per));
+        self.shared
+            .update_settings(|settings| settings.rate_limits[index] = limit);
+        Ok(())
+    }
+
+    /// Sets every class's limit to `plan`'s figure (to the defaults with `None`); the calls
+    /// already counted stay counted.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError::UnknownPlan`] when the schema has no such plan.
+    pub fn set_plan(&self, plan: Option<&str>) -> Result<(), SandboxError> {
+        let schema = self.shared.schema;
+        let plan = plan.map(|name| plan_index(schema, name)).transpose()?;
+        self.shared.update_settings(|settings| {
+            settings.plan = plan;
+            settings.rate_limits = plan_limits(schema, plan);
+        });
+        Ok(())
     }
 
     /// Changes how calls past the rate limit are answered.

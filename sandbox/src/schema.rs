@@ -23,7 +23,7 @@ use serde_json::Value;
 /// Every type and endpoint of the spec, by wire name.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
-    /// What the API shares: base URL, key names, error envelope, rate limit.
+    /// What the API shares: base URL, key names, error envelope, plans and rate-limit classes.
     pub api: ApiSchema,
     /// Named types, in spec order; the API's exception types are the enum `ExceptionType`.
     pub types: &'static [TypeSchema],
@@ -147,8 +147,46 @@ pub struct ApiSchema {
     pub type_field: &'static str,
     /// The attribute holding the exception message, e.g. `ExceptionMessage`.
     pub message_field: &'static str,
-    /// The account's default rate limit.
-    pub rate_limit: RateLimit,
+    /// The subscription plans, by their documented names, in the order of each class's
+    /// [`RateClassSchema::plans`].
+    pub plans: &'static [&'static str],
+    /// The rate-limit classes, each counted in windows of its own; the first is the class of
+    /// every endpoint that names none.
+    pub rate_classes: &'static [RateClassSchema],
+}
+
+impl ApiSchema {
+    /// The position of the plan named `name` (in any ASCII case) in [`ApiSchema::plans`].
+    pub fn plan(&self, name: &str) -> Option<usize> {
+        self.plans.iter().position(|plan| plan.eq_ignore_ascii_case(name))
+    }
+
+    /// The position of the class named `name` (in any ASCII case) in
+    /// [`ApiSchema::rate_classes`].
+    pub fn rate_class(&self, name: &str) -> Option<usize> {
+        self.rate_classes
+            .iter()
+            .position(|class| class.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A rate-limit class: its name, its limit without a plan and its limit on each plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateClassSchema {
+    /// The class's name in the spec, e.g. `bulk`.
+    pub name: &'static str,
+    /// The limit when no plan is chosen.
+    pub default: RateLimit,
+    /// The limit on each plan of [`ApiSchema::plans`], in that order.
+    pub plans: &'static [RateLimit],
+}
+
+impl RateClassSchema {
+    /// The limit on the plan at `plan` (of [`ApiSchema::plans`]), or the default without one.
+    pub fn limit(&self, plan: Option<usize>) -> RateLimit {
+        plan.and_then(|plan| self.plans.get(plan).copied())
+            .unwrap_or(self.default)
+    }
 }
 
 /// A rate limit: at most `calls` calls in any window of `per_millis` milliseconds.
@@ -199,6 +237,8 @@ pub struct EndpointSchema {
     pub unwrap: Option<&'static str>,
     /// Where a paged endpoint's body holds the page index, and its answer the page's items.
     pub pages: Option<PagesSchema>,
+    /// The rate-limit class its calls count against: a position in [`ApiSchema::rate_classes`].
+    pub rate_class: usize,
     /// Documented example values of query parameters, by wire name, as sent.
     pub query_example: &'static [(&'static str, &'static str)],
     /// The documented request body example, as JSON, when the spec has one.

@@ -29,7 +29,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 use leadsquared::ExceptionType;
 
-use crate::schema::{BodySchema, EndpointSchema, FieldSchema, Method, Schema, Shape, TypeSchema};
+use crate::schema::{BodySchema, EndpointSchema, FieldSchema, Method, RateLimit, Schema, Shape, TypeSchema};
 use crate::state::Shared;
 use crate::{Fault, RecordedRequest, admin, behaviour};
 
@@ -240,7 +240,7 @@ async fn handle(
     kill: &Notify,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     // The request's leg of a jittered network: the call arrives (and counts) only after it.
-    let answer_leg = match shared.settings().jitter {
+    let answer_leg = match shared.jitter() {
         Some((min, max)) => {
             let (request_leg, answer_leg) = network_legs(min, max);
             tokio::time::sleep(request_leg).await;
@@ -302,7 +302,7 @@ async fn handle(
         hook.call(copy);
     }
     tracing::debug!(target: "leadsquared::sandbox", seq, method = %parts.method, path = parts.uri.path(), status = outcome.status, processed = outcome.processed, "sandbox call");
-    let wait = shared.settings().latency + outcome.delay + answer_leg;
+    let wait = shared.latency() + outcome.delay + answer_leg;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
@@ -365,8 +365,8 @@ fn is_auth_param(schema: &Schema, name: &str) -> bool {
     name == schema.api.query_access_key || name == schema.api.query_secret_key
 }
 
-/// Route, authenticate and count the call against the rate limit: the endpoint, or the final
-/// answer (404, 401, or the rate-limit refusal).
+/// Route, authenticate and count the call against its rate-limit class's limit: the endpoint,
+/// or the final answer (404, 401, or the rate-limit refusal).
 fn gate(
     shared: &Shared,
     call: &mut Call<'_>,
@@ -377,14 +377,13 @@ fn gate(
         .map_err(|message| Outcome::error(404, None, &message))?;
     call.set(|logged| logged.endpoint = Some(schema.name));
     authenticate(shared, &parts.headers, query).map_err(|message| Outcome::error(401, None, &message))?;
-    let Some(now) = shared.admit() else {
-        let status = shared.settings().rate_limit_refusal.status();
-        return Err(Outcome::error(
-            status,
+    let now = shared.admit(schema.rate_class).map_err(|limit| {
+        Outcome::error(
+            shared.refusal().status(),
             rate_limit_exception(),
-            &rate_limit_message(shared),
-        ));
-    };
+            &rate_limit_message(limit),
+        )
+    })?;
     let admitted_at = now.duration_since(shared.started);
     call.set(|logged| {
         logged.admitted = true;
@@ -418,7 +417,12 @@ fn pipeline(
     };
     match &fault {
         Some(Fault::Status(429)) => {
-            return answered(Outcome::error(429, rate_limit_exception(), &rate_limit_message(shared)));
+            let class = shared.schema.api.rate_classes.get(schema.rate_class);
+            let limit = shared
+                .rate_limit(schema.rate_class)
+                .or(class.map(|class| class.default));
+            let message = limit.map_or_else(|| "API calls exceeded the limit".to_string(), rate_limit_message);
+            return answered(Outcome::error(429, rate_limit_exception(), &message));
         }
         Some(Fault::Status(status)) => return answered(Outcome::error(*status, None, &forced(*status))),
         Some(Fault::Exception {
@@ -473,9 +477,8 @@ fn rate_limit_exception() -> Option<&'static ExceptionType> {
     ExceptionType::KNOWN.iter().find(|exception| exception.is_rate_limit())
 }
 
-/// The documented message: "API calls exceeded the limit of 25 in 5 second(s)".
-fn rate_limit_message(shared: &Shared) -> String {
-    let limit = shared.rate_limit().unwrap_or(shared.schema.api.rate_limit);
+/// The documented message for `limit`: "API calls exceeded the limit of 25 in 5 second(s)".
+fn rate_limit_message(limit: RateLimit) -> String {
     let seconds = if limit.per_millis % 1000 == 0 {
         (limit.per_millis / 1000).to_string()
     } else {

@@ -1,4 +1,5 @@
-//! The sandbox's state: keys, rate limiter, the record store (`store.rs`), faults and request log.
+//! The sandbox's state: keys, rate limiters (one per rate-limit class), the record store
+//! (`store.rs`), faults and request log.
 //!
 //! One mutex guards it all; it is never held across an `.await`, and every critical section is a
 //! few map operations (or, for `GET /_sandbox/...`, one pass writing JSON), so contention is not
@@ -25,14 +26,19 @@ use crate::{
 };
 
 /// The settings that can change while the sandbox runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Settings {
     pub(super) latency: Duration,
     /// A network between client and sandbox whose delay varies per call, from the first to
     /// the second bound: a random part of it before the call arrives (so arrivals bunch as on
     /// a real network), the rest before the answer leaves.
     pub(super) jitter: Option<(Duration, Duration)>,
-    pub(super) rate_limit: Option<RateLimit>,
+    /// The plan whose figures the classes' limits were last set from, if any (a position in
+    /// the schema's plans).
+    pub(super) plan: Option<usize>,
+    /// Each rate-limit class's limit (`None`: not limited), by position in the schema's
+    /// classes.
+    pub(super) rate_limits: Vec<Option<RateLimit>>,
     pub(super) rate_limit_refusal: RateLimitRefusal,
     pub(super) search_by_ignore_case: bool,
 }
@@ -57,7 +63,10 @@ pub(super) struct Shared {
 
 #[derive(Clone)]
 struct Inner {
-    limiter: Limiter,
+    /// One per rate-limit class, by position in the schema's classes: each counts its own
+    /// windows.
+    limiters: Vec<Limiter>,
+    plan: Option<usize>,
     latency: Duration,
     jitter: Option<(Duration, Duration)>,
     refusal: RateLimitRefusal,
@@ -147,14 +156,32 @@ impl Limiter {
     }
 }
 
+impl Inner {
+    fn settings(&self) -> Settings {
+        Settings {
+            latency: self.latency,
+            jitter: self.jitter,
+            plan: self.plan,
+            rate_limits: self.limiters.iter().map(|limiter| limiter.limit).collect(),
+            rate_limit_refusal: self.refusal,
+            search_by_ignore_case: self.search_by_ignore_case,
+        }
+    }
+}
+
 impl Shared {
     /// The state a sandbox starts with: its keys, settings and leads.
     pub(super) fn new(config: &SandboxBuilder) -> Result<Self, SandboxError> {
+        let (plan, limits) = config.rate_limits()?;
         let mut initial = Inner {
-            limiter: Limiter {
-                limit: config.rate_limit,
-                admitted: VecDeque::new(),
-            },
+            limiters: limits
+                .into_iter()
+                .map(|limit| Limiter {
+                    limit,
+                    admitted: VecDeque::new(),
+                })
+                .collect(),
+            plan,
             latency: config.latency,
             jitter: config.jitter,
             refusal: config.rate_limit_refusal,
@@ -259,27 +286,43 @@ impl Shared {
         self.lock().store.tasks().cloned().collect()
     }
 
-    /// Counts a call if the rate limit allows it now; the time it was counted at, or `None`.
-    /// The clock is read under the lock, so the limiter's log is in time order.
-    pub(super) fn admit(&self) -> Option<Instant> {
+    /// Counts a call of the rate-limit class `class` if its limit allows it now: the time it
+    /// was counted at, or the limit that refused it. The clock is read under the lock, so each
+    /// limiter's log is in time order. A class the schema does not have is not limited.
+    pub(super) fn admit(&self, class: usize) -> Result<Instant, RateLimit> {
         let mut inner = self.lock();
         let now = Instant::now();
-        inner.limiter.admit(now).then_some(now)
+        match inner.limiters.get_mut(class) {
+            Some(limiter) => match (limiter.admit(now), limiter.limit) {
+                (false, Some(limit)) => Err(limit),
+                _ => Ok(now),
+            },
+            None => Ok(now),
+        }
     }
 
-    pub(super) fn rate_limit(&self) -> Option<RateLimit> {
-        self.lock().limiter.limit
+    /// The limit of the rate-limit class `class` now, if it is limited.
+    pub(super) fn rate_limit(&self, class: usize) -> Option<RateLimit> {
+        self.lock().limiters.get(class).and_then(|limiter| limiter.limit)
+    }
+
+    /// The wait before every answer.
+    pub(super) fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    /// The jittered network's bounds, if any.
+    pub(super) fn jitter(&self) -> Option<(Duration, Duration)> {
+        self.lock().jitter
+    }
+
+    /// How a call past the rate limit is answered.
+    pub(super) fn refusal(&self) -> RateLimitRefusal {
+        self.lock().refusal
     }
 
     pub(super) fn settings(&self) -> Settings {
-        let inner = self.lock();
-        Settings {
-            latency: inner.latency,
-            jitter: inner.jitter,
-            rate_limit: inner.limiter.limit,
-            rate_limit_refusal: inner.refusal,
-            search_by_ignore_case: inner.search_by_ignore_case,
-        }
+        self.lock().settings()
     }
 
     /// Changes what `change` changes of the settings.
@@ -296,17 +339,15 @@ impl Shared {
         change: impl FnOnce(&mut Settings) -> Result<(), String>,
     ) -> Result<(), String> {
         let mut inner = self.lock();
-        let mut settings = Settings {
-            latency: inner.latency,
-            jitter: inner.jitter,
-            rate_limit: inner.limiter.limit,
-            rate_limit_refusal: inner.refusal,
-            search_by_ignore_case: inner.search_by_ignore_case,
-        };
+        let mut settings = inner.settings();
         change(&mut settings)?;
         inner.latency = settings.latency;
         inner.jitter = settings.jitter;
-        inner.limiter.limit = settings.rate_limit;
+        inner.plan = settings.plan;
+        // A lowered limit leaves older entries beyond it; they leave the window in time.
+        for (limiter, limit) in inner.limiters.iter_mut().zip(settings.rate_limits) {
+            limiter.limit = limit;
+        }
         inner.refusal = settings.rate_limit_refusal;
         inner.search_by_ignore_case = settings.search_by_ignore_case;
         Ok(())

@@ -21,7 +21,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_leadsquared-sandbox");
 
 /// The leads `common::row(n)` refers to, for `n` in `1..=count`.
 fn with_leads(count: usize) -> SandboxBuilder {
-    Sandbox::builder().leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
+    // Add Opportunities in Bulk is in the `bulk` rate-limit class (1 call per 5 s by default);
+    // these tests make several calls of it, so it gets the standard class's default instead.
+    Sandbox::builder()
+        .leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
+        .class_rate_limit("bulk", 25, Duration::from_secs(5))
 }
 
 /// The sandbox's own API at `origin` (`http://127.0.0.1:PORT`), with the default keys.
@@ -274,7 +278,10 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
     let initial = admin.get("settings").await.body;
     assert_eq!(
         initial,
-        json!({ "LatencyMs": 0, "RateLimit": "25/5", "RateLimitStatus": 429, "SearchByIgnoreCase": false })
+        json!({
+            "LatencyMs": 0, "Plan": null, "RateLimit": "25/5", "RateLimits": { "standard": "25/5", "bulk": "25/5" },
+            "RateLimitStatus": 429, "SearchByIgnoreCase": false
+        })
     );
 
     let bad = admin
@@ -288,12 +295,40 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
         "{}",
         unknown.text
     );
+    let class = admin
+        .post("settings", &json!({ "LatencyMs": 5, "RateLimits": { "bluk": "1/60" } }))
+        .await;
+    assert!(
+        message(&class).contains("no rate-limit class is named `bluk`; the classes are standard, bulk"),
+        "{}",
+        class.text
+    );
+    let plan = admin.post("settings", &json!({ "Plan": "Platinum" })).await;
+    assert!(
+        message(&plan).contains("the plans are Lite, Pro, Super, Basic, Standard, Enterprise"),
+        "{}",
+        plan.text
+    );
     assert_eq!(admin.get("settings").await.body, initial, "nothing changed");
 
-    let changed = admin
-        .post("settings", &json!({ "RateLimit": "1/60", "RateLimitStatus": 200 }))
+    // A plan sets every class's figure; the limits given win over it.
+    let planned = admin
+        .post(
+            "settings",
+            &json!({ "Plan": "lite", "RateLimits": { "standard": "3/5" } }),
+        )
         .await;
-    assert_eq!(changed.body["RateLimit"], "1/60", "{}", changed.text);
+    assert_eq!(planned.body["Plan"], "Lite", "{}", planned.text);
+    assert_eq!(planned.body["RateLimits"], json!({ "standard": "3/5", "bulk": "1/5" }));
+    assert_eq!(planned.body["RateLimit"], "3/5");
+
+    let changed = admin
+        .post(
+            "settings",
+            &json!({ "RateLimits": { "bulk": "1/60" }, "RateLimitStatus": 200 }),
+        )
+        .await;
+    assert_eq!(changed.body["RateLimits"]["bulk"], "1/60", "{}", changed.text);
     let client = sandbox.client()?;
     add(&client, &rows(1)).await?;
     let refused = add(&client, &rows(1)).await.expect_err("past the new limit");
@@ -303,14 +338,19 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
         refused.api_error().and_then(|api| api.message.as_deref()),
         Some("API calls exceeded the limit of 1 in 60 second(s)")
     );
-    admin.post("settings", &json!({ "RateLimit": "off" })).await;
+    admin
+        .post("settings", &json!({ "RateLimits": { "bulk": "off" } }))
+        .await;
     add(&client, &rows(1)).await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn reset_goes_back_to_the_state_right_after_start() -> TestResult {
-    let sandbox = with_leads(2).rate_limit(2, Duration::from_secs(60)).start().await?;
+    let sandbox = with_leads(2)
+        .class_rate_limit("bulk", 2, Duration::from_secs(60))
+        .start()
+        .await?;
     let admin = Admin::of(&sandbox);
     let client = sandbox.client()?;
     let first_ids: Vec<Option<String>> = sandbox.leads().iter().map(|l| l.id().map(String::from)).collect();
@@ -346,8 +386,8 @@ async fn reset_goes_back_to_the_state_right_after_start() -> TestResult {
 #[tokio::test]
 async fn the_standalone_binary_takes_faults_and_the_refusal_status_as_flags_and_logs_each_call() -> TestResult {
     let (_child, base_url, mut stderr) = standalone(&[
-        "--rate-limit",
-        "1/60",
+        "--rate-limit-class",
+        "bulk=1/60",
         "--rate-limit-status",
         "200",
         "--fault",

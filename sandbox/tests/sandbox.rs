@@ -4,7 +4,8 @@
 //! What the sandbox does is read back from it (`Sandbox::requests`, `Sandbox::opportunities`), so
 //! each test checks both sides: what the caller got, and what the server did. That is what the
 //! wiremock tests in `client.rs` cannot tell, e.g. whether a call that timed out was processed.
-//! Rate limits are scaled down (3 calls per 300 ms) to keep the file fast.
+//! Rate limits are scaled down (3 calls per 300 ms) to keep the file fast; Add Opportunities in
+//! Bulk is in the `bulk` rate-limit class, whose limit the tests set.
 
 #[path = "../../generated-client/tests/common/mod.rs"]
 mod common;
@@ -67,7 +68,11 @@ fn email_lead(n: usize) -> Lead {
 
 /// A sandbox builder holding the leads of `common::rows(count)`.
 fn with_leads(count: usize) -> SandboxBuilder {
-    Sandbox::builder().leads((1..=count).map(email_lead))
+    // Add Opportunities in Bulk is in the `bulk` rate-limit class (1 call per 5 s by default);
+    // these tests make several calls of it, so it gets the standard class's default instead.
+    Sandbox::builder()
+        .leads((1..=count).map(email_lead))
+        .class_rate_limit("bulk", 25, Duration::from_secs(5))
 }
 
 async fn start(builder: SandboxBuilder) -> Sandbox {
@@ -630,7 +635,7 @@ async fn a_search_by_field_that_is_not_unique_is_a_500_invalid_input() -> TestRe
 #[tokio::test]
 async fn the_rate_limit_refuses_the_call_past_it_and_admits_calls_after_the_window() -> TestResult {
     let window = Duration::from_millis(300);
-    let sandbox = start(with_leads(1).rate_limit(3, window)).await;
+    let sandbox = start(with_leads(1).class_rate_limit("bulk", 3, window)).await;
     let client = sandbox.client()?;
 
     for call in 1..=3 {
@@ -658,6 +663,110 @@ async fn the_rate_limit_refuses_the_call_past_it_and_admits_calls_after_the_wind
     add(&client, &rows(1)).await?;
     assert!(sandbox.max_admitted_in_window(window) <= 3);
     assert_eq!(sandbox.opportunities().len(), 4);
+    Ok(())
+}
+
+/// Each rate-limit class is counted in windows of its own: past the bulk figure a bulk call is
+/// refused while calls of the standard class still pass, and a plan gives both their figures.
+#[tokio::test]
+async fn a_bulk_endpoint_is_refused_at_the_bulk_figure_while_standard_calls_pass() -> TestResult {
+    let window = Duration::from_millis(300);
+    // The documented defaults: no plan, 25 calls per 5 s, and 1 per 5 s for the bulk class.
+    let sandbox = start(Sandbox::builder().lead(email_lead(1))).await;
+    let client = sandbox.client()?;
+    add(&client, &rows(1)).await?;
+    let refused = add(&client, &rows(1))
+        .await
+        .expect_err("the bulk class allows 1 call per 5 s");
+    assert!(matches!(refused, Error::RateLimited(_)), "{refused:?}");
+    assert_eq!(
+        refused.api_error().and_then(|api| api.message.as_deref()),
+        Some("API calls exceeded the limit of 1 in 5 second(s)")
+    );
+    for _ in 0..5 {
+        client.get_lead_by_email("lead1@example.com").await?;
+    }
+    assert_eq!(sandbox.max_admitted_in_class_window("bulk", Duration::from_secs(5)), 1);
+    assert_eq!(
+        sandbox.max_admitted_in_class_window("standard", Duration::from_secs(5)),
+        5
+    );
+    assert_eq!(
+        sandbox.max_admitted_in_window(Duration::from_secs(5)),
+        6,
+        "both classes"
+    );
+
+    // Scaled down: the bulk class at 1 call and the standard one at 3 per window.
+    let sandbox = start(
+        Sandbox::builder()
+            .lead(email_lead(1))
+            .rate_limit(3, window)
+            .class_rate_limit("BULK", 1, window),
+    )
+    .await;
+    let client = sandbox.client()?;
+    add(&client, &rows(1)).await?;
+    assert!(add(&client, &rows(1)).await.is_err_and(|error| error.is_rate_limit()));
+    for _ in 0..3 {
+        client.get_lead_by_email("lead1@example.com").await?;
+    }
+    let fourth = client
+        .get_lead_by_email("lead1@example.com")
+        .await
+        .expect_err("3 per window");
+    assert!(fourth.is_rate_limit(), "{fourth:?}");
+    tokio::time::sleep(window + Duration::from_millis(50)).await;
+    add(&client, &rows(1)).await?;
+    assert_eq!(sandbox.opportunities().len(), 2);
+
+    // A plan's figures, in any case: Lite allows 2 standard calls and 1 bulk call per 5 s.
+    let sandbox = start(Sandbox::builder().lead(email_lead(1)).plan("lite")).await;
+    let client = sandbox.client()?;
+    add(&client, &rows(1)).await?;
+    client.get_lead_by_email("lead1@example.com").await?;
+    client.get_lead_by_email("lead1@example.com").await?;
+    let third = client
+        .get_lead_by_email("lead1@example.com")
+        .await
+        .expect_err("Lite: 2 per 5 s");
+    assert_eq!(
+        third.api_error().and_then(|api| api.message.as_deref()),
+        Some("API calls exceeded the limit of 2 in 5 second(s)")
+    );
+    // Changed while running: every class to another plan's figures, or one class alone.
+    sandbox.set_plan(Some("Enterprise"))?;
+    client.get_lead_by_email("lead1@example.com").await?;
+    sandbox.set_class_rate_limit("bulk", None)?;
+    add(&client, &rows(1)).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_plans_and_classes_are_refused_with_the_names_there_are() -> TestResult {
+    let plan = Sandbox::builder()
+        .plan("Platinum")
+        .start()
+        .await
+        .expect_err("no such plan");
+    assert!(matches!(plan, SandboxError::UnknownPlan { .. }), "{plan:?}");
+    assert_eq!(
+        plan.to_string(),
+        "no plan is named `Platinum`; the plans are Lite, Pro, Super, Basic, Standard, Enterprise"
+    );
+    let class = Sandbox::builder()
+        .class_rate_limit("bluk", 1, Duration::from_secs(1))
+        .start()
+        .await
+        .expect_err("no such class");
+    assert_eq!(
+        class.to_string(),
+        "no rate-limit class is named `bluk`; the classes are standard, bulk"
+    );
+    let sandbox = start(Sandbox::builder()).await;
+    assert!(sandbox.set_plan(Some("gold")).is_err());
+    assert!(sandbox.set_class_rate_limit("gold", None).is_err());
+    assert_eq!(sandbox.max_admitted_in_class_window("gold", Duration::from_secs(5)), 0);
     Ok(())
 }
 
@@ -1064,7 +1173,7 @@ async fn fault_html_500_is_a_server_error_with_a_snippet() -> TestResult {
 
 #[tokio::test]
 async fn faults_wait_for_an_authenticated_admitted_call_and_can_be_cleared() -> TestResult {
-    let sandbox = start(with_leads(1).rate_limit(1, Duration::from_secs(60))).await;
+    let sandbox = start(with_leads(1).class_rate_limit("bulk", 1, Duration::from_secs(60))).await;
     let client = sandbox.client()?;
     add(&client, &rows(1)).await?;
     sandbox.inject(Fault::Status(500), 1);
@@ -1078,7 +1187,7 @@ async fn faults_wait_for_an_authenticated_admitted_call_and_can_be_cleared() -> 
     let error = add(&client, &rows(1)).await.expect_err("over the limit");
     assert_eq!(error.status(), Some(429), "the fault waits: {error:?}");
 
-    sandbox.set_rate_limit(None);
+    sandbox.set_class_rate_limit("bulk", None)?;
     let error = add(&client, &rows(1)).await.expect_err("the fault applies now");
     assert_eq!(error.status(), Some(500), "{error:?}");
     let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();

@@ -11,8 +11,8 @@
 //!
 //! | change | impact | why |
 //! |---|---|---|
-//! | endpoint, type, enum value, region, exception, optional field or query parameter added | compatible | new items; generated structs and enums are `#[non_exhaustive]`; an optional query parameter is a setter of the request builder, never a new argument |
-//! | endpoint, type, enum value, region, parameter or field removed | breaking | code naming it stops compiling |
+//! | endpoint, type, enum value, region, exception, plan, rate-limit class, optional field or query parameter added | compatible | new items; generated structs and enums are `#[non_exhaustive]`; an optional query parameter is a setter of the request builder, never a new argument |
+//! | endpoint, type, enum value, region, plan, rate-limit class, parameter or field removed | breaking | code naming it stops compiling |
 //! | required field or required query parameter added | breaking | `new(…)` or the method gains a positional argument |
 //! | required fields or required query parameters reordered | breaking | positional arguments change places; calls may still compile and send each value as the other |
 //! | field or parameter retyped, renamed in Rust, required ↔ optional, boxed | breaking | signatures and field types change |
@@ -23,11 +23,11 @@
 //! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
 //! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
-//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, a rate-limit class's figures (default or per plan), an endpoint moving to another rate-limit class, plans or classes reordered, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
 //! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
 //! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
-//! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
+//! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order, whether the spec gives a plan's figure that equals the class's default | documentation | no code a caller writes changes |
 //! | a type moving to another group module | breaking | its path `crate::<group>::Type` changes |
 //! | anything else the generated code shows | unclassified | review by hand; counted as breaking |
 
@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
     Api, AttributesDef, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames,
-    Method, ObjectDef, PageStyle, Pagination, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    Method, ObjectDef, PageStyle, Pagination, RateClass, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
 };
 use heck::ToSnakeCase;
 
@@ -415,7 +415,8 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         hosts: old_hosts,
         auth: old_auth,
         error_envelope: old_envelope,
-        rate_limit: old_rate_limit,
+        plans: old_plans,
+        rate_classes: old_classes,
         statuses: old_statuses,
         exceptions: old_exceptions,
         group_features: old_features,
@@ -429,7 +430,8 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         hosts: new_hosts,
         auth: new_auth,
         error_envelope: new_envelope,
-        rate_limit: new_rate_limit,
+        plans: new_plans,
+        rate_classes: new_classes,
         statuses: new_statuses,
         exceptions: new_exceptions,
         group_features: new_features,
@@ -505,31 +507,8 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
     compare_hosts(report, old_hosts, new_hosts);
     compare_auth(report, old_auth, new_auth);
     compare_envelope(report, old_envelope, new_envelope);
-    if old_rate_limit != new_rate_limit {
-        // Endpoints without their own limit inherit the API's: their descriptors change too.
-        let mut anchors = api_anchors().to_vec();
-        for endpoint in endpoints.0 {
-            if endpoint.rate_limit == *old_rate_limit {
-                anchors.push(ep(&endpoint.name));
-            }
-        }
-        for endpoint in endpoints.1 {
-            if endpoint.rate_limit == *new_rate_limit {
-                anchors.push(ep(&endpoint.name));
-            }
-        }
-        report.push(
-            Impact::Behaviour,
-            "rate limit changed",
-            "the API",
-            format!(
-                "the default limit becomes {} instead of {}; bulk jobs pace to it",
-                rate(new_rate_limit),
-                rate(old_rate_limit)
-            ),
-            &anchors,
-        );
-    }
+    compare_plans(report, old_plans, new_plans);
+    compare_rate_classes(report, (old_plans, new_plans), (old_classes, new_classes), endpoints);
     compare_enum(report, old_exceptions, new_exceptions, &BTreeSet::new());
 }
 
@@ -540,7 +519,186 @@ fn rate(limit: &RateLimit) -> String {
     } else {
         format!("{per_millis} ms")
     };
-    format!("{calls} calls per {per}")
+    let calls = if *calls == 1 {
+        "1 call".to_string()
+    } else {
+        format!("{calls} calls")
+    };
+    format!("{calls} per {per}")
+}
+
+/// What the plans explain: the `Plan` enum, and the API's data (`API.plans`, each class's
+/// figures per plan).
+fn plan_anchors() -> Vec<Anchor> {
+    let mut anchors = api_anchors().to_vec();
+    anchors.extend([word("Plan"), word("RateLimitClass")]);
+    anchors
+}
+
+fn compare_plans(report: &mut Report, old: &[String], new: &[String]) {
+    let anchors = plan_anchors();
+    for plan in old.iter().filter(|plan| !new.contains(plan)) {
+        report.push(
+            Impact::Breaking,
+            "plan removed",
+            format!("plan `{plan}`"),
+            format!("`Plan::{plan}` disappears: code naming it stops compiling"),
+            &anchors,
+        );
+    }
+    for plan in new.iter().filter(|plan| !old.contains(plan)) {
+        report.push(
+            Impact::Compatible,
+            "plan added",
+            format!("plan `{plan}`"),
+            format!("a new variant `Plan::{plan}` (`Plan` is `#[non_exhaustive]`)"),
+            &anchors,
+        );
+    }
+    let kept = |from: &[String], other: &[String]| -> Vec<String> {
+        from.iter().filter(|plan| other.contains(plan)).cloned().collect()
+    };
+    if kept(old, new) != kept(new, old) {
+        report.push(
+            Impact::Behaviour,
+            "plans reordered",
+            "the plans",
+            "`Plan::ALL` and `Plan::index` give the plans in another order",
+            &anchors,
+        );
+    }
+}
+
+/// The endpoints of `class` in `endpoints`: their docs state the class's figure.
+fn class_endpoints<'e>(endpoints: &'e [Endpoint], class: &'e str) -> impl Iterator<Item = Anchor> + 'e {
+    endpoints
+        .iter()
+        .filter(move |endpoint| endpoint.rate_class == class)
+        .map(|endpoint| ep(&endpoint.name))
+}
+
+fn compare_rate_classes(
+    report: &mut Report,
+    plans: (&[String], &[String]),
+    (old, new): (&[RateClass], &[RateClass]),
+    endpoints: (&[Endpoint], &[Endpoint]),
+) {
+    let subject = |name: &str| format!("rate-limit class `{name}`");
+    for old_class in old {
+        let RateClass {
+            name,
+            rust: old_rust,
+            description: old_description,
+            default: old_default,
+            plans: _,
+        } = old_class;
+        let mut anchors = plan_anchors();
+        anchors.extend(class_endpoints(endpoints.0, name));
+        anchors.extend(class_endpoints(endpoints.1, name));
+        let Some(new_class) = new.iter().find(|class| class.name == *name) else {
+            report.push(
+                Impact::Breaking,
+                "rate-limit class removed",
+                subject(name),
+                format!("`RateLimitClass::{old_rust}` disappears: code naming it stops compiling"),
+                &anchors,
+            );
+            continue;
+        };
+        let RateClass {
+            name: _,
+            rust: _,
+            description: new_description,
+            default: new_default,
+            plans: _,
+        } = new_class;
+        let mut figures = Vec::new();
+        let mut documented = Vec::new();
+        if old_default != new_default {
+            figures.push(format!(
+                "without a plan {} instead of {}",
+                rate(new_default),
+                rate(old_default)
+            ));
+        }
+        for (index, plan) in plans.1.iter().enumerate() {
+            let Some(old_index) = plans.0.iter().position(|old_plan| old_plan == plan) else {
+                continue;
+            };
+            let (before, after) = (old_class.on_plan(old_index), new_class.on_plan(index));
+            let given = |class: &RateClass, index: usize| class.plans.get(index).copied().flatten().is_some();
+            if before != after {
+                figures.push(format!("on {plan} {} instead of {}", rate(&after), rate(&before)));
+            } else if given(old_class, old_index) != given(new_class, index) {
+                documented.push(plan.as_str());
+            }
+        }
+        if !documented.is_empty() {
+            report.push(
+                Impact::Documentation,
+                "plan figure documented",
+                subject(name),
+                format!(
+                    "the docs of `Plan` and `RateLimitClass` say whether the spec gives the class's figure on {} (the figure, the class's default, is the same)",
+                    documented.join(", ")
+                ),
+                &[word("Plan"), word("RateLimitClass")],
+            );
+        }
+        if !figures.is_empty() {
+            report.push(
+                Impact::Behaviour,
+                "rate limit changed",
+                subject(name),
+                format!(
+                    "{}: bulk jobs, page walks and waiting calls of its endpoints pace to it",
+                    figures.join(", ")
+                ),
+                &anchors,
+            );
+        }
+        if old_description != new_description {
+            report.push(
+                Impact::Documentation,
+                "description changed",
+                subject(name),
+                format!("rustdoc of `RateLimitClass::{old_rust}` changes"),
+                &[word("RateLimitClass")],
+            );
+        }
+    }
+    for class in new.iter().filter(|class| !old.iter().any(|old| old.name == class.name)) {
+        let mut anchors = plan_anchors();
+        anchors.extend(class_endpoints(endpoints.1, &class.name));
+        report.push(
+            Impact::Compatible,
+            "rate-limit class added",
+            subject(&class.name),
+            format!(
+                "a new variant `RateLimitClass::{}` (`RateLimitClass` is `#[non_exhaustive]`), and a limiter of its own in each client",
+                class.rust
+            ),
+            &anchors,
+        );
+    }
+    let order = |from: &[RateClass], other: &[RateClass]| -> Vec<String> {
+        from.iter()
+            .filter(|class| other.iter().any(|o| o.name == class.name))
+            .map(|class| class.name.clone())
+            .collect()
+    };
+    // A new first class moves the endpoints that name none: each endpoint reports its move.
+    if order(old, new) != order(new, old) {
+        let mut anchors = plan_anchors();
+        anchors.extend(endpoints.0.iter().chain(endpoints.1).map(|endpoint| ep(&endpoint.name)));
+        report.push(
+            Impact::Behaviour,
+            "rate-limit classes reordered",
+            "the rate-limit classes",
+            "`RateLimitClass::ALL` changes order, and the first class (of endpoints that name none, and of `Client::call`) may be another",
+            &anchors,
+        );
+    }
 }
 
 fn compare_hosts(report: &mut Report, old: &[Host], new: &[Host]) {
@@ -1551,7 +1709,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         body: old_body,
         response: old_response,
         unwrap: old_unwrap,
-        rate_limit: old_rate_limit,
+        rate_class: old_rate_class,
         statuses: old_statuses,
         query_example: old_query_example,
         request_example: old_request_example,
@@ -1573,7 +1731,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         body: new_body,
         response: new_response,
         unwrap: new_unwrap,
-        rate_limit: new_rate_limit,
+        rate_class: new_rate_class,
         statuses: new_statuses,
         query_example: new_query_example,
         request_example: new_request_example,
@@ -1725,16 +1883,19 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         );
     }
     compare_pagination(&mut push, name, old_pagination.as_ref(), new_pagination.as_ref());
-    // An endpoint that inherits the API's limit on both sides is covered by the API's change.
-    let inherited = *old_rate_limit == apis.0.rate_limit && *new_rate_limit == apis.1.rate_limit;
-    if old_rate_limit != new_rate_limit && !inherited {
+    if old_rate_class != new_rate_class {
+        let figure = |api: &Api, class: &str| {
+            api.rate_class(class)
+                .map(|(_, class)| rate(&class.default))
+                .unwrap_or_default()
+        };
         push(
             Impact::Behaviour,
-            "rate limit changed",
+            "rate-limit class changed",
             format!(
-                "the endpoint's limit becomes {} instead of {}",
-                rate(new_rate_limit),
-                rate(old_rate_limit)
+                "calls count against the class `{new_rate_class}` ({} without a plan) instead of `{old_rate_class}` ({}): bulk jobs, page walks and waiting calls pace to its limiter, and the server refuses calls past its limit",
+                figure(apis.1, new_rate_class),
+                figure(apis.0, old_rate_class)
             ),
         );
     }

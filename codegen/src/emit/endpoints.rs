@@ -108,7 +108,7 @@ fn emit_status(status: &Status) -> TokenStream {
 fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let name_const = const_name(endpoint);
     let docs = doc(&format!(
-        "Describes {}: method, path, item limits, rate limit and documented statuses.",
+        "Describes {}: method, path, item limits, rate-limit class and documented statuses.",
         endpoint.title
     ));
     let (name, title, group, path) = (&endpoint.name, &endpoint.title, &endpoint.group, &endpoint.path);
@@ -137,10 +137,8 @@ fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
         }
         _ => quote! { None },
     };
-    let (calls, per_millis) = (
-        lit(endpoint.rate_limit.calls.into()),
-        lit(endpoint.rate_limit.per_millis),
-    );
+    // Validated: the class exists. The first class is the fallback an invalid model cannot reach.
+    let class_index = lit(spec.api.rate_class(&endpoint.rate_class).map_or(0, |(index, _)| index) as u64);
     let statuses = if !spec.api.statuses.is_empty() && endpoint.statuses == spec.api.statuses {
         quote! { DEFAULT_STATUSES }
     } else {
@@ -158,7 +156,7 @@ fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
             path: #path,
             idempotent: #idempotent,
             items: #items,
-            rate_limit: crate::runtime::RateLimit { calls: #calls, per_millis: #per_millis },
+            rate_class: &super::api::API.rate_classes[#class_index],
             statuses: #statuses,
         };
     }
@@ -232,7 +230,7 @@ fn positional(endpoint: &Endpoint, paths: &Paths) -> (Vec<TokenStream>, Vec<Toke
 fn emit_client_methods(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> TokenStream {
     let method = ident(&endpoint.name);
     let builder = builder_name(endpoint);
-    let docs = method_doc(endpoint);
+    let docs = method_doc(endpoint, spec);
     let example = method_example(endpoint, spec, paths).map(|text| {
         let lines = doc_lines(&text);
         quote! { #[doc = ""] #lines }
@@ -646,7 +644,8 @@ fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> 
         String::new()
     };
     let pages_doc = doc(&format!(
-        "Every page {addressed}, as a stream ([`crate::pages::Pages`]).\n\nSends one call per page, when the next page is asked for, and stops after {stops}, or after the first error.{unknown_size} The stream owns the builder, so it can be returned or spawned."
+        "Every page {addressed}, as a stream ([`crate::pages::Pages`]).\n\nSends one call per page, when the next page is asked for and the limit of the endpoint's rate-limit class (`{}`) allows it, and stops after {stops}, or after the first error.{unknown_size} The stream owns the builder, so it can be returned or spawned.",
+        endpoint.rate_class
     ));
     Some(quote! {
         #setters
@@ -654,12 +653,17 @@ fn emit_page_setters(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> 
         #set_page
 
         #pages_doc
-        pub fn pages(self) -> crate::runtime::Pages<#item> {
+        pub fn pages(mut self) -> crate::runtime::Pages<#item> {
+            // The walk waits for the rate limit before each page; the calls themselves do not.
+            let client = self.client.clone();
+            let (first, size) = (#first, #size);
+            self.client = client.for_job();
             crate::runtime::Pages::new(
-                super::endpoints::#descriptor.name,
+                &client,
+                &super::endpoints::#descriptor,
                 crate::runtime::PageStyle::#style,
-                #first,
-                #size,
+                first,
+                size,
                 move |at: crate::runtime::PageAt| {
                     let mut call = self.clone();
                     if let Some(size) = at.size {
@@ -761,8 +765,9 @@ fn emit_bulk(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenStr
         "The endpoint does not answer per row, so a successful call makes each of its rows `Accepted`: the server took the call, and a row it refused inside a successful answer would not be seen."
     };
     let docs = doc(&format!(
-        "{} for any number of rows: a bulk job (see [`crate::bulk`]).\n\n`rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read lazily. Each row is checked against the spec's rules first (a row that breaks one is reported `Invalid` and not sent); the job sends the rest in calls of at most {max} under the client's rate limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one [`crate::bulk::RowReport`] per row, tied to its index. {per_row} The job owns a clone of the client and its arguments, so it can be returned from a function, stored or spawned; [`crate::bulk::Bulk::options`] tunes it before it starts.",
-        endpoint.title
+        "{} for any number of rows: a bulk job (see [`crate::bulk`]).\n\n`rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read lazily. Each row is checked against the spec's rules first (a row that breaks one is reported `Invalid` and not sent); the job sends the rest in calls of at most {max}, each after waiting for the limit of the endpoint's rate-limit class (`{class}`; see [`crate::ClientBuilder::plan`] and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one [`crate::bulk::RowReport`] per row, tied to its index. {per_row} The job owns a clone of the client and its arguments, so it can be returned from a function, stored or spawned; [`crate::bulk::Bulk::options`] tunes it before it starts.",
+        endpoint.title,
+        class = endpoint.rate_class,
     ));
     Some(quote! {
         #docs
@@ -770,7 +775,8 @@ fn emit_bulk(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenStr
         where
             R: crate::runtime::IntoRows<#item, M>,
         {
-            let call = ::std::sync::Arc::new(super::requests::#builder::new(self.clone(), #(#values,)* Vec::new()));
+            // The job waits for the rate limit before each call; the calls themselves do not.
+            let call = ::std::sync::Arc::new(super::requests::#builder::new(self.for_job(), #(#values,)* Vec::new()));
             let send = move |rows: ::std::sync::Arc<[#item]>| {
                 let call = ::std::sync::Arc::clone(&call);
                 async move { #split }
@@ -829,7 +835,20 @@ fn emit_row_result(endpoint: &Endpoint, paths: &Paths) -> Option<TokenStream> {
     })
 }
 
-fn method_doc(endpoint: &Endpoint) -> TokenStream {
+/// What the method's docs say of its rate-limit class.
+fn class_text(endpoint: &Endpoint, spec: &Spec) -> String {
+    let Some((_, class)) = spec.api.rate_class(&endpoint.rate_class) else {
+        return String::new();
+    };
+    format!(
+        "\n\nCalls count against the rate-limit class `{}` ([`crate::RateLimitClass::{}`]): {} without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it fails with [`crate::Error::RateLimited`].",
+        class.name,
+        class.rust,
+        super::api::limit_text(class.default)
+    )
+}
+
+fn method_doc(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     let mut text = format!("{}.", endpoint.title);
     if let Some(description) = &endpoint.description {
         text.push_str("\n\n");
@@ -871,11 +890,7 @@ fn method_doc(endpoint: &Endpoint) -> TokenStream {
             "\n\nEach call takes {range} items; other counts are refused with [`crate::Error::ItemCount`] before anything is sent."
         ));
     }
-    let seconds = endpoint.rate_limit.per_millis as f64 / 1000.0;
-    text.push_str(&format!(
-        "\n\nThe documented rate limit is {} calls in {seconds} seconds.",
-        endpoint.rate_limit.calls
-    ));
+    text.push_str(&class_text(endpoint, spec));
     text.push_str(if endpoint.idempotent {
         " The call is idempotent: sending it twice has the effect of sending it once."
     } else {

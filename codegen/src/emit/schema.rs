@@ -78,6 +78,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
             .query_example
             .iter()
             .map(|(name, value)| quote! { (#name, #value) });
+        let rate_class = lit(spec.api.rate_class(&endpoint.rate_class).map_or(0, |(index, _)| index) as u64);
         let request_example = option(endpoint.request_example.as_deref().map(raw_string));
         let response_example = option(endpoint.response_example.as_deref().map(raw_string));
         quote! {
@@ -90,6 +91,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
                 response: #response,
                 unwrap: #unwrap,
                 pages: #pages,
+                rate_class: #rate_class,
                 query_example: &[#(#query_example),*],
                 request_example: #request_example,
                 response_example: #response_example,
@@ -105,8 +107,8 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
     quote! {
         #module_docs
         use crate::schema::{
-            ApiSchema, #attributes_schema BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateLimit, Schema, Shape,
-            TypeSchema,
+            ApiSchema, #attributes_schema BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateClassSchema, RateLimit,
+            Schema, Shape, TypeSchema,
         };
         #docs
         pub static SCHEMA: Schema = Schema {
@@ -117,7 +119,7 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
     }
 }
 
-/// What the API shares: base URL, key names, error envelope, rate limit.
+/// What the API shares: base URL, key names, error envelope, plans and rate-limit classes.
 fn emit_api(spec: &Spec) -> TokenStream {
     let api = &spec.api;
     let (name, base_url) = (&api.name, &api.base_url);
@@ -126,7 +128,17 @@ fn emit_api(spec: &Spec) -> TokenStream {
     let envelope = &api.error_envelope;
     let (status_field, error_value) = (&envelope.status_field, &envelope.error_value);
     let (type_field, message_field) = (&envelope.type_field, &envelope.message_field);
-    let (calls, per_millis) = (lit(api.rate_limit.calls.into()), lit(api.rate_limit.per_millis));
+    let limit = |limit: crate::model::RateLimit| {
+        let (calls, per_millis) = (lit(limit.calls.into()), lit(limit.per_millis));
+        quote! { RateLimit { calls: #calls, per_millis: #per_millis } }
+    };
+    let plans = &api.plans;
+    let classes = api.rate_classes.iter().map(|class| {
+        let name = &class.name;
+        let default = limit(class.default);
+        let plans = (0..api.plans.len()).map(|plan| limit(class.on_plan(plan)));
+        quote! { RateClassSchema { name: #name, default: #default, plans: &[#(#plans),*] } }
+    });
     quote! {
         ApiSchema {
             name: #name,
@@ -139,7 +151,8 @@ fn emit_api(spec: &Spec) -> TokenStream {
             error_value: #error_value,
             type_field: #type_field,
             message_field: #message_field,
-            rate_limit: RateLimit { calls: #calls, per_millis: #per_millis },
+            plans: &[#(#plans),*],
+            rate_classes: &[#(#classes),*],
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The `api` section: hosts, authentication, the error envelope, the rate limit and the default statuses.
+//! The `api` section: hosts, authentication, the error envelope and the default statuses (the
+//! rate limits are `rates`').
 
 use super::*;
 
@@ -70,7 +71,7 @@ impl Lowerer<'_> {
                 model::AuthPlacement::Header
             }
         };
-        let rate_limit = self.lower_rate_limit(file, &child(&path, "rate_limit"), &raw.rate_limit);
+        let rate_limits = self.lower_rate_limits(file, raw);
         let exceptions = EnumDef {
             name: "ExceptionType".into(),
             group: None,
@@ -87,6 +88,7 @@ impl Lowerer<'_> {
         };
         let envelope = &raw.error_envelope;
         let statuses = self.lower_statuses(file, &child(&path, "statuses"), &raw.statuses);
+        let (plans, rate_classes) = rate_limits?;
         let api = model::Api {
             name: raw.name.clone(),
             crate_name,
@@ -104,34 +106,14 @@ impl Lowerer<'_> {
                 type_field: envelope.type_field.clone(),
                 message_field: envelope.message_field.clone(),
             },
-            rate_limit: rate_limit?,
+            plans,
+            rate_classes,
             statuses: statuses?,
             exceptions,
             group_features: raw.group_features,
             source: file.file.name.clone(),
         };
         ok.then_some(api)
-    }
-
-    pub(super) fn lower_rate_limit(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &raw::RateLimit,
-    ) -> Option<model::RateLimit> {
-        if raw.calls == 0 || raw.per_seconds == 0 {
-            let message = format!(
-                "rate limit of {} calls per {} seconds allows nothing",
-                raw.calls, raw.per_seconds
-            );
-            let help = "both `calls` and `per_seconds` must be at least 1".to_string();
-            self.diags.push(file.error_at(path, message, Some(help)));
-            return None;
-        }
-        Some(model::RateLimit {
-            calls: raw.calls,
-            per_millis: u64::from(raw.per_seconds) * 1000,
-        })
     }
 
     pub(super) fn lower_statuses(

@@ -8,7 +8,7 @@ impl Lowerer<'_> {
         file: &Parsed<raw::File>,
         path: &[Seg],
         raw: &raw::Endpoint,
-        api: Option<(&raw::RateLimit, &Vec<raw::Status>, &Parsed<raw::File>)>,
+        api: Option<(&[String], &Vec<raw::Status>, &Parsed<raw::File>)>,
         types: &[TypeDef],
     ) -> Option<model::Endpoint> {
         let mut ok = self.check_snake_name(file, &child(path, "name"), &raw.name, "endpoint", None)
@@ -68,13 +68,8 @@ impl Lowerer<'_> {
             ));
             ok = false;
         }
-        let rate_limit = match (&raw.rate_limit, api) {
-            (Some(own), _) => self.lower_rate_limit(file, &child(path, "rate_limit"), own),
-            (None, Some((api_limit, _, api_file))) => {
-                self.lower_rate_limit(api_file, &p!["api", "rate_limit"], api_limit)
-            }
-            (None, None) => None,
-        };
+        let classes = api.map_or(&[][..], |(classes, _, _)| classes);
+        let rate_class = self.lower_endpoint_class(file, path, raw.rate_limit.as_ref(), classes);
         let statuses = match (&raw.statuses, api) {
             (Some(own), _) => self.lower_statuses(file, &child(path, "statuses"), own),
             (None, Some((_, api_statuses, api_file))) if !api_statuses.is_empty() => {
@@ -138,7 +133,7 @@ impl Lowerer<'_> {
             unwrap: raw.unwrap.clone(),
             pagination: pagination?,
             row_results: row_results?,
-            rate_limit: rate_limit?,
+            rate_class: rate_class?,
             statuses: statuses?,
             query_example: query_example?,
             request_example: request_example?,

@@ -7,8 +7,9 @@
 //!
 //! This module drives the lowering (the order: the API, every type name, the types, then the
 //! endpoints, then what needs them all); one child module per concern holds the rest of
-//! `Lowerer`'s methods: `names` (identifiers, reserved names, groups), `api`, `types`,
-//! `endpoints` and `paths` (attribute paths for pages and per-row results).
+//! `Lowerer`'s methods: `names` (identifiers, reserved names, groups), `api`, `rates` (plans
+//! and rate-limit classes), `types`, `endpoints` and `paths` (attribute paths for pages and
+//! per-row results).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +37,7 @@ mod api;
 mod endpoints;
 mod names;
 mod paths;
+mod rates;
 mod types;
 
 impl From<&str> for Seg {
@@ -96,6 +98,7 @@ impl Lowerer<'_> {
         let mut sites: Vec<(&Parsed<raw::File>, Vec<Seg>)> = Vec::new();
         let mut endpoint_names: BTreeMap<String, (String, usize)> = BTreeMap::new();
         let mut row_result_types: BTreeMap<String, String> = BTreeMap::new();
+        let class_names = api.map(|(_, api)| rates::class_names(api)).unwrap_or_default();
         for file in files {
             for (i, raw) in file.value.endpoints.iter().enumerate() {
                 let path = p!["endpoints", i];
@@ -111,7 +114,7 @@ impl Lowerer<'_> {
                 }
                 let line = file.index.value(&child(&path, "name")).line;
                 endpoint_names.insert(raw.name.clone(), (file.file.name.clone(), line));
-                let api_defaults = api.map(|(file, api)| (&api.rate_limit, &api.statuses, file));
+                let api_defaults = api.map(|(file, api)| (class_names.as_slice(), &api.statuses, file));
                 if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults, &types) {
                     let mapped = endpoint.row_results.as_ref().map(|results| results.type_name.clone());
                     if let Some(first) = mapped.and_then(|name| row_result_types.insert(name, endpoint.name.clone())) {
@@ -219,7 +222,7 @@ impl Lowerer<'_> {
         }
         if found.is_none() {
             if let Some(file) = files.first() {
-                let help = "add a file (e.g. spec/api.yaml) with an `api:` section: name, base_url, hosts, auth, error_envelope, rate_limit";
+                let help = "add a file (e.g. spec/api.yaml) with an `api:` section: name, base_url, hosts, auth, error_envelope, rate_limits";
                 self.diags
                     .push(file.error_at(&[], "no spec file has an `api` section".into(), Some(help.into())));
             }

@@ -184,8 +184,8 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &MARK_USER_OBSOLETE,
 ];
 #[cfg(feature = "activities")]
-/// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_bulk_activities_on_opportunity",
     title: "Post Bulk Activities on Opportunities",
@@ -200,10 +200,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -225,8 +222,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -299,8 +299,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -316,7 +317,7 @@ impl crate::Client {
     {
         let call = ::std::sync::Arc::new(
             super::requests::PostBulkActivitiesOnOpportunity::new(
-                self.clone(),
+                self.for_job(),
                 opportunity_id.into(),
                 Vec::new(),
             ),
@@ -340,7 +341,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activity Type Details: method, path, item limits, rate limit and documented
+/// Describes Get Activity Type Details: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_type_details",
@@ -351,10 +352,7 @@ pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::
     path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -370,8 +368,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -423,7 +425,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activity Details: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Activity Details: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_details",
     title: "Get Activity Details",
@@ -433,10 +436,7 @@ pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/ProspectActivity.svc/GetActivityDetails",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -457,8 +457,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -510,8 +514,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Sales Activity Settings: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Sales Activity Settings: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_sales_activity_settings",
     title: "Get Sales Activity Settings",
@@ -521,10 +525,7 @@ pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime
     path: "/SalesActivity.svc/RetrieveSetting",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -541,8 +542,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -593,7 +598,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activities of a Lead: method, path, item limits, rate limit and documented
+/// Describes Get Activities of a Lead: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_of_lead",
@@ -604,10 +609,7 @@ pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::End
     path: "/ProspectActivity.svc/Retrieve",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -626,8 +628,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -687,7 +693,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activities by Lead Reference: method, path, item limits, rate limit and
+/// Describes Get Activities by Lead Reference: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_by_lead_reference",
@@ -698,10 +704,7 @@ pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::ru
     path: "/ProspectActivity.svc/GetLeadReferences",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -719,8 +722,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -824,8 +831,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Post an Activity on a Lead: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Post an Activity on a Lead: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_activity_on_lead",
     title: "Post an Activity on a Lead",
@@ -835,10 +842,7 @@ pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/ProspectActivity.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -859,8 +863,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -936,8 +944,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Create a Custom Activity Type: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Create a Custom Activity Type: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_activity_type",
     title: "Create a Custom Activity Type",
@@ -947,10 +955,7 @@ pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/ProspectActivity.svc/CreateType",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -967,8 +972,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1043,8 +1052,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Delete Activities of a Lead: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Delete Activities of a Lead: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_activities_of_lead",
     title: "Delete Activities of a Lead",
@@ -1054,10 +1063,7 @@ pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::
     path: "/ProspectActivity.svc/DeleteActivities",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1075,8 +1081,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1137,7 +1147,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Post a Sales Activity: method, path, item limits, rate limit and documented statuses.
+/// Describes Post a Sales Activity: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_sales_activity",
     title: "Post a Sales Activity",
@@ -1149,10 +1160,7 @@ pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     path: "/SalesActivity.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1171,8 +1179,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1234,7 +1246,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Cancel a Sales Activity: method, path, item limits, rate limit and documented
+/// Describes Cancel a Sales Activity: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "cancel_sales_activity",
@@ -1245,10 +1257,7 @@ pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/SalesActivity.svc/Cancel",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1266,8 +1275,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1323,7 +1336,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activities by Activity Event: method, path, item limits, rate limit and
+/// Describes Get Activities by Activity Event: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_by_activity_event",
@@ -1336,10 +1349,7 @@ pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::ru
     path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1358,8 +1368,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1422,8 +1436,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activities by Date Range: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Activities by Date Range: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activities_by_date_range",
     title: "Get Activities by Date Range",
@@ -1433,10 +1447,7 @@ pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtim
     path: "/ProspectActivity.svc/RetrieveRecentlyModified",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1455,8 +1466,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1560,8 +1575,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Get Activity Change History: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Activity Change History: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_activity_change_history",
     title: "Get Activity Change History",
@@ -1571,10 +1586,7 @@ pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime
     path: "/ProspectActivity.svc/RetrieveActivityChange",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1593,8 +1605,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1654,7 +1670,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "activities")]
-/// Describes Activity Advanced Search: method, path, item limits, rate limit and documented
+/// Describes Activity Advanced Search: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "activity_advanced_search",
@@ -1665,10 +1681,7 @@ pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::E
     path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -1687,8 +1700,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1750,7 +1767,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Create an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Create an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_account",
     title: "Create an Account",
@@ -1760,10 +1778,7 @@ pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -1780,8 +1795,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -1843,7 +1862,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Update an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Update an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_account",
     title: "Update an Account",
@@ -1853,10 +1873,7 @@ pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -1872,8 +1889,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -1934,7 +1955,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Delete an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete an Account: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_account",
     title: "Delete an Account",
@@ -1944,10 +1966,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Delete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -1965,8 +1984,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2023,7 +2046,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Get an Account: method, path, item limits, rate limit and documented statuses.
+/// Describes Get an Account: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_accounts",
     title: "Get an Account",
@@ -2033,10 +2056,7 @@ pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/CompanyManagement.svc/Company.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2055,8 +2075,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2132,7 +2156,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Create or Update Accounts in Bulk: method, path, item limits, rate limit and
+/// Describes Create or Update Accounts in Bulk: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_or_update_accounts_in_bulk",
@@ -2143,10 +2167,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2164,8 +2185,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2231,8 +2255,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Post an Activity on an Account: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Post an Activity on an Account: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "post_account_activity",
     title: "Post an Activity on an Account",
@@ -2242,10 +2266,7 @@ pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/CompanyActivity.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2263,8 +2284,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2328,8 +2353,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Update an Account Activity: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Update an Account Activity: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_account_activity",
     title: "Update an Account Activity",
@@ -2339,10 +2364,7 @@ pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::En
     path: "/CompanyActivity.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2359,8 +2381,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2418,8 +2444,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Retrieve Account Activities by Account Id: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Retrieve Account Activities by Account Id: method, path, item limits, rate-limit
+/// class and documented statuses.
 pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_account_activities",
     title: "Retrieve Account Activities by Account Id",
@@ -2431,10 +2457,7 @@ pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::End
     path: "/CompanyActivity.svc/Retrieve",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2452,8 +2475,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2515,8 +2542,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "accounts")]
-/// Describes Retrieve an Account Activity by Activity Id: method, path, item limits, rate limit
-/// and documented statuses.
+/// Describes Retrieve an Account Activity by Activity Id: method, path, item limits, rate-limit
+/// class and documented statuses.
 pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_account_activity_by_id",
     title: "Retrieve an Account Activity by Activity Id",
@@ -2528,10 +2555,7 @@ pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime:
     path: "/CompanyActivity.svc/RetrieveById",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2547,8 +2571,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2602,7 +2630,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Get a Lead by Email: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a Lead by Email: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_email",
     title: "Get a Lead by Email",
@@ -2612,10 +2641,7 @@ pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/Leads.GetByEmailaddress",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -2632,8 +2658,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2685,7 +2715,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Search Leads by Criteria: method, path, item limits, rate limit and documented
+/// Describes Search Leads by Criteria: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "search_leads_by_criteria",
@@ -2696,10 +2726,7 @@ pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadManagement.svc/Leads.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -2717,8 +2744,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -2826,7 +2857,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Create a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Create a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead",
     title: "Create a Lead",
@@ -2836,10 +2867,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead.Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -2860,8 +2888,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -2929,7 +2961,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Update a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Update a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_lead",
     title: "Update a Lead",
@@ -2939,10 +2971,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead.Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -2961,8 +2990,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3018,7 +3051,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Create or Update a Lead: method, path, item limits, rate limit and documented
+/// Describes Create or Update a Lead: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_or_update_lead",
@@ -3029,10 +3062,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/LeadManagement.svc/Lead.CreateOrUpdate",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3053,8 +3083,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3122,8 +3156,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Get a Lead by Phone Number: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get a Lead by Phone Number: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_by_phone",
     title: "Get a Lead by Phone Number",
@@ -3133,10 +3167,7 @@ pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/RetrieveLeadByPhoneNumber",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3154,8 +3185,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3207,7 +3242,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Get Leads in Bulk by Ids: method, path, item limits, rate limit and documented
+/// Describes Get Leads in Bulk by Ids: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_by_ids",
@@ -3218,10 +3253,7 @@ pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint 
     path: "/LeadManagement.svc/Leads/Retrieve/ByIds",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3238,8 +3270,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3353,7 +3389,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Get Leads by Date Range: method, path, item limits, rate limit and documented
+/// Describes Get Leads by Date Range: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_by_date_range",
@@ -3364,10 +3400,7 @@ pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::En
     path: "/LeadManagement.svc/Leads.RecentlyModified",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3384,8 +3417,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3450,7 +3487,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Get Metadata: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Metadata: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_lead_metadata",
     title: "Get Metadata",
@@ -3460,10 +3497,7 @@ pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/LeadsMetaData.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3485,8 +3519,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3535,7 +3573,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Delete a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_lead",
     title: "Delete a Lead",
@@ -3545,10 +3583,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead/Delete/ById",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3566,8 +3601,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3619,7 +3658,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Reset a Lead: method, path, item limits, rate limit and documented statuses.
+/// Describes Reset a Lead: method, path, item limits, rate-limit class and documented statuses.
 pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "reset_lead",
     title: "Reset a Lead",
@@ -3629,10 +3668,7 @@ pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lead.Reset",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3650,8 +3686,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3719,7 +3759,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Update Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Update Leads in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_leads_in_bulk",
     title: "Update Leads in Bulk",
@@ -3729,10 +3770,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/LeadManagement.svc/Lead/Bulk/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3749,8 +3787,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// idempotent: sending it twice has the effect of sending it once.
     ///
     /// # Errors
     ///
@@ -3815,7 +3856,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Create Leads in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Create Leads in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_leads_in_bulk",
     title: "Create Leads in Bulk",
@@ -3828,10 +3870,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
         min: 1,
         max: None,
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3855,8 +3894,11 @@ impl crate::Client {
     /// Each call takes at least 1 items; other counts are refused with [`crate::Error::ItemCount`]
     /// before anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -3940,8 +3982,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Create a Custom Lead Field: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Create a Custom Lead Field: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead_field",
     title: "Create a Custom Lead Field",
@@ -3951,10 +3993,7 @@ pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/CreateLeadField",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -3972,8 +4011,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4036,7 +4079,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Delete a Lead's Stage Change History: method, path, item limits, rate limit and
+/// Describes Delete a Lead's Stage Change History: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_lead_stage_change_history",
@@ -4049,10 +4092,7 @@ pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     path: "/LeadManagement.svc/DeleteStageChangeHistory",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -4069,8 +4109,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4128,7 +4172,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Delete a Lead's Owner Change History: method, path, item limits, rate limit and
+/// Describes Delete a Lead's Owner Change History: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_lead_owner_change_history",
@@ -4139,10 +4183,7 @@ pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -4160,8 +4201,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4219,8 +4264,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "leads")]
-/// Describes Create a Lead and Activity: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Create a Lead and Activity: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_lead_and_activity",
     title: "Create a Lead and Activity",
@@ -4230,10 +4275,7 @@ pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::E
     path: "/ProspectActivity.svc/CreateCustom",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "leads")]
@@ -4252,8 +4294,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4323,7 +4369,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Get All Lists: method, path, item limits, rate limit and documented statuses.
+/// Describes Get All Lists: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_all_lists",
     title: "Get All Lists",
@@ -4333,10 +4379,7 @@ pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/LeadManagement.svc/Lists.Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4354,8 +4397,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4404,7 +4451,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Get Leads in a List: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Leads in a List: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_leads_in_list",
     title: "Get Leads in a List",
@@ -4414,10 +4462,7 @@ pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/LeadManagement.svc/Leads/Retrieve/BySearchParameter",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4435,8 +4480,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4498,8 +4547,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Add Leads to a Static List: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Add Leads to a Static List: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_leads_to_static_list",
     title: "Add Leads to a Static List",
@@ -4509,10 +4558,7 @@ pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadSegmentation.svc/AddLeadsToStaticList",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4528,8 +4574,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -4590,8 +4640,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Add a Lead to a Static List: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Add a Lead to a Static List: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_lead_to_static_list",
     title: "Add a Lead to a Static List",
@@ -4601,10 +4651,7 @@ pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::En
     path: "/LeadManagement.svc/AddLeadToStaticList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4620,8 +4667,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4678,7 +4729,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Remove a Lead from a Static List: method, path, item limits, rate limit and
+/// Describes Remove a Lead from a Static List: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "remove_lead_from_static_list",
@@ -4689,10 +4740,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     path: "/LeadSegmentation.svc/RemoveLeadFromStaticList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4709,8 +4757,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4767,7 +4819,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "lists")]
-/// Describes Create Empty Static List: method, path, item limits, rate limit and documented
+/// Describes Create Empty Static List: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_empty_static_list",
@@ -4778,10 +4830,7 @@ pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     path: "/LeadSegmentation.svc/CreateEmptyList",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "lists")]
@@ -4797,8 +4846,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4854,7 +4907,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Add Opportunities in Bulk: method, path, item limits, rate limit and documented
+/// Describes Add Opportunities in Bulk: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "add_opportunities_in_bulk",
@@ -4868,10 +4921,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: &[
         crate::runtime::StatusSpec {
             code: 200,
@@ -4923,8 +4973,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -5011,8 +5064,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -5027,7 +5081,7 @@ impl crate::Client {
     {
         let call = ::std::sync::Arc::new(
             super::requests::AddOpportunitiesInBulk::new(
-                self.clone(),
+                self.for_job(),
                 search_by,
                 Vec::new(),
             ),
@@ -5077,7 +5131,8 @@ impl crate::runtime::RowResult for super::opportunities::OpportunityRowResult {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Update an Opportunity: method, path, item limits, rate limit and documented statuses.
+/// Describes Update an Opportunity: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_opportunity",
     title: "Update an Opportunity",
@@ -5087,10 +5142,7 @@ pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/OpportunityManagement.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5108,8 +5160,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5171,7 +5227,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Get an Opportunity by Id: method, path, item limits, rate limit and documented
+/// Describes Get an Opportunity by Id: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunity_by_id",
@@ -5182,10 +5238,7 @@ pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/OpportunityManagement.svc/GetOpportunityDetails",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5203,8 +5256,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5259,8 +5316,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Get Opportunities by Unique Lead Field: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_unique_lead_field",
     title: "Get Opportunities by Unique Lead Field",
@@ -5272,10 +5329,7 @@ pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = cra
     path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5293,8 +5347,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5398,7 +5456,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Capture Opportunities: method, path, item limits, rate limit and documented statuses.
+/// Describes Capture Opportunities: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "capture_opportunity",
     title: "Capture Opportunities",
@@ -5408,10 +5467,7 @@ pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     path: "/OpportunityManagement.svc/Capture",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5429,8 +5485,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -5497,7 +5557,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Bulk Update Opportunities: method, path, item limits, rate limit and documented
+/// Describes Bulk Update Opportunities: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "bulk_update_opportunities",
@@ -5511,10 +5571,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5534,8 +5591,11 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// idempotent: sending it twice has the effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5602,8 +5662,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 25 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
+    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -5617,7 +5678,7 @@ impl crate::Client {
         R: crate::runtime::IntoRows<super::opportunities::OpportunityBulkUpdate, M>,
     {
         let call = ::std::sync::Arc::new(
-            super::requests::BulkUpdateOpportunities::new(self.clone(), Vec::new()),
+            super::requests::BulkUpdateOpportunities::new(self.for_job(), Vec::new()),
         );
         let send = move |
             rows: ::std::sync::Arc<[super::opportunities::OpportunityBulkUpdate]>|
@@ -5638,7 +5699,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Delete an Opportunity: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete an Opportunity: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_opportunity",
     title: "Delete an Opportunity",
@@ -5648,10 +5710,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/OpportunityManagement.svc/Delete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5668,8 +5727,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -5723,8 +5786,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate limit and
-/// documented statuses.
+/// Describes Check If Opportunity Feature Is Enabled: method, path, item limits, rate-limit class
+/// and documented statuses.
 pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "check_opportunity_feature",
     title: "Check If Opportunity Feature Is Enabled",
@@ -5736,10 +5799,7 @@ pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::
     path: "/OpportunityManagement.svc/IsOpportunityEnabled",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5756,8 +5816,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5809,7 +5873,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate limit and
+/// Describes Get Metadata of an Opportunity Type: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunity_type_metadata",
@@ -5822,10 +5886,7 @@ pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runti
     path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5842,8 +5903,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5895,8 +5960,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Get Opportunities by Lead Id: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get Opportunities by Lead Id: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_lead_id",
     title: "Get Opportunities by Lead Id",
@@ -5906,10 +5971,7 @@ pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtim
     path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5928,8 +5990,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6029,7 +6095,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate limit and
+/// Describes Get Opportunities in Bulk by Ids: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_opportunities_by_ids",
@@ -6040,10 +6106,7 @@ pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::E
     path: "/OpportunityManagement.svc/GetOpportunitiesById",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -6061,8 +6124,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6128,8 +6195,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "opportunities")]
-/// Describes Opportunity Advanced Search: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Opportunity Advanced Search: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "opportunity_advanced_search",
     title: "Opportunity Advanced Search",
@@ -6139,10 +6206,7 @@ pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime
     path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -6161,8 +6225,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6225,7 +6293,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Create an Appointment: method, path, item limits, rate limit and documented statuses.
+/// Describes Create an Appointment: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_task",
     title: "Create an Appointment",
@@ -6235,10 +6304,7 @@ pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6258,8 +6324,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -6323,7 +6393,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Create Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Create Tasks in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "create_tasks_in_bulk",
     title: "Create Tasks in Bulk",
@@ -6333,10 +6404,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6354,8 +6422,11 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
+    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
+    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
+    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
+    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -6428,7 +6499,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get List of Task Types: method, path, item limits, rate limit and documented
+/// Describes Get List of Task Types: method, path, item limits, rate-limit class and documented
 /// statuses.
 pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_task_types",
@@ -6439,10 +6510,7 @@ pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/RetrieveTaskType",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6461,8 +6529,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6511,7 +6583,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get Tasks: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Tasks: method, path, item limits, rate-limit class and documented statuses.
 pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks",
     title: "Get Tasks",
@@ -6521,10 +6593,7 @@ pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Retrieve",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6542,8 +6611,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6605,7 +6678,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get Tasks by Lead Id: method, path, item limits, rate limit and documented statuses.
+/// Describes Get Tasks by Lead Id: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_tasks_by_lead_id",
     title: "Get Tasks by Lead Id",
@@ -6615,10 +6689,7 @@ pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/LeadManagement.svc/RetrieveTaskByLeadId",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6634,8 +6705,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6687,7 +6762,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Update a Task: method, path, item limits, rate limit and documented statuses.
+/// Describes Update a Task: method, path, item limits, rate-limit class and documented statuses.
 pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "update_task",
     title: "Update a Task",
@@ -6697,10 +6772,7 @@ pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Task.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6718,8 +6790,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -6782,7 +6858,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Delete Tasks in Bulk: method, path, item limits, rate limit and documented statuses.
+/// Describes Delete Tasks in Bulk: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "delete_tasks_in_bulk",
     title: "Delete Tasks in Bulk",
@@ -6792,10 +6869,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/DeleteTasks",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6812,8 +6886,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -6878,7 +6956,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get To-Dos by User Id: method, path, item limits, rate limit and documented statuses.
+/// Describes Get To-Dos by User Id: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_todos_by_user_id",
     title: "Get To-Dos by User Id",
@@ -6888,10 +6967,7 @@ pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/RetrieveToDos/ByUserId",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6908,8 +6984,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -7009,8 +7089,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get To-Dos by Email Address: method, path, item limits, rate limit and documented
-/// statuses.
+/// Describes Get To-Dos by Email Address: method, path, item limits, rate-limit class and
+/// documented statuses.
 pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_todos_by_email_address",
     title: "Get To-Dos by Email Address",
@@ -7020,10 +7100,7 @@ pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime:
     path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -7040,8 +7117,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -7141,7 +7222,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get Appointments by Email Address: method, path, item limits, rate limit and
+/// Describes Get Appointments by Email Address: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_appointments_by_email_address",
@@ -7152,10 +7233,7 @@ pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::r
     path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -7174,8 +7252,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -7236,7 +7318,7 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "tasks")]
-/// Describes Get Appointments by Search Criteria: method, path, item limits, rate limit and
+/// Describes Get Appointments by Search Criteria: method, path, item limits, rate-limit class and
 /// documented statuses.
 pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_appointments_by_search_criteria",
@@ -7249,10 +7331,7 @@ pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate:
     path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -7270,8 +7349,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -7336,7 +7419,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "users")]
-/// Describes Get a User by Id: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a User by Id: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "get_user_by_id",
     title: "Get a User by Id",
@@ -7346,10 +7430,7 @@ pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/UserManagement.svc/User/Retrieve/ByUserId",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "users")]
@@ -7366,8 +7447,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -7419,7 +7504,8 @@ impl crate::Client {
     }
 }
 #[cfg(feature = "users")]
-/// Describes Mark a User Obsolete: method, path, item limits, rate limit and documented statuses.
+/// Describes Mark a User Obsolete: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "mark_user_obsolete",
     title: "Mark a User Obsolete",
@@ -7429,10 +7515,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/UserManagement.svc/User/MarkObsolete",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "users")]
@@ -7450,8 +7533,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///

@@ -293,15 +293,23 @@ impl GetActivitiesByLeadReference {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<::serde_json::Value> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_ACTIVITIES_BY_LEAD_REFERENCE,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -679,15 +687,23 @@ impl GetActivitiesByDateRange {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<::serde_json::Value> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<::serde_json::Value> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_ACTIVITIES_BY_DATE_RANGE,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -1327,15 +1343,23 @@ impl SearchLeadsByCriteria {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
-    /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
-    /// it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
-        crate::runtime::Pages::new(
-            super::endpoints::SEARCH_LEADS_BY_CRITERIA.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page or a page shorter than
+    /// `Paging.PageSize`, or after the first error. The stream owns the builder, so it can be returned
+    /// or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::leads::Lead> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::SEARCH_LEADS_BY_CRITERIA,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -1620,15 +1644,23 @@ impl GetLeadsByIds {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::leads::Lead> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_LEADS_BY_IDS.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::leads::Lead> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_LEADS_BY_IDS,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -2609,17 +2641,25 @@ impl GetOpportunitiesByUniqueLeadField {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
     pub fn pages(
-        self,
+        mut self,
     ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD.name,
-            crate::runtime::PageStyle::Index,
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -2941,17 +2981,17 @@ impl GetOpportunitiesByLeadId {
     /// Every page from the body's `Paging.PageIndex` on (1 when absent), as a stream
     /// ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. When the body gives no `Paging.PageSize`, the first call is sent as it is and the
-    /// server's own page size, learned from its answer, is asked for from then on. The stream owns the
-    /// builder, so it can be returned or spawned.
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. When
+    /// the body gives no `Paging.PageSize`, the first call is sent as it is and the server's own page
+    /// size, learned from its answer, is asked for from then on. The stream owns the builder, so it
+    /// can be returned or spawned.
     pub fn pages(
-        self,
+        mut self,
     ) -> crate::runtime::Pages<super::opportunities::OpportunityRecord> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_OPPORTUNITIES_BY_LEAD_ID.name,
-            crate::runtime::PageStyle::Index,
+        let client = self.client.clone();
+        let (first, size) = (
             self
                 .body
                 .as_ref()
@@ -2963,6 +3003,14 @@ impl GetOpportunitiesByLeadId {
                 .as_ref()
                 .and_then(|body| body.paging.as_ref())
                 .map(|paging| paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_OPPORTUNITIES_BY_LEAD_ID,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -3424,15 +3472,23 @@ impl GetTodosByUserId {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_TODOS_BY_USER_ID.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_TODOS_BY_USER_ID,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -3512,15 +3568,23 @@ impl GetTodosByEmailAddress {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::tasks::UserTask> {
-        crate::runtime::Pages::new(
-            super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::tasks::UserTask> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_TODOS_BY_EMAIL_ADDRESS,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {

@@ -11,7 +11,8 @@
 
 use std::fmt;
 
-/// What every endpoint of the API shares: base URL, authentication, error envelope, rate limit.
+/// What every endpoint of the API shares: base URL, authentication, error envelope, plans and
+/// rate-limit classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Api {
@@ -23,8 +24,12 @@ pub struct Api {
     pub auth: Auth,
     /// The JSON shape LeadSquared uses to report an error, whatever the HTTP status.
     pub error_envelope: ErrorEnvelope,
-    /// The documented default rate limit of the account.
-    pub rate_limit: RateLimit,
+    /// The subscription plans, by their documented names, in the order of each class's
+    /// [`RateClass::plans`].
+    pub plans: &'static [&'static str],
+    /// The rate-limit classes; the first is the class of every endpoint that names none (and of
+    /// calls through `Client::call` unless told otherwise).
+    pub rate_classes: &'static [RateClass],
 }
 
 /// How the access key and secret key are sent.
@@ -82,6 +87,22 @@ pub struct RateLimit {
     pub per_millis: u64,
 }
 
+/// A rate-limit class: endpoints whose calls count against one limit of their own (LeadSquared
+/// gives its bulk endpoints a lower one). The typed form is the crate's `RateLimitClass`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RateClass {
+    /// The class's name in the spec, e.g. `bulk`.
+    pub name: &'static str,
+    /// Its position in [`Api::rate_classes`]: which of the client's limiters it uses.
+    pub index: usize,
+    /// The limit when no plan is chosen.
+    pub default: RateLimit,
+    /// The limit on each plan, in the order of [`Api::plans`] (the default where the spec
+    /// gives no figure for a plan).
+    pub plans: &'static [RateLimit],
+}
+
 /// One endpoint: everything the runtime needs to send a call and to interpret the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -103,8 +124,8 @@ pub struct Endpoint {
     pub idempotent: bool,
     /// For an array body, how many items one call takes.
     pub items: Option<ItemLimit>,
-    /// The rate limit that applies to this endpoint.
-    pub rate_limit: RateLimit,
+    /// The rate-limit class the endpoint's calls count against.
+    pub rate_class: &'static RateClass,
     /// The documented HTTP statuses and what each means.
     pub statuses: &'static [StatusSpec],
 }

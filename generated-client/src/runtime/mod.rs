@@ -45,7 +45,7 @@ pub use attributes::{Entries, PairNames};
 )]
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
 pub use describe::{
-    Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
+    Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateClass, RateLimit, StatusSpec,
 };
 #[allow(
     unused_imports,

@@ -8,9 +8,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::Endpoint;
+use super::limiter::RateLimiter;
 use crate::Error;
 
 /// One page of a paged endpoint.
@@ -85,7 +88,10 @@ type Fetch<T> = Box<dyn FnMut(PageAt) -> PageFuture<T> + Send>;
 ///   than the total allows, ends the walk with an error instead of a loop.
 /// - The first error ends the walk after it is yielded.
 ///
-/// Pages are fetched one at a time, when asked for, so memory holds one page.
+/// Pages are fetched one at a time, when asked for, so memory holds one page. Each page waits
+/// for a slot of the endpoint's rate-limit class first (the client's limiter, shared with its
+/// clones, its bulk jobs and other walks); a page refused for its rate lowers that limiter's
+/// figure and ends the walk with [`Error::RateLimited`].
 pub struct Pages<T> {
     endpoint: &'static str,
     fetch: Fetch<T>,
@@ -123,18 +129,55 @@ impl<T> fmt::Debug for Pages<T> {
 impl<T: Serialize> Pages<T> {
     /// Pages of `endpoint` from `first` on (a page index or an offset, as `style` says),
     /// `size` items each (`None`: the server's own size, learned from the first page); `fetch`
-    /// gets one page. Called by generated code.
+    /// gets one page and must not wait for the rate limit itself (its client is
+    /// `Client::for_job`'s): the walk waits on `client`'s limiter of the endpoint's class.
+    /// Called by generated code.
     pub(crate) fn new<F, Fut>(
-        endpoint: &'static str,
+        client: &crate::Client,
+        endpoint: &'static Endpoint,
         style: PageStyle,
         first: i64,
         size: Option<i64>,
+        fetch: F,
+    ) -> Self
+    where
+        F: FnMut(PageAt) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+    {
+        Self::with_limiter(
+            Some(client.rate_limiter(endpoint.rate_class)),
+            endpoint.name,
+            (style, first, size),
+            fetch,
+        )
+    }
+
+    /// [`Pages::new`] with its limiter (none: no waiting, for the tests of the walk itself).
+    fn with_limiter<F, Fut>(
+        limiter: Option<Arc<RateLimiter>>,
+        endpoint: &'static str,
+        (style, first, size): (PageStyle, i64, Option<i64>),
         mut fetch: F,
     ) -> Self
     where
         F: FnMut(PageAt) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
     {
+        let fetch = move |at| -> PageFuture<T> {
+            let page = fetch(at);
+            let Some(limiter) = limiter.clone() else {
+                return Box::pin(page);
+            };
+            Box::pin(async move {
+                let (permit, _) = limiter.acquire().await;
+                let result = page.await;
+                if matches!(result, Err(Error::RateLimited(_))) {
+                    limiter.throttled();
+                }
+                permit.answered();
+                result
+            })
+        };
         let page_size = size.unwrap_or(i64::MAX);
         let (first_index, first_offset, seen) = match style {
             // Items before the first page count towards the total.
@@ -147,7 +190,7 @@ impl<T: Serialize> Pages<T> {
         };
         Self {
             endpoint,
-            fetch: Box::new(move |at| Box::pin(fetch(at))),
+            fetch: Box::new(fetch),
             style,
             next_index: first_index,
             first_index,
@@ -289,7 +332,7 @@ impl<T: Serialize> futures_core::Stream for Pages<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
     use super::*;
 
@@ -335,7 +378,7 @@ mod tests {
     ) -> (Vec<PageAt>, Vec<usize>, Option<String>) {
         let asked = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&asked);
-        let mut pages = Pages::new("test", style, first, size, move |at| {
+        let mut pages = Pages::with_limiter(None, "test", (style, first, size), move |at| {
             log.lock().unwrap().push(at);
             async move { Ok(server.page(style, at)) }
         });
@@ -421,7 +464,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_page_before_the_total_is_an_error() {
-        let mut pages = Pages::new("test", PageStyle::Index, 1, Some(2), |at: PageAt| async move {
+        let mut pages = Pages::with_limiter(None, "test", (PageStyle::Index, 1, Some(2)), |at: PageAt| async move {
             let items = if at.position == 1 { vec![1, 2] } else { vec![] };
             Ok(Page::new(at.position, items, Some(9)))
         });
@@ -435,7 +478,7 @@ mod tests {
     async fn more_pages_than_the_total_allows_is_an_error() {
         // Total 10 in pages of 2, but after a full first page the server serves one item per
         // page: the walk gives up once more pages came than 10 items can fill, not at page 10.
-        let mut pages = Pages::new("test", PageStyle::Index, 1, Some(2), |at: PageAt| async move {
+        let mut pages = Pages::with_limiter(None, "test", (PageStyle::Index, 1, Some(2)), |at: PageAt| async move {
             let index = at.position;
             let items = if index == 1 { vec![1, 2] } else { vec![index * 10] };
             Ok(Page::new(index, items, Some(10)))
@@ -454,7 +497,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_ends_the_walk_after_it_is_reported() {
-        let mut pages: Pages<()> = Pages::new("test", PageStyle::Index, 1, Some(10), |_| async {
+        let mut pages: Pages<()> = Pages::with_limiter(None, "test", (PageStyle::Index, 1, Some(10)), |_| async {
             Err(Error::config("boom"))
         });
         assert!(matches!(pages.next().await, Some(Err(Error::Config { .. }))));

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::{Endpoint, QueryValue, Validate};
+use super::{Endpoint, QueryValue, RateClass, Validate};
 use crate::Error;
 
 /// One call to one endpoint, built by the generated methods.
@@ -18,6 +18,9 @@ use crate::Error;
 #[must_use = "a request does nothing until the client executes it"]
 pub struct Request<'a> {
     pub(crate) endpoint: &'static Endpoint,
+    /// The rate-limit class the call counts against: the endpoint's, unless a `Client::call`
+    /// names another.
+    pub(crate) rate_class: &'static RateClass,
     /// The path below the base URL when it is not the endpoint's (calls to endpoints the spec
     /// does not describe, through `Client::call`).
     pub(crate) path: Option<Cow<'a, str>>,
@@ -30,6 +33,7 @@ impl<'a> Request<'a> {
     pub fn new(endpoint: &'static Endpoint) -> Self {
         Request {
             endpoint,
+            rate_class: endpoint.rate_class,
             path: None,
             query: Vec::new(),
             body: None,

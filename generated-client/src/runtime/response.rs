@@ -335,7 +335,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::runtime::{ItemLimit, Method, RateLimit, StatusSpec};
+    use crate::runtime::{ItemLimit, Method, StatusSpec};
 
     static ENDPOINT: Endpoint = Endpoint {
         name: "test_endpoint",
@@ -346,10 +346,7 @@ mod tests {
         path: "/Test",
         idempotent: false,
         items: Some(ItemLimit { min: 1, max: Some(2) }),
-        rate_limit: RateLimit {
-            calls: 25,
-            per_millis: 5000,
-        },
+        rate_class: &crate::generated::api::API.rate_classes[0],
         statuses: &[
             StatusSpec {
                 code: 200,

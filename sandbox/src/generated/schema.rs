@@ -6,7 +6,7 @@
 //! catches mistakes in them.
 use crate::schema::{
     ApiSchema, AttributesSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema,
-    Method, ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
+    Method, ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the LeadSquared API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -21,10 +21,75 @@ pub static SCHEMA: Schema = Schema {
         error_value: "Error",
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
-        rate_limit: RateLimit {
-            calls: 25,
-            per_millis: 5000,
-        },
+        plans: &["Lite", "Pro", "Super", "Basic", "Standard", "Enterprise"],
+        rate_classes: &[
+            RateClassSchema {
+                name: "standard",
+                default: RateLimit {
+                    calls: 25,
+                    per_millis: 5000,
+                },
+                plans: &[
+                    RateLimit {
+                        calls: 2,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 5,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 10,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 10,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 15,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 25,
+                        per_millis: 5000,
+                    },
+                ],
+            },
+            RateClassSchema {
+                name: "bulk",
+                default: RateLimit {
+                    calls: 1,
+                    per_millis: 5000,
+                },
+                plans: &[
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                ],
+            },
+        ],
     },
     types: &[
         TypeSchema::Enum(EnumSchema {
@@ -4068,6 +4133,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[("opportunityId", "4f530c63-4c93-4150-8b8e-83487befb3b2")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -4108,6 +4174,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4164,6 +4231,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4209,6 +4277,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("SalesActivitySettings"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4271,6 +4340,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("LeadActivityPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4326,6 +4396,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["ProspectActivities"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4367,6 +4438,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4453,6 +4525,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4512,6 +4585,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4546,6 +4620,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4578,6 +4653,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4606,6 +4682,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityEventPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4658,6 +4735,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["ProspectActivities"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4690,6 +4768,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ActivityChangePage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4734,6 +4813,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4766,6 +4846,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4817,6 +4898,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4865,6 +4947,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -4886,6 +4969,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CompanyPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -4954,6 +5038,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5002,6 +5087,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5045,6 +5131,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdAndSuccessFlag"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5088,6 +5175,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AccountActivityPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("companyId", "8933fa5e-5b39-11e9-826a-0622360da6fe")],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5146,6 +5234,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AccountActivity"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("activityId", "255539a4-0380-4b8c-84db-7746b46c3fe2")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5188,6 +5277,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("emailaddress", "george@example.com")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5220,6 +5310,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &[],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5264,6 +5355,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5343,6 +5435,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("leadId", "6f75b09d-0187-45d6-86dd-f848bd5a0aca")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5385,6 +5478,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdAndAffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("postUpdatedLead", "false")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5447,6 +5541,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("Lead")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("phone", "9901111111")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5487,6 +5582,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["Leads"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5553,6 +5649,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5601,6 +5698,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("LeadFieldMetadata")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("schemaName", "Phone")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5661,6 +5759,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CallStatus"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("leadId", "6f75b09d-0187-45d6-86dd-f848bd5a0aca")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -5681,6 +5780,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5716,6 +5816,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("AffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5754,6 +5855,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5853,6 +5955,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5882,6 +5985,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5912,6 +6016,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -5942,6 +6047,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6009,6 +6115,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("LeadList")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6063,6 +6170,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6097,6 +6205,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6140,6 +6249,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdAndAffectedRows"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6176,6 +6286,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("ResultMessage"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6199,6 +6310,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6236,6 +6348,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -6320,6 +6433,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("RecordId"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6370,6 +6484,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityDetails"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[
                 ("OpportunityId", "4597c076-be5a-4ba2-9b08-ecd21626750f"),
                 ("getFileURL", "true"),
@@ -6408,6 +6523,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6457,6 +6573,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CaptureResult"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6512,6 +6629,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -6550,6 +6668,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("SuccessFlag"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("Id", "5ca5b042-51ea-4699-b6f0-84c40ab12770")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6578,6 +6697,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityFeatureState"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6603,6 +6723,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("OpportunityTypeMetadata"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("code", "12005")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6671,6 +6792,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6713,6 +6835,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunitiesOfType")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6767,6 +6890,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6796,6 +6920,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6827,6 +6952,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 1,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6895,6 +7021,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("TaskTypeDetails")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -6966,6 +7093,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7009,6 +7137,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("LeadTaskList"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -7057,6 +7186,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7085,6 +7215,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("TaskDeletionResult"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7122,6 +7253,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7176,6 +7308,7 @@ pub static SCHEMA: Schema = Schema {
                 position: &["Paging", "PageIndex"],
                 items: &["List"],
             }),
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7228,6 +7361,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("UserTaskPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7279,6 +7413,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("UserTaskPage"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -7358,6 +7493,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("User")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[("userId", "718ae557-9d0b-11e7-b0ab-02e89b2fb8f4")],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(
@@ -7426,6 +7562,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("CallStatus"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(

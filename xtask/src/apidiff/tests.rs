@@ -28,7 +28,10 @@ api:
     header: { access_key: x-Key, secret_key: x-Secret }
     query: { access_key: key, secret_key: secret }
   error_envelope: { status_field: Status, error_value: Error, type_field: ExceptionType, message_field: ExceptionMessage }
-  rate_limit: { calls: 25, per_seconds: 5 }
+  plans: [Small, Large]
+  rate_limits:
+    - { name: standard, calls: 25, per_seconds: 5, plans: { Small: 5, Large: 25 } }
+    - { name: bulk, calls: 1, per_seconds: 5, plans: { Small: 1 } }
   statuses:
     - { code: 200, meaning: OK., processed: always }
     - { code: 500, meaning: Failed., processed: unknown }
@@ -326,10 +329,81 @@ const CASES: &[Case] = &[
         &[(Behaviour, "error envelope changed")],
     ),
     case(
-        "API rate limit, inherited by every endpoint",
-        &[("calls: 25", "calls: 10")],
+        "a rate-limit class's default, the limit of every endpoint in it",
+        &[("calls: 25, per_seconds: 5", "calls: 10, per_seconds: 5")],
         NONE,
         &[(Behaviour, "rate limit changed")],
+    ),
+    case(
+        "a rate-limit class's figure on a plan",
+        &[("Large: 25", "Large: 20")],
+        NONE,
+        &[(Behaviour, "rate limit changed")],
+    ),
+    case(
+        "a rate-limit class's figure on a plan left to its default, which is the same",
+        &[("plans: { Small: 1 }", "plans: {}")],
+        NONE,
+        &[(Documentation, "plan figure documented")],
+    ),
+    case(
+        "plan added (Plan is non-exhaustive)",
+        &[("plans: [Small, Large]", "plans: [Small, Large, Huge]")],
+        NONE,
+        &[(Compatible, "plan added")],
+    ),
+    case(
+        "plan removed",
+        &[("plans: [Small, Large]", "plans: [Small]"), (", Large: 25", "")],
+        NONE,
+        &[(Breaking, "plan removed")],
+    ),
+    case(
+        "plans reordered",
+        &[("plans: [Small, Large]", "plans: [Large, Small]")],
+        NONE,
+        &[(Behaviour, "plans reordered")],
+    ),
+    case(
+        "rate-limit class added (RateLimitClass is non-exhaustive)",
+        &[(
+            "    - { name: bulk,",
+            "    - { name: export, calls: 2, per_seconds: 5 }\n    - { name: bulk,",
+        )],
+        NONE,
+        &[(Compatible, "rate-limit class added")],
+    ),
+    case(
+        "rate-limit class removed",
+        &[(
+            "    - { name: bulk, calls: 1, per_seconds: 5, plans: { Small: 1 } }\n",
+            "",
+        )],
+        NONE,
+        &[(Breaking, "rate-limit class removed")],
+    ),
+    case(
+        "rate-limit class described",
+        &[(
+            "{ name: bulk, calls: 1,",
+            "{ name: bulk, description: Rows in bulk., calls: 1,",
+        )],
+        NONE,
+        &[(Documentation, "description changed")],
+    ),
+    case(
+        "rate-limit classes reordered: the first, of endpoints naming none, is another",
+        &[(
+            "    - { name: standard, calls: 25, per_seconds: 5, plans: { Small: 5, Large: 25 } }\n    - { name: bulk, calls: 1, per_seconds: 5, plans: { Small: 1 } }\n",
+            "    - { name: bulk, calls: 1, per_seconds: 5, plans: { Small: 1 } }\n    - { name: standard, calls: 25, per_seconds: 5, plans: { Small: 5, Large: 25 } }\n",
+        )],
+        NONE,
+        &[
+            (Behaviour, "rate-limit class changed"),
+            (Behaviour, "rate-limit class changed"),
+            (Behaviour, "rate-limit class changed"),
+            (Behaviour, "rate-limit classes reordered"),
+        ],
     ),
     case(
         "rate-limit flag of an exception",
@@ -985,13 +1059,10 @@ const CASES: &[Case] = &[
         &[(Behaviour, "per-row results changed")],
     ),
     case(
-        "endpoint's own rate limit",
+        "endpoint moved to another rate-limit class",
         NONE,
-        &[(
-            "    unwrap: Response\n",
-            "    unwrap: Response\n    rate_limit: { calls: 1, per_seconds: 5 }\n",
-        )],
-        &[(Behaviour, "rate limit changed")],
+        &[("    unwrap: Response\n", "    unwrap: Response\n    rate_limit: bulk\n")],
+        &[(Behaviour, "rate-limit class changed")],
     ),
     case(
         "endpoint's own statuses",
@@ -1051,6 +1122,30 @@ fn every_rule_classifies_its_spec_pair_exactly() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A spec of the older shape (one `api.rate_limit`) against the same figures as classes: what
+/// `cargo xtask diff` reports across the change of shape.
+#[test]
+fn the_older_single_limit_becoming_classes_adds_plans_and_a_class() {
+    let legacy = edit(
+        API,
+        &[(
+            "  plans: [Small, Large]\n  rate_limits:\n    - { name: standard, calls: 25, per_seconds: 5, plans: { Small: 5, Large: 25 } }\n    - { name: bulk, calls: 1, per_seconds: 5, plans: { Small: 1 } }\n",
+            "  rate_limit: { calls: 25, per_seconds: 5 }\n",
+        )],
+    );
+    let changes = full(&sources(&legacy, BASE), &sources(API, BASE));
+    assert_eq!(
+        kinds(&changes),
+        [
+            (Compatible, "plan added"),
+            (Compatible, "plan added"),
+            (Compatible, "rate-limit class added"),
+        ],
+        "{}",
+        shown(&changes)
+    );
 }
 
 #[test]

@@ -5,10 +5,10 @@
 //! tied to the row's index in the input. Rows are read lazily from anything iterable (a `Vec`,
 //! an array, an iterator) or from a [`Stream`] (see [`IntoRows`]), checked one by one against
 //! the spec's rules, gathered into calls of at most the spec's item limit, and sent with
-//! bounded concurrency under the client's rate limiter (shared by all its clones). Memory is
-//! bounded by the concurrency, not by the number of rows. A job owns a clone of the client and
-//! its rows, so it is `Send + 'static`: it can be returned from a function, kept in a struct or
-//! run on `tokio::spawn`.
+//! bounded concurrency under the limiter of the endpoint's rate-limit class (the client keeps
+//! one per class, shared by all its clones). Memory is bounded by the concurrency, not by the
+//! number of rows. A job owns a clone of the client and its rows, so it is `Send + 'static`: it
+//! can be returned from a function, kept in a struct or run on `tokio::spawn`.
 //!
 //! What each outcome means is on [`RowOutcome`]. What is retried, and what is not (the default
 //! never sends a row twice):
@@ -705,7 +705,7 @@ impl<R: Send + 'static> Bulk<R> {
         F: Fn(Arc<[T]>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<RowOutcome<R>>, Error>> + Send + 'static,
     {
-        Self::with_limiter(client.rate_limiter(), endpoint, rows, check, send)
+        Self::with_limiter(client.rate_limiter(endpoint.rate_class), endpoint, rows, check, send)
     }
 
     fn with_limiter<T, S, C, F, Fut>(
@@ -1118,10 +1118,7 @@ mod tests {
         path: "/Test",
         idempotent: false,
         items: Some(ItemLimit { min: 1, max: Some(3) }),
-        rate_limit: RateLimit {
-            calls: 100,
-            per_millis: 1000,
-        },
+        rate_class: &crate::generated::api::API.rate_classes[0],
         statuses: &[],
     };
 

@@ -21,7 +21,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GOLDEN_CREATE_PERSON,
     &GOLDEN_CREATE_COMPANY,
 ];
-/// Describes Create a Person: method, path, item limits, rate limit and documented statuses.
+/// Describes Create a Person: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_CREATE_PERSON: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_create_person",
     title: "Create a Person",
@@ -31,10 +31,7 @@ pub const GOLDEN_CREATE_PERSON: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/People.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -46,8 +43,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -92,7 +93,8 @@ impl crate::Client {
         super::requests::GoldenCreatePerson::new(self.clone(), body)
     }
 }
-/// Describes Create a Company: method, path, item limits, rate limit and documented statuses.
+/// Describes Create a Company: method, path, item limits, rate-limit class and documented
+/// statuses.
 pub const GOLDEN_CREATE_COMPANY: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_create_company",
     title: "Create a Company",
@@ -102,10 +104,7 @@ pub const GOLDEN_CREATE_COMPANY: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/Companies.svc/Create",
     idempotent: false,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -117,8 +116,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///

@@ -18,7 +18,7 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
 ];
 /// Every endpoint's description, in spec order.
 pub const ALL: &[&crate::runtime::Endpoint] = &[&GOLDEN_ADD_ITEMS];
-/// Describes Add Items: method, path, item limits, rate limit and documented statuses.
+/// Describes Add Items: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_ADD_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_add_items",
     title: "Add Items",
@@ -31,10 +31,7 @@ pub const GOLDEN_ADD_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoint 
         min: 1,
         max: Some(5),
     }),
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -49,8 +46,12 @@ impl crate::Client {
     /// Each call takes 1 to 5 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is not idempotent: repeating a
-    /// call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -69,8 +70,9 @@ impl crate::Client {
     ///
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
-    /// `Invalid` and not sent); the job sends the rest in calls of at most 5 under the client's rate
-    /// limit ([`crate::ClientBuilder::rate_limit`]), retries only what is safe, and yields one
+    /// `Invalid` and not sent); the job sends the rest in calls of at most 5, each after waiting for
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -83,7 +85,7 @@ impl crate::Client {
         R: crate::runtime::IntoRows<super::types::Item, M>,
     {
         let call = ::std::sync::Arc::new(
-            super::requests::GoldenAddItems::new(self.clone(), Vec::new()),
+            super::requests::GoldenAddItems::new(self.for_job(), Vec::new()),
         );
         let send = move |rows: ::std::sync::Arc<[super::types::Item]>| {
             let call = ::std::sync::Arc::clone(&call);

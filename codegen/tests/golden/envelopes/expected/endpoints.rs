@@ -21,7 +21,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GOLDEN_UPDATE_THING,
     &GOLDEN_LIST_THINGS,
 ];
-/// Describes Update a Thing: method, path, item limits, rate limit and documented statuses.
+/// Describes Update a Thing: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_UPDATE_THING: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_update_thing",
     title: "Update a Thing",
@@ -31,10 +31,7 @@ pub const GOLDEN_UPDATE_THING: crate::runtime::Endpoint = crate::runtime::Endpoi
     path: "/Things.svc/Update",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -46,8 +43,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -89,7 +90,7 @@ impl crate::Client {
         super::requests::GoldenUpdateThing::new(self.clone(), body)
     }
 }
-/// Describes List Things: method, path, item limits, rate limit and documented statuses.
+/// Describes List Things: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_LIST_THINGS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_list_things",
     title: "List Things",
@@ -99,10 +100,7 @@ pub const GOLDEN_LIST_THINGS: crate::runtime::Endpoint = crate::runtime::Endpoin
     path: "/Things.svc/List",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -114,8 +112,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///

@@ -6,7 +6,7 @@
 //! catches mistakes in them.
 use crate::schema::{
     ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -21,10 +21,43 @@ pub static SCHEMA: Schema = Schema {
         error_value: "Error",
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
-        rate_limit: RateLimit {
-            calls: 10,
-            per_millis: 2000,
-        },
+        plans: &["Small", "Large"],
+        rate_classes: &[
+            RateClassSchema {
+                name: "standard",
+                default: RateLimit {
+                    calls: 10,
+                    per_millis: 2000,
+                },
+                plans: &[
+                    RateLimit {
+                        calls: 4,
+                        per_millis: 2000,
+                    },
+                    RateLimit {
+                        calls: 10,
+                        per_millis: 2000,
+                    },
+                ],
+            },
+            RateClassSchema {
+                name: "bulk",
+                default: RateLimit {
+                    calls: 2,
+                    per_millis: 5000,
+                },
+                plans: &[
+                    RateLimit {
+                        calls: 1,
+                        per_millis: 5000,
+                    },
+                    RateLimit {
+                        calls: 2,
+                        per_millis: 5000,
+                    },
+                ],
+            },
+        ],
     },
     types: &[
         TypeSchema::Enum(EnumSchema {
@@ -60,6 +93,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("IdResult"),
             unwrap: ::core::option::Option::Some("Message"),
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(r#"{
   "Id": "t-1"
@@ -82,6 +116,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("IdResult")),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::None,

@@ -17,7 +17,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GOLDEN_GET_DEAL,
 ];
 #[cfg(feature = "opportunities")]
-/// Describes Get a Deal: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a Deal: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_GET_DEAL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_get_deal",
     title: "Get a Deal",
@@ -27,10 +27,7 @@ pub const GOLDEN_GET_DEAL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     path: "/Deals.svc/Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 25,
-        per_millis: 5000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -43,8 +40,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 25 calls in 5 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///

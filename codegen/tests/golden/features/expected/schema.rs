@@ -6,7 +6,7 @@
 //! catches mistakes in them.
 use crate::schema::{
     ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -21,10 +21,17 @@ pub static SCHEMA: Schema = Schema {
         error_value: "Error",
         type_field: "ExceptionType",
         message_field: "ExceptionMessage",
-        rate_limit: RateLimit {
-            calls: 25,
-            per_millis: 5000,
-        },
+        plans: &[],
+        rate_classes: &[
+            RateClassSchema {
+                name: "standard",
+                default: RateLimit {
+                    calls: 25,
+                    per_millis: 5000,
+                },
+                plans: &[],
+            },
+        ],
     },
     types: &[
         TypeSchema::Enum(EnumSchema {
@@ -71,6 +78,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Named("GoldenDeal"),
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::None,
             response_example: ::core::option::Option::Some(

@@ -18,7 +18,7 @@ pub const DEFAULT_STATUSES: &[crate::runtime::StatusSpec] = &[
 ];
 /// Every endpoint's description, in spec order.
 pub const ALL: &[&crate::runtime::Endpoint] = &[&GOLDEN_GET_RECORD];
-/// Describes Get a Record: method, path, item limits, rate limit and documented statuses.
+/// Describes Get a Record: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_GET_RECORD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_get_record",
     title: "Get a Record",
@@ -28,10 +28,7 @@ pub const GOLDEN_GET_RECORD: crate::runtime::Endpoint = crate::runtime::Endpoint
     path: "/Records.svc/Get",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -43,8 +40,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///

@@ -41,15 +41,23 @@ impl GoldenSearchItems {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. The stream owns the builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
-        crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_SEARCH_ITEMS.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. The
+    /// stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Item> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GOLDEN_SEARCH_ITEMS,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -139,15 +147,23 @@ impl GoldenListItems {
     }
     /// Every page from the body's `Paging.PageIndex` on, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
-    /// page shorter than `Paging.PageSize`, or after the first error. The stream owns the builder, so
-    /// it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Item> {
-        crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_LIST_ITEMS.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page or a page shorter than
+    /// `Paging.PageSize`, or after the first error. The stream owns the builder, so it can be returned
+    /// or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Item> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.paging.page_index,
             Some(self.body.paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GOLDEN_LIST_ITEMS,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {

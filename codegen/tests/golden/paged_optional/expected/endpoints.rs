@@ -21,7 +21,7 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GOLDEN_FILTER_ENTRIES,
     &GOLDEN_LOOKUP_ENTRIES,
 ];
-/// Describes Filter Entries: method, path, item limits, rate limit and documented statuses.
+/// Describes Filter Entries: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_FILTER_ENTRIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_filter_entries",
     title: "Filter Entries",
@@ -31,10 +31,7 @@ pub const GOLDEN_FILTER_ENTRIES: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/Entries.svc/Filter",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -46,8 +43,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -122,7 +123,7 @@ impl crate::Client {
         self.golden_filter_entries(owner_id).pages()
     }
 }
-/// Describes Look Up Entries: method, path, item limits, rate limit and documented statuses.
+/// Describes Look Up Entries: method, path, item limits, rate-limit class and documented statuses.
 pub const GOLDEN_LOOKUP_ENTRIES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     name: "golden_lookup_entries",
     title: "Look Up Entries",
@@ -132,10 +133,7 @@ pub const GOLDEN_LOOKUP_ENTRIES: crate::runtime::Endpoint = crate::runtime::Endp
     path: "/Entries.svc/Lookup",
     idempotent: true,
     items: None,
-    rate_limit: crate::runtime::RateLimit {
-        calls: 10,
-        per_millis: 2000,
-    },
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 impl crate::Client {
@@ -147,8 +145,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// The documented rate limit is 10 calls in 2 seconds. The call is idempotent: sending it twice
-    /// has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 10
+    /// calls per 2 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///

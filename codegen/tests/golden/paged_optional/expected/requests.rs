@@ -48,15 +48,15 @@ impl GoldenFilterEntries {
     /// Every page from the body's `Paging.PageIndex` on (1 when absent), as a stream
     /// ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page, a page
-    /// shorter than `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first
-    /// error. When the body gives no `Paging.PageSize`, the first call is sent as it is and the
-    /// server's own page size, learned from its answer, is asked for from then on. The stream owns the
-    /// builder, so it can be returned or spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Entry> {
-        crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_FILTER_ENTRIES.name,
-            crate::runtime::PageStyle::Index,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. When
+    /// the body gives no `Paging.PageSize`, the first call is sent as it is and the server's own page
+    /// size, learned from its answer, is asked for from then on. The stream owns the builder, so it
+    /// can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Entry> {
+        let client = self.client.clone();
+        let (first, size) = (
             self
                 .body
                 .as_ref()
@@ -68,6 +68,14 @@ impl GoldenFilterEntries {
                 .as_ref()
                 .and_then(|body| body.paging.as_ref())
                 .map(|paging| paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GOLDEN_FILTER_ENTRIES,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
@@ -135,17 +143,24 @@ impl GoldenLookupEntries {
     /// Every page from the body's `Window.Offset` on (0 when absent), each page's offset being the
     /// items seen before it, as a stream ([`crate::pages::Pages`]).
     ///
-    /// Sends one call per page, when the next page is asked for, and stops after an empty page or a
-    /// page shorter than `Window.RowCount`, or after the first error. When the body gives no
-    /// `Window.RowCount`, the first call is sent as it is and the server's own page size, learned from
-    /// its answer, is asked for from then on. The stream owns the builder, so it can be returned or
-    /// spawned.
-    pub fn pages(self) -> crate::runtime::Pages<super::types::Entry> {
-        crate::runtime::Pages::new(
-            super::endpoints::GOLDEN_LOOKUP_ENTRIES.name,
-            crate::runtime::PageStyle::Offset,
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page or a page shorter than
+    /// `Window.RowCount`, or after the first error. When the body gives no `Window.RowCount`, the
+    /// first call is sent as it is and the server's own page size, learned from its answer, is asked
+    /// for from then on. The stream owns the builder, so it can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::types::Entry> {
+        let client = self.client.clone();
+        let (first, size) = (
             self.body.window.as_ref().and_then(|window| window.offset).unwrap_or(0),
             self.body.window.as_ref().and_then(|window| window.row_count),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GOLDEN_LOOKUP_ENTRIES,
+            crate::runtime::PageStyle::Offset,
+            first,
+            size,
             move |at: crate::runtime::PageAt| {
                 let mut call = self.clone();
                 if let Some(size) = at.size {
