@@ -200,7 +200,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[1],
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "activities")]
@@ -222,11 +222,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
-    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
-    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
-    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
-    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -300,8 +301,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
-    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -2167,7 +2168,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
     items: None,
-    rate_class: &super::api::API.rate_classes[1],
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "accounts")]
@@ -2185,11 +2186,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
-    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
-    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
-    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
-    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -4921,7 +4923,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[1],
+    rate_class: &super::api::API.rate_classes[0],
     statuses: &[
         crate::runtime::StatusSpec {
             code: 200,
@@ -4973,11 +4975,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
-    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
-    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
-    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
-    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///
@@ -5065,8 +5068,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
-    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. Each row's outcome comes from its own
     /// result in the answer, matched by row number. The job owns a clone of the client and its
     /// arguments, so it can be returned from a function, stored or spawned;
@@ -5571,7 +5574,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
         min: 1,
         max: Some(25),
     }),
-    rate_class: &super::api::API.rate_classes[1],
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "opportunities")]
@@ -5591,11 +5594,12 @@ impl crate::Client {
     /// Each call takes 1 to 25 items; other counts are refused with [`crate::Error::ItemCount`] before
     /// anything is sent.
     ///
-    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
-    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
-    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
-    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
-    /// idempotent: sending it twice has the effect of sending it once.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
     ///
     /// # Errors
     ///
@@ -5663,8 +5667,8 @@ impl crate::Client {
     /// `rows` is anything iterable (a `Vec`, an array, an iterator) or a `futures` stream, read
     /// lazily. Each row is checked against the spec's rules first (a row that breaks one is reported
     /// `Invalid` and not sent); the job sends the rest in calls of at most 25, each after waiting for
-    /// the limit of the endpoint's rate-limit class (`bulk`; see [`crate::ClientBuilder::plan`] and
-    /// [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
+    /// the limit of the endpoint's rate-limit class (`standard`; see [`crate::ClientBuilder::plan`]
+    /// and [`crate::ClientBuilder::rate_limit_for`]), retries only what is safe, and yields one
     /// [`crate::bulk::RowReport`] per row, tied to its index. The endpoint does not answer per row, so
     /// a successful call makes each of its rows `Accepted`: the server took the call, and a row it
     /// refused inside a successful answer would not be seen. The job owns a clone of the client and
@@ -6404,7 +6408,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
     items: None,
-    rate_class: &super::api::API.rate_classes[1],
+    rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
 };
 #[cfg(feature = "tasks")]
@@ -6422,11 +6426,12 @@ impl crate::Client {
     ///
     /// # Limits
     ///
-    /// Calls count against the rate-limit class `bulk` ([`crate::RateLimitClass::Bulk`]): 1 call per 5
-    /// s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does not wait for
-    /// the limit unless the client is told to ([`crate::ClientBuilder::wait_for_rate_limit`]); past
-    /// it, the server refuses the call and it fails with [`crate::Error::RateLimited`]. The call is
-    /// not idempotent: repeating a call whose outcome is unknown can apply it twice.
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
+    /// outcome is unknown can apply it twice.
     ///
     /// # Errors
     ///

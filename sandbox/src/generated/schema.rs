@@ -4133,7 +4133,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 1,
+            rate_class: 0,
             query_example: &[("opportunityId", "4f530c63-4c93-4150-8b8e-83487befb3b2")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -5038,7 +5038,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 1,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
@@ -6348,7 +6348,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Array(&Shape::Named("OpportunityRowResult")),
             unwrap: ::core::option::Option::Some("Response"),
             pages: ::core::option::Option::None,
-            rate_class: 1,
+            rate_class: 0,
             query_example: &[("SearchBy", "Phone")],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -6629,7 +6629,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 1,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"[
@@ -6952,7 +6952,7 @@ pub static SCHEMA: Schema = Schema {
             response: Shape::Json,
             unwrap: ::core::option::Option::None,
             pages: ::core::option::Option::None,
-            rate_class: 1,
+            rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
                 r#"{
