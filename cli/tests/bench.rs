@@ -21,7 +21,7 @@ use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, Searc
 use leadsquared_sandbox::Sandbox;
 
 const LEADS: usize = 50;
-/// The sandbox's limit of the bulk class (Add Opportunities in Bulk's): 25 calls in any 250 ms
+/// The sandbox's limit of the standard class (Add Opportunities in Bulk's): 25 calls in any 250 ms
 /// (2,500 rows/s), a 20 ms latency, as in the library's benchmark.
 const CALLS: u32 = 25;
 const WINDOW: Duration = Duration::from_millis(250);
@@ -30,7 +30,7 @@ const LATENCY: Duration = Duration::from_millis(20);
 async fn limited_sandbox() -> Sandbox {
     Sandbox::builder()
         .leads(leads(LEADS))
-        .class_rate_limit("bulk", CALLS, WINDOW)
+        .class_rate_limit("standard", CALLS, WINDOW)
         .latency(LATENCY)
         .lean(true)
         .start()
@@ -42,7 +42,7 @@ async fn library_rows_per_second(rows: usize) -> f64 {
     let sandbox = limited_sandbox().await;
     let client = sandbox
         .client_builder()
-        .rate_limit_for(leadsquared::RateLimitClass::Bulk, CALLS, WINDOW)
+        .rate_limit_for(leadsquared::RateLimitClass::Standard, CALLS, WINDOW)
         .build()
         .unwrap();
     let deals = (0..rows).map(|i| {

@@ -144,7 +144,7 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
     }
     assert!(text.contains("add_opportunities_in_bulk  Add Opportunities in Bulk  [import]"));
     assert!(text.contains(
-        "    POST /OpportunityManagement.svc/Bulk/Add/ByLeadField\n    rate-limit class: bulk (1 call per 5 s without a plan)"
+        "    POST /LeadManagement.svc/Lead/Bulk/Create\n    rate-limit class: bulk (1 call per 5 s without a plan)"
     ));
     assert!(text.contains("    query SearchBy: EmailAddress | Phone | Mobile | …"));
     let json = run(command(None).args(["endpoints", "--json"]));
@@ -157,7 +157,11 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         .iter()
         .filter_map(|line| Some((line["name"].as_str()?, line["rate_limit_class"].as_str()?)))
         .collect();
-    assert!(classes.contains(&("add_opportunities_in_bulk", "bulk")), "{classes:?}");
+    assert!(classes.contains(&("create_leads_in_bulk", "bulk")), "{classes:?}");
+    assert!(
+        classes.contains(&("add_opportunities_in_bulk", "standard")),
+        "{classes:?}"
+    );
     assert!(classes.contains(&("get_lead_by_email", "standard")), "{classes:?}");
 }
 

@@ -191,7 +191,7 @@ async fn interrupted_then_resumed(signal: &str) {
     let dir = scratch(&format!("crash-{signal}"));
     let sandbox = Sandbox::builder()
         .leads(leads(50))
-        .class_rate_limit("bulk", 25, Duration::from_millis(250))
+        .class_rate_limit("standard", 25, Duration::from_millis(250))
         .lean(false)
         .start()
         .await
@@ -391,7 +391,7 @@ async fn without_a_terminal_progress_comes_as_lines() {
     let dir = scratch("log");
     let sandbox = Sandbox::builder()
         .leads(leads(10))
-        .class_rate_limit("bulk", 10, Duration::from_millis(250))
+        .class_rate_limit("standard", 10, Duration::from_millis(250))
         .start()
         .await
         .unwrap();

@@ -129,7 +129,7 @@ fn raw_http() -> reqwest::Client {
 }
 
 /// A client whose every rate-limit class allows `calls` per `per` (the jobs here are of Add
-/// Opportunities in Bulk, in the `bulk` class; single calls do not wait for any).
+/// Opportunities in Bulk, in the `standard` class; single calls do not wait for any).
 fn client(base_url: &str, calls: u32, per: Duration) -> Result<Client> {
     let mut builder = Client::builder()
         .base_url(base_url)

@@ -1,8 +1,8 @@
 //! The bulk engine against the sandbox, with faults injected: every input row gets exactly one
 //! outcome, no retry creates an opportunity twice, the sandbox never sees more calls than the
 //! limit in any window, 401 stops the job, and ambiguous failures are reported as unknown.
-//! Add Opportunities in Bulk is in the `bulk` rate-limit class, so both sides get that class's
-//! limit; windows are scaled down (a few calls per 100–300 ms) so the file stays fast.
+//! Add Opportunities in Bulk is in the `standard` rate-limit class, so both sides get that
+//! class's limit; windows are scaled down (a few calls per 100–300 ms) so the file stays fast.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,13 +30,13 @@ fn row(i: usize) -> OpportunityByLeadField {
 fn sandbox(calls: u32, per: Duration) -> SandboxBuilder {
     Sandbox::builder()
         .leads((0..LEADS).map(|i| Lead::new().with_email(format!("lead{i}@example.com"))))
-        .class_rate_limit("bulk", calls, per)
+        .class_rate_limit("standard", calls, per)
 }
 
 fn client(sandbox: &Sandbox, calls: u32, per: Duration) -> Result<Client, leadsquared::Error> {
     sandbox
         .client_builder()
-        .rate_limit_for(RateLimitClass::Bulk, calls, per)
+        .rate_limit_for(RateLimitClass::Standard, calls, per)
         .timeout(Duration::from_secs(5))
         .build()
 }
@@ -104,7 +104,7 @@ async fn a_clean_run_creates_every_row_once_within_the_limit() -> TestResult {
     // arrival however late, so the default margin holds.
     let client = sandbox
         .client_builder()
-        .rate_limit_for(RateLimitClass::Bulk, 5, window)
+        .rate_limit_for(RateLimitClass::Standard, 5, window)
         .build()?;
     let count = 400; // 16 calls: a bit more than three windows
     let options = BulkOptions::default().concurrency(4);
@@ -306,7 +306,7 @@ async fn a_refused_connection_is_retried_until_the_server_is_up() -> TestResult 
             leadsquared_sandbox::DEFAULT_ACCESS_KEY,
             leadsquared_sandbox::DEFAULT_SECRET_KEY,
         ))
-        .rate_limit_for(RateLimitClass::Bulk, 100, Duration::from_millis(100))
+        .rate_limit_for(RateLimitClass::Standard, 100, Duration::from_millis(100))
         .build()?;
     let starter = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(150)).await;

@@ -850,7 +850,7 @@ async fn a_bulk_job_against_an_echoing_server_leaks_nothing() -> TestResult {
             // The job is about what its reports and logs say, not its pace.
             let client = keys
                 .builder(&server.origin, placement)
-                .rate_limit_for(leadsquared::RateLimitClass::Bulk, 1000, Duration::from_secs(1))
+                .rate_limit_for(leadsquared::RateLimitClass::Standard, 1000, Duration::from_secs(1))
                 .build()?;
             let mut job = client.add_opportunities_in_bulk_all(SearchBy::EmailAddress, (0..30).map(row));
             let mut reports = 0;

@@ -1,7 +1,7 @@
 //! Rate-limit classes against the sandbox, which counts each class in windows of its own: a bulk
-//! job keeps to its endpoint's class while calls of the standard class go on beside it, single
-//! calls wait for their class's limiter only when asked, and an escape-hatch call can name its
-//! class. Windows are scaled down (a few calls per 300 ms) so the file stays fast; the limits
+//! job keeps to its endpoint's class while calls of another class go on beside it, single calls
+//! wait for their class's limiter only when asked, and an escape-hatch call can name its class.
+//! Add Opportunities in Bulk is in the standard class, Create Leads in Bulk in the bulk class. Windows are scaled down (a few calls per 300 ms) so the file stays fast; the limits
 //! are set alike on both sides, as a plan would set them.
 
 #[path = "common/mod.rs"]
@@ -9,9 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{add, rows};
 use leadsquared::bulk::BulkOptions;
 use leadsquared::endpoints::Method;
+use leadsquared::leads::LeadAttributes;
 use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
 use leadsquared::{Client, RateLimitClass};
 use leadsquared_sandbox::{Lead, Sandbox, SandboxBuilder};
@@ -49,12 +49,22 @@ async fn lookup(client: &Client, n: usize) -> Result<(), leadsquared::Error> {
     client.get_lead_by_email(format!("lead{n}@example.com")).await.map(drop)
 }
 
+/// A call of the bulk class: one new lead through Create Leads in Bulk.
+async fn create_leads(client: &Client, n: usize) -> Result<(), leadsquared::Error> {
+    let lead = LeadAttributes::new().email_address(format!("new{n}@example.com"));
+    client.create_leads_in_bulk([lead]).await.map(drop)
+}
+
 #[tokio::test]
-async fn a_bulk_job_keeps_the_bulk_figure_while_standard_calls_go_on_beside_it() -> TestResult {
-    let sandbox = sandbox(10, 2).start().await?;
-    let client = client(&sandbox, 10, 2)?;
+async fn a_bulk_job_keeps_its_class_figure_while_calls_of_another_class_go_on_beside_it() -> TestResult {
+    let sandbox = sandbox(2, 10).start().await?;
+    let client = client(&sandbox, 2, 10)?;
     assert_eq!(
         RateLimitClass::of(&leadsquared::endpoints::ADD_OPPORTUNITIES_IN_BULK),
+        Some(RateLimitClass::Standard)
+    );
+    assert_eq!(
+        RateLimitClass::of(&leadsquared::endpoints::CREATE_LEADS_IN_BULK),
         Some(RateLimitClass::Bulk)
     );
     let count = 200; // 8 calls of 25 rows: at 2 per window, at least 4 windows
@@ -67,10 +77,10 @@ async fn a_bulk_job_keeps_the_bulk_figure_while_standard_calls_go_on_beside_it()
         .add_opportunities_in_bulk_all(SearchBy::EmailAddress, rows)
         .options(BulkOptions::default().concurrency(8));
     let job = tokio::spawn(futures_util::StreamExt::collect::<Vec<_>>(job));
-    // Standard calls from a clone that waits, all through the job: none is held back by it.
+    // Bulk-class calls from a clone that waits, all through the job: none is held back by it.
     let waiting = client.wait_for_rate_limit(true);
     for n in 0..12 {
-        lookup(&waiting, n % LEADS + 1).await?;
+        create_leads(&waiting, n).await?;
     }
     let lookups_done = started.elapsed();
     let reports = job.await?;
@@ -79,10 +89,10 @@ async fn a_bulk_job_keeps_the_bulk_figure_while_standard_calls_go_on_beside_it()
     assert_eq!(reports.len(), count);
     assert!(reports.iter().all(|report| report.outcome.kind().as_str() == "applied"));
     assert_eq!(refusals(&sandbox), 0, "neither class was refused");
-    assert!(sandbox.max_admitted_in_class_window("bulk", WINDOW) <= 2);
-    assert!(sandbox.max_admitted_in_class_window("standard", WINDOW) <= 10);
-    // 8 bulk calls at 2 per window take at least 3 full windows; the 12 lookups at 10 per window
-    // only one, while the job is still running.
+    assert!(sandbox.max_admitted_in_class_window("standard", WINDOW) <= 2);
+    assert!(sandbox.max_admitted_in_class_window("bulk", WINDOW) <= 10);
+    // 8 job calls at 2 per window take at least 3 full windows; the 12 bulk-class calls at 10 per
+    // window only one, while the job is still running.
     assert!(elapsed >= WINDOW * 3, "{elapsed:?}");
     assert!(lookups_done < elapsed, "{lookups_done:?} of {elapsed:?}");
     Ok(())
@@ -117,8 +127,8 @@ async fn single_calls_wait_for_their_class_only_when_asked() -> TestResult {
     assert!(sandbox.max_admitted_in_class_window("standard", WINDOW) <= 3);
 
     // And for some calls only: the waiting clone shares the limiter, the plain client does not
-    // wait on it. A bulk call waits on the bulk class, which the lookups did not touch.
-    add(&client.wait_for_rate_limit(true), &rows(1)).await?;
+    // wait on it. A bulk-class call waits on the bulk class, which the lookups did not touch.
+    create_leads(&client.wait_for_rate_limit(true), 1).await?;
     Ok(())
 }
 
@@ -126,13 +136,10 @@ async fn single_calls_wait_for_their_class_only_when_asked() -> TestResult {
 async fn an_escape_hatch_call_waits_on_the_class_it_names() -> TestResult {
     let sandbox = sandbox(10, 1).start().await?;
     let client = client(&sandbox, 10, 1)?.wait_for_rate_limit(true);
-    let path = leadsquared::endpoints::ADD_OPPORTUNITIES_IN_BULK.path;
-    let body = serde_json::to_value(rows(1))?;
+    let path = leadsquared::endpoints::CREATE_LEADS_IN_BULK.path;
+    let body = serde_json::json!([[{ "Attribute": "EmailAddress", "Value": "new@example.com" }]]);
     let call = |class: Option<RateLimitClass>| {
-        let call = client
-            .call(Method::Post, path)
-            .query("SearchBy", "EmailAddress")
-            .body(body.clone());
+        let call = client.call(Method::Post, path).body(body.clone());
         match class {
             Some(class) => call.rate_limit_class(class),
             None => call,

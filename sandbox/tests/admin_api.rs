@@ -21,11 +21,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_leadsquared-sandbox");
 
 /// The leads `common::row(n)` refers to, for `n` in `1..=count`.
 fn with_leads(count: usize) -> SandboxBuilder {
-    // Add Opportunities in Bulk is in the `bulk` rate-limit class (1 call per 5 s by default);
-    // these tests make several calls of it, so it gets the standard class's default instead.
-    Sandbox::builder()
-        .leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
-        .class_rate_limit("bulk", 25, Duration::from_secs(5))
+    Sandbox::builder().leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
 }
 
 /// The sandbox's own API at `origin` (`http://127.0.0.1:PORT`), with the default keys.
@@ -279,7 +275,7 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
     assert_eq!(
         initial,
         json!({
-            "LatencyMs": 0, "Plan": null, "RateLimit": "25/5", "RateLimits": { "standard": "25/5", "bulk": "25/5" },
+            "LatencyMs": 0, "Plan": null, "RateLimit": "25/5", "RateLimits": { "standard": "25/5", "bulk": "1/5" },
             "RateLimitStatus": 429, "SearchByIgnoreCase": false
         })
     );
@@ -325,10 +321,10 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
     let changed = admin
         .post(
             "settings",
-            &json!({ "RateLimits": { "bulk": "1/60" }, "RateLimitStatus": 200 }),
+            &json!({ "RateLimits": { "standard": "1/60" }, "RateLimitStatus": 200 }),
         )
         .await;
-    assert_eq!(changed.body["RateLimits"]["bulk"], "1/60", "{}", changed.text);
+    assert_eq!(changed.body["RateLimits"]["standard"], "1/60", "{}", changed.text);
     let client = sandbox.client()?;
     add(&client, &rows(1)).await?;
     let refused = add(&client, &rows(1)).await.expect_err("past the new limit");
@@ -339,7 +335,7 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
         Some("API calls exceeded the limit of 1 in 60 second(s)")
     );
     admin
-        .post("settings", &json!({ "RateLimits": { "bulk": "off" } }))
+        .post("settings", &json!({ "RateLimits": { "standard": "off" } }))
         .await;
     add(&client, &rows(1)).await?;
     Ok(())
@@ -348,7 +344,7 @@ async fn settings_change_over_http_and_refuse_bad_values_whole() -> TestResult {
 #[tokio::test]
 async fn reset_goes_back_to_the_state_right_after_start() -> TestResult {
     let sandbox = with_leads(2)
-        .class_rate_limit("bulk", 2, Duration::from_secs(60))
+        .class_rate_limit("standard", 2, Duration::from_secs(60))
         .start()
         .await?;
     let admin = Admin::of(&sandbox);
@@ -387,7 +383,7 @@ async fn reset_goes_back_to_the_state_right_after_start() -> TestResult {
 async fn the_standalone_binary_takes_faults_and_the_refusal_status_as_flags_and_logs_each_call() -> TestResult {
     let (_child, base_url, mut stderr) = standalone(&[
         "--rate-limit-class",
-        "bulk=1/60",
+        "standard=1/60",
         "--rate-limit-status",
         "200",
         "--fault",

@@ -26,11 +26,7 @@ const PATH: &str = "/v2/OpportunityManagement.svc/Bulk/Add/ByLeadField";
 
 /// The leads `common::row(n)` refers to, for `n` in `1..=count`.
 fn with_leads(count: usize) -> SandboxBuilder {
-    // Add Opportunities in Bulk is in the `bulk` rate-limit class (1 call per 5 s by default);
-    // these tests make several calls of it, so it gets the standard class's default instead.
-    Sandbox::builder()
-        .leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
-        .class_rate_limit("bulk", 25, Duration::from_secs(5))
+    Sandbox::builder().leads((1..=count).map(|n| Lead::new().with_email(format!("lead{n}@example.com"))))
 }
 
 /// A raw POST of `body` to Add Opportunities in Bulk with `SearchBy=search_by` and `secret`.
@@ -76,7 +72,7 @@ async fn bodies_are_kept_only_for_processed_or_faulted_calls_and_only_when_asked
     for keep in [true, false] {
         let sandbox = with_leads(2)
             .keep_bodies(keep)
-            .class_rate_limit("bulk", 4, Duration::from_secs(60))
+            .class_rate_limit("standard", 4, Duration::from_secs(60))
             .start()
             .await?;
         sandbox.inject(Fault::Status(500), 1);
@@ -340,7 +336,7 @@ fn assert_refusal(reply: &RawReply, status: u16) {
 #[tokio::test]
 async fn rate_limit_refusals_come_as_429_by_default_or_as_200_when_asked() -> TestResult {
     for (refusal, status) in [(None, 429), (Some(RateLimitRefusal::Status200), 200)] {
-        let mut builder = with_leads(1).class_rate_limit("bulk", 1, Duration::from_secs(60));
+        let mut builder = with_leads(1).class_rate_limit("standard", 1, Duration::from_secs(60));
         if let Some(refusal) = refusal {
             builder = builder.rate_limit_refusal(refusal);
         }
@@ -359,7 +355,7 @@ async fn rate_limit_refusals_come_as_429_by_default_or_as_200_when_asked() -> Te
     }
     // And switched while running.
     let sandbox = with_leads(1)
-        .class_rate_limit("bulk", 1, Duration::from_secs(60))
+        .class_rate_limit("standard", 1, Duration::from_secs(60))
         .start()
         .await?;
     sandbox.set_rate_limit_refusal(RateLimitRefusal::Status200);

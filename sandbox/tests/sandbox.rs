@@ -5,7 +5,7 @@
 //! each test checks both sides: what the caller got, and what the server did. That is what the
 //! wiremock tests in `client.rs` cannot tell, e.g. whether a call that timed out was processed.
 //! Rate limits are scaled down (3 calls per 300 ms) to keep the file fast; Add Opportunities in
-//! Bulk is in the `bulk` rate-limit class, whose limit the tests set.
+//! Bulk is in the `standard` rate-limit class, whose limit the tests set where they need to.
 
 #[path = "../../generated-client/tests/common/mod.rs"]
 mod common;
@@ -68,11 +68,7 @@ fn email_lead(n: usize) -> Lead {
 
 /// A sandbox builder holding the leads of `common::rows(count)`.
 fn with_leads(count: usize) -> SandboxBuilder {
-    // Add Opportunities in Bulk is in the `bulk` rate-limit class (1 call per 5 s by default);
-    // these tests make several calls of it, so it gets the standard class's default instead.
-    Sandbox::builder()
-        .leads((1..=count).map(email_lead))
-        .class_rate_limit("bulk", 25, Duration::from_secs(5))
+    Sandbox::builder().leads((1..=count).map(email_lead))
 }
 
 async fn start(builder: SandboxBuilder) -> Sandbox {
@@ -635,7 +631,7 @@ async fn a_search_by_field_that_is_not_unique_is_a_500_invalid_input() -> TestRe
 #[tokio::test]
 async fn the_rate_limit_refuses_the_call_past_it_and_admits_calls_after_the_window() -> TestResult {
     let window = Duration::from_millis(300);
-    let sandbox = start(with_leads(1).class_rate_limit("bulk", 3, window)).await;
+    let sandbox = start(with_leads(1).class_rate_limit("standard", 3, window)).await;
     let client = sandbox.client()?;
 
     for call in 1..=3 {
@@ -666,6 +662,12 @@ async fn the_rate_limit_refuses_the_call_past_it_and_admits_calls_after_the_wind
     Ok(())
 }
 
+/// A call of the bulk class: one new lead through Create Leads in Bulk.
+async fn bulk_call(client: &leadsquared::Client) -> Result<(), Error> {
+    let lead = leadsquared::leads::LeadAttributes::new().email_address("new@example.com");
+    client.create_leads_in_bulk([lead]).await.map(drop)
+}
+
 /// Each rate-limit class is counted in windows of its own: past the bulk figure a bulk call is
 /// refused while calls of the standard class still pass, and a plan gives both their figures.
 #[tokio::test]
@@ -674,8 +676,8 @@ async fn a_bulk_endpoint_is_refused_at_the_bulk_figure_while_standard_calls_pass
     // The documented defaults: no plan, 25 calls per 5 s, and 1 per 5 s for the bulk class.
     let sandbox = start(Sandbox::builder().lead(email_lead(1))).await;
     let client = sandbox.client()?;
-    add(&client, &rows(1)).await?;
-    let refused = add(&client, &rows(1))
+    bulk_call(&client).await?;
+    let refused = bulk_call(&client)
         .await
         .expect_err("the bulk class allows 1 call per 5 s");
     assert!(matches!(refused, Error::RateLimited(_)), "{refused:?}");
@@ -706,8 +708,8 @@ async fn a_bulk_endpoint_is_refused_at_the_bulk_figure_while_standard_calls_pass
     )
     .await;
     let client = sandbox.client()?;
-    add(&client, &rows(1)).await?;
-    assert!(add(&client, &rows(1)).await.is_err_and(|error| error.is_rate_limit()));
+    bulk_call(&client).await?;
+    assert!(bulk_call(&client).await.is_err_and(|error| error.is_rate_limit()));
     for _ in 0..3 {
         client.get_lead_by_email("lead1@example.com").await?;
     }
@@ -717,13 +719,12 @@ async fn a_bulk_endpoint_is_refused_at_the_bulk_figure_while_standard_calls_pass
         .expect_err("3 per window");
     assert!(fourth.is_rate_limit(), "{fourth:?}");
     tokio::time::sleep(window + Duration::from_millis(50)).await;
-    add(&client, &rows(1)).await?;
-    assert_eq!(sandbox.opportunities().len(), 2);
+    bulk_call(&client).await?;
 
     // A plan's figures, in any case: Lite allows 2 standard calls and 1 bulk call per 5 s.
     let sandbox = start(Sandbox::builder().lead(email_lead(1)).plan("lite")).await;
     let client = sandbox.client()?;
-    add(&client, &rows(1)).await?;
+    bulk_call(&client).await?;
     client.get_lead_by_email("lead1@example.com").await?;
     client.get_lead_by_email("lead1@example.com").await?;
     let third = client
@@ -738,7 +739,7 @@ async fn a_bulk_endpoint_is_refused_at_the_bulk_figure_while_standard_calls_pass
     sandbox.set_plan(Some("Enterprise"))?;
     client.get_lead_by_email("lead1@example.com").await?;
     sandbox.set_class_rate_limit("bulk", None)?;
-    add(&client, &rows(1)).await?;
+    bulk_call(&client).await?;
     Ok(())
 }
 
@@ -1173,7 +1174,7 @@ async fn fault_html_500_is_a_server_error_with_a_snippet() -> TestResult {
 
 #[tokio::test]
 async fn faults_wait_for_an_authenticated_admitted_call_and_can_be_cleared() -> TestResult {
-    let sandbox = start(with_leads(1).class_rate_limit("bulk", 1, Duration::from_secs(60))).await;
+    let sandbox = start(with_leads(1).class_rate_limit("standard", 1, Duration::from_secs(60))).await;
     let client = sandbox.client()?;
     add(&client, &rows(1)).await?;
     sandbox.inject(Fault::Status(500), 1);
@@ -1187,7 +1188,7 @@ async fn faults_wait_for_an_authenticated_admitted_call_and_can_be_cleared() -> 
     let error = add(&client, &rows(1)).await.expect_err("over the limit");
     assert_eq!(error.status(), Some(429), "the fault waits: {error:?}");
 
-    sandbox.set_class_rate_limit("bulk", None)?;
+    sandbox.set_class_rate_limit("standard", None)?;
     let error = add(&client, &rows(1)).await.expect_err("the fault applies now");
     assert_eq!(error.status(), Some(500), "{error:?}");
     let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
