@@ -410,6 +410,7 @@ fn kind_text(kind: &Kind) -> String {
         Kind::Number => "number".into(),
         Kind::Boolean => "true/false".into(),
         Kind::Json => "JSON".into(),
+        Kind::DateTime => "UTC date-time YYYY-MM-DD HH:MM:SS".into(),
         Kind::Array => "JSON array".into(),
         Kind::Object(name) => format!("JSON {name}"),
         Kind::Enum { values, open } => {

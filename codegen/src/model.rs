@@ -187,6 +187,8 @@ pub enum TypeRef {
     Boolean,
     /// Any JSON value.
     Json,
+    /// A date-time, UTC, written `YYYY-MM-DD HH:MM:SS` on the wire.
+    DateTime,
     /// A named type, by Rust name.
     Named(String),
     /// An array of the inner type.
@@ -446,6 +448,7 @@ impl std::fmt::Display for TypeRef {
             TypeRef::Number => f.write_str("number"),
             TypeRef::Boolean => f.write_str("boolean"),
             TypeRef::Json => f.write_str("json"),
+            TypeRef::DateTime => f.write_str("datetime"),
             TypeRef::Named(name) => f.write_str(name),
             TypeRef::Array(inner) => write!(f, "array<{inner}>"),
         }

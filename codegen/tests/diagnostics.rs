@@ -235,6 +235,39 @@ endpoints:
 }
 
 #[test]
+fn date_times_are_checked_in_types_and_examples() {
+    let spec = r#"
+types:
+  - name: Meeting
+    kind: object
+    fields:
+      - wire: StartsAt
+        type: date_time
+      - wire: EndsAt
+        type: datetime
+        lenient: true
+  - name: Slot
+    kind: object
+    fields:
+      - wire: At
+        type: datetime
+        required: true
+endpoints:
+  - name: book_slot
+    title: Book a Slot
+    group: slots
+    method: POST
+    path: /Slots.svc/Book
+    idempotent: false
+    body: { kind: object, type: Slot }
+    response: json
+    examples:
+      request: { "At": "2021-06-08T10:30:00Z" }
+"#;
+    insta::assert_snapshot!(render(&[("spec/meetings.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

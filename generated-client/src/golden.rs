@@ -11,6 +11,8 @@
 mod array_body;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/mod.rs"]
 mod bulk_rows;
+#[path = "../../codegen/tests/golden/datetime/expected/mod.rs"]
+mod datetime;
 #[path = "../../codegen/tests/golden/enums/expected/mod.rs"]
 mod enums;
 #[path = "../../codegen/tests/golden/envelopes/expected/mod.rs"]
@@ -40,6 +42,8 @@ mod rules;
 mod array_body_schema;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/schema.rs"]
 mod bulk_rows_schema;
+#[path = "../../codegen/tests/golden/datetime/expected/schema.rs"]
+mod datetime_schema;
 #[path = "../../codegen/tests/golden/enums/expected/schema.rs"]
 mod enums_schema;
 #[path = "../../codegen/tests/golden/envelopes/expected/schema.rs"]
@@ -240,6 +244,38 @@ mod sandbox {
         sandbox.inject(Fault::Response { status: 200, body: r#"{"Status":"Success"}"#.into() }, 1);
         let error = client.golden_update_thing(envelopes::types::IdResult::new("t-1")).await.unwrap_err();
         assert!(matches!(error, crate::Error::Decode { .. }), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn date_times_go_out_in_the_wire_format_and_the_sandbox_holds_requests_to_it() {
+        use datetime::types::Meeting;
+        let sandbox = Sandbox::builder().schema(golden(&datetime_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
+        let client = client(&sandbox);
+        let at = crate::DateTime::parse("2021-06-08 10:30:00").unwrap();
+        let answer = client.golden_schedule(Meeting::new("Review", at)).await.unwrap();
+        // The answer's `.000` and blank optional date-time decode.
+        assert_eq!((answer.starts_at, answer.ends_at), (at, None));
+        let sent = sandbox.requests().pop().unwrap();
+        assert_eq!(sent.body.unwrap()["StartsAt"], "2021-06-08 10:30:00");
+        client.golden_meetings_since(at).await.unwrap();
+        let sent = sandbox.requests().pop().unwrap();
+        assert!(sent.query.contains(&("from".to_owned(), "2021-06-08 10:30:00".to_owned())), "{:?}", sent.query);
+
+        // Another shape is refused by the sandbox, naming the attribute.
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Meetings.svc/Schedule", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "Title": "x", "StartsAt": "2021-06-08T10:30:00Z" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.StartsAt: expected a UTC date-time"), "{text}");
     }
 
     /// Scripts the sandbox to answer the next calls with `bodies`, in order.

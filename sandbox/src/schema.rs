@@ -14,7 +14,9 @@
 //! Checking rules, stricter than serde and as strict as the documentation allows:
 //! unknown object keys are errors (with a suggestion when only the case differs), required keys
 //! must be present and not `null`, optional keys may be `null`, `integer` takes only whole JSON
-//! numbers, and a `lenient` field also takes the string form the API itself sometimes sends.
+//! numbers, a `lenient` field also takes the string form the API itself sometimes sends, and a
+//! date-time is exactly `YYYY-MM-DD HH:MM:SS` of a real day in a request (an answer may add a
+//! fraction of a second, as LeadSquared's do).
 
 use std::fmt;
 
@@ -102,6 +104,9 @@ pub enum Shape {
     Boolean,
     /// Any JSON value.
     Json,
+    /// A string holding a UTC date-time, `YYYY-MM-DD HH:MM:SS`; an answer may add a fraction
+    /// of a second (`.000`), a request may not.
+    DateTime,
     /// A named type of [`Schema::types`].
     Named(&'static str),
     /// A JSON array of the inner shape.
@@ -263,6 +268,19 @@ impl Schema {
         let mut checker = Checker {
             schema: self,
             found: Vec::new(),
+            request: false,
+        };
+        checker.value(shape, false, value, &mut String::from("$"));
+        checker.found
+    }
+
+    /// Checks a value a client sent (a query parameter) against `shape`, as strictly as a
+    /// request is held: a date-time takes exactly `YYYY-MM-DD HH:MM:SS`.
+    pub fn check_sent(&self, shape: &Shape, value: &Value) -> Vec<Mismatch> {
+        let mut checker = Checker {
+            schema: self,
+            found: Vec::new(),
+            request: true,
         };
         checker.value(shape, false, value, &mut String::from("$"));
         checker.found
@@ -276,6 +294,7 @@ impl Schema {
         let mut checker = Checker {
             schema: self,
             found: Vec::new(),
+            request: false,
         };
         match value.get(field) {
             Some(inner) if value.is_object() => {
@@ -294,7 +313,7 @@ impl Schema {
     pub fn check_body(&self, body: &BodySchema, value: &Value) -> Vec<Mismatch> {
         match body {
             BodySchema::None => Vec::new(),
-            BodySchema::Object(shape) => self.check(shape, value),
+            BodySchema::Object(shape) => self.check_sent(shape, value),
             BodySchema::Array {
                 items,
                 min_items,
@@ -323,6 +342,7 @@ impl Schema {
                 let mut checker = Checker {
                     schema: self,
                     found: Vec::new(),
+                    request: true,
                 };
                 for (index, row) in rows.iter().enumerate() {
                     checker.value(items, false, row, &mut format!("$[{index}]"));
@@ -336,6 +356,8 @@ impl Schema {
 struct Checker<'s> {
     schema: &'s Schema,
     found: Vec<Mismatch>,
+    /// Whether the value is a request's (held to the exact wire formats) or an answer's.
+    request: bool,
 }
 
 impl Checker<'_> {
@@ -356,6 +378,7 @@ impl Checker<'_> {
         let ok = match (shape, value) {
             (Shape::Json, _) => true,
             (Shape::String, Value::String(_)) => true,
+            (Shape::DateTime, Value::String(text)) => is_datetime(text, !self.request),
             (Shape::Integer, Value::Number(number)) => number.is_i64(),
             (Shape::Integer, Value::String(text)) if lenient => text.trim().parse::<i64>().is_ok(),
             (Shape::Number, Value::Number(_)) => true,
@@ -494,6 +517,7 @@ fn expected(shape: &Shape, lenient: bool) -> String {
         Shape::Number => "a number",
         Shape::Boolean => "true or false",
         Shape::Json => "any JSON value",
+        Shape::DateTime => "a UTC date-time `YYYY-MM-DD HH:MM:SS`",
         Shape::Named(_) => "an object",
         Shape::Array(_) => "an array",
     };
@@ -501,6 +525,53 @@ fn expected(shape: &Shape, lenient: bool) -> String {
         Shape::Integer | Shape::Number | Shape::Boolean if lenient => format!("{base} (or the same as a string)"),
         _ => base.to_string(),
     }
+}
+
+/// Whether `text` is a date-time as LeadSquared writes it, `YYYY-MM-DD HH:MM:SS` (UTC), of a
+/// real day; with `fraction`, also followed by `.` and 1 to 9 digits, as some answers show.
+fn is_datetime(text: &str, fraction: bool) -> bool {
+    let (whole, digits) = match text.split_once('.') {
+        Some((whole, digits)) if fraction => (whole, digits),
+        Some(_) => return false,
+        None => (text, "0"),
+    };
+    let bytes = whole.as_bytes();
+    let number = |from: usize, to: usize| -> Option<u32> {
+        let part = bytes.get(from..to)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |sum, digit| sum * 10 + u32::from(digit - b'0')))
+    };
+    let separators = bytes.len() == 19
+        && [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')]
+            .iter()
+            .all(|&(at, byte)| bytes[at] == byte);
+    let fields = (
+        number(0, 4),
+        number(5, 7),
+        number(8, 10),
+        number(11, 13),
+        number(14, 16),
+        number(17, 19),
+    );
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    separators
+        && (1..=days).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60
+        && (1..=9).contains(&digits.len())
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 /// A short description of a JSON value for messages: its kind and, when short, the value.
@@ -653,6 +724,34 @@ mod tests {
                 .starts_with("expected a JSON array")
         );
         assert!(SCHEMA.check_body(&body, &json!([{"Name": "a"}])).is_empty());
+    }
+
+    #[test]
+    fn date_times_are_exact_in_requests_and_may_carry_a_fraction_in_answers() {
+        let answer = |text: &str| SCHEMA.check(&Shape::DateTime, &json!(text)).is_empty();
+        let request = |text: &str| SCHEMA.check_sent(&Shape::DateTime, &json!(text)).is_empty();
+        for text in ["2016-03-26 14:15:00", "2024-02-29 23:59:59"] {
+            assert!(answer(text) && request(text), "{text}");
+        }
+        assert!(answer("2017-11-30 07:38:00.000"));
+        assert!(!request("2017-11-30 07:38:00.000"));
+        for text in [
+            "2021-06-08T10:30:00Z",
+            "2021-06-08",
+            "2023-02-29 10:00:00",
+            "2021-04-31 10:00:00",
+            "2021-06-08 24:00:00",
+            "2021-06-08 10:60:00",
+            "2021-6-8 10:30:00",
+            "2021-06-08 10:30:00.",
+            "2021-06-08 10:30:00+00:00",
+        ] {
+            assert!(!answer(text) && !request(text), "{text}");
+        }
+        assert_eq!(
+            SCHEMA.check(&Shape::DateTime, &json!(1_623_148_200))[0].problem,
+            "expected a UTC date-time `YYYY-MM-DD HH:MM:SS`, found the number 1623148200"
+        );
     }
 
     #[test]

@@ -377,7 +377,12 @@ fn response_types(spec: &Spec) -> BTreeSet<String> {
         match ty {
             TypeRef::Named(name) => Some(name),
             TypeRef::Array(inner) => named(inner),
-            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Json => None,
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Json
+            | TypeRef::DateTime => None,
         }
     }
     let mut seen = BTreeSet::new();

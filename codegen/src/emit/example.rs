@@ -125,6 +125,7 @@ impl Builder<'_> {
             (TypeRef::Integer, None) => Value::from(1),
             (TypeRef::Number, None) => Value::from(1.0),
             (TypeRef::Boolean, None) => Value::from(true),
+            (TypeRef::DateTime, None) => Value::from("2021-01-01 00:00:00"),
             (TypeRef::Named(name), None) => match self.type_def(name)? {
                 TypeDef::Enum(def) => Value::from(def.values.first()?.wire.as_str()),
                 TypeDef::Object(_) => return None,
@@ -153,6 +154,11 @@ impl Builder<'_> {
                 quote! { #literal }
             }
             (TypeRef::Boolean, Value::Bool(flag)) => quote! { #flag },
+            // Written as the page shows it.
+            (TypeRef::DateTime, Value::String(text)) if is_datetime(text) => {
+                self.uses.insert("DateTime".to_owned());
+                quote! { DateTime::parse(#text)? }
+            }
             (TypeRef::Json, value) => {
                 let tokens: TokenStream = value.to_string().parse().ok()?;
                 quote! { serde_json::json!(#tokens) }
@@ -162,7 +168,13 @@ impl Builder<'_> {
                     .iter()
                     .map(|item| self.value(inner, item, false))
                     .collect::<Option<Vec<_>>>()?;
-                quote! { vec![#(#items),*] }
+                // The formatter leaves a macro's tokens as they are, so items that end in `?`
+                // (date-times) go in an array expression, which it formats.
+                if items.iter().any(has_try) {
+                    quote! { Vec::from([#(#items),*]) }
+                } else {
+                    quote! { vec![#(#items),*] }
+                }
             }
             (TypeRef::Named(name), value) => match self.type_def(name)? {
                 TypeDef::Enum(def) => self.enum_value(&def.clone(), value)?,
@@ -311,6 +323,46 @@ impl Builder<'_> {
         out.push_str("# Ok(())\n# }\n```");
         out
     }
+}
+
+/// Whether `tokens` hold a `?` operator, at any depth.
+fn has_try(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
+        proc_macro2::TokenTree::Group(group) => has_try(&group.stream()),
+        _ => false,
+    })
+}
+
+/// Whether `text` has the shape of a LeadSquared date-time, `YYYY-MM-DD HH:MM:SS` with an
+/// optional fraction of a second, with fields in range (the calendar itself is the client's
+/// to check, and the sandbox's test of every example).
+fn is_datetime(text: &str) -> bool {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let fields: Vec<&str> = whole.split(['-', ' ', ':']).collect();
+    let shape = whole.len() == 19
+        && whole.is_ascii()
+        && matches!(
+            (
+                &whole[4..5],
+                &whole[7..8],
+                &whole[10..11],
+                &whole[13..14],
+                &whole[16..17]
+            ),
+            ("-", "-", " ", ":", ":")
+        );
+    let numbers: Vec<u32> = fields.iter().filter_map(|field| field.parse().ok()).collect();
+    shape
+        && numbers.len() == 6
+        && fields.iter().all(|field| field.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=12).contains(&numbers[1])
+        && (1..=31).contains(&numbers[2])
+        && numbers[3] < 24
+        && numbers[4] < 60
+        && numbers[5] < 60
+        && (1..=9).contains(&fraction.len())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `tokens` formatted as the statements of a function body, one line each, unindented.

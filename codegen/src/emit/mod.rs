@@ -244,6 +244,7 @@ impl Paths {
             TypeRef::Number => quote! { f64 },
             TypeRef::Boolean => quote! { bool },
             TypeRef::Json => quote! { ::serde_json::Value },
+            TypeRef::DateTime => quote! { crate::runtime::DateTime },
             TypeRef::Named(name) => {
                 let module = self.modules.get(name).cloned().unwrap_or_else(|| ident("types"));
                 let name = ident(name);

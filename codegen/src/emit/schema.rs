@@ -172,6 +172,7 @@ fn shape(ty: &TypeRef) -> TokenStream {
         TypeRef::Number => quote! { Shape::Number },
         TypeRef::Boolean => quote! { Shape::Boolean },
         TypeRef::Json => quote! { Shape::Json },
+        TypeRef::DateTime => quote! { Shape::DateTime },
         TypeRef::Named(name) => quote! { Shape::Named(#name) },
         TypeRef::Array(inner) => {
             let inner = shape(inner);

@@ -85,6 +85,9 @@ impl Cx<'_> {
             let docs = field_doc(field);
             let optional = (!field.required).then(|| quote! { default, skip_serializing_if = "Option::is_none", });
             let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
+            // An optional date-time may arrive as a blank string, meaning none.
+            let datetime = (field.ty == TypeRef::DateTime && !field.required && !field.json_string())
+                .then(|| quote! { deserialize_with = "crate::runtime::datetime::option", });
             let json_string = field.json_string().then(|| {
                 let path = if field.required {
                     "crate::runtime::json_string"
@@ -95,7 +98,7 @@ impl Cx<'_> {
             });
             quote! {
                 #docs
-                #[serde(rename = #wire, #optional #lenient #json_string)]
+                #[serde(rename = #wire, #optional #lenient #datetime #json_string)]
                 pub #rust: #ty,
             }
         });
@@ -270,6 +273,8 @@ fn field_doc(field: &Field) -> TokenStream {
         " Accepted as a number or as a string holding one."
     } else if field.json_string() {
         " Sent and received as a string holding this value's JSON."
+    } else if field.ty == TypeRef::DateTime {
+        " UTC, `YYYY-MM-DD HH:MM:SS` on the wire."
     } else {
         ""
     };

@@ -245,12 +245,12 @@ impl Lowerer<'_> {
             if params
                 && !matches!(
                     &ty,
-                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::DateTime
                 )
                 && !matches!(&ty, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Enum))
             {
                 let message = format!("query parameter `{}` has type `{}`", field.wire, field.ty);
-                let help = "a query parameter is a string, integer, number, boolean or enum".to_string();
+                let help = "a query parameter is a string, integer, number, boolean, datetime or enum".to_string();
                 self.diags
                     .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
                 ok = false;
@@ -384,6 +384,7 @@ impl Lowerer<'_> {
             "number" => return Some(TypeRef::Number),
             "boolean" => return Some(TypeRef::Boolean),
             "json" => return Some(TypeRef::Json),
+            "datetime" => return Some(TypeRef::DateTime),
             _ => {}
         }
         if self.type_kinds.contains_key(text) {
@@ -395,7 +396,7 @@ impl Lowerer<'_> {
             .map(String::as_str)
             .chain(PRIMITIVES.iter().copied())
             .collect();
-        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `array<T>`, or a type defined under `types:`";
+        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `datetime`, `array<T>`, or a type defined under `types:`";
         let help = match did_you_mean(text, candidates.iter().copied()) {
             Some(best) => format!("did you mean `{best}`? {valid}"),
             None => valid.to_string(),

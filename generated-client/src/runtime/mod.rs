@@ -13,13 +13,14 @@
 //!   sent.
 //! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
 //! - [`QueryValue`], [`open_enum`], [`lenient`] and [`json_string`] convert values to and from
-//!   the wire.
+//!   the wire; [`DateTime`] (public, re-exported at the crate root) is the spec's `datetime`.
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
 pub mod bulk;
+pub mod datetime;
 mod describe;
 pub mod json_string;
 pub mod lenient;
@@ -33,6 +34,7 @@ pub(crate) mod text;
 mod validate;
 
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
+pub use datetime::{DateTime, DateTimeError};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
