@@ -211,12 +211,12 @@ pub struct CompanyDateRange {
     /// `DateField`: The date field, e.g. `ModifiedOn` or `CreatedOn`. Required.
     #[serde(rename = "DateField")]
     pub date_field: String,
-    /// `FromDate`: The start, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    /// `FromDate`: The start. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "FromDate")]
-    pub from_date: String,
-    /// `ToDate`: The end, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    pub from_date: crate::runtime::DateTime,
+    /// `ToDate`: The end. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "ToDate")]
-    pub to_date: String,
+    pub to_date: crate::runtime::DateTime,
 }
 impl CompanyDateRange {
     /// The attributes this type reads and writes, by wire name, in spec order.
@@ -224,13 +224,13 @@ impl CompanyDateRange {
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
         date_field: impl Into<String>,
-        from_date: impl Into<String>,
-        to_date: impl Into<String>,
+        from_date: crate::runtime::DateTime,
+        to_date: crate::runtime::DateTime,
     ) -> Self {
         Self {
             date_field: date_field.into(),
-            from_date: from_date.into(),
-            to_date: to_date.into(),
+            from_date,
+            to_date,
         }
     }
 }

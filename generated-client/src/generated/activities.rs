@@ -408,9 +408,14 @@ pub struct LeadActivity {
         deserialize_with = "crate::runtime::lenient::option_i64",
     )]
     pub activity_score: Option<i64>,
-    /// `CreatedOn`: When the activity was created, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
+    /// `CreatedOn`: When the activity was created. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "CreatedOn",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub created_on: Option<crate::runtime::DateTime>,
     /// `Type`: The activity's direction, e.g. `Inbound`. Optional.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
@@ -454,8 +459,8 @@ impl LeadActivity {
     }
     /// Sets `CreatedOn`.
     #[must_use]
-    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
-        self.created_on = Some(created_on.into());
+    pub fn with_created_on(mut self, created_on: crate::runtime::DateTime) -> Self {
+        self.created_on = Some(created_on);
         self
     }
     /// Sets `Type`.
@@ -605,13 +610,15 @@ pub struct LeadActivityPost {
         skip_serializing_if = "Option::is_none",
     )]
     pub process_files_async: Option<bool>,
-    /// `ActivityDateTime`: When the activity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    /// `ActivityDateTime`: When the activity happened. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the
+    /// wire.
     #[serde(
         rename = "ActivityDateTime",
         default,
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
     )]
-    pub activity_date_time: Option<String>,
+    pub activity_date_time: Option<crate::runtime::DateTime>,
     /// `Fields`: The activity's field values by schema name. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ActivityField>>,
@@ -713,9 +720,9 @@ impl LeadActivityPost {
     #[must_use]
     pub fn with_activity_date_time(
         mut self,
-        activity_date_time: impl Into<String>,
+        activity_date_time: crate::runtime::DateTime,
     ) -> Self {
-        self.activity_date_time = Some(activity_date_time.into());
+        self.activity_date_time = Some(activity_date_time);
         self
     }
     /// Sets `Fields`.

@@ -787,13 +787,14 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::activities::{ActivityField, LeadActivityPost};
     ///
     /// let body = LeadActivityPost::new(201)
     ///     .with_related_prospect_id("00727844-51aa-11e2-9e64-12314004ac6b")
     ///     .with_activity_note("Your Activity Note")
     ///     .with_process_files_async(true)
-    ///     .with_activity_date_time("2015-10-11 12:13:44")
+    ///     .with_activity_date_time(DateTime::parse("2015-10-11 12:13:44")?)
     ///     .with_fields(
     ///         vec![
     ///             ActivityField::new("mx_Custom_1", "123123123"),
@@ -1266,6 +1267,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{
     ///     CompanyDateRange, CompanyFilter, CompanyQuery, CompanyTypeRef,
     /// };
@@ -1279,8 +1281,8 @@ impl crate::Client {
     ///             .with_date_range(
     ///                 CompanyDateRange::new(
     ///                     "ModifiedOn",
-    ///                     "2018-09-23 18:30:00",
-    ///                     "2018-09-24 18:29:59",
+    ///                     DateTime::parse("2018-09-23 18:30:00")?,
+    ///                     DateTime::parse("2018-09-24 18:29:59")?,
     ///                 ),
     ///             )
     ///             .with_filter_by(
@@ -2229,11 +2231,15 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::leads::{DateTimeRange, LeadDateRangeQuery};
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
     ///
     /// let body = LeadDateRangeQuery::new(
-    ///         DateTimeRange::new("2025-09-05 02:00:00", "2026-02-02 02:20:00"),
+    ///         DateTimeRange::new(
+    ///             DateTime::parse("2025-09-05 02:00:00")?,
+    ///             DateTime::parse("2026-02-02 02:20:00")?,
+    ///         ),
     ///         Paging::new(1, 100),
     ///     )
     ///     .with_columns(
@@ -2489,6 +2495,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadReset;
     ///
     /// let body = LeadReset::new("fea01c86-5617-44d6-8469-4dbc409ab8f8")
@@ -2503,8 +2510,8 @@ impl crate::Client {
     ///     .with_audit_activity_list(
     ///         vec!["StageChange".to_owned(), "OwnerChange".to_owned()],
     ///     )
-    ///     .with_from_date("2020-10-14 18:30:00")
-    ///     .with_to_date("2020-10-16 18:29:59");
+    ///     .with_from_date(DateTime::parse("2020-10-14 18:30:00")?)
+    ///     .with_to_date(DateTime::parse("2020-10-16 18:29:59")?);
     /// let result = client.reset_lead(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("reset_lead").unwrap();
@@ -3943,6 +3950,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::opportunities::{
     ///     CapturedOpportunity, LeadAttribute, OpportunityCapture, OpportunityField,
     /// };
@@ -3955,7 +3963,7 @@ impl crate::Client {
     ///     ],
     ///     CapturedOpportunity::new(12231)
     ///         .with_opportunity_note("Opportunity capture api")
-    ///         .with_opportunity_date_time("2020-12-05 12:13:44")
+    ///         .with_opportunity_date_time(DateTime::parse("2020-12-05 12:13:44")?)
     ///         .with_fields(vec![OpportunityField::new("mx_Custom_1", "1")]),
     /// );
     /// let result = client.capture_opportunity(body).await?;
@@ -4626,14 +4634,15 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskCreate, TaskTypeName};
     ///
     /// let body = TaskCreate::new("Meeting: Subject")
     ///     .with_description("Describing the task")
     ///     .with_related_entity(0)
     ///     .with_related_entity_id("")
-    ///     .with_due_date("2020-11-11 10:30:00")
-    ///     .with_end_date("2020-11-11 10:45:00")
+    ///     .with_due_date(DateTime::parse("2020-11-11 10:30:00")?)
+    ///     .with_end_date(DateTime::parse("2020-11-11 10:45:00")?)
     ///     .with_reminder(30)
     ///     .with_notify_by("1100")
     ///     .with_owner_email_address("taskowner@example.com")
@@ -4720,26 +4729,37 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskBatch, TaskCreate, TaskTypeName};
     ///
     /// let body = TaskBatch::new(
-    ///     vec![
-    ///         TaskCreate::new("Meeting").with_description("Meeting with Adam")
-    ///         .with_related_entity(1)
-    ///         .with_related_entity_id("7e5b7380-4295-4af2-9706-941ab71be772")
-    ///         .with_due_date("2021-11-25 13:10:00").with_end_date("2021-11-25 13:15:00")
-    ///         .with_reminder(30).with_notify_by("1100")
-    ///         .with_owner_email_address("sri@example.com").with_location("Koramangala")
-    ///         .with_task_type(TaskTypeName::new("Meeting"))
-    ///         .with_custom_fields(serde_json::json!({ "mx_Custom_1" :
-    ///         "Meeting in Koramangala" })), TaskCreate::new("Document Collection")
-    ///         .with_description("Collect KYC documents").with_related_entity(0)
-    ///         .with_related_entity_id("").with_due_date("2021-11-27 13:10:00")
-    ///         .with_end_date("2021-11-27 13:15:00").with_reminder(45)
-    ///         .with_notify_by("1000").with_owner_email_address("vir@example.com")
-    ///         .with_task_type(TaskTypeName::new("Document Collection"))
-    ///         .with_custom_fields(serde_json::json!({ "mx_Custom_1" : "None" }))
-    ///     ],
+    ///     Vec::from([
+    ///         TaskCreate::new("Meeting")
+    ///             .with_description("Meeting with Adam")
+    ///             .with_related_entity(1)
+    ///             .with_related_entity_id("7e5b7380-4295-4af2-9706-941ab71be772")
+    ///             .with_due_date(DateTime::parse("2021-11-25 13:10:00")?)
+    ///             .with_end_date(DateTime::parse("2021-11-25 13:15:00")?)
+    ///             .with_reminder(30)
+    ///             .with_notify_by("1100")
+    ///             .with_owner_email_address("sri@example.com")
+    ///             .with_location("Koramangala")
+    ///             .with_task_type(TaskTypeName::new("Meeting"))
+    ///             .with_custom_fields(
+    ///                 serde_json::json!({ "mx_Custom_1" : "Meeting in Koramangala" }),
+    ///             ),
+    ///         TaskCreate::new("Document Collection")
+    ///             .with_description("Collect KYC documents")
+    ///             .with_related_entity(0)
+    ///             .with_related_entity_id("")
+    ///             .with_due_date(DateTime::parse("2021-11-27 13:10:00")?)
+    ///             .with_end_date(DateTime::parse("2021-11-27 13:15:00")?)
+    ///             .with_reminder(45)
+    ///             .with_notify_by("1000")
+    ///             .with_owner_email_address("vir@example.com")
+    ///             .with_task_type(TaskTypeName::new("Document Collection"))
+    ///             .with_custom_fields(serde_json::json!({ "mx_Custom_1" : "None" })),
+    ///     ]),
     /// );
     /// let result = client.create_tasks_in_bulk(body).await?;
     /// println!("{result:?}");
@@ -4904,13 +4924,14 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::search::{SearchSorting, SortDirection};
     /// use leadsquared::tasks::{TaskColumns, TaskLookup, TaskPaging, TaskQuery};
     ///
     /// let body = TaskQuery::new(
     ///         TaskLookup::new("OwnerEmailAddress", "virkdsingh@gmail.com")
-    ///             .with_from_date("2017-05-09 18:30:00")
-    ///             .with_to_date("2022-05-10 18:29:59")
+    ///             .with_from_date(DateTime::parse("2017-05-09 18:30:00")?)
+    ///             .with_to_date(DateTime::parse("2022-05-10 18:29:59")?)
     ///             .with_status_code(0)
     ///             .with_type_name("0500cfd9-4cf5-11ec-993a-06f221480cd8"),
     ///     )
@@ -5076,6 +5097,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::TaskUpdate;
     ///
     /// let body = TaskUpdate::new("04901f02-4d0c-11ec-993a-06f221480cd8")
@@ -5083,7 +5105,7 @@ impl crate::Client {
     ///     .with_description("I'm assigning a new task")
     ///     .with_related_entity(1)
     ///     .with_related_entity_id("6f75b09d-0187-45d6-86dd-f848bd5a0aca")
-    ///     .with_due_date("2022-10-10 10:11:23")
+    ///     .with_due_date(DateTime::parse("2022-10-10 10:11:23")?)
     ///     .with_reminder(30)
     ///     .with_notify_by("1100")
     ///     .with_owner_id("1a50c565-8525-11ea-a93b-0aa4c559f4ca");

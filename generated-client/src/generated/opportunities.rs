@@ -890,13 +890,15 @@ pub struct CapturedOpportunity {
         skip_serializing_if = "Option::is_none",
     )]
     pub opportunity_note: Option<String>,
-    /// `OpportunityDateTime`: When the opportunity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    /// `OpportunityDateTime`: When the opportunity happened. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on
+    /// the wire.
     #[serde(
         rename = "OpportunityDateTime",
         default,
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
     )]
-    pub opportunity_date_time: Option<String>,
+    pub opportunity_date_time: Option<crate::runtime::DateTime>,
     /// `Fields`: The opportunity's field values by schema name. When the account requires a comment on
     /// status change, `mx_Custom_19` must be passed. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
@@ -967,9 +969,9 @@ impl CapturedOpportunity {
     #[must_use]
     pub fn with_opportunity_date_time(
         mut self,
-        opportunity_date_time: impl Into<String>,
+        opportunity_date_time: crate::runtime::DateTime,
     ) -> Self {
-        self.opportunity_date_time = Some(opportunity_date_time.into());
+        self.opportunity_date_time = Some(opportunity_date_time);
         self
     }
     /// Sets `Fields`.

@@ -28,13 +28,23 @@ pub struct TaskCreate {
         skip_serializing_if = "Option::is_none",
     )]
     pub related_entity_id: Option<String>,
-    /// `DueDate`: When the task is due, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
-    /// `EndDate`: When the task ends, UTC `YYYY-MM-DD HH:MM:SS`; it is pending until then, overdue
-    /// after. Optional.
-    #[serde(rename = "EndDate", default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
+    /// `EndDate`: When the task ends; it is pending until then, overdue after. Optional. UTC,
+    /// `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "EndDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub end_date: Option<crate::runtime::DateTime>,
     /// `Reminder`: An appointment's reminder, in minutes before it is due. Optional.
     #[serde(rename = "Reminder", default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<i64>,
@@ -135,14 +145,14 @@ impl TaskCreate {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `EndDate`.
     #[must_use]
-    pub fn with_end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn with_end_date(mut self, end_date: crate::runtime::DateTime) -> Self {
+        self.end_date = Some(end_date);
         self
     }
     /// Sets `Reminder`.
@@ -475,12 +485,22 @@ pub struct TaskLookup {
     /// `LookupValue`: The owner's id or email address. Required.
     #[serde(rename = "LookupValue")]
     pub lookup_value: String,
-    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
-    pub from_date: Option<String>,
-    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
-    pub to_date: Option<String>,
+    /// `FromDate`: The start of the range. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "FromDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub from_date: Option<crate::runtime::DateTime>,
+    /// `ToDate`: The end of the range. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "ToDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub to_date: Option<crate::runtime::DateTime>,
     /// `StatusCode`: `0` for incomplete tasks, `1` for completed ones. Optional.
     #[serde(rename = "StatusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
@@ -511,14 +531,14 @@ impl TaskLookup {
     }
     /// Sets `FromDate`.
     #[must_use]
-    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.from_date = Some(from_date.into());
+    pub fn with_from_date(mut self, from_date: crate::runtime::DateTime) -> Self {
+        self.from_date = Some(from_date);
         self
     }
     /// Sets `ToDate`.
     #[must_use]
-    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.to_date = Some(to_date.into());
+    pub fn with_to_date(mut self, to_date: crate::runtime::DateTime) -> Self {
+        self.to_date = Some(to_date);
         self
     }
     /// Sets `StatusCode`.
@@ -611,12 +631,22 @@ pub struct LeadTask {
     /// `Description`: The task's description. Optional.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `DueDate`: When the task is due, `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
-    /// `CreatedOn`: When the task was created. Optional.
-    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
+    /// `CreatedOn`: When the task was created. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "CreatedOn",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub created_on: Option<crate::runtime::DateTime>,
     /// `OwnerID`: The owner's user id. Optional.
     #[serde(rename = "OwnerID", default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -677,14 +707,14 @@ impl LeadTask {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `CreatedOn`.
     #[must_use]
-    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
-        self.created_on = Some(created_on.into());
+    pub fn with_created_on(mut self, created_on: crate::runtime::DateTime) -> Self {
+        self.created_on = Some(created_on);
         self
     }
     /// Sets `OwnerID`.
@@ -751,9 +781,14 @@ pub struct TaskUpdate {
         skip_serializing_if = "Option::is_none",
     )]
     pub related_entity_id: Option<String>,
-    /// `DueDate`: When the task is due, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
     /// `Reminder`: The reminder, in minutes before the task is due. Optional.
     #[serde(rename = "Reminder", default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<i64>,
@@ -829,8 +864,8 @@ impl TaskUpdate {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `Reminder`.

@@ -314,7 +314,7 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "CreatedOn",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -461,7 +461,7 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "ActivityDateTime",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -713,14 +713,14 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "FromDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: true,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "ToDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: true,
                     lenient: false,
                     json_string: false,
@@ -881,7 +881,7 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "CreatedOn",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -1007,14 +1007,14 @@ pub static SCHEMA: Schema = Schema {
             fields: &[
                 FieldSchema {
                     wire: "FromDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: true,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "ToDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: true,
                     lenient: false,
                     json_string: false,
@@ -1119,14 +1119,14 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "FromDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "ToDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -1838,7 +1838,7 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "OpportunityDateTime",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -2352,14 +2352,14 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "DueDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "EndDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -2597,14 +2597,14 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "FromDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "ToDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -2709,14 +2709,14 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "DueDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
                 },
                 FieldSchema {
                     wire: "CreatedOn",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
@@ -2807,7 +2807,7 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "DueDate",
-                    shape: Shape::String,
+                    shape: Shape::DateTime,
                     required: false,
                     lenient: false,
                     json_string: false,
