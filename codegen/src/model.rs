@@ -355,8 +355,8 @@ pub enum Body {
     },
 }
 
-/// How a field's value is written on the wire beyond its type: the spec's `lenient` and
-/// `json_string` flags, which exclude each other.
+/// How a field's value is written on the wire beyond its type: the spec's `lenient`,
+/// `json_string` and `as_string` flags, which exclude each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// As its type says.
@@ -365,6 +365,8 @@ pub enum Encoding {
     Lenient,
     /// A value that travels as a string holding its JSON (e.g. `"[{\"Value\":1}]"`).
     JsonString,
+    /// A number sent as a string holding it (`"12003"`), and read in either form.
+    AsString,
 }
 
 impl Field {
@@ -376,6 +378,11 @@ impl Field {
     /// Whether the value travels as a string holding its JSON.
     pub fn json_string(&self) -> bool {
         self.encoding == Encoding::JsonString
+    }
+
+    /// Whether the number is sent as a string holding it.
+    pub fn as_string(&self) -> bool {
+        self.encoding == Encoding::AsString
     }
 }
 

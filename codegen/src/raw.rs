@@ -112,6 +112,8 @@ pub struct Field {
     pub lenient: bool,
     #[serde(default)]
     pub json_string: bool,
+    #[serde(default)]
+    pub as_string: bool,
     pub description: Option<String>,
 }
 
@@ -245,6 +247,7 @@ const FIELD: &[&str] = &[
     "required",
     "lenient",
     "json_string",
+    "as_string",
     "description",
 ];
 const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited", "processed"];

@@ -268,6 +268,39 @@ endpoints:
 }
 
 #[test]
+fn numbers_as_strings_are_only_for_numbers_of_objects() {
+    let spec = "
+types:
+  - name: Window
+    kind: object
+    fields:
+      - wire: Label
+        type: string
+        as_string: true
+      - wire: Count
+        type: integer
+        lenient: true
+        as_string: true
+      - wire: Codes
+        type: array<integer>
+        as_string: true
+endpoints:
+  - name: get_window
+    title: Get a Window
+    group: windows
+    method: GET
+    path: /Windows.svc/Get
+    idempotent: true
+    query:
+      - wire: offset
+        type: integer
+        as_string: true
+    response: Window
+";
+    insta::assert_snapshot!(render(&[("spec/windows.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

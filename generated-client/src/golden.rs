@@ -9,6 +9,8 @@
 
 #[path = "../../codegen/tests/golden/array_body/expected/mod.rs"]
 mod array_body;
+#[path = "../../codegen/tests/golden/as_string/expected/mod.rs"]
+mod as_string;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/mod.rs"]
 mod bulk_rows;
 #[path = "../../codegen/tests/golden/datetime/expected/mod.rs"]
@@ -40,6 +42,8 @@ mod rules;
 // Each case's wire schema, for the sandbox.
 #[path = "../../codegen/tests/golden/array_body/expected/schema.rs"]
 mod array_body_schema;
+#[path = "../../codegen/tests/golden/as_string/expected/schema.rs"]
+mod as_string_schema;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/schema.rs"]
 mod bulk_rows_schema;
 #[path = "../../codegen/tests/golden/datetime/expected/schema.rs"]
@@ -276,6 +280,33 @@ mod sandbox {
         assert_eq!(raw.status(), 400);
         let text = raw.text().await.unwrap();
         assert!(text.contains("$.StartsAt: expected a UTC date-time"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn numbers_taken_as_strings_go_out_quoted_and_the_sandbox_insists() {
+        use as_string::types::Window;
+        let sandbox = Sandbox::builder().schema(golden(&as_string_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
+        let client = client(&sandbox);
+        let answer = client.golden_window(Window::new(12003).with_row_count(10).with_plain(1)).await.unwrap();
+        // The answer carries one number bare and one quoted: both read.
+        assert_eq!((answer.event_code, answer.share, answer.row_count), (12003, Some(0.5), None));
+        let sent = sandbox.requests().pop().unwrap();
+        assert_eq!(sent.body.unwrap(), serde_json::json!({ "EventCode": "12003", "RowCount": "10", "Plain": 1 }));
+
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Windows.svc/Get", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "EventCode": 12003 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.EventCode: expected the number as a string"), "{text}");
     }
 
     /// Scripts the sandbox to answer the next calls with `bodies`, in order.

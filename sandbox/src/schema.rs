@@ -14,7 +14,8 @@
 //! Checking rules, stricter than serde and as strict as the documentation allows:
 //! unknown object keys are errors (with a suggestion when only the case differs), required keys
 //! must be present and not `null`, optional keys may be `null`, `integer` takes only whole JSON
-//! numbers, a `lenient` field also takes the string form the API itself sometimes sends, and a
+//! numbers, a `lenient` field also takes the string form the API itself sometimes sends, an
+//! `as_string` number must come as a string in a request (either form in an answer), and a
 //! date-time is exactly `YYYY-MM-DD HH:MM:SS` of a real day in a request (an answer may add a
 //! fraction of a second, as LeadSquared's do).
 
@@ -74,10 +75,22 @@ pub struct FieldSchema {
     pub shape: Shape,
     /// Whether the key must be present.
     pub required: bool,
-    /// Whether a number or boolean may also come as a string (`"3"`, `"true"`).
-    pub lenient: bool,
-    /// Whether the value travels as a string holding its JSON.
-    pub json_string: bool,
+    /// How the value is written beyond its shape.
+    pub encoding: Encoding,
+}
+
+/// How a field's value is written on the wire beyond its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// As its shape says.
+    Plain,
+    /// A number or boolean that may also come as a string (`"3"`, `"true"`).
+    Lenient,
+    /// A value that travels as a string holding its JSON.
+    JsonString,
+    /// A number that a request must send as a string holding it (`"12003"`); an answer may
+    /// carry either form.
+    AsString,
 }
 
 /// A string enum.
@@ -475,17 +488,27 @@ impl Checker<'_> {
                     true,
                 ),
                 None | Some(Value::Null) => {}
-                Some(Value::String(text)) if field.json_string => match serde_json::from_str::<Value>(text) {
-                    Ok(inner) => self.value(&field.shape, false, &inner, path),
-                    Err(_) if !field.required && text.trim().is_empty() => {}
-                    Err(error) => self.report(path, format!("expected a string holding JSON: {error}"), false),
-                },
-                Some(other) if field.json_string => self.report(
+                Some(Value::String(text)) if field.encoding == Encoding::JsonString => {
+                    match serde_json::from_str::<Value>(text) {
+                        Ok(inner) => self.value(&field.shape, false, &inner, path),
+                        Err(_) if !field.required && text.trim().is_empty() => {}
+                        Err(error) => self.report(path, format!("expected a string holding JSON: {error}"), false),
+                    }
+                }
+                Some(other) if field.encoding == Encoding::JsonString => self.report(
                     path,
                     format!("expected a string holding JSON, found {}", describe(other)),
                     false,
                 ),
-                Some(inner) => self.value(&field.shape, field.lenient, inner, path),
+                Some(Value::Number(number)) if field.encoding == Encoding::AsString && self.request => self.report(
+                    path,
+                    format!("expected the number as a string, e.g. \"{number}\"; found the number {number}"),
+                    false,
+                ),
+                Some(inner) => {
+                    let lenient = matches!(field.encoding, Encoding::Lenient | Encoding::AsString);
+                    self.value(&field.shape, lenient, inner, path)
+                }
             }
             path.truncate(len);
         }
@@ -597,8 +620,7 @@ mod tests {
             wire,
             shape,
             required,
-            lenient,
-            json_string: false,
+            encoding: if lenient { Encoding::Lenient } else { Encoding::Plain },
         }
     }
 
@@ -619,7 +641,7 @@ mod tests {
     const OPEN: ObjectSchema = ObjectSchema {
         name: "Open",
         fields: &[FieldSchema {
-            json_string: true,
+            encoding: Encoding::JsonString,
             ..field("Options", Shape::Array(&Shape::Integer), false, false)
         }],
         at_most_one_of: &[],

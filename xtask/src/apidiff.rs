@@ -27,6 +27,7 @@
 //! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
 //! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
+//! | `as_string` added (or removed from a field that becomes lenient) / removed | behaviour changed / breaking | the number goes out quoted or bare; removing it refuses quoted numbers in answers |
 //! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
 //! | a type moving to another group module | breaking | its path `crate::<group>::Type` changes |
 //! | anything else the generated code shows | unclassified | review by hand; counted as breaking |
@@ -1116,6 +1117,10 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         &(*old_encoding == Encoding::JsonString),
         &(*new_encoding == Encoding::JsonString),
     );
+    let (old_as_string, new_as_string) = (
+        &(*old_encoding == Encoding::AsString),
+        &(*new_encoding == Encoding::AsString),
+    );
     let wire = old_wire.as_str();
     if old_wire != new_wire {
         at.push(
@@ -1171,7 +1176,8 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
             reason,
         );
     }
-    if old_lenient != new_lenient {
+    // Between `lenient` and `as_string` the `as_string` rule below speaks: both read either form.
+    if old_lenient != new_lenient && !(*old_as_string || *new_as_string) {
         let (impact, reason) = if *new_lenient {
             (
                 Impact::Behaviour,
@@ -1199,6 +1205,31 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
             wire,
             "the value now travels differently (as JSON inside a string, or not): old clients cannot read the new form"
                 .into(),
+        );
+    }
+    if old_as_string != new_as_string {
+        // `as_string` reads both forms, so adding it only loosens decoding; removing it refuses
+        // the quoted form unless the field stays lenient.
+        let (impact, reason) = match (*new_as_string, *new_encoding == Encoding::Lenient) {
+            (true, _) => (
+                Impact::Behaviour,
+                "the number is now sent as a string holding it (`\"12003\"`), and read in either form",
+            ),
+            (false, true) => (
+                Impact::Behaviour,
+                "the number is now sent as a JSON number; it is still read in either form",
+            ),
+            (false, false) => (
+                Impact::Breaking,
+                "the number is now sent as a JSON number, and a string holding one is refused when decoding: responses that carry one fail",
+            ),
+        };
+        at.push(
+            report,
+            impact,
+            ("encoding changed", "encoding changed"),
+            wire,
+            reason.into(),
         );
     }
     if old_boxed != new_boxed {

@@ -232,7 +232,7 @@ impl Builder<'_> {
                 decoded = serde_json::from_str::<Value>(text).ok()?;
                 &decoded
             }
-            Value::String(text) if field.lenient() => {
+            Value::String(text) if field.lenient() || field.as_string() => {
                 decoded = match field.ty {
                     TypeRef::Boolean => Value::from(text.trim().eq_ignore_ascii_case("true") || text.trim() == "1"),
                     TypeRef::Integer => Value::from(text.trim().parse::<i64>().ok()?),

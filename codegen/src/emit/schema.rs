@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, inner_doc, lit};
-use crate::model::{Body, EnumDef, Field, Method, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{Body, Encoding, EnumDef, Field, Method, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
 /// The `SCHEMA` static: every type (the API's exception types included) and every endpoint.
 pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
@@ -91,8 +91,8 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
     quote! {
         #module_docs
         use crate::schema::{
-            ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateLimit, Schema, Shape,
-            TypeSchema,
+            ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
+            RateLimit, Schema, Shape, TypeSchema,
         };
         #docs
         pub static SCHEMA: Schema = Schema {
@@ -158,10 +158,16 @@ fn emit_enum(def: &EnumDef) -> TokenStream {
 }
 
 fn emit_field(field: &Field) -> TokenStream {
-    let (wire, required, lenient, json_string) = (&field.wire, field.required, field.lenient(), field.json_string());
+    let (wire, required) = (&field.wire, field.required);
     let shape = shape(&field.ty);
+    let encoding = match field.encoding {
+        Encoding::Plain => quote! { Plain },
+        Encoding::Lenient => quote! { Lenient },
+        Encoding::JsonString => quote! { JsonString },
+        Encoding::AsString => quote! { AsString },
+    };
     quote! {
-        FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient, json_string: #json_string }
+        FieldSchema { wire: #wire, shape: #shape, required: #required, encoding: Encoding::#encoding }
     }
 }
 

@@ -88,6 +88,7 @@ impl Cx<'_> {
             // An optional date-time may arrive as a blank string, meaning none.
             let datetime = (field.ty == TypeRef::DateTime && !field.required && !field.json_string())
                 .then(|| quote! { deserialize_with = "crate::runtime::datetime::option", });
+            let as_string = as_string_module(field).map(|path| quote! { with = #path, });
             let json_string = field.json_string().then(|| {
                 let path = if field.required {
                     "crate::runtime::json_string"
@@ -98,7 +99,7 @@ impl Cx<'_> {
             });
             quote! {
                 #docs
-                #[serde(rename = #wire, #optional #lenient #datetime #json_string)]
+                #[serde(rename = #wire, #optional #lenient #datetime #json_string #as_string)]
                 pub #rust: #ty,
             }
         });
@@ -267,12 +268,28 @@ fn lenient_fn(field: &Field) -> Option<String> {
     Some(format!("crate::runtime::lenient::{prefix}{base}"))
 }
 
+/// The `with` module of an `as_string` field.
+fn as_string_module(field: &Field) -> Option<String> {
+    if !field.as_string() {
+        return None;
+    }
+    let base = match field.ty {
+        TypeRef::Integer => "integer",
+        TypeRef::Number => "number",
+        _ => return None,
+    };
+    let prefix = if field.required { "" } else { "option_" };
+    Some(format!("crate::runtime::as_string::{prefix}{base}"))
+}
+
 fn field_doc(field: &Field) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
     let lenient = if field.lenient() {
         " Accepted as a number or as a string holding one."
     } else if field.json_string() {
         " Sent and received as a string holding this value's JSON."
+    } else if field.as_string() {
+        " Sent as a string holding the number; read from a number or such a string."
     } else if field.ty == TypeRef::DateTime {
         " UTC, `YYYY-MM-DD HH:MM:SS` on the wire."
     } else {

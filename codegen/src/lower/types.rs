@@ -270,15 +270,42 @@ impl Lowerer<'_> {
                     .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
                 ok = false;
             }
+            if field.as_string
+                && (params || field.lenient || field.json_string || !matches!(ty, TypeRef::Integer | TypeRef::Number))
+            {
+                let wire = &field.wire;
+                let (message, help) = if params {
+                    (
+                        format!("`as_string` on the query parameter `{wire}`"),
+                        "a query parameter is text already: drop `as_string`",
+                    )
+                } else if field.lenient || field.json_string {
+                    let other = if field.lenient { "lenient" } else { "json_string" };
+                    (
+                        format!("`as_string` and `{other}` on `{wire}`"),
+                        "`as_string` reads a number in either form already: keep one of the two",
+                    )
+                } else {
+                    (
+                        format!("`as_string` is not valid on `{wire}` of type `{}`", field.ty),
+                        "`as_string: true` is for an integer or number attribute the API takes as a string (`\"12003\"`)",
+                    )
+                };
+                let help = help.to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "as_string"), message, Some(help)));
+                ok = false;
+            }
             fields.push(Field {
                 wire: field.wire.clone(),
                 rust,
                 ty,
                 required: field.required,
-                encoding: match (field.lenient, field.json_string) {
-                    (true, _) => model::Encoding::Lenient,
-                    (false, true) => model::Encoding::JsonString,
-                    (false, false) => model::Encoding::Plain,
+                encoding: match (field.lenient, field.json_string, field.as_string) {
+                    (true, _, _) => model::Encoding::Lenient,
+                    (false, true, _) => model::Encoding::JsonString,
+                    (false, false, true) => model::Encoding::AsString,
+                    (false, false, false) => model::Encoding::Plain,
                 },
                 boxed: false,
                 description: field.description.clone(),

@@ -490,6 +490,17 @@ const CASES: &[Case] = &[
         &[(Behaviour, "decoding changed")],
     ),
     case(
+        "a number sent as a string",
+        NONE,
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+        &[(Behaviour, "encoding changed")],
+    ),
+    backwards(
+        "a number no longer sent as a string, still read from one",
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+        &[(Behaviour, "encoding changed")],
+    ),
+    case(
         "JSON in a string",
         NONE,
         &[(
@@ -1075,6 +1086,17 @@ fn a_type_moving_to_another_module_is_breaking() {
         report.changes[0].reason,
         "the type moves from the crate root to the module `opportunities`: change the `use` lines and paths that name it"
     );
+}
+
+#[test]
+fn a_number_no_longer_sent_as_a_string_nor_read_from_one_is_breaking() {
+    let quoted = edit(
+        BASE,
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+    );
+    let plain = edit(BASE, &[("type: integer, lenient: true }", "type: integer }")]);
+    let changes = full(&sources(API, &quoted), &sources(API, &plain));
+    assert_eq!(kinds(&changes), [(Breaking, "encoding changed")], "{}", shown(&changes));
 }
 
 /// The project's own spec, read from the workspace.

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -39,29 +39,25 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Title",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "StartsAt",
                     shape: Shape::DateTime,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "EndsAt",
                     shape: Shape::DateTime,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Reminders",
                     shape: Shape::Array(&Shape::DateTime),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -105,8 +101,7 @@ pub static SCHEMA: Schema = Schema {
                     wire: "from",
                     shape: Shape::DateTime,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             body: BodySchema::None,

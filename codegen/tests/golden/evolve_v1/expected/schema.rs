@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -39,8 +39,7 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Text",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -57,8 +56,7 @@ pub static SCHEMA: Schema = Schema {
                     wire: "leadId",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             body: BodySchema::Object(Shape::Named("Note")),

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -44,8 +44,7 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Id",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -62,36 +61,31 @@ pub static SCHEMA: Schema = Schema {
                     wire: "thingId",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Color",
                     shape: Shape::Named("Color"),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "withFiles",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "limit",
                     shape: Shape::Integer,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "label",
                     shape: Shape::String,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             body: BodySchema::None,

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -39,15 +39,13 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Amount",
                     shape: Shape::Number,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Currency",
                     shape: Shape::Named("Currency"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -65,22 +63,19 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Id",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Total",
                     shape: Shape::Named("Money"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Lines",
                     shape: Shape::Array(&Shape::Named("OrderLine")),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -93,15 +88,13 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Sku",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Price",
                     shape: Shape::Named("Money"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],

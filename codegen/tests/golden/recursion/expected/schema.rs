@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -39,22 +39,19 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Name",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Children",
                     shape: Shape::Array(&Shape::Named("Node")),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Parent",
                     shape: Shape::Named("Node"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
@@ -67,15 +64,13 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Next",
                     shape: Shape::Named("Chain"),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Value",
                     shape: Shape::Integer,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
