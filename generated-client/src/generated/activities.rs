@@ -334,22 +334,21 @@ impl ActivityEventFilter {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OffsetPaging {
-    /// `Offset`: How many results to skip, as a string, e.g. `"0"`. Required.
-    #[serde(rename = "Offset")]
-    pub offset: String,
-    /// `RowCount`: How many results to return, as a string, e.g. `"10"`. Required.
-    #[serde(rename = "RowCount")]
-    pub row_count: String,
+    /// `Offset`: How many results to skip, e.g. `0`. Required. Sent as a string holding the number;
+    /// read from a number or such a string.
+    #[serde(rename = "Offset", with = "crate::runtime::as_string::integer")]
+    pub offset: i64,
+    /// `RowCount`: How many results to return, e.g. `10`. Required. Sent as a string holding the
+    /// number; read from a number or such a string.
+    #[serde(rename = "RowCount", with = "crate::runtime::as_string::integer")]
+    pub row_count: i64,
 }
 impl OffsetPaging {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["Offset", "RowCount"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(offset: impl Into<String>, row_count: impl Into<String>) -> Self {
-        Self {
-            offset: offset.into(),
-            row_count: row_count.into(),
-        }
+    pub fn new(offset: i64, row_count: i64) -> Self {
+        Self { offset, row_count }
     }
 }
 /// Activities of a lead, with how many there are.

@@ -564,7 +564,7 @@ impl crate::Client {
     ///
     /// let body = LeadActivitiesQuery::default()
     ///     .with_parameter(ActivityEventFilter::new(201))
-    ///     .with_paging(OffsetPaging::new("0", "10"));
+    ///     .with_paging(OffsetPaging::new(0, 10));
     /// let result = client.get_activities_of_lead("leadId", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_of_lead").unwrap();
@@ -4541,13 +4541,11 @@ impl crate::Client {
     ///
     /// let body = OpportunitiesByIdsQuery::new(
     ///     vec![
-    ///         OpportunityIdsOfType::new("12003",
-    ///         vec!["24cf277e-70fe-4b2f-a9c2-9a68f45feaba".to_owned(),
-    ///         "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d".to_owned()],
+    ///         OpportunityIdsOfType::new(12003, vec!["24cf277e-70fe-4b2f-a9c2-9a68f45feaba"
+    ///         .to_owned(), "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d".to_owned()],
     ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner")),
-    ///         OpportunityIdsOfType::new("12001",
-    ///         vec!["2232837f-0f5e-4607-8e50-2728d90b9b5c".to_owned()],
-    ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner"))
+    ///         OpportunityIdsOfType::new(12001, vec!["2232837f-0f5e-4607-8e50-2728d90b9b5c"
+    ///         .to_owned()], SearchColumns::new("CreatedOn,ModifiedOn,Owner"))
     ///     ],
     /// );
     /// let result = client.get_opportunities_by_ids(body).await?;

@@ -1346,10 +1346,10 @@ impl OpportunitiesByIdsQuery {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityIdsOfType {
-    /// `EventCode`: The opportunity type's event code, which this call takes as a string, e.g.
-    /// `"12003"`. Required.
-    #[serde(rename = "EventCode")]
-    pub event_code: String,
+    /// `EventCode`: The opportunity type's event code, e.g. `12003`; this call takes it quoted.
+    /// Required. Sent as a string holding the number; read from a number or such a string.
+    #[serde(rename = "EventCode", with = "crate::runtime::as_string::integer")]
+    pub event_code: i64,
     /// `ProspectActivityId`: The opportunities' ids. Required.
     #[serde(rename = "ProspectActivityId")]
     pub prospect_activity_id: Vec<String>,
@@ -1366,12 +1366,12 @@ impl OpportunityIdsOfType {
     ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
-        event_code: impl Into<String>,
+        event_code: i64,
         prospect_activity_id: Vec<String>,
         columns: super::search::SearchColumns,
     ) -> Self {
         Self {
-            event_code: event_code.into(),
+            event_code,
             prospect_activity_id,
             columns,
         }

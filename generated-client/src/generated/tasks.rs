@@ -48,14 +48,15 @@ pub struct TaskCreate {
     /// `Reminder`: An appointment's reminder, in minutes before it is due. Optional.
     #[serde(rename = "Reminder", default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<i64>,
-    /// `ReminderBeforeDays`: A to-do's reminder, in days before it is due, as a string, e.g. `"1"`.
-    /// Optional.
+    /// `ReminderBeforeDays`: A to-do's reminder, in days before it is due, e.g. `1`; the call takes it
+    /// quoted. Optional. Sent as a string holding the number; read from a number or such a string.
     #[serde(
         rename = "ReminderBeforeDays",
         default,
         skip_serializing_if = "Option::is_none",
+        with = "crate::runtime::as_string::option_integer",
     )]
-    pub reminder_before_days: Option<String>,
+    pub reminder_before_days: Option<i64>,
     /// `ReminderTime`: The time of a to-do's reminder, e.g. `10:00:00`. Optional.
     #[serde(rename = "ReminderTime", default, skip_serializing_if = "Option::is_none")]
     pub reminder_time: Option<String>,
@@ -163,11 +164,8 @@ impl TaskCreate {
     }
     /// Sets `ReminderBeforeDays`.
     #[must_use]
-    pub fn with_reminder_before_days(
-        mut self,
-        reminder_before_days: impl Into<String>,
-    ) -> Self {
-        self.reminder_before_days = Some(reminder_before_days.into());
+    pub fn with_reminder_before_days(mut self, reminder_before_days: i64) -> Self {
+        self.reminder_before_days = Some(reminder_before_days);
         self
     }
     /// Sets `ReminderTime`.

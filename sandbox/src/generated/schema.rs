@@ -222,15 +222,15 @@ pub static SCHEMA: Schema = Schema {
             fields: &[
                 FieldSchema {
                     wire: "Offset",
-                    shape: Shape::String,
+                    shape: Shape::Integer,
                     required: true,
-                    encoding: Encoding::Plain,
+                    encoding: Encoding::AsString,
                 },
                 FieldSchema {
                     wire: "RowCount",
-                    shape: Shape::String,
+                    shape: Shape::Integer,
                     required: true,
-                    encoding: Encoding::Plain,
+                    encoding: Encoding::AsString,
                 },
             ],
             at_most_one_of: &[],
@@ -1834,9 +1834,9 @@ pub static SCHEMA: Schema = Schema {
             fields: &[
                 FieldSchema {
                     wire: "EventCode",
-                    shape: Shape::String,
+                    shape: Shape::Integer,
                     required: true,
-                    encoding: Encoding::Plain,
+                    encoding: Encoding::AsString,
                 },
                 FieldSchema {
                     wire: "ProspectActivityId",
@@ -2114,9 +2114,9 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "ReminderBeforeDays",
-                    shape: Shape::String,
+                    shape: Shape::Integer,
                     required: false,
-                    encoding: Encoding::Plain,
+                    encoding: Encoding::AsString,
                 },
                 FieldSchema {
                     wire: "ReminderTime",
