@@ -207,7 +207,7 @@ pub enum Rule {
     },
 }
 
-/// A string enum.
+/// An enum: string values, or integer values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDef {
     /// Rust name (UpperCamelCase).
@@ -216,8 +216,11 @@ pub struct EnumDef {
     pub group: Option<String>,
     /// Prose for rustdoc.
     pub description: Option<String>,
-    /// Whether unknown values are kept in an `Other(String)` variant.
+    /// Whether unknown values are kept in an `Other` variant.
     pub open: bool,
+    /// Whether the wire values are JSON integers (`"Direction": 1`) rather than strings; each
+    /// value's `wire` is then the integer's decimal text.
+    pub integer: bool,
     /// The known values.
     pub values: Vec<EnumValue>,
 }

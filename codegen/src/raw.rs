@@ -97,6 +97,8 @@ pub struct Type {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub additional_fields: bool,
+    #[serde(default)]
+    pub integer: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -120,6 +122,9 @@ pub struct Field {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct EnumValue {
+    /// A string, or an integer for an enum of integers (`wire: 1`), kept as its text.
+    #[serde(deserialize_with = "text_or_integer")]
+    #[schemars(extend("type" = ["string", "integer"]))]
     pub wire: String,
     pub rust: Option<String>,
     pub description: Option<String>,
@@ -211,6 +216,20 @@ pub struct Status {
     pub processed: String,
 }
 
+/// A string as it is, or an integer as its decimal text.
+fn text_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Integer(i64),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::Text(text) => text,
+        Text::Integer(number) => number.to_string(),
+    })
+}
+
 const FILE: &[&str] = &["api", "group", "types", "endpoints"];
 const API: &[&str] = &[
     "name",
@@ -239,6 +258,7 @@ const TYPE: &[&str] = &[
     "open",
     "rules",
     "additional_fields",
+    "integer",
 ];
 const FIELD: &[&str] = &[
     "wire",

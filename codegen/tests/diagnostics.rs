@@ -301,6 +301,27 @@ endpoints:
 }
 
 #[test]
+fn integer_enums_list_distinct_integers() {
+    let spec = "
+types:
+  - name: SortOrder
+    kind: enum
+    integer: true
+    values:
+      - { wire: 1, rust: Descending }
+      - { wire: \"01\", rust: AlsoDescending }
+      - { wire: newest, rust: Newest }
+  - name: Sorting
+    kind: object
+    integer: true
+    fields:
+      - wire: Direction
+        type: SortOrder
+";
+    insta::assert_snapshot!(render(&[("spec/sorting.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

@@ -27,6 +27,8 @@ mod evolve_v2;
 mod get_query;
 #[path = "../../codegen/tests/golden/groups/expected/mod.rs"]
 mod groups;
+#[path = "../../codegen/tests/golden/integer_enums/expected/mod.rs"]
+mod integer_enums;
 #[path = "../../codegen/tests/golden/lenient/expected/mod.rs"]
 mod lenient;
 #[path = "../../codegen/tests/golden/object_body/expected/mod.rs"]
@@ -60,6 +62,8 @@ mod evolve_v2_schema;
 mod get_query_schema;
 #[path = "../../codegen/tests/golden/groups/expected/schema.rs"]
 mod groups_schema;
+#[path = "../../codegen/tests/golden/integer_enums/expected/schema.rs"]
+mod integer_enums_schema;
 #[path = "../../codegen/tests/golden/lenient/expected/schema.rs"]
 mod lenient_schema;
 #[path = "../../codegen/tests/golden/object_body/expected/schema.rs"]
@@ -85,6 +89,21 @@ fn open_enums_keep_unknown_values_and_closed_ones_refuse_them() {
     assert_eq!(serde_json::to_string(&unknown).unwrap(), "\"BETWEEN\"");
     assert_eq!(serde_json::from_str::<Direction>("\"1\"").unwrap(), Direction::Descending);
     assert!(serde_json::from_str::<Direction>("\"2\"").is_err());
+}
+
+#[test]
+fn integer_enums_go_out_as_integers_and_read_quoted_ones() {
+    use integer_enums::types::{Channel, Listing, SortOrder};
+    let listing = Listing::new(SortOrder::Descending).with_channels(vec![Channel::Email, Channel::from(30)]);
+    assert_eq!(serde_json::to_value(&listing).unwrap(), serde_json::json!({ "Direction": 1, "Channels": [10, 30] }));
+    let read: Listing = serde_json::from_str(r#"{"Direction":"0","Channels":["20",40]}"#).unwrap();
+    assert_eq!((read.direction, read.channels), (SortOrder::Ascending, Some(vec![Channel::Phone, Channel::Other(40)])));
+    assert_eq!((SortOrder::Ascending.as_i64(), Channel::Other(40).to_string()), (0, "40".to_owned()));
+    let error = serde_json::from_str::<SortOrder>("2").unwrap_err().to_string();
+    assert_eq!(error, "invalid value: integer `2`, expected a SortOrder: one of 1, 0");
+    assert!(serde_json::from_str::<SortOrder>("\"up\"").is_err());
+    use crate::runtime::QueryValue;
+    assert_eq!(Channel::Phone.to_query(), "20");
 }
 
 #[test]

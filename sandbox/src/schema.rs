@@ -93,13 +93,16 @@ pub enum Encoding {
     AsString,
 }
 
-/// A string enum.
+/// An enum: strings, or integers, from a list of values.
 #[derive(Debug, Clone, Copy)]
 pub struct EnumSchema {
     /// The type's name in the spec.
     pub name: &'static str,
     /// Whether values outside `values` are allowed.
     pub open: bool,
+    /// Whether the values are JSON integers (`"Direction": 1`) rather than strings; `values`
+    /// then holds their decimal text. An answer may quote them, a request may not.
+    pub integer: bool,
     /// The documented values.
     pub values: &'static [&'static str],
 }
@@ -427,6 +430,9 @@ impl Checker<'_> {
     }
 
     fn enumeration(&mut self, def: &EnumSchema, value: &Value, path: &str) {
+        if def.integer {
+            return self.integer_enumeration(def, value, path);
+        }
         match value {
             Value::String(text) if def.open || def.values.contains(&text.as_str()) => {}
             Value::String(text) => {
@@ -447,6 +453,32 @@ impl Checker<'_> {
                 format!("expected a {} string, found {}", def.name, describe(other)),
                 false,
             ),
+        }
+    }
+
+    /// An enum of integers: a JSON integer the enum lists (or any, when open); an answer may
+    /// hold it as a string.
+    fn integer_enumeration(&mut self, def: &EnumSchema, value: &Value, path: &str) {
+        let number = match value {
+            Value::Number(number) => number.as_i64(),
+            Value::String(text) if !self.request => text.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let Some(number) = number else {
+            let quoted = if self.request { "" } else { ", or a string holding one" };
+            return self.report(
+                path,
+                format!("expected a {} integer{quoted}, found {}", def.name, describe(value)),
+                false,
+            );
+        };
+        if !def.open && !def.values.contains(&number.to_string().as_str()) {
+            let known = def.values.join(", ");
+            self.report(
+                path,
+                format!("{number} is not a valid {}; expected one of {known}", def.name),
+                false,
+            );
         }
     }
 
@@ -655,7 +687,14 @@ mod tests {
             TypeSchema::Enum(EnumSchema {
                 name: "Kind",
                 open: false,
+                integer: false,
                 values: &["x", "y"],
+            }),
+            TypeSchema::Enum(EnumSchema {
+                name: "Order",
+                open: false,
+                integer: true,
+                values: &["1", "0"],
             }),
         ],
         endpoints: &[],
@@ -773,6 +812,30 @@ mod tests {
         assert_eq!(
             SCHEMA.check(&Shape::DateTime, &json!(1_623_148_200))[0].problem,
             "expected a UTC date-time `YYYY-MM-DD HH:MM:SS`, found the number 1623148200"
+        );
+    }
+
+    #[test]
+    fn integer_enums_take_integers_and_answers_may_quote_them() {
+        let order = Shape::Named("Order");
+        let answer =
+            |value: Value| -> Vec<String> { SCHEMA.check(&order, &value).iter().map(ToString::to_string).collect() };
+        let request = |value: Value| -> Vec<String> {
+            SCHEMA
+                .check_sent(&order, &value)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert!(answer(json!(1)).is_empty() && answer(json!("0")).is_empty() && request(json!(0)).is_empty());
+        assert_eq!(
+            request(json!("1")),
+            ["$: expected a Order integer, found the string \"1\""]
+        );
+        assert_eq!(answer(json!(2)), ["$: 2 is not a valid Order; expected one of 1, 0"]);
+        assert_eq!(
+            answer(json!(true)),
+            ["$: expected a Order integer, or a string holding one, found the boolean true"]
         );
     }
 

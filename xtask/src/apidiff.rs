@@ -16,6 +16,7 @@
 //! | required field or required query parameter added | breaking | `new(…)` or the method gains a positional argument |
 //! | required fields or required query parameters reordered | breaking | positional arguments change places; calls may still compile and send each value as the other |
 //! | field or parameter retyped, renamed in Rust, required ↔ optional, boxed | breaking | signatures and field types change |
+//! | enum's values made integers, or strings again (`integer: true`) | breaking | `as_str` and `as_i64` trade places, and the wire form changes |
 //! | closed enum made open, or open made closed | breaking | `Copy` and the serde derives go, or `Other(String)` goes |
 //! | closed enum reachable from a response gains a value | breaking | clients built before it fail to decode responses carrying it |
 //! | named field added to an `additional_fields` type | breaking | the attribute leaves the map: code reading it there gets `None` |
@@ -1261,6 +1262,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         group: old_group,
         description: old_description,
         open: old_open,
+        integer: old_integer,
         values: old_values,
     } = old;
     let EnumDef {
@@ -1268,6 +1270,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         group: new_group,
         description: new_description,
         open: new_open,
+        integer: new_integer,
         values: new_values,
     } = new;
     compare_module(report, name, old_group.as_deref(), new_group.as_deref());
@@ -1383,6 +1386,24 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             "enum values reordered",
             format!("enum `{name}`"),
             format!("`{name}::KNOWN` lists the values in another order"),
+            &anchors,
+        );
+    }
+    if old_integer != new_integer {
+        let reason = if *new_integer {
+            format!(
+                "`{name}`'s values now go on the wire as JSON integers, not strings: `as_str` becomes `as_i64`, and answers carrying them quoted only still decode"
+            )
+        } else {
+            format!(
+                "`{name}`'s values now go on the wire as strings, not JSON integers: `as_i64` becomes `as_str`, and answers carrying bare integers fail to decode"
+            )
+        };
+        report.push(
+            Impact::Breaking,
+            "enum wire type changed",
+            format!("enum `{name}`"),
+            reason,
             &anchors,
         );
     }

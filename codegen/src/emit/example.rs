@@ -185,16 +185,29 @@ impl Builder<'_> {
     }
 
     fn enum_value(&mut self, def: &EnumDef, value: &Value) -> Option<TokenStream> {
-        let text = value.as_str()?;
+        // An enum of integers is written as the integer; a query example holds its text.
+        let number = match value {
+            Value::Number(number) if def.integer => Some(number.as_i64()?),
+            Value::String(text) if def.integer => Some(text.trim().parse::<i64>().ok()?),
+            _ => None,
+        };
+        let text = match number {
+            Some(number) => number.to_string(),
+            None => value.as_str()?.to_owned(),
+        };
         let name = ident(&def.name);
         self.uses.insert(def.name.clone());
-        match def.values.iter().find(|known| known.wire == text) {
-            Some(known) => {
+        match (def.values.iter().find(|known| known.wire == text), number) {
+            (Some(known), _) => {
                 let variant = ident(&known.rust);
                 Some(quote! { #name::#variant })
             }
-            None if def.open => Some(quote! { #name::from(#text) }),
-            None => None,
+            (None, Some(number)) if def.open => {
+                let number = Literal::i64_unsuffixed(number);
+                Some(quote! { #name::from(#number) })
+            }
+            (None, None) if def.open => Some(quote! { #name::from(#text) }),
+            (None, _) => None,
         }
     }
 

@@ -150,10 +150,10 @@ fn emit_object(object: &ObjectDef) -> TokenStream {
 }
 
 fn emit_enum(def: &EnumDef) -> TokenStream {
-    let (name, open) = (&def.name, def.open);
+    let (name, open, integer) = (&def.name, def.open, def.integer);
     let values = def.values.iter().map(|value| value.wire.as_str());
     quote! {
-        TypeSchema::Enum(EnumSchema { name: #name, open: #open, values: &[#(#values),*] })
+        TypeSchema::Enum(EnumSchema { name: #name, open: #open, integer: #integer, values: &[#(#values),*] })
     }
 }
 

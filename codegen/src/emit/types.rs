@@ -327,6 +327,9 @@ fn validate_value(ty: &TypeRef, value: TokenStream) -> TokenStream {
 }
 
 fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
+    if def.integer {
+        return emit_integer_enum(def);
+    }
     let name = ident(&def.name);
     let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
     let open_doc = def.open.then(|| {
@@ -491,5 +494,144 @@ fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
         }
 
         #open_impls
+    }
+}
+
+/// An enum whose wire values are JSON integers (`"Direction": 1`): sent as the integer, read
+/// from it or from a string holding it, as LeadSquared quotes numbers in some answers.
+fn emit_integer_enum(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
+    let wire_doc = if def.open {
+        "On the wire it is a JSON integer, and is read from one or from a string holding one. The set is open: a value this version does not list is kept in `Other`, so a new value from the server never fails deserialization."
+    } else {
+        "On the wire it is a JSON integer, and is read from one or from a string holding one."
+    };
+    let wire_doc = doc(wire_doc);
+    let number = |value: &crate::model::EnumValue| {
+        let number: i64 = value.wire.parse().unwrap_or_default();
+        proc_macro2::Literal::i64_unsuffixed(number)
+    };
+    let variants = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let docs = doc(&format!(
+            "`{}`{}",
+            value.wire,
+            value
+                .description
+                .as_deref()
+                .map(|d| format!(": {}", d.trim()))
+                .unwrap_or_default()
+        ));
+        quote! { #docs #variant, }
+    });
+    let other = def.open.then(|| {
+        quote! {
+            /// A value this version of the spec does not list, kept as sent.
+            Other(i64),
+        }
+    });
+    let as_i64_arms = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let number = number(value);
+        quote! { #name::#variant => #number, }
+    });
+    let other_arm = def.open.then(|| quote! { #name::Other(other) => *other, });
+    let known = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        quote! { #name::#variant }
+    });
+    let from_arms: Vec<TokenStream> = def
+        .values
+        .iter()
+        .map(|value| {
+            let variant = ident(&value.rust);
+            let number = number(value);
+            quote! { #number => #name::#variant, }
+        })
+        .collect();
+    let listed = def
+        .values
+        .iter()
+        .map(|value| value.wire.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (conversion, decode) = if def.open {
+        (
+            Some(quote! {
+                impl ::core::convert::From<i64> for #name {
+                    fn from(value: i64) -> Self {
+                        match value {
+                            #(#from_arms)*
+                            other => #name::Other(other),
+                        }
+                    }
+                }
+            }),
+            quote! { Ok(#name::from(value)) },
+        )
+    } else {
+        let expected = format!("a {type_name}: one of {listed}");
+        (
+            None,
+            quote! {
+                Ok(match value {
+                    #(#from_arms)*
+                    other => return Err(crate::runtime::integer_enum::unknown(other, #expected)),
+                })
+            },
+        )
+    };
+    quote! {
+        #type_doc
+        ///
+        #wire_doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #other
+        }
+
+        impl #name {
+            /// The values the spec lists, in spec order.
+            pub const KNOWN: &'static [#name] = &[#(#known),*];
+
+            /// The value as the API writes it.
+            pub fn as_i64(&self) -> i64 {
+                match self {
+                    #(#as_i64_arms)*
+                    #other_arm
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                write!(f, "{}", self.as_i64())
+            }
+        }
+
+        impl crate::runtime::QueryValue for #name {
+            fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+                ::std::borrow::Cow::Owned(self.as_i64().to_string())
+            }
+        }
+
+        #conversion
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.as_i64())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                let value = crate::runtime::integer_enum::deserialize(deserializer)?;
+                #decode
+            }
+        }
     }
 }

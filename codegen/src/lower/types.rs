@@ -19,6 +19,7 @@ impl Lowerer<'_> {
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
+                ok &= self.forbid(file, path, "integer", raw.integer, "an object type");
                 if raw.additional_fields {
                     for (i, field) in raw.fields.iter().enumerate() {
                         let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
@@ -57,13 +58,17 @@ impl Lowerer<'_> {
                     ok = false;
                 }
                 let open = raw.open.unwrap_or(true);
-                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                let mut values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                if raw.integer {
+                    ok &= self.integer_values(file, &child(path, "values"), &raw.values, &mut values);
+                }
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
                         name: raw.name.clone(),
                         group,
                         description: raw.description.clone(),
                         open,
+                        integer: raw.integer,
                         values,
                     })
                 })
@@ -76,6 +81,40 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// The values of an enum of integers: each wire value must be an integer (kept as its
+    /// canonical text, so `01` and `1` are one value), and no two may be equal.
+    fn integer_values(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::EnumValue],
+        values: &mut [EnumValue],
+    ) -> bool {
+        let mut ok = true;
+        let mut seen = BTreeSet::new();
+        for (i, value) in raw.iter().enumerate() {
+            let at = child(&child(path, i), "wire");
+            let Ok(number) = value.wire.trim().parse::<i64>() else {
+                let message = format!("`{}` is not an integer", value.wire);
+                let help = "an enum with `integer: true` lists integers, e.g. `wire: 1`; drop `integer: true` for string values"
+                    .to_string();
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                ok = false;
+                continue;
+            };
+            if !seen.insert(number) {
+                self.diags
+                    .push(file.error_at(&at, format!("duplicate value `{number}`"), None));
+                ok = false;
+                continue;
+            }
+            if let Some(lowered) = values.iter_mut().find(|lowered| lowered.wire == value.wire) {
+                lowered.wire = number.to_string();
+            }
+        }
+        ok
     }
 
     pub(super) fn lower_enum_values(

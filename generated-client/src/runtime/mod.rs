@@ -12,7 +12,8 @@
 //! - [`Request`] collects a call's query and body, checking limits and rules before anything is
 //!   sent.
 //! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
-//! - [`QueryValue`], [`open_enum`], [`lenient`], [`as_string`] and [`json_string`] convert values to and from
+//! - [`QueryValue`], [`open_enum`], [`integer_enum`], [`lenient`], [`as_string`] and
+//!   [`json_string`] convert values to and from
 //!   the wire; [`DateTime`] (public, re-exported at the crate root) is the spec's `datetime`.
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
@@ -23,6 +24,7 @@ pub mod as_string;
 pub mod bulk;
 pub mod datetime;
 mod describe;
+pub mod integer_enum;
 pub mod json_string;
 pub mod lenient;
 pub(crate) mod limiter;

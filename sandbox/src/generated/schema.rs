@@ -30,6 +30,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &[
                 "MXMandatoryAttributeMissingException",
                 "MXInvalidInputException",
@@ -1238,6 +1239,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "SearchBy",
             open: true,
+            integer: false,
             values: &["EmailAddress", "Phone", "Mobile"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -2009,6 +2011,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "SqlOperator",
             open: false,
+            integer: false,
             values: &["=", "LIKE", ">", "<", "<=", ">=", "<>"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -2046,6 +2049,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "SortDirection",
             open: false,
+            integer: false,
             values: &["1", "0"],
         }),
         TypeSchema::Object(ObjectSchema {

@@ -1099,6 +1099,33 @@ fn a_number_no_longer_sent_as_a_string_nor_read_from_one_is_breaking() {
     assert_eq!(kinds(&changes), [(Breaking, "encoding changed")], "{}", shown(&changes));
 }
 
+#[test]
+fn an_enum_whose_values_become_integers_is_breaking() {
+    let strings = "
+types:
+  - name: Order
+    kind: enum
+    open: false
+    values: [ { wire: \"1\", rust: Descending }, { wire: \"0\", rust: Ascending } ]
+  - name: Sorting
+    kind: object
+    fields:
+      - { wire: Direction, type: Order, required: true }
+endpoints:
+  - name: sort
+    title: Sort
+    group: rows
+    method: POST
+    path: /Rows.svc/Sort
+    idempotent: true
+    body: { kind: object, type: Sorting }
+    response: json
+";
+    let integers = edit(strings, &[("    open: false\n", "    open: false\n    integer: true\n")]);
+    let changes = full(&sources(API, strings), &sources(API, &integers));
+    assert_eq!(kinds(&changes), [(Breaking, "enum wire type changed")], "{}", shown(&changes));
+}
+
 /// The project's own spec, read from the workspace.
 fn real_spec() -> Vec<SourceFile> {
     let root = crate::fresh::workspace_root().unwrap();

@@ -30,16 +30,19 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Enum(EnumSchema {
             name: "Operator",
             open: true,
+            integer: false,
             values: &["=", "LIKE", "<>"],
         }),
         TypeSchema::Enum(EnumSchema {
             name: "Direction",
             open: false,
+            integer: false,
             values: &["0", "1"],
         }),
         TypeSchema::Object(ObjectSchema {

@@ -30,11 +30,13 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Enum(EnumSchema {
             name: "Color",
             open: true,
+            integer: false,
             values: &["red", "dark-blue"],
         }),
         TypeSchema::Object(ObjectSchema {

@@ -30,6 +30,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -54,6 +55,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "Currency",
             open: false,
+            integer: false,
             values: &["INR", "USD"],
         }),
         TypeSchema::Object(ObjectSchema {
