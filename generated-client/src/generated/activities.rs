@@ -522,19 +522,83 @@ pub struct ActivitySorting {
     /// `ColumnName`: The column to sort by, e.g. `ModifiedOn`. Required.
     #[serde(rename = "ColumnName")]
     pub column_name: String,
-    /// `Direction`: `1` for descending (newest first), `0` for ascending. Required.
+    /// `Direction`: Newest or oldest first. Required.
     #[serde(rename = "Direction")]
-    pub direction: i64,
+    pub direction: ActivitySortOrder,
 }
 impl ActivitySorting {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["ColumnName", "Direction"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(column_name: impl Into<String>, direction: i64) -> Self {
+    pub fn new(column_name: impl Into<String>, direction: ActivitySortOrder) -> Self {
         Self {
             column_name: column_name.into(),
             direction,
         }
+    }
+}
+/// A sort order, sent as the number `1` or `0`.
+///
+/// On the wire it is a JSON integer, and is read from one or from a string holding one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActivitySortOrder {
+    /// `1`: Descending (newest first).
+    Descending,
+    /// `0`: Ascending (oldest first).
+    Ascending,
+}
+impl ActivitySortOrder {
+    /// The values the spec lists, in spec order.
+    pub const KNOWN: &'static [ActivitySortOrder] = &[
+        ActivitySortOrder::Descending,
+        ActivitySortOrder::Ascending,
+    ];
+    /// The value as the API writes it.
+    pub fn as_i64(&self) -> i64 {
+        match self {
+            ActivitySortOrder::Descending => 1,
+            ActivitySortOrder::Ascending => 0,
+        }
+    }
+}
+impl ::core::fmt::Display for ActivitySortOrder {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        write!(f, "{}", self.as_i64())
+    }
+}
+impl crate::runtime::QueryValue for ActivitySortOrder {
+    fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+        ::std::borrow::Cow::Owned(self.as_i64().to_string())
+    }
+}
+impl ::serde::Serialize for ActivitySortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.as_i64())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ActivitySortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = crate::runtime::integer_enum::deserialize(deserializer)?;
+        Ok(
+            match value {
+                1 => ActivitySortOrder::Descending,
+                0 => ActivitySortOrder::Ascending,
+                other => {
+                    return Err(
+                        crate::runtime::integer_enum::unknown(
+                            other,
+                            "a ActivitySortOrder: one of 1, 0",
+                        ),
+                    );
+                }
+            },
+        )
     }
 }
 /// One page of the activities that reference a lead, with the total. The page shows only the start

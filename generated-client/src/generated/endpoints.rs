@@ -650,13 +650,13 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
     /// use leadsquared::search::Paging;
     ///
     /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
     ///     .with_parameter(ActivityEventFilter::new(174))
-    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Ascending));
     /// let result = client.get_activities_by_lead_reference("leadId", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_lead_reference").unwrap();
@@ -697,13 +697,13 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
     /// use leadsquared::search::Paging;
     ///
     /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
     ///     .with_parameter(ActivityEventFilter::new(174))
-    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Ascending));
     /// let mut pages = client.get_activities_by_lead_reference_pages("leadId", body);
     /// while let Some(page) = pages.next().await {
     ///     let page = page?;

@@ -335,13 +335,19 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "Direction",
-                    shape: Shape::Integer,
+                    shape: Shape::Named("ActivitySortOrder"),
                     required: true,
                     encoding: Encoding::Plain,
                 },
             ],
             at_most_one_of: &[],
             additional_fields: false,
+        }),
+        TypeSchema::Enum(EnumSchema {
+            name: "ActivitySortOrder",
+            open: false,
+            integer: true,
+            values: &["1", "0"],
         }),
         TypeSchema::Object(ObjectSchema {
             name: "LeadReferencePage",
