@@ -189,6 +189,8 @@ pub enum TypeRef {
     Json,
     /// A date-time, UTC, written `YYYY-MM-DD HH:MM:SS` on the wire.
     DateTime,
+    /// Any JSON value, kept as its text (key order and spacing as written).
+    JsonText,
     /// A named type, by Rust name.
     Named(String),
     /// An array of the inner type.
@@ -459,6 +461,7 @@ impl std::fmt::Display for TypeRef {
             TypeRef::Boolean => f.write_str("boolean"),
             TypeRef::Json => f.write_str("json"),
             TypeRef::DateTime => f.write_str("datetime"),
+            TypeRef::JsonText => f.write_str("json_text"),
             TypeRef::Named(name) => f.write_str(name),
             TypeRef::Array(inner) => write!(f, "array<{inner}>"),
         }

@@ -271,6 +271,11 @@ pub const RESERVED: &[Reserved] = &[
     entry(Place::Type, "ExceptionType", "the enum generated from `api.exceptions`"),
     entry(
         Place::Type,
+        "JsonText",
+        "the crate root's `JsonText` (the spec's `json_text`)",
+    ),
+    entry(
+        Place::Type,
         "Option",
         "the standard `Option`, which generated types use",
     ),

@@ -322,6 +322,25 @@ types:
 }
 
 #[test]
+fn json_text_is_a_string_attributes_whole_text() {
+    let spec = "
+types:
+  - name: Search
+    kind: object
+    fields:
+      - wire: Criteria
+        type: json_text
+      - wire: Filters
+        type: array<json_text>
+        json_string: true
+      - wire: Critera
+        type: jsontext
+        json_string: true
+";
+    insta::assert_snapshot!(render(&[("spec/search.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

@@ -29,6 +29,8 @@ mod get_query;
 mod groups;
 #[path = "../../codegen/tests/golden/integer_enums/expected/mod.rs"]
 mod integer_enums;
+#[path = "../../codegen/tests/golden/json_text/expected/mod.rs"]
+mod json_text;
 #[path = "../../codegen/tests/golden/lenient/expected/mod.rs"]
 mod lenient;
 #[path = "../../codegen/tests/golden/object_body/expected/mod.rs"]
@@ -64,6 +66,8 @@ mod get_query_schema;
 mod groups_schema;
 #[path = "../../codegen/tests/golden/integer_enums/expected/schema.rs"]
 mod integer_enums_schema;
+#[path = "../../codegen/tests/golden/json_text/expected/schema.rs"]
+mod json_text_schema;
 #[path = "../../codegen/tests/golden/lenient/expected/schema.rs"]
 mod lenient_schema;
 #[path = "../../codegen/tests/golden/object_body/expected/schema.rs"]
@@ -104,6 +108,22 @@ fn integer_enums_go_out_as_integers_and_read_quoted_ones() {
     assert!(serde_json::from_str::<SortOrder>("\"up\"").is_err());
     use crate::runtime::QueryValue;
     assert_eq!(Channel::Phone.to_query(), "20");
+}
+
+#[test]
+fn json_text_goes_out_exactly_as_written() {
+    use json_text::types::AdvancedSearch;
+    // Keys out of alphabetical order, and spaces: a `serde_json::Value` would change both.
+    let criteria = r#"{"GrpConOp":"And", "Conditions":[{"Type":"Opportunity"}]}"#;
+    let search = AdvancedSearch::new(crate::JsonText::new(criteria).unwrap()).with_note(crate::JsonText::new("[2, 1]").unwrap());
+    let wire = serde_json::to_value(&search).unwrap();
+    assert_eq!(wire, serde_json::json!({ "Criteria": criteria, "Note": "[2, 1]" }));
+    let read: AdvancedSearch = serde_json::from_value(wire).unwrap();
+    assert_eq!(read.criteria.as_str(), criteria);
+    assert_eq!(read, search);
+    let blank: AdvancedSearch = serde_json::from_str(r#"{"Criteria":"{}","Note":""}"#).unwrap();
+    assert_eq!(blank.note, None);
+    assert!(serde_json::from_str::<AdvancedSearch>(r#"{"Criteria":"{oops"}"#).is_err());
 }
 
 #[test]

@@ -130,6 +130,8 @@ pub use runtime::{AuthPlacement, Processed};
 /// own to build or convert one (`jiff::Timestamp`, `jiff::civil::date`, `jiff::SignedDuration`).
 pub use jiff;
 pub use runtime::{DateTime, DateTimeError};
+// The spec's `json_text`: a JSON document kept as written, key order included.
+pub use runtime::JsonText;
 
 // Bulk jobs (`<name>_all`) and page walks (`<name>_pages`): what callers hold and read.
 pub use runtime::{bulk, pages};

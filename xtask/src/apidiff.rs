@@ -384,7 +384,8 @@ fn response_types(spec: &Spec) -> BTreeSet<String> {
             | TypeRef::Number
             | TypeRef::Boolean
             | TypeRef::Json
-            | TypeRef::DateTime => None,
+            | TypeRef::DateTime
+            | TypeRef::JsonText => None,
         }
     }
     let mut seen = BTreeSet::new();

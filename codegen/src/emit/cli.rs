@@ -91,6 +91,10 @@ impl CliTypes<'_> {
                 let krate = self.krate;
                 quote! { ::#krate::DateTime }
             }
+            TypeRef::JsonText => {
+                let krate = self.krate;
+                quote! { ::#krate::JsonText }
+            }
             TypeRef::Named(name) => {
                 let krate = self.krate;
                 let segments = self.paths.public_path(name);
@@ -111,7 +115,7 @@ impl CliTypes<'_> {
             TypeRef::Integer => quote! { crate::spec::Kind::Integer },
             TypeRef::Number => quote! { crate::spec::Kind::Number },
             TypeRef::Boolean => quote! { crate::spec::Kind::Boolean },
-            TypeRef::Json => quote! { crate::spec::Kind::Json },
+            TypeRef::Json | TypeRef::JsonText => quote! { crate::spec::Kind::Json },
             TypeRef::DateTime => quote! { crate::spec::Kind::DateTime },
             TypeRef::Array(_) => quote! { crate::spec::Kind::Array },
             TypeRef::Named(name) => match self.type_def(name) {

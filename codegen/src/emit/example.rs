@@ -163,6 +163,11 @@ impl Builder<'_> {
                 let tokens: TokenStream = value.to_string().parse().ok()?;
                 quote! { serde_json::json!(#tokens) }
             }
+            (TypeRef::JsonText, value) => {
+                self.uses.insert("JsonText".to_owned());
+                let text = raw_string(&value.to_string());
+                quote! { JsonText::new(#text)? }
+            }
             (TypeRef::Array(inner), Value::Array(items)) => {
                 let items = items
                     .iter()
@@ -239,6 +244,12 @@ impl Builder<'_> {
 
     /// The argument a constructor or setter takes for `value`, decoding what the wire encodes.
     fn field_argument(&mut self, field: &Field, value: &Value) -> Option<TokenStream> {
+        // JSON text inside a string is passed as the page writes it, byte for byte.
+        if let (Value::String(text), true, TypeRef::JsonText) = (value, field.json_string(), &field.ty) {
+            self.uses.insert("JsonText".to_owned());
+            let text = raw_string(text);
+            return Some(quote! { JsonText::new(#text)? });
+        }
         let decoded;
         let value = match value {
             Value::String(text) if field.json_string() => {
@@ -335,6 +346,22 @@ impl Builder<'_> {
         }
         out.push_str("# Ok(())\n# }\n```");
         out
+    }
+}
+
+/// A string literal of `text`, raw (`r#"…"#`) when it holds quotes or backslashes, so that JSON
+/// reads as it is written.
+fn raw_string(text: &str) -> TokenStream {
+    if !text.contains(['"', '\\']) {
+        return quote! { #text };
+    }
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    match format!("r{hashes}\"{text}\"{hashes}").parse::<Literal>() {
+        Ok(literal) => quote! { #literal },
+        Err(_) => quote! { #text },
     }
 }
 

@@ -245,6 +245,7 @@ impl Paths {
             TypeRef::Boolean => quote! { bool },
             TypeRef::Json => quote! { ::serde_json::Value },
             TypeRef::DateTime => quote! { crate::runtime::DateTime },
+            TypeRef::JsonText => quote! { crate::runtime::JsonText },
             TypeRef::Named(name) => {
                 let module = self.modules.get(name).cloned().unwrap_or_else(|| ident("types"));
                 let name = ident(name);

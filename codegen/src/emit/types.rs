@@ -286,10 +286,14 @@ fn field_doc(field: &Field) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
     let lenient = if field.lenient() {
         " Accepted as a number or as a string holding one."
+    } else if field.json_string() && field.ty == TypeRef::JsonText {
+        " Sent and received as a string holding this JSON, exactly as written."
     } else if field.json_string() {
         " Sent and received as a string holding this value's JSON."
     } else if field.as_string() {
         " Sent as a string holding the number; read from a number or such a string."
+    } else if field.ty == TypeRef::JsonText {
+        " Kept as written: key order and spacing as sent or read."
     } else if field.ty == TypeRef::DateTime {
         " UTC, `YYYY-MM-DD HH:MM:SS` on the wire."
     } else {

@@ -309,6 +309,21 @@ impl Lowerer<'_> {
                     .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
                 ok = false;
             }
+            let mut inner = &ty;
+            while let TypeRef::Array(item) = inner {
+                inner = item;
+            }
+            if *inner == TypeRef::JsonText && !params && (!field.json_string || ty != TypeRef::JsonText) {
+                let message = if field.json_string {
+                    format!("`{}` of type `{}`", field.wire, field.ty)
+                } else {
+                    format!("`{}` of type `{}` without `json_string: true`", field.wire, field.ty)
+                };
+                let help = "`json_text` is a string attribute's whole JSON text, kept as written: write `type: json_text` with `json_string: true`, or use `json` for JSON decoded".to_string();
+                self.diags
+                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                ok = false;
+            }
             if field.as_string
                 && (params || field.lenient || field.json_string || !matches!(ty, TypeRef::Integer | TypeRef::Number))
             {
@@ -451,6 +466,7 @@ impl Lowerer<'_> {
             "boolean" => return Some(TypeRef::Boolean),
             "json" => return Some(TypeRef::Json),
             "datetime" => return Some(TypeRef::DateTime),
+            "json_text" => return Some(TypeRef::JsonText),
             _ => {}
         }
         if self.type_kinds.contains_key(text) {
@@ -462,7 +478,7 @@ impl Lowerer<'_> {
             .map(String::as_str)
             .chain(PRIMITIVES.iter().copied())
             .collect();
-        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `datetime`, `array<T>`, or a type defined under `types:`";
+        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `json_text`, `datetime`, `array<T>`, or a type defined under `types:`";
         let help = match did_you_mean(text, candidates.iter().copied()) {
             Some(best) => format!("did you mean `{best}`? {valid}"),
             None => valid.to_string(),

@@ -14,7 +14,8 @@
 //! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
 //! - [`QueryValue`], [`open_enum`], [`integer_enum`], [`lenient`], [`as_string`] and
 //!   [`json_string`] convert values to and from
-//!   the wire; [`DateTime`] (public, re-exported at the crate root) is the spec's `datetime`.
+//!   the wire; [`DateTime`] and [`JsonText`] (public, re-exported at the crate root) are the
+//!   spec's `datetime` and `json_text`.
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
@@ -26,6 +27,7 @@ pub mod datetime;
 mod describe;
 pub mod integer_enum;
 pub mod json_string;
+mod json_text;
 pub mod lenient;
 pub(crate) mod limiter;
 pub mod open_enum;
@@ -41,6 +43,7 @@ pub use datetime::{DateTime, DateTimeError};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateLimit, StatusSpec,
 };
+pub use json_text::JsonText;
 pub use pages::{Page, Pages};
 pub use query::QueryValue;
 pub use request::Request;

@@ -1121,9 +1121,17 @@ endpoints:
     body: { kind: object, type: Sorting }
     response: json
 ";
-    let integers = edit(strings, &[("    open: false\n", "    open: false\n    integer: true\n")]);
+    let integers = edit(
+        strings,
+        &[("    open: false\n", "    open: false\n    integer: true\n")],
+    );
     let changes = full(&sources(API, strings), &sources(API, &integers));
-    assert_eq!(kinds(&changes), [(Breaking, "enum wire type changed")], "{}", shown(&changes));
+    assert_eq!(
+        kinds(&changes),
+        [(Breaking, "enum wire type changed")],
+        "{}",
+        shown(&changes)
+    );
 }
 
 /// The project's own spec, read from the workspace.
