@@ -207,6 +207,16 @@ pub enum Rule {
         /// Why, for the error message.
         description: String,
     },
+    /// An array field holds `min` to `max` items when it is set (the spec's `min_items` and
+    /// `max_items` on the field).
+    ItemCount {
+        /// Index into the object's fields.
+        field: usize,
+        /// The fewest items.
+        min: usize,
+        /// The most items, if limited.
+        max: Option<usize>,
+    },
 }
 
 /// An enum: string values, or integer values.

@@ -116,6 +116,8 @@ pub struct Field {
     pub json_string: bool,
     #[serde(default)]
     pub as_string: bool,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
     pub description: Option<String>,
 }
 
@@ -268,6 +270,8 @@ const FIELD: &[&str] = &[
     "lenient",
     "json_string",
     "as_string",
+    "min_items",
+    "max_items",
     "description",
 ];
 const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited", "processed"];

@@ -341,6 +341,30 @@ types:
 }
 
 #[test]
+fn item_limits_on_fields_are_for_arrays_of_objects() {
+    let spec = "
+types:
+  - name: Batch
+    kind: object
+    fields:
+      - { wire: Name, type: string, max_items: 3 }
+      - { wire: Ids, type: array<string>, min_items: 5, max_items: 2 }
+      - { wire: None, type: array<string>, max_items: 0 }
+endpoints:
+  - name: get_batch
+    title: Get a Batch
+    group: batches
+    method: GET
+    path: /Batches.svc/Get
+    idempotent: true
+    query:
+      - { wire: ids, type: string, max_items: 10 }
+    response: Batch
+";
+    insta::assert_snapshot!(render(&[("spec/batches.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

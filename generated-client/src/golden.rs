@@ -23,6 +23,8 @@ mod envelopes;
 mod evolve_v1;
 #[path = "../../codegen/tests/golden/evolve_v2/expected/mod.rs"]
 mod evolve_v2;
+#[path = "../../codegen/tests/golden/field_limits/expected/mod.rs"]
+mod field_limits;
 #[path = "../../codegen/tests/golden/get_query/expected/mod.rs"]
 mod get_query;
 #[path = "../../codegen/tests/golden/groups/expected/mod.rs"]
@@ -60,6 +62,8 @@ mod envelopes_schema;
 mod evolve_v1_schema;
 #[path = "../../codegen/tests/golden/evolve_v2/expected/schema.rs"]
 mod evolve_v2_schema;
+#[path = "../../codegen/tests/golden/field_limits/expected/schema.rs"]
+mod field_limits_schema;
 #[path = "../../codegen/tests/golden/get_query/expected/schema.rs"]
 mod get_query_schema;
 #[path = "../../codegen/tests/golden/groups/expected/schema.rs"]
@@ -346,6 +350,41 @@ mod sandbox {
         assert_eq!(raw.status(), 400);
         let text = raw.text().await.unwrap();
         assert!(text.contains("$.EventCode: expected the number as a string"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn array_fields_past_their_item_limit_are_refused_before_sending() {
+        use field_limits::types::{Group, IdBatch};
+        let sandbox = Sandbox::builder().schema(golden(&field_limits_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
+        let ids = |n: usize| (0..n).map(|i| format!("id-{i}")).collect::<Vec<_>>();
+        client.golden_read_ids(IdBatch::new(ids(3))).await.unwrap();
+        let error = client.golden_read_ids(IdBatch::new(ids(4))).await.unwrap_err();
+        assert!(error.to_string().contains("IdBatch: `Ids` holds 4 items; it takes at most 3"), "{error}");
+        assert!(matches!(&error, crate::Error::InvalidBody { violation, .. }
+            if violation.rule == crate::rules::Rule::ItemCount { count: 4, limit: crate::endpoints::ItemLimit { min: 0, max: Some(3) } }));
+        let error = client.golden_read_ids(IdBatch::new(ids(1)).with_tags(vec![])).await.unwrap_err();
+        assert!(error.to_string().contains("`Tags` holds 0 items; it takes 1 to 2"), "{error}");
+        // In a bulk body, the row is refused by its index.
+        let error = client.golden_add_groups(vec![Group::new(ids(2)), Group::new(ids(1))]).await.unwrap_err();
+        assert!(matches!(error, crate::Error::InvalidItem { index: 1, .. }), "{error:?}");
+        assert_eq!(sandbox.requests().len(), 1, "only the call within the limits was sent");
+
+        // The sandbox holds a raw request to the same limit.
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Ids.svc/Read", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "Ids": ids(4) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.Ids: `Ids` has 4 items; it takes at most 3"), "{text}");
     }
 
     /// Scripts the sandbox to answer the next calls with `bodies`, in order.

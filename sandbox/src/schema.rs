@@ -60,10 +60,26 @@ pub struct ObjectSchema {
     pub name: &'static str,
     /// The object's keys.
     pub fields: &'static [FieldSchema],
-    /// Groups of keys of which at most one may be set (present, not `null`, not `false`).
-    pub at_most_one_of: &'static [&'static [&'static str]],
+    /// What must hold across the object's keys.
+    pub rules: &'static [RuleSchema],
     /// Whether keys the schema does not name are allowed (e.g. an account's custom fields).
     pub additional_fields: bool,
+}
+
+/// A rule across an object's keys; a key is *set* when present, not `null` and not `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSchema {
+    /// At most one of these keys may be set.
+    AtMostOneOf(&'static [&'static str]),
+    /// The array at `field`, when present, holds `min` to `max` items.
+    ItemCount {
+        /// The array's key.
+        field: &'static str,
+        /// The fewest items.
+        min: usize,
+        /// The most items, if limited.
+        max: Option<usize>,
+    },
 }
 
 /// One key of an object, or one query parameter.
@@ -544,22 +560,44 @@ impl Checker<'_> {
             }
             path.truncate(len);
         }
-        for group in object.at_most_one_of {
-            let set: Vec<&str> = group
-                .iter()
-                .copied()
-                .filter(|key| {
-                    map.get(*key)
-                        .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
-                })
-                .collect();
-            if set.len() > 1 {
-                let names = set
-                    .iter()
-                    .map(|key| format!("`{key}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                self.report(path, format!("{names} cannot both be set"), false);
+        for rule in object.rules {
+            match *rule {
+                RuleSchema::AtMostOneOf(group) => {
+                    let set: Vec<&str> = group
+                        .iter()
+                        .copied()
+                        .filter(|key| {
+                            map.get(*key)
+                                .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
+                        })
+                        .collect();
+                    if set.len() > 1 {
+                        let names = set
+                            .iter()
+                            .map(|key| format!("`{key}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and ");
+                        self.report(path, format!("{names} cannot both be set"), false);
+                    }
+                }
+                RuleSchema::ItemCount { field, min, max } => {
+                    let Some(Value::Array(items)) = map.get(field) else {
+                        continue;
+                    };
+                    let limit = match max {
+                        Some(max) if items.len() > max => Some(format!("at most {max}")),
+                        _ if items.len() < min => Some(format!("at least {min}")),
+                        _ => None,
+                    };
+                    if let Some(limit) = limit {
+                        let at = format!("{path}.{field}");
+                        self.report(
+                            &at,
+                            format!("`{field}` has {} items; it takes {limit}", items.len()),
+                            false,
+                        );
+                    }
+                }
             }
         }
     }
@@ -667,7 +705,14 @@ mod tests {
             field("Kind", Shape::Named("Kind"), false, false),
             field("Children", Shape::Array(&Shape::Named("Row")), false, false),
         ],
-        at_most_one_of: &[&["A", "B"]],
+        rules: &[
+            RuleSchema::AtMostOneOf(&["A", "B"]),
+            RuleSchema::ItemCount {
+                field: "Children",
+                min: 0,
+                max: Some(2),
+            },
+        ],
         additional_fields: false,
     };
     const OPEN: ObjectSchema = ObjectSchema {
@@ -676,7 +721,7 @@ mod tests {
             encoding: Encoding::JsonString,
             ..field("Options", Shape::Array(&Shape::Integer), false, false)
         }],
-        at_most_one_of: &[],
+        rules: &[],
         additional_fields: true,
     };
     const SCHEMA: Schema = Schema {
@@ -837,6 +882,16 @@ mod tests {
             answer(json!(true)),
             ["$: expected a Order integer, or a string holding one, found the boolean true"]
         );
+    }
+
+    #[test]
+    fn array_keys_are_held_to_their_item_limits() {
+        let three = json!({"Name": "n", "Children": [{"Name": "a"}, {"Name": "b"}, {"Name": "c"}]});
+        assert_eq!(
+            problems(three),
+            ["$.Children: `Children` has 3 items; it takes at most 2"]
+        );
+        assert!(problems(json!({"Name": "n", "Children": [{"Name": "a"}, {"Name": "b"}]})).is_empty());
     }
 
     #[test]

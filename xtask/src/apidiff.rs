@@ -21,13 +21,13 @@
 //! | closed enum reachable from a response gains a value | breaking | clients built before it fail to decode responses carrying it |
 //! | named field added to an `additional_fields` type | breaking | the attribute leaves the map: code reading it there gets `None` |
 //! | `additional_fields` removed, per-row results added to a bulk endpoint | breaking | a field disappears; the bulk job's result type changes |
-//! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
+//! | lenient removed, JSON-in-a-string toggled, rule added, item limit (a body's or a field's) added or lowered | breaking | values, responses or batches accepted before are refused |
 //! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
 //! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
 //! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
-//! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
+//! | lenient added, rule removed, item limit raised or removed | behaviour changed | more is accepted: limits loosened |
 //! | `as_string` added (or removed from a field that becomes lenient) / removed | behaviour changed / breaking | the number goes out quoted or bare; removing it refuses quoted numbers in answers |
 //! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order | documentation | no code a caller writes changes |
 //! | a type moving to another group module | breaking | its path `crate::<group>::Type` changes |
@@ -832,25 +832,34 @@ fn compare_rules(
     new: (&[Rule], &[Field]),
 ) {
     // Rules point at fields by index; compare them by the fields' wire names.
-    let keyed = |(rules, fields): (&[Rule], &[Field])| -> Vec<(Vec<String>, String)> {
+    let wire = |fields: &[Field], index: usize| fields.get(index).map(|f| f.wire.clone()).unwrap_or_default();
+    let groups = |(rules, fields): (&[Rule], &[Field])| -> Vec<(Vec<String>, String)> {
         rules
             .iter()
-            .map(|rule| match rule {
+            .filter_map(|rule| match rule {
                 Rule::AtMostOneOf {
                     fields: indices,
                     description,
                 } => {
-                    let mut names: Vec<String> = indices
-                        .iter()
-                        .filter_map(|&i| fields.get(i).map(|f| f.wire.clone()))
-                        .collect();
+                    let mut names: Vec<String> = indices.iter().map(|&i| wire(fields, i)).collect();
                     names.sort();
-                    (names, description.clone())
+                    Some((names, description.clone()))
                 }
+                Rule::ItemCount { .. } => None,
             })
             .collect()
     };
-    let (old, new) = (keyed(old), keyed(new));
+    let limits = |(rules, fields): (&[Rule], &[Field])| -> Vec<(String, usize, Option<usize>)> {
+        rules
+            .iter()
+            .filter_map(|rule| match rule {
+                Rule::ItemCount { field, min, max } => Some((wire(fields, *field), *min, *max)),
+                Rule::AtMostOneOf { .. } => None,
+            })
+            .collect()
+    };
+    let (old_limits, new_limits) = (limits(old), limits(new));
+    let (old, new) = (groups(old), groups(new));
     for (fields, description) in &old {
         match new.iter().find(|(f, _)| f == fields) {
             None => report.push(
@@ -881,6 +890,62 @@ fn compare_rules(
             format!(
                 "values setting more than one of {} are refused before sending (`Error::Rule`): set at most one",
                 quoted(fields)
+            ),
+            anchors,
+        );
+    }
+    // An item limit on a field: a new or tighter one refuses values accepted before.
+    for (field, old_min, old_max) in &old_limits {
+        let before = items(*old_min, *old_max);
+        match new_limits.iter().find(|(f, _, _)| f == field) {
+            None => report.push(
+                Impact::Behaviour,
+                "item limit removed",
+                subject,
+                format!("`{field}` is no longer held to {before} before sending"),
+                anchors,
+            ),
+            Some((_, new_min, new_max)) if (new_min, new_max) != (old_min, old_max) => {
+                let after = items(*new_min, *new_max);
+                let lowered = match (old_max, new_max) {
+                    (None, Some(_)) => true,
+                    (Some(old), Some(new)) => new < old,
+                    (_, None) => false,
+                };
+                if lowered || new_min > old_min {
+                    report.push(
+                        Impact::Breaking,
+                        "item limit tightened",
+                        subject,
+                        format!(
+                            "`{field}` takes {after} instead of {before}: values accepted before are refused before sending; split them"
+                        ),
+                        anchors,
+                    );
+                } else {
+                    report.push(
+                        Impact::Behaviour,
+                        "item limit loosened",
+                        subject,
+                        format!("`{field}` takes {after} instead of {before}"),
+                        anchors,
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (field, min, max) in new_limits
+        .iter()
+        .filter(|(f, _, _)| !old_limits.iter().any(|(o, _, _)| o == f))
+    {
+        report.push(
+            Impact::Breaking,
+            "item limit added",
+            subject,
+            format!(
+                "`{field}` takes {} and is checked before sending: values outside it are refused with `Error::InvalidBody` or `Error::InvalidItem`",
+                items(*min, *max)
             ),
             anchors,
         );
@@ -1446,6 +1511,7 @@ fn method(method: Method) -> &'static str {
 
 fn items(min: usize, max: Option<usize>) -> String {
     match max {
+        Some(max) if min == 0 => format!("at most {max} items"),
         Some(max) => format!("{min} to {max} items"),
         None => format!("at least {min} items"),
     }

@@ -88,12 +88,18 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         }
     });
     let api = emit_api(spec);
+    let has_rules = spec
+        .types
+        .iter()
+        .any(|ty| matches!(ty, TypeDef::Object(object) if !object.rules.is_empty()));
+    let rule_schema = has_rules.then(|| quote! { use crate::schema::RuleSchema; });
     quote! {
         #module_docs
         use crate::schema::{
             ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
             RateLimit, Schema, Shape, TypeSchema,
         };
+        #rule_schema
         #docs
         pub static SCHEMA: Schema = Schema {
             api: #api,
@@ -133,17 +139,26 @@ fn emit_api(spec: &Spec) -> TokenStream {
 fn emit_object(object: &ObjectDef) -> TokenStream {
     let (name, additional) = (&object.name, object.additional_fields);
     let fields = object.fields.iter().map(emit_field);
-    let groups = object.rules.iter().map(|rule| match rule {
+    let rules = object.rules.iter().map(|rule| match rule {
         Rule::AtMostOneOf { fields, .. } => {
             let wires = fields.iter().map(|&index| object.fields[index].wire.as_str());
-            quote! { &[#(#wires),*] }
+            quote! { RuleSchema::AtMostOneOf(&[#(#wires),*]) }
+        }
+        Rule::ItemCount { field, min, max } => {
+            let field = object.fields[*field].wire.as_str();
+            let min = lit(*min as u64);
+            let max = option(max.map(|max| {
+                let max = lit(max as u64);
+                quote! { #max }
+            }));
+            quote! { RuleSchema::ItemCount { field: #field, min: #min, max: #max } }
         }
     });
     quote! {
         TypeSchema::Object(ObjectSchema {
             name: #name,
             fields: &[#(#fields),*],
-            at_most_one_of: &[#(#groups),*],
+            rules: &[#(#rules),*],
             additional_fields: #additional,
         })
     }

@@ -78,11 +78,15 @@ impl Cx<'_> {
     fn emit_object(&self, object: &ObjectDef) -> TokenStream {
         let name = ident(&object.name);
         let type_doc = doc(object.description.as_deref().unwrap_or(&object.name));
-        let fields = object.fields.iter().map(|field| {
+        let fields = object.fields.iter().enumerate().map(|(index, field)| {
             let rust = ident(&field.rust);
             let wire = &field.wire;
             let ty = self.field_type(field);
-            let docs = field_doc(field);
+            let limit = object.rules.iter().find_map(|rule| match rule {
+                Rule::ItemCount { field, min, max } if *field == index => Some((*min, *max)),
+                _ => None,
+            });
+            let docs = field_doc(field, limit);
             let optional = (!field.required).then(|| quote! { default, skip_serializing_if = "Option::is_none", });
             let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
             // An optional date-time may arrive as a blank string, meaning none.
@@ -229,6 +233,34 @@ impl Cx<'_> {
                     }
                 }
             }
+            Rule::ItemCount { field, min, max } => {
+                let field = &object.fields[*field];
+                let (name, wire) = (ident(&field.rust), &field.wire);
+                let min = super::lit(*min as u64);
+                let max = match max {
+                    Some(max) => {
+                        let max = super::lit(*max as u64);
+                        quote! { Some(#max) }
+                    }
+                    None => quote! { None },
+                };
+                let check = |count: TokenStream| {
+                    quote! {
+                        crate::runtime::check_item_count(
+                            #type_name,
+                            &[#wire],
+                            #count,
+                            crate::runtime::ItemLimit { min: #min, max: #max },
+                        )?;
+                    }
+                };
+                if field.required {
+                    check(quote! { self.#name.len() })
+                } else {
+                    let check = check(quote! { items.len() });
+                    quote! { if let Some(items) = &self.#name { #check } }
+                }
+            }
         });
         let nested = object.fields.iter().filter_map(|field| {
             if !needs_validation(&field.ty, spec) {
@@ -282,7 +314,8 @@ fn as_string_module(field: &Field) -> Option<String> {
     Some(format!("crate::runtime::as_string::{prefix}{base}"))
 }
 
-fn field_doc(field: &Field) -> TokenStream {
+/// A field's rustdoc, with its item limit when it has one.
+fn field_doc(field: &Field, limit: Option<(usize, Option<usize>)>) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
     let lenient = if field.lenient() {
         " Accepted as a number or as a string holding one."
@@ -299,8 +332,14 @@ fn field_doc(field: &Field) -> TokenStream {
     } else {
         ""
     };
+    let limit = match limit {
+        Some((0, Some(max))) => format!(" At most {max} items, checked before sending."),
+        Some((min, Some(max))) => format!(" {min} to {max} items, checked before sending."),
+        Some((min, None)) => format!(" At least {min} items, checked before sending."),
+        None => String::new(),
+    };
     let text = format!(
-        "`{}`: {} {required}{lenient}",
+        "`{}`: {} {required}{lenient}{limit}",
         field.wire,
         field.description.as_deref().unwrap_or("").trim()
     );

@@ -32,7 +32,8 @@ impl Lowerer<'_> {
                 }
                 let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
                 let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
-                let (fields, rules) = (fields?, rules?);
+                let (fields, mut rules) = (fields?, rules?);
+                rules.extend(self.lower_item_counts(file, &child(path, "fields"), &raw.fields, &fields)?);
                 ok.then(|| {
                     TypeDef::Object(ObjectDef {
                         name: raw.name.clone(),
@@ -309,6 +310,18 @@ impl Lowerer<'_> {
                     .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
                 ok = false;
             }
+            if params && (field.min_items.is_some() || field.max_items.is_some()) {
+                let key = if field.max_items.is_some() {
+                    "max_items"
+                } else {
+                    "min_items"
+                };
+                let message = format!("`{key}` on the query parameter `{}`", field.wire);
+                let help = "a query parameter is one value; item limits are for array fields of objects".to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, key), message, Some(help)));
+                ok = false;
+            }
             let mut inner = &ty;
             while let TypeRef::Array(item) = inner {
                 inner = item;
@@ -366,6 +379,60 @@ impl Lowerer<'_> {
             });
         }
         ok.then_some(fields)
+    }
+
+    /// The item limits of array fields (`min_items`, `max_items`), as rules of their object.
+    fn lower_item_counts(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Field],
+        fields: &[Field],
+    ) -> Option<Vec<Rule>> {
+        let mut ok = true;
+        let mut rules = Vec::new();
+        for (index, (raw, field)) in raw.iter().zip(fields).enumerate() {
+            let (min, max) = (raw.min_items, raw.max_items);
+            if min.is_none() && max.is_none() {
+                continue;
+            }
+            let at = child(path, index);
+            let key = if max.is_some() { "max_items" } else { "min_items" };
+            let problem = if !matches!(field.ty, TypeRef::Array(_)) {
+                Some((
+                    format!("`{key}` on `{}` of type `{}`", field.wire, field.ty),
+                    "item limits are for array fields; remove it, or give the field an `array<…>` type".to_string(),
+                ))
+            } else if max == Some(0) {
+                Some((
+                    format!("`max_items: 0` on `{}`", field.wire),
+                    "an array that may hold no item is not a field to send: remove the field or raise the limit"
+                        .to_string(),
+                ))
+            } else if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                Some((
+                    format!("`min_items: {min}` is above `max_items: {max}` on `{}`", field.wire),
+                    "the fewest items cannot exceed the most".to_string(),
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((message, help)) => {
+                    self.diags
+                        .push(file.error_at_key(&child(&at, key), message, Some(help)));
+                    ok = false;
+                }
+                None => rules.push(Rule::ItemCount {
+                    field: index,
+                    min: min.unwrap_or(0),
+                    max,
+                }),
+            }
+        }
+        ok.then_some(rules)
     }
 
     pub(super) fn lower_rules(

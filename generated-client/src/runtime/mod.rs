@@ -48,6 +48,9 @@ pub use pages::{Page, Pages};
 pub use query::QueryValue;
 pub use request::Request;
 pub use validate::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
+// Called by generated `Validate` impls of types with item limits on fields (none, in some specs).
+#[allow(unused_imports)]
+pub use validate::check_item_count;
 
 /// What awaiting a request builder gives: the call, boxed so that the builder's `IntoFuture`
 /// names one type.

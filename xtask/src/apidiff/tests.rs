@@ -1134,6 +1134,52 @@ endpoints:
     );
 }
 
+#[test]
+fn item_limits_on_fields_tighten_and_loosen() {
+    let spec = |limit: &str| {
+        format!(
+            "
+types:
+  - name: Ids
+    kind: object
+    fields:
+      - {{ wire: LeadIds, type: array<string>, required: true{limit} }}
+endpoints:
+  - name: read_leads
+    title: Read Leads
+    group: rows
+    method: POST
+    path: /Rows.svc/Read
+    idempotent: true
+    body: {{ kind: object, type: Ids }}
+    response: json
+"
+        )
+    };
+    let compare = |old: &str, new: &str| {
+        let changes = full(&sources(API, &spec(old)), &sources(API, &spec(new)));
+        (kinds(&changes), shown(&changes))
+    };
+    let (found, shown) = compare("", ", max_items: 50");
+    assert_eq!(
+        found,
+        [
+            (Behaviour, "body checks changed"),
+            (Behaviour, "validation changed"),
+            (Breaking, "item limit added")
+        ],
+        "{shown}"
+    );
+    let (found, shown) = compare(", max_items: 50", ", max_items: 10");
+    assert_eq!(found, [(Breaking, "item limit tightened")], "{shown}");
+    assert!(
+        shown.contains("`LeadIds` takes at most 10 items instead of at most 50 items"),
+        "{shown}"
+    );
+    let (found, shown) = compare(", max_items: 50", ", max_items: 100");
+    assert_eq!(found, [(Behaviour, "item limit loosened")], "{shown}");
+}
+
 /// The project's own spec, read from the workspace.
 fn real_spec() -> Vec<SourceFile> {
     let root = crate::fresh::workspace_root().unwrap();

@@ -49,7 +49,7 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Enum(EnumSchema {
@@ -80,7 +80,7 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -99,7 +99,7 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],

@@ -8,6 +8,7 @@ use crate::schema::{
     ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
     ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
+use crate::schema::RuleSchema;
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
     api: ApiSchema {
@@ -55,7 +56,7 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[&["Overwrite", "FillEmpty"]],
+            rules: &[RuleSchema::AtMostOneOf(&["Overwrite", "FillEmpty"])],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -74,7 +75,7 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],
