@@ -284,7 +284,7 @@ pub struct CompanyBatch {
     #[serde(rename = "Options")]
     pub options: CompanyBatchOptions,
     /// `Companies`: The accounts (at most 25), each a list of field values that includes the field
-    /// named by `SearchBy`. Required.
+    /// named by `SearchBy`. Required. At most 25 items, checked before sending.
     #[serde(rename = "Companies")]
     pub companies: Vec<Vec<CompanyProperty>>,
 }
@@ -306,6 +306,20 @@ impl CompanyBatch {
             options,
             companies,
         }
+    }
+}
+impl crate::runtime::Validate for CompanyBatch {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "CompanyBatch",
+            &["Companies"],
+            self.companies.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(25),
+            },
+        )?;
+        Ok(())
     }
 }
 /// How accounts of a batch are matched, and what happens to a match.

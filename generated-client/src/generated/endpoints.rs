@@ -1331,9 +1331,9 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
 impl crate::Client {
     /// Create or Update Accounts in Bulk.
     ///
-    /// Creates or updates up to 25 accounts of one type (the client does not count them), matched on
-    /// the unique field named by `SearchBy`. The stored copy of the page could not be read as far as
-    /// its answer, so the answer is returned as JSON.
+    /// Creates or updates up to 25 accounts of one type (the client checks the count), matched on the
+    /// unique field named by `SearchBy`. The stored copy of the page could not be read as far as its
+    /// answer, so the answer is returned as JSON.
     ///
     /// `POST /CompanyManagement.svc/Company/Bulk/CreateOrUpdate` ([API
     /// documentation](https://apidocs.leadsquared.com/create-or-update-accounts-in-bulk/))
@@ -2045,7 +2045,7 @@ impl crate::Client {
     /// Get Leads in Bulk by Ids.
     ///
     /// Reads leads by id, with the columns asked for, one page at a time, with the total. At most
-    /// 10,000 leads can be read (the client does not count the ids).
+    /// 10,000 leads can be read (the client checks the count).
     ///
     /// `POST /LeadManagement.svc/Leads/Retrieve/ByIds` ([API
     /// documentation](https://apidocs.leadsquared.com/get-leads-in-bulk-by-ids/))
@@ -2550,8 +2550,8 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Update Leads in Bulk.
     ///
-    /// Sets one field to one value on up to 50 leads (the client does not count the ids).
-    /// LeadSquared's rate-limit page puts this call in the stricter class of bulk APIs.
+    /// Sets one field to one value on up to 50 leads (the client checks the count). LeadSquared's
+    /// rate-limit page puts this call in the stricter class of bulk APIs.
     ///
     /// `POST /LeadManagement.svc/Lead/Bulk/Update` ([API
     /// documentation](https://apidocs.leadsquared.com/bulk-update/))
@@ -4493,8 +4493,8 @@ impl crate::Client {
     /// Get Opportunities in Bulk by Ids.
     ///
     /// Reads opportunities by id, grouped by opportunity type, with the columns asked for; at most
-    /// 2,000 opportunities in all (the client does not count them). The ids and event codes are in the
-    /// URL of each Opportunity Details page.
+    /// 2,000 opportunities in all (the client checks each entry's count, not the sum). The ids and
+    /// event codes are in the URL of each Opportunity Details page.
     ///
     /// `POST /OpportunityManagement.svc/GetOpportunitiesById` ([API
     /// documentation](https://apidocs.leadsquared.com/get-opportunities-in-bulk-by-ids/))
@@ -4683,9 +4683,9 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Create Tasks in Bulk.
     ///
-    /// Creates up to 50 tasks in one call (the client does not count them); a report is available on
-    /// the Request History page and is emailed. The stored copy of the page could not be read as far
-    /// as its answer, so the answer is returned as JSON.
+    /// Creates up to 50 tasks in one call (the client checks the count); a report is available on the
+    /// Request History page and is emailed. The stored copy of the page could not be read as far as
+    /// its answer, so the answer is returned as JSON.
     ///
     /// `POST /Task.svc/Bulk/Create` ([API
     /// documentation](https://apidocs.leadsquared.com/create-tasks-in-bulk/))
@@ -5145,7 +5145,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Delete Tasks in Bulk.
     ///
-    /// Deletes up to 5,000 tasks by id (the client does not count them). The deletion runs in the
+    /// Deletes up to 5,000 tasks by id (the client checks the count). The deletion runs in the
     /// background; the webhook, if given, is called when it is done.
     ///
     /// `POST /Task.svc/DeleteTasks` ([API

@@ -172,6 +172,15 @@ impl LeadIdsQuery {
         }
     }
 }
+impl crate::runtime::Validate for LeadIdsQuery {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.search_parameters;
+            crate::runtime::Validate::validate(value)?;
+        }
+        Ok(())
+    }
+}
 /// The ids of the leads to read.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
@@ -179,7 +188,8 @@ impl LeadIdsQuery {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LeadIds {
-    /// `LeadIds`: The leads' ids (their `ProspectID`s); at most 10,000 leads can be read. Required.
+    /// `LeadIds`: The leads' ids (their `ProspectID`s). Required. At most 10000 items, checked before
+    /// sending.
     #[serde(rename = "LeadIds")]
     pub lead_ids: Vec<String>,
 }
@@ -189,6 +199,20 @@ impl LeadIds {
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(lead_ids: Vec<String>) -> Self {
         Self { lead_ids }
+    }
+}
+impl crate::runtime::Validate for LeadIds {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "LeadIds",
+            &["LeadIds"],
+            self.lead_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(10000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// One page of leads, with the total over all pages.
@@ -540,7 +564,7 @@ impl LeadReset {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LeadBulkUpdate {
-    /// `LeadIds`: The leads' ids (at most 50). Required.
+    /// `LeadIds`: The leads' ids. Required. At most 50 items, checked before sending.
     #[serde(rename = "LeadIds")]
     pub lead_ids: Vec<String>,
     /// `LeadFields`: The field to change, by schema name, and its new value. Required.
@@ -586,6 +610,20 @@ impl LeadBulkUpdate {
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
+    }
+}
+impl crate::runtime::Validate for LeadBulkUpdate {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "LeadBulkUpdate",
+            &["LeadIds"],
+            self.lead_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(50),
+            },
+        )?;
+        Ok(())
     }
 }
 /// A custom lead field to create. Its schema name will be `mx_` followed by the display name with

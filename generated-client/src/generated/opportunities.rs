@@ -1339,6 +1339,17 @@ impl OpportunitiesByIdsQuery {
         Self { search_parameters }
     }
 }
+impl crate::runtime::Validate for OpportunitiesByIdsQuery {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.search_parameters;
+            for item in value.iter() {
+                crate::runtime::Validate::validate(item)?;
+            }
+        }
+        Ok(())
+    }
+}
 /// Opportunities of one type to read, by id, and the columns to return.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
@@ -1350,7 +1361,9 @@ pub struct OpportunityIdsOfType {
     /// Required. Sent as a string holding the number; read from a number or such a string.
     #[serde(rename = "EventCode", with = "crate::runtime::as_string::integer")]
     pub event_code: i64,
-    /// `ProspectActivityId`: The opportunities' ids. Required.
+    /// `ProspectActivityId`: The opportunities' ids; at most 2,000 (checked here), and at most 2,000
+    /// over all the entries of a call (not checked). Required. At most 2000 items, checked before
+    /// sending.
     #[serde(rename = "ProspectActivityId")]
     pub prospect_activity_id: Vec<String>,
     /// `Columns`: The columns to return. Required.
@@ -1375,6 +1388,20 @@ impl OpportunityIdsOfType {
             prospect_activity_id,
             columns,
         }
+    }
+}
+impl crate::runtime::Validate for OpportunityIdsOfType {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "OpportunityIdsOfType",
+            &["ProspectActivityId"],
+            self.prospect_activity_id.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(2000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// The opportunities of one type read by id.

@@ -602,7 +602,7 @@ impl CreateOrUpdateAccountsInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_OR_UPDATE_ACCOUNTS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -969,7 +969,7 @@ impl GetLeadsByIds {
         body: &super::leads::LeadIdsQuery,
     ) -> Result<super::leads::LeadPage, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::GET_LEADS_BY_IDS)
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1169,7 +1169,7 @@ impl UpdateLeadsInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::UPDATE_LEADS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
@@ -2070,7 +2070,7 @@ impl GetOpportunitiesByIds {
         let request = crate::runtime::Request::new(
                 &super::endpoints::GET_OPPORTUNITIES_BY_IDS,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -2144,7 +2144,7 @@ impl CreateTasksInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_TASKS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -2333,7 +2333,7 @@ impl DeleteTasksInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::DELETE_TASKS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }

@@ -240,7 +240,7 @@ impl TaskTypeName {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TaskBatch {
-    /// `TaskList`: The tasks (at most 50). Required.
+    /// `TaskList`: The tasks. Required. At most 50 items, checked before sending.
     #[serde(rename = "TaskList")]
     pub task_list: Vec<TaskCreate>,
     /// `StatusWebhookURL`: A URL to which the outcome is posted. Optional.
@@ -269,6 +269,20 @@ impl TaskBatch {
     ) -> Self {
         self.status_webhook_url = Some(status_webhook_url.into());
         self
+    }
+}
+impl crate::runtime::Validate for TaskBatch {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "TaskBatch",
+            &["TaskList"],
+            self.task_list.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(50),
+            },
+        )?;
+        Ok(())
     }
 }
 /// A task type: its category (`0` appointment, `1` to-do), colour, fields and form. Its id is
@@ -901,7 +915,7 @@ impl TaskUpdate {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TaskDeletion {
-    /// `TaskIds`: The tasks' ids (at most 5,000). Required.
+    /// `TaskIds`: The tasks' ids. Required. At most 5000 items, checked before sending.
     #[serde(rename = "TaskIds")]
     pub task_ids: Vec<String>,
     /// `StatusWebhookURL`: A URL to which the outcome is posted when the deletion is done. Optional.
@@ -930,6 +944,20 @@ impl TaskDeletion {
     ) -> Self {
         self.status_webhook_url = Some(status_webhook_url.into());
         self
+    }
+}
+impl crate::runtime::Validate for TaskDeletion {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "TaskDeletion",
+            &["TaskIds"],
+            self.task_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(5000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// The outcome of a bulk task deletion.

@@ -714,7 +714,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "Companies",
+                    min: 0,
+                    max: ::core::option::Option::Some(25),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -838,7 +844,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "LeadIds",
+                    min: 0,
+                    max: ::core::option::Option::Some(10000),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -1048,7 +1060,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "LeadIds",
+                    min: 0,
+                    max: ::core::option::Option::Some(50),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -1860,7 +1878,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "ProspectActivityId",
+                    min: 0,
+                    max: ::core::option::Option::Some(2000),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -2204,7 +2228,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "TaskList",
+                    min: 0,
+                    max: ::core::option::Option::Some(50),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -2556,7 +2586,13 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                RuleSchema::ItemCount {
+                    field: "TaskIds",
+                    min: 0,
+                    max: ::core::option::Option::Some(5000),
+                },
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
