@@ -88,18 +88,12 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
         }
     });
     let api = emit_api(spec);
-    let has_rules = spec
-        .types
-        .iter()
-        .any(|ty| matches!(ty, TypeDef::Object(object) if !object.rules.is_empty()));
-    let rule_schema = has_rules.then(|| quote! { use crate::schema::RuleSchema; });
     quote! {
         #module_docs
         use crate::schema::{
             ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
             RateLimit, Schema, Shape, TypeSchema,
         };
-        #rule_schema
         #docs
         pub static SCHEMA: Schema = Schema {
             api: #api,
@@ -139,10 +133,12 @@ fn emit_api(spec: &Spec) -> TokenStream {
 fn emit_object(object: &ObjectDef) -> TokenStream {
     let (name, additional) = (&object.name, object.additional_fields);
     let fields = object.fields.iter().map(emit_field);
+    // By path: a spec without rules must not import what it does not use, and a `use` line
+    // that comes and goes with the first rule would be a change no API rule explains.
     let rules = object.rules.iter().map(|rule| match rule {
         Rule::AtMostOneOf { fields, .. } => {
             let wires = fields.iter().map(|&index| object.fields[index].wire.as_str());
-            quote! { RuleSchema::AtMostOneOf(&[#(#wires),*]) }
+            quote! { crate::schema::RuleSchema::AtMostOneOf(&[#(#wires),*]) }
         }
         Rule::ItemCount { field, min, max } => {
             let field = object.fields[*field].wire.as_str();
@@ -151,7 +147,7 @@ fn emit_object(object: &ObjectDef) -> TokenStream {
                 let max = lit(max as u64);
                 quote! { #max }
             }));
-            quote! { RuleSchema::ItemCount { field: #field, min: #min, max: #max } }
+            quote! { crate::schema::RuleSchema::ItemCount { field: #field, min: #min, max: #max } }
         }
     });
     quote! {

@@ -8,7 +8,6 @@ use crate::schema::{
     ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
     ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
-use crate::schema::RuleSchema;
 /// Every type and endpoint of the LeadSquared API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
     api: ApiSchema {
@@ -715,7 +714,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "Companies",
                     min: 0,
                     max: ::core::option::Option::Some(25),
@@ -845,7 +844,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "LeadIds",
                     min: 0,
                     max: ::core::option::Option::Some(10000),
@@ -1061,7 +1060,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "LeadIds",
                     min: 0,
                     max: ::core::option::Option::Some(50),
@@ -1350,7 +1349,11 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[RuleSchema::AtMostOneOf(&["OverwriteFields", "UpdateEmptyFields"])],
+            rules: &[
+                crate::schema::RuleSchema::AtMostOneOf(
+                    &["OverwriteFields", "UpdateEmptyFields"],
+                ),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -1696,7 +1699,11 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[RuleSchema::AtMostOneOf(&["OverwriteFields", "UpdateEmptyFields"])],
+            rules: &[
+                crate::schema::RuleSchema::AtMostOneOf(
+                    &["OverwriteFields", "UpdateEmptyFields"],
+                ),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -1879,7 +1886,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "ProspectActivityId",
                     min: 0,
                     max: ::core::option::Option::Some(2000),
@@ -2229,7 +2236,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "TaskList",
                     min: 0,
                     max: ::core::option::Option::Some(50),
@@ -2587,7 +2594,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "TaskIds",
                     min: 0,
                     max: ::core::option::Option::Some(5000),

@@ -8,7 +8,6 @@ use crate::schema::{
     ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
     ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
-use crate::schema::RuleSchema;
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
     api: ApiSchema {
@@ -51,12 +50,12 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "Ids",
                     min: 0,
                     max: ::core::option::Option::Some(3),
                 },
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "Tags",
                     min: 1,
                     max: ::core::option::Option::Some(2),
@@ -75,7 +74,7 @@ pub static SCHEMA: Schema = Schema {
                 },
             ],
             rules: &[
-                RuleSchema::ItemCount {
+                crate::schema::RuleSchema::ItemCount {
                     field: "Members",
                     min: 2,
                     max: ::core::option::Option::None,

@@ -8,7 +8,6 @@ use crate::schema::{
     ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
     ObjectSchema, RateLimit, Schema, Shape, TypeSchema,
 };
-use crate::schema::RuleSchema;
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
     api: ApiSchema {
@@ -56,7 +55,9 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[RuleSchema::AtMostOneOf(&["Overwrite", "FillEmpty"])],
+            rules: &[
+                crate::schema::RuleSchema::AtMostOneOf(&["Overwrite", "FillEmpty"]),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
