@@ -197,11 +197,25 @@ pub enum TypeRef {
     Array(Box<TypeRef>),
 }
 
-/// A cross-field rule.
+/// A cross-field rule. A field counts as set when it is present and, for a boolean, `true`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     /// At most one of these fields (by index into the object's fields) may be set.
     AtMostOneOf {
+        /// Indices into the object's fields.
+        fields: Vec<usize>,
+        /// Why, for the error message.
+        description: String,
+    },
+    /// At least one of these fields (by index into the object's fields) must be set.
+    AtLeastOneOf {
+        /// Indices into the object's fields.
+        fields: Vec<usize>,
+        /// Why, for the error message.
+        description: String,
+    },
+    /// Exactly one of these fields (by index into the object's fields) must be set.
+    ExactlyOneOf {
         /// Indices into the object's fields.
         fields: Vec<usize>,
         /// Why, for the error message.
@@ -382,6 +396,19 @@ pub enum Encoding {
     JsonString,
     /// A number sent as a string holding it (`"12003"`), and read in either form.
     AsString,
+}
+
+impl Rule {
+    /// The fields a group rule is about, its kind as the spec writes it, and its description;
+    /// `None` for an item limit.
+    pub fn group(&self) -> Option<(&'static str, &[usize], &str)> {
+        match self {
+            Rule::AtMostOneOf { fields, description } => Some(("at_most_one_of", fields, description)),
+            Rule::AtLeastOneOf { fields, description } => Some(("at_least_one_of", fields, description)),
+            Rule::ExactlyOneOf { fields, description } => Some(("exactly_one_of", fields, description)),
+            Rule::ItemCount { .. } => None,
+        }
+    }
 }
 
 impl Field {

@@ -140,6 +140,8 @@ pub struct EnumValue {
 #[schemars(deny_unknown_fields)]
 pub struct Rule {
     pub at_most_one_of: Option<Vec<String>>,
+    pub at_least_one_of: Option<Vec<String>>,
+    pub exactly_one_of: Option<Vec<String>>,
     pub description: Option<String>,
 }
 
@@ -275,7 +277,7 @@ const FIELD: &[&str] = &[
     "description",
 ];
 const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited", "processed"];
-const RULE: &[&str] = &["at_most_one_of", "description"];
+const RULE: &[&str] = &["at_most_one_of", "at_least_one_of", "exactly_one_of", "description"];
 const ENDPOINT: &[&str] = &[
     "name",
     "title",

@@ -365,6 +365,26 @@ endpoints:
 }
 
 #[test]
+fn each_rule_has_one_kind_and_optional_fields() {
+    let spec = "
+types:
+  - name: Post
+    kind: object
+    fields:
+      - { wire: Id, type: string }
+      - { wire: Email, type: string }
+      - { wire: Event, type: integer, required: true }
+    rules:
+      - at_least_one_of: [Id, Email]
+        exactly_one_of: [Id, Email]
+      - exactly_one_of: [Id, Event]
+      - at_least_one_of: [Id]
+      - at_lest_one_of: [Id, Email]
+";
+    insta::assert_snapshot!(render(&[("spec/posts.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

@@ -149,6 +149,19 @@ fn rules_are_checked_in_nested_items_and_boxes_validate_their_content() {
     assert_eq!(violation.fields, &["Overwrite", "FillEmpty"]);
     assert!(Batch::new(vec![]).with_main(both).validate().is_err());
 
+    use rules::types::Target;
+    let violation = Target::default().with_lead_id("l-1").with_notes(false).validate().unwrap_err();
+    assert_eq!(violation.to_string(), "Target: at least one of `Notes`, `Tasks` must be set");
+    assert!(Target::default().with_lead_id("l-1").with_notes(true).validate().is_ok());
+    let both = Target::default().with_lead_id("l-1").with_email("e@example.com").with_tasks(vec![]);
+    assert_eq!(
+        both.validate().unwrap_err().to_string(),
+        "Target: exactly one of `LeadId`, `Email` must be set (A lead is named one way)"
+    );
+    let neither = Target::default().with_tasks(vec!["t-1".into()]).validate().unwrap_err();
+    assert_eq!(neither.rule, crate::rules::Rule::ExactlyOneOf);
+    assert!(Batch::new(vec![]).with_target(Target::default()).validate().is_err());
+
     use recursion::types::Node;
     let tree = Node::new("root").with_parent(Node::new("up")).with_children(vec![Node::new("leaf")]);
     // Without rules, a type has no `Validate` impl to run.

@@ -71,6 +71,10 @@ pub struct ObjectSchema {
 pub enum RuleSchema {
     /// At most one of these keys may be set.
     AtMostOneOf(&'static [&'static str]),
+    /// At least one of these keys must be set.
+    AtLeastOneOf(&'static [&'static str]),
+    /// Exactly one of these keys must be set.
+    ExactlyOneOf(&'static [&'static str]),
     /// The array at `field`, when present, holds `min` to `max` items.
     ItemCount {
         /// The array's key.
@@ -560,26 +564,40 @@ impl Checker<'_> {
             }
             path.truncate(len);
         }
+        let set = |group: &[&'static str]| -> Vec<&'static str> {
+            group
+                .iter()
+                .copied()
+                .filter(|key| {
+                    map.get(*key)
+                        .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
+                })
+                .collect()
+        };
+        let names =
+            |keys: &[&str], word: &str| keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(word);
         for rule in object.rules {
             match *rule {
                 RuleSchema::AtMostOneOf(group) => {
-                    let set: Vec<&str> = group
-                        .iter()
-                        .copied()
-                        .filter(|key| {
-                            map.get(*key)
-                                .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
-                        })
-                        .collect();
+                    let set = set(group);
                     if set.len() > 1 {
-                        let names = set
-                            .iter()
-                            .map(|key| format!("`{key}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and ");
-                        self.report(path, format!("{names} cannot both be set"), false);
+                        self.report(path, format!("{} cannot both be set", names(&set, " and ")), false);
                     }
                 }
+                RuleSchema::AtLeastOneOf(group) if set(group).is_empty() => {
+                    // LeadSquared reports a missing attribute as mandatory.
+                    let problem = format!("one of {} is mandatory", names(group, ", "));
+                    self.report(path, problem, true);
+                }
+                RuleSchema::ExactlyOneOf(group) => match set(group).as_slice() {
+                    [_] => {}
+                    [] => self.report(path, format!("one of {} is mandatory", names(group, ", ")), true),
+                    several => {
+                        let problem = format!("{} cannot both be set", names(several, " and "));
+                        self.report(path, problem, false);
+                    }
+                },
+                RuleSchema::AtLeastOneOf(_) => {}
                 RuleSchema::ItemCount { field, min, max } => {
                     let Some(Value::Array(items)) = map.get(field) else {
                         continue;
@@ -707,6 +725,7 @@ mod tests {
         ],
         rules: &[
             RuleSchema::AtMostOneOf(&["A", "B"]),
+            RuleSchema::AtLeastOneOf(&["Name", "Count"]),
             RuleSchema::ItemCount {
                 field: "Children",
                 min: 0,
@@ -882,6 +901,34 @@ mod tests {
             answer(json!(true)),
             ["$: expected a Order integer, or a string holding one, found the boolean true"]
         );
+    }
+
+    #[test]
+    fn at_least_one_and_exactly_one_of_a_group() {
+        const PICK: ObjectSchema = ObjectSchema {
+            name: "Pick",
+            fields: &[
+                field("Id", Shape::String, false, false),
+                field("Email", Shape::String, false, false),
+            ],
+            rules: &[RuleSchema::ExactlyOneOf(&["Id", "Email"])],
+            additional_fields: false,
+        };
+        let schema = Schema {
+            types: &[TypeSchema::Object(PICK)],
+            ..SCHEMA
+        };
+        let check = |value: Value| -> Vec<Mismatch> { schema.check(&Shape::Named("Pick"), &value) };
+        assert!(check(json!({"Id": "a"})).is_empty());
+        let none = check(json!({"Id": null}));
+        assert_eq!(none[0].to_string(), "$: one of `Id`, `Email` is mandatory");
+        assert!(none[0].missing);
+        assert_eq!(
+            check(json!({"Id": "a", "Email": "e"}))[0].to_string(),
+            "$: `Id` and `Email` cannot both be set"
+        );
+        // `Row` needs `Name` or `Count`; `Name` is also required, so only `Count` can stand in.
+        assert!(problems(json!({"Count": 1})).iter().all(|p| !p.contains("one of")));
     }
 
     #[test]

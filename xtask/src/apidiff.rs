@@ -833,19 +833,14 @@ fn compare_rules(
 ) {
     // Rules point at fields by index; compare them by the fields' wire names.
     let wire = |fields: &[Field], index: usize| fields.get(index).map(|f| f.wire.clone()).unwrap_or_default();
-    let groups = |(rules, fields): (&[Rule], &[Field])| -> Vec<(Vec<String>, String)> {
+    let groups = |(rules, fields): (&[Rule], &[Field])| -> Vec<(&'static str, Vec<String>, String)> {
         rules
             .iter()
-            .filter_map(|rule| match rule {
-                Rule::AtMostOneOf {
-                    fields: indices,
-                    description,
-                } => {
-                    let mut names: Vec<String> = indices.iter().map(|&i| wire(fields, i)).collect();
-                    names.sort();
-                    Some((names, description.clone()))
-                }
-                Rule::ItemCount { .. } => None,
+            .filter_map(|rule| {
+                let (kind, indices, description) = rule.group()?;
+                let mut names: Vec<String> = indices.iter().map(|&i| wire(fields, i)).collect();
+                names.sort();
+                Some((kind, names, description.to_owned()))
             })
             .collect()
     };
@@ -854,42 +849,48 @@ fn compare_rules(
             .iter()
             .filter_map(|rule| match rule {
                 Rule::ItemCount { field, min, max } => Some((wire(fields, *field), *min, *max)),
-                Rule::AtMostOneOf { .. } => None,
+                _ => None,
             })
             .collect()
     };
+    // What a group rule refuses, e.g. "values setting more than one of `A`, `B`".
+    let refused = |kind: &str, fields: &[String]| match kind {
+        "at_least_one_of" => format!("values setting none of {}", quoted(fields)),
+        "exactly_one_of" => format!("values setting none or several of {}", quoted(fields)),
+        _ => format!("values setting more than one of {}", quoted(fields)),
+    };
     let (old_limits, new_limits) = (limits(old), limits(new));
     let (old, new) = (groups(old), groups(new));
-    for (fields, description) in &old {
-        match new.iter().find(|(f, _)| f == fields) {
+    for (kind, fields, description) in &old {
+        match new.iter().find(|(k, f, _)| k == kind && f == fields) {
             None => report.push(
                 Impact::Behaviour,
                 "rule removed",
                 subject,
-                format!(
-                    "values setting more than one of {} are no longer refused before sending",
-                    quoted(fields)
-                ),
+                format!("{} are no longer refused before sending", refused(kind, fields)),
                 anchors,
             ),
-            Some((_, new_description)) if new_description != description => report.push(
+            Some((_, _, new_description)) if new_description != description => report.push(
                 Impact::Behaviour,
                 "rule changed",
                 subject,
-                format!("the error for {} says: {new_description}", quoted(fields)),
+                format!("the error for `{kind}` {} says: {new_description}", quoted(fields)),
                 anchors,
             ),
             Some(_) => {}
         }
     }
-    for (fields, _) in new.iter().filter(|(f, _)| !old.iter().any(|(o, _)| o == f)) {
+    for (kind, fields, _) in new
+        .iter()
+        .filter(|(k, f, _)| !old.iter().any(|(ok, of, _)| ok == k && of == f))
+    {
         report.push(
             Impact::Breaking,
             "rule added",
             subject,
             format!(
-                "values setting more than one of {} are refused before sending (`Error::Rule`): set at most one",
-                quoted(fields)
+                "{} are refused before sending (`Error::InvalidBody`, `Error::InvalidItem`): follow `{kind}`",
+                refused(kind, fields)
             ),
             anchors,
         );

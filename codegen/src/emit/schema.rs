@@ -136,9 +136,14 @@ fn emit_object(object: &ObjectDef) -> TokenStream {
     // By path: a spec without rules must not import what it does not use, and a `use` line
     // that comes and goes with the first rule would be a change no API rule explains.
     let rules = object.rules.iter().map(|rule| match rule {
-        Rule::AtMostOneOf { fields, .. } => {
+        Rule::AtMostOneOf { fields, .. } | Rule::AtLeastOneOf { fields, .. } | Rule::ExactlyOneOf { fields, .. } => {
             let wires = fields.iter().map(|&index| object.fields[index].wire.as_str());
-            quote! { crate::schema::RuleSchema::AtMostOneOf(&[#(#wires),*]) }
+            let kind = match rule {
+                Rule::AtLeastOneOf { .. } => quote! { AtLeastOneOf },
+                Rule::ExactlyOneOf { .. } => quote! { ExactlyOneOf },
+                _ => quote! { AtMostOneOf },
+            };
+            quote! { crate::schema::RuleSchema::#kind(&[#(#wires),*]) }
         }
         Rule::ItemCount { field, min, max } => {
             let field = object.fields[*field].wire.as_str();

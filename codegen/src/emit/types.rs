@@ -209,7 +209,10 @@ impl Cx<'_> {
         let name = ident(&object.name);
         let type_name = &object.name;
         let rules = object.rules.iter().map(|rule| match rule {
-            Rule::AtMostOneOf { fields, description } => {
+            Rule::AtMostOneOf { .. } | Rule::AtLeastOneOf { .. } | Rule::ExactlyOneOf { .. } => {
+                let Some((_, fields, description)) = rule.group() else {
+                    return TokenStream::new();
+                };
                 // A flag sent as `false` asks for the default behaviour, so it does not count as set.
                 let checks = fields.iter().map(|&i| {
                     let field = &object.fields[i];
@@ -222,11 +225,17 @@ impl Cx<'_> {
                     }
                 });
                 let wires = fields.iter().map(|&i| object.fields[i].wire.as_str());
+                let (kind, broken) = match rule {
+                    Rule::AtLeastOneOf { .. } => (quote! { AtLeastOneOf }, quote! { set == 0 }),
+                    Rule::ExactlyOneOf { .. } => (quote! { ExactlyOneOf }, quote! { set != 1 }),
+                    _ => (quote! { AtMostOneOf }, quote! { set > 1 }),
+                };
                 quote! {
-                    if [#(#checks),*].into_iter().filter(|set| *set).count() > 1 {
+                    let set = [#(#checks),*].into_iter().filter(|is_set| *is_set).count();
+                    if #broken {
                         return Err(crate::runtime::RuleViolation {
                             type_name: #type_name,
-                            rule: crate::runtime::Rule::AtMostOneOf,
+                            rule: crate::runtime::Rule::#kind,
                             fields: &[#(#wires),*],
                             description: #description,
                         });

@@ -446,17 +446,39 @@ impl Lowerer<'_> {
         let mut rules = Vec::new();
         for (i, rule) in raw.iter().enumerate() {
             let rule_path = child(path, i);
-            let Some(names) = &rule.at_most_one_of else {
-                let help = format!("valid rules: {}", one_of(["at_most_one_of"]));
-                self.diags
-                    .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
-                ok = false;
-                continue;
+            let kinds: Vec<(&str, &Vec<String>)> = [
+                ("at_most_one_of", &rule.at_most_one_of),
+                ("at_least_one_of", &rule.at_least_one_of),
+                ("exactly_one_of", &rule.exactly_one_of),
+            ]
+            .into_iter()
+            .filter_map(|(kind, names)| Some((kind, names.as_ref()?)))
+            .collect();
+            let (kind, names) = match kinds.as_slice() {
+                [one] => *one,
+                [] => {
+                    let help = format!(
+                        "valid rules: {}",
+                        one_of(["at_most_one_of", "at_least_one_of", "exactly_one_of"])
+                    );
+                    self.diags
+                        .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
+                    ok = false;
+                    continue;
+                }
+                [_, (second, _), ..] => {
+                    let help = "write each rule as its own entry under `rules:`".to_string();
+                    let message = format!("a rule of two kinds: `{}` and `{second}`", kinds[0].0);
+                    self.diags
+                        .push(file.error_at_key(&child(&rule_path, *second), message, Some(help)));
+                    ok = false;
+                    continue;
+                }
             };
-            let list_path = child(&rule_path, "at_most_one_of");
+            let list_path = child(&rule_path, kind);
             if names.len() < 2 {
                 self.diags
-                    .push(file.error_at(&list_path, "`at_most_one_of` needs at least two fields".into(), None));
+                    .push(file.error_at(&list_path, format!("`{kind}` needs at least two fields"), None));
                 ok = false;
                 continue;
             }
@@ -466,8 +488,8 @@ impl Lowerer<'_> {
                 match fields.iter().position(|f| &f.wire == name) {
                     Some(index) if fields[index].required => {
                         let message = format!("rule names required field `{name}`");
-                        let help = "a required field is always set, so only optional fields can be in `at_most_one_of`"
-                            .to_string();
+                        let help =
+                            format!("a required field is always set, so only optional fields can be in `{kind}`");
                         self.diags
                             .push(file.error_at(&child(&list_path, j), message, Some(help)));
                         ok = false;
@@ -488,13 +510,13 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            let description = rule
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("at most one of {} may be set", names.join(", ")));
-            rules.push(Rule::AtMostOneOf {
-                fields: indices,
-                description,
+            // Without a description the error says only what the rule says.
+            let description = rule.description.clone().unwrap_or_default();
+            let fields = indices;
+            rules.push(match kind {
+                "at_least_one_of" => Rule::AtLeastOneOf { fields, description },
+                "exactly_one_of" => Rule::ExactlyOneOf { fields, description },
+                _ => Rule::AtMostOneOf { fields, description },
             });
         }
         ok.then_some(rules)

@@ -264,11 +264,14 @@ impl OpportunityByLeadField {
 }
 impl crate::runtime::Validate for OpportunityByLeadField {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.overwrite_fields == Some(true), self.update_empty_fields == Some(true)]
+        let set = [
+            self.overwrite_fields == Some(true),
+            self.update_empty_fields == Some(true),
+        ]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "OpportunityByLeadField",
                 rule: crate::runtime::Rule::AtMostOneOf,
@@ -1010,11 +1013,14 @@ impl CapturedOpportunity {
 }
 impl crate::runtime::Validate for CapturedOpportunity {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.overwrite_fields == Some(true), self.update_empty_fields == Some(true)]
+        let set = [
+            self.overwrite_fields == Some(true),
+            self.update_empty_fields == Some(true),
+        ]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "CapturedOpportunity",
                 rule: crate::runtime::Rule::AtMostOneOf,

@@ -1,8 +1,8 @@
 //! Cross-field rules that the spec states and LeadSquared enforces only after a round trip.
 //!
 //! The generator emits `impl Validate` for each type that has rules, or fields whose types have
-//! some: it checks the type's own rules (today only "at most one of these fields may be set")
-//! and then validates nested values. The runtime calls `validate` on such a body before
+//! some: it checks the type's own rules (at most, at least or exactly one of some fields set, and
+//! the item limits of array fields) and then validates nested values. The runtime calls `validate` on such a body before
 //! serializing it, so a call LeadSquared would reject is never
 //! sent: the caller gets a typed error at once instead of an `MXInvalidInputException` after a
 //! network round trip that may already count against the rate limit.
@@ -66,6 +66,7 @@ impl fmt::Display for RuleViolation {
         }
         match self.rule {
             Rule::AtMostOneOf => f.write_str(" may be set")?,
+            Rule::AtLeastOneOf | Rule::ExactlyOneOf => f.write_str(" must be set")?,
             Rule::ItemCount { .. } => {}
         }
         if !self.description.is_empty() {
@@ -84,6 +85,10 @@ pub enum Rule {
     /// At most one of the fields may be set; a flag counts as set only when `true`, since
     /// `false` asks for the default behaviour.
     AtMostOneOf,
+    /// At least one of the fields must be set (a flag only when `true`).
+    AtLeastOneOf,
+    /// Exactly one of the fields must be set (a flag only when `true`).
+    ExactlyOneOf,
     /// The array field (the violation's one field) holds `count` items, outside its limit.
     ItemCount {
         /// How many items it holds.
@@ -97,6 +102,8 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Rule::AtMostOneOf => "at most one of",
+            Rule::AtLeastOneOf => "at least one of",
+            Rule::ExactlyOneOf => "exactly one of",
             Rule::ItemCount { .. } => "the item limit of",
         })
     }
@@ -180,6 +187,24 @@ pub fn unknown_attributes(value: &serde_json::Value, known: &'static [&'static s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_rules_say_what_must_hold() {
+        let violation = |rule| RuleViolation {
+            type_name: "LeadActivityPost",
+            rule,
+            fields: &["RelatedProspectId", "EmailAddress"],
+            description: "",
+        };
+        assert_eq!(
+            violation(Rule::AtLeastOneOf).to_string(),
+            "LeadActivityPost: at least one of `RelatedProspectId`, `EmailAddress` must be set"
+        );
+        assert_eq!(
+            violation(Rule::ExactlyOneOf).to_string(),
+            "LeadActivityPost: exactly one of `RelatedProspectId`, `EmailAddress` must be set"
+        );
+    }
 
     #[test]
     fn an_item_count_names_the_type_the_field_and_the_limit() {

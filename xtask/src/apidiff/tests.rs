@@ -561,6 +561,21 @@ const CASES: &[Case] = &[
         &[(Breaking, "rule added")],
     ),
     case(
+        "an at-least-one-of rule added",
+        NONE,
+        &[(
+            "        description: Not both.\n",
+            "        description: Not both.\n      - at_least_one_of: [Count, Note]\n",
+        )],
+        &[(Breaking, "rule added")],
+    ),
+    case(
+        "a rule's kind changed over the same fields: one removed, one added",
+        NONE,
+        &[("      - at_most_one_of: [A, B]\n", "      - exactly_one_of: [A, B]\n")],
+        &[(Behaviour, "rule removed"), (Breaking, "rule added")],
+    ),
+    case(
         "rule removed (the type no longer needs validation)",
         NONE,
         &[(

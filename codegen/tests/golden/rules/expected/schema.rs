@@ -61,6 +61,40 @@ pub static SCHEMA: Schema = Schema {
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
+            name: "Target",
+            fields: &[
+                FieldSchema {
+                    wire: "LeadId",
+                    shape: Shape::String,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Email",
+                    shape: Shape::String,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Notes",
+                    shape: Shape::Boolean,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Tasks",
+                    shape: Shape::Array(&Shape::String),
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+            ],
+            rules: &[
+                crate::schema::RuleSchema::AtLeastOneOf(&["Notes", "Tasks"]),
+                crate::schema::RuleSchema::ExactlyOneOf(&["LeadId", "Email"]),
+            ],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
             name: "Batch",
             fields: &[
                 FieldSchema {
@@ -72,6 +106,12 @@ pub static SCHEMA: Schema = Schema {
                 FieldSchema {
                     wire: "Main",
                     shape: Shape::Named("Flags"),
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Target",
+                    shape: Shape::Named("Target"),
                     required: false,
                     encoding: Encoding::Plain,
                 },
