@@ -633,7 +633,7 @@ impl LeadReferencePage {
 }
 /// An activity to post on a lead, named by its id (`RelatedProspectId`) or by its email address
 /// (`EmailAddress`; a lead is created with the name and phone passed when none has the address).
-/// One of the two must be given; the client does not check it.
+/// One of the two must be given.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -808,6 +808,23 @@ impl LeadActivityPost {
     pub fn with_include_lead_score(mut self, include_lead_score: bool) -> Self {
         self.include_lead_score = Some(include_lead_score);
         self
+    }
+}
+impl crate::runtime::Validate for LeadActivityPost {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        let set = [self.related_prospect_id.is_some(), self.email_address.is_some()]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set == 0 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "LeadActivityPost",
+                rule: crate::runtime::Rule::AtLeastOneOf,
+                fields: &["RelatedProspectId", "EmailAddress"],
+                description: "The lead is named by its id or by its email address.",
+            });
+        }
+        Ok(())
     }
 }
 /// A custom activity type to create, with up to 50 custom fields (`mx_Custom_1` to

@@ -440,7 +440,7 @@ impl LeadFieldMetadata {
 /// What to delete from a lead: activities of the given types, audit activities, tasks of the given
 /// types and notes, created between two date-times (every such record since the lead was created
 /// when the range is absent). Besides `ProspectId`, at least one of the lists (or
-/// `ShouldDeleteProspectNotes`) must be given.
+/// `ShouldDeleteProspectNotes`, when true) must be given.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -555,6 +555,33 @@ impl LeadReset {
     pub fn with_to_date(mut self, to_date: crate::runtime::DateTime) -> Self {
         self.to_date = Some(to_date);
         self
+    }
+}
+impl crate::runtime::Validate for LeadReset {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        let set = [
+            self.task_type_list.is_some(),
+            self.activity_event_list.is_some(),
+            self.should_delete_prospect_notes == Some(true),
+            self.audit_activity_list.is_some(),
+        ]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set == 0 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "LeadReset",
+                rule: crate::runtime::Rule::AtLeastOneOf,
+                fields: &[
+                    "TaskTypeList",
+                    "ActivityEventList",
+                    "ShouldDeleteProspectNotes",
+                    "AuditActivityList",
+                ],
+                description: "A reset deletes something.",
+            });
+        }
+        Ok(())
     }
 }
 /// One field's new value for up to 50 leads.

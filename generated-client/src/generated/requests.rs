@@ -346,7 +346,7 @@ impl PostActivityOnLead {
         let request = crate::runtime::Request::new(
                 &super::endpoints::POST_ACTIVITY_ON_LEAD,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1129,7 +1129,7 @@ impl ResetLead {
         body: &super::leads::LeadReset,
     ) -> Result<::serde_json::Value, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::RESET_LEAD)
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }

@@ -444,7 +444,11 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                crate::schema::RuleSchema::AtLeastOneOf(
+                    &["RelatedProspectId", "EmailAddress"],
+                ),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -1028,7 +1032,16 @@ pub static SCHEMA: Schema = Schema {
                     encoding: Encoding::Plain,
                 },
             ],
-            rules: &[],
+            rules: &[
+                crate::schema::RuleSchema::AtLeastOneOf(
+                    &[
+                        "TaskTypeList",
+                        "ActivityEventList",
+                        "ShouldDeleteProspectNotes",
+                        "AuditActivityList",
+                    ],
+                ),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
