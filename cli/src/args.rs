@@ -425,6 +425,9 @@ fn endpoint_text(endpoint: &EndpointInfo) -> String {
     if endpoint.rows().is_some() {
         out.push_str("  [import]");
     }
+    if describe.changes_state {
+        out.push_str("  [a GET that changes state]");
+    }
     let _ = writeln!(out, "\n    {} {}", method(endpoint), describe.path);
     for param in endpoint.params {
         let _ = writeln!(
@@ -492,6 +495,8 @@ fn endpoint_json(endpoint: &EndpointInfo) -> serde_json::Value {
         "method": method(endpoint),
         "path": describe.path,
         "docs_url": describe.docs_url,
+        "idempotent": describe.idempotent,
+        "changes_state": describe.changes_state,
         "query": endpoint.params.iter().map(field).collect::<Vec<_>>(),
         "body": body,
         "import": endpoint.rows().map(|rows| rows.fields.iter().map(field).collect::<Vec<_>>()),

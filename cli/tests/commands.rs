@@ -137,6 +137,10 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         );
     }
     assert!(text.contains("add_opportunities_in_bulk  Add Opportunities in Bulk  [import]"));
+    for endpoint in leadsquared::endpoints::ALL.iter().filter(|e| e.changes_state) {
+        let line = format!("{}  {}  [a GET that changes state]", endpoint.name, endpoint.title);
+        assert!(text.contains(&line), "{line}");
+    }
     assert!(text.contains("    POST /OpportunityManagement.svc/Bulk/Add/ByLeadField"));
     assert!(text.contains("    query SearchBy: EmailAddress | Phone | Mobile | …"));
     let json = run(command(None).args(["endpoints", "--json"]));
@@ -145,6 +149,10 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(lines.len(), leadsquared::endpoints::ALL.len());
+    for (line, endpoint) in lines.iter().zip(leadsquared::endpoints::ALL) {
+        assert_eq!(line["changes_state"], endpoint.changes_state, "{}", endpoint.name);
+        assert_eq!(line["idempotent"], endpoint.idempotent, "{}", endpoint.name);
+    }
 }
 
 #[test]

@@ -296,6 +296,9 @@ pub struct Endpoint {
     pub path: String,
     /// Whether sending the same request twice has the effect of sending it once.
     pub idempotent: bool,
+    /// Whether a GET changes state on the server (LeadSquared deletes with GETs): never
+    /// idempotent, and said so in its docs.
+    pub changes_state: bool,
     /// Query parameters, required ones first in spec order, then optional ones.
     pub query: Vec<Field>,
     /// The request body.

@@ -158,6 +158,8 @@ pub struct Endpoint {
     pub path: String,
     pub idempotent: bool,
     #[serde(default)]
+    pub changes_state: bool,
+    #[serde(default)]
     pub query: Vec<Field>,
     pub body: Option<Body>,
     pub response: String,
@@ -287,6 +289,7 @@ const ENDPOINT: &[&str] = &[
     "method",
     "path",
     "idempotent",
+    "changes_state",
     "query",
     "body",
     "response",

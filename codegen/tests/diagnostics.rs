@@ -385,6 +385,30 @@ types:
 }
 
 #[test]
+fn only_a_get_that_is_not_idempotent_changes_state() {
+    let spec = "
+endpoints:
+  - name: delete_thing
+    title: Delete a Thing
+    group: things
+    method: GET
+    path: /Things.svc/Delete
+    idempotent: true
+    changes_state: true
+    response: json
+  - name: create_thing
+    title: Create a Thing
+    group: things
+    method: POST
+    path: /Things.svc/Create
+    idempotent: false
+    changes_state: true
+    response: json
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

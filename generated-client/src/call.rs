@@ -29,6 +29,8 @@ fn endpoint(method: Method) -> &'static Endpoint {
         method: Method::Get,
         path: "",
         idempotent: false,
+        // Unknown; not idempotent is what keeps such a call from being resent.
+        changes_state: false,
         items: None,
         rate_limit: API.rate_limit,
         statuses: DEFAULT_STATUSES,

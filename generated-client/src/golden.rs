@@ -45,6 +45,8 @@ mod paged;
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
 mod rules;
+#[path = "../../codegen/tests/golden/state_changing_get/expected/mod.rs"]
+mod state_changing_get;
 // Each case's wire schema, for the sandbox.
 #[path = "../../codegen/tests/golden/array_body/expected/schema.rs"]
 mod array_body_schema;
@@ -84,6 +86,8 @@ mod paged_schema;
 mod recursion_schema;
 #[path = "../../codegen/tests/golden/rules/expected/schema.rs"]
 mod rules_schema;
+#[path = "../../codegen/tests/golden/state_changing_get/expected/schema.rs"]
+mod state_changing_get_schema;
 
 use crate::runtime::Validate;
 
@@ -128,6 +132,16 @@ fn json_text_goes_out_exactly_as_written() {
     let blank: AdvancedSearch = serde_json::from_str(r#"{"Criteria":"{}","Note":""}"#).unwrap();
     assert_eq!(blank.note, None);
     assert!(serde_json::from_str::<AdvancedSearch>(r#"{"Criteria":"{oops"}"#).is_err());
+}
+
+#[test]
+fn a_get_that_changes_state_says_so_and_is_not_idempotent() {
+    use state_changing_get::endpoints::{GOLDEN_DELETE_RECORD, GOLDEN_READ_RECORD};
+    const { assert!(GOLDEN_DELETE_RECORD.changes_state && !GOLDEN_DELETE_RECORD.idempotent) };
+    const { assert!(!GOLDEN_READ_RECORD.changes_state) };
+    assert_eq!(GOLDEN_DELETE_RECORD.method, crate::runtime::Method::Get);
+    let docs = include_str!("../../codegen/tests/golden/state_changing_get/expected/endpoints.rs");
+    assert_eq!(docs.matches("**This GET changes state.**").count(), 1);
 }
 
 #[test]

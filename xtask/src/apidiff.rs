@@ -24,7 +24,7 @@
 //! | lenient removed, JSON-in-a-string toggled, rule added, item limit (a body's or a field's) added or lowered | breaking | values, responses or batches accepted before are refused |
 //! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
-//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, rate limits, statuses (an endpoint's, or the API's defaults), idempotence, a GET declared to change state, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
 //! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
 //! | lenient added, rule removed, item limit raised or removed | behaviour changed | more is accepted: limits loosened |
@@ -1537,6 +1537,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         method: old_method,
         path: old_path,
         idempotent: old_idempotent,
+        changes_state: old_changes_state,
         query: old_query,
         body: old_body,
         response: old_response,
@@ -1559,6 +1560,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         method: new_method,
         path: new_path,
         idempotent: new_idempotent,
+        changes_state: new_changes_state,
         query: new_query,
         body: new_body,
         response: new_response,
@@ -1607,6 +1609,17 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
                 "now idempotent: bulk jobs resend calls whose outcome is unknown by default".into()
             } else {
                 "no longer idempotent: bulk jobs stop resending calls whose outcome is unknown by default".into()
+            },
+        );
+    }
+    if old_changes_state != new_changes_state {
+        push(
+            Impact::Behaviour,
+            "state change declared",
+            if *new_changes_state {
+                "the GET is now declared to change state (`Endpoint::changes_state`, and its docs say so)".into()
+            } else {
+                "the GET is no longer declared to change state (`Endpoint::changes_state`)".into()
             },
         );
     }

@@ -104,6 +104,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -256,6 +257,7 @@ pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Get,
     path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -336,6 +338,7 @@ pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Get,
     path: "/ProspectActivity.svc/GetActivityDetails",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -422,6 +425,7 @@ pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime
     method: crate::runtime::Method::Get,
     path: "/SalesActivity.svc/RetrieveSetting",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -503,6 +507,7 @@ pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::End
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Retrieve",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -595,6 +600,7 @@ pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::ru
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/GetLeadReferences",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -730,6 +736,7 @@ pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -841,6 +848,7 @@ pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/CreateType",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -945,6 +953,7 @@ pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1036,6 +1045,7 @@ pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1125,6 +1135,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/CompanyManagement.svc/Company.Delete",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1212,6 +1223,7 @@ pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1321,6 +1333,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1417,6 +1430,7 @@ pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Leads.GetByEmailaddress",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1499,6 +1513,7 @@ pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1637,6 +1652,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Create",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: None,
@@ -1745,6 +1761,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Update",
     idempotent: true,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: None,
@@ -1842,6 +1859,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.CreateOrUpdate",
     idempotent: true,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: None,
@@ -1951,6 +1969,7 @@ pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/RetrieveLeadByPhoneNumber",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2034,6 +2053,7 @@ pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint 
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads/Retrieve/ByIds",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2178,6 +2198,7 @@ pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::En
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads.RecentlyModified",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2276,6 +2297,7 @@ pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/LeadsMetaData.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2359,6 +2381,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Lead/Delete/ById",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2441,6 +2464,7 @@ pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Reset",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2540,6 +2564,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead/Bulk/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2634,6 +2659,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead/Bulk/Create",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: None,
@@ -2749,6 +2775,7 @@ pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/CreateLeadField",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2842,6 +2869,7 @@ pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Lists.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2921,6 +2949,7 @@ pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads/Retrieve/BySearchParameter",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3014,6 +3043,7 @@ pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadSegmentation.svc/AddLeadsToStaticList",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3104,6 +3134,7 @@ pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::En
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/AddLeadToStaticList",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3190,6 +3221,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Get,
     path: "/LeadSegmentation.svc/RemoveLeadFromStaticList",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3277,6 +3309,7 @@ pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadSegmentation.svc/CreateEmptyList",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3362,6 +3395,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Bulk/Add/ByLeadField",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -3581,6 +3615,7 @@ pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3674,6 +3709,7 @@ pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/GetOpportunityDetails",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3762,6 +3798,7 @@ pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = cra
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3896,6 +3933,7 @@ pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Capture",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3995,6 +4033,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Bulk/Update/ByOpportunityId",
     idempotent: true,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -4133,6 +4172,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/Delete",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4217,6 +4257,7 @@ pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/IsOpportunityEnabled",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4301,6 +4342,7 @@ pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runti
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4383,6 +4425,7 @@ pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4482,6 +4525,7 @@ pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesById",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4576,6 +4620,7 @@ pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4673,6 +4718,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4788,6 +4834,7 @@ pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/Task.svc/RetrieveTaskType",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4868,6 +4915,7 @@ pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Retrieve",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4961,6 +5009,7 @@ pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/RetrieveTaskByLeadId",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -5041,6 +5090,7 @@ pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -5135,6 +5185,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/Task.svc/DeleteTasks",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -5229,6 +5280,7 @@ pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/UserManagement.svc/User/Retrieve/ByUserId",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -5310,6 +5362,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/UserManagement.svc/User/MarkObsolete",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,

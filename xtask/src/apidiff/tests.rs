@@ -1195,6 +1195,34 @@ endpoints:
     assert_eq!(found, [(Behaviour, "item limit loosened")], "{shown}");
 }
 
+#[test]
+fn a_get_declared_to_change_state_changes_behaviour() {
+    let plain = "
+endpoints:
+  - name: delete_row
+    title: Delete a Row
+    group: rows
+    method: GET
+    path: /Rows.svc/Delete
+    idempotent: false
+    response: json
+";
+    let declared = edit(
+        plain,
+        &[(
+            "    idempotent: false\n",
+            "    idempotent: false\n    changes_state: true\n",
+        )],
+    );
+    let changes = full(&sources(API, plain), &sources(API, &declared));
+    assert_eq!(
+        kinds(&changes),
+        [(Behaviour, "state change declared")],
+        "{}",
+        shown(&changes)
+    );
+}
+
 /// The project's own spec, read from the workspace.
 fn real_spec() -> Vec<SourceFile> {
     let root = crate::fresh::workspace_root().unwrap();

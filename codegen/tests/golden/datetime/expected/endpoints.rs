@@ -30,6 +30,7 @@ pub const GOLDEN_SCHEDULE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Meetings.svc/Schedule",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
@@ -99,6 +100,7 @@ pub const GOLDEN_MEETINGS_SINCE: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Get,
     path: "/Meetings.svc/Since",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,

@@ -30,6 +30,7 @@ pub const GOLDEN_UPDATE_THING: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/Things.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
@@ -98,6 +99,7 @@ pub const GOLDEN_LIST_THINGS: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/Things.svc/List",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,

@@ -27,6 +27,7 @@ pub const GOLDEN_READ_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Ids.svc/Read",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
@@ -96,6 +97,7 @@ pub const GOLDEN_ADD_GROUPS: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/Groups.svc/Add",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 0,
         max: Some(10),

@@ -27,6 +27,7 @@ pub const GOLDEN_LISTING: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Listings.svc/Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,

@@ -30,6 +30,7 @@ pub const GOLDEN_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::End
     method: crate::runtime::Method::Post,
     path: "/Search.svc/Advanced",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
@@ -103,6 +104,7 @@ pub const GOLDEN_SAVED_CRITERIA: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Get,
     path: "/Search.svc/Saved",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,

@@ -27,6 +27,7 @@ pub const GOLDEN_RECORDS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/Records",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,

@@ -30,6 +30,7 @@ pub const GOLDEN_SEARCH_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/Items.svc/Search",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
@@ -131,6 +132,7 @@ pub const GOLDEN_LIST_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/Items.svc/List",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 10,
