@@ -1135,7 +1135,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/CompanyManagement.svc/Company.Delete",
     idempotent: false,
-    changes_state: false,
+    changes_state: true,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -1147,8 +1147,7 @@ impl crate::Client {
     /// Delete an Account.
     ///
     /// Deletes an account (company); with `withLeadDelete` true its leads are deleted too, otherwise
-    /// they are only detached from it. Although it is a GET, this call changes state: it is never
-    /// retried. The answer's `Message` is an empty object, returned as JSON.
+    /// they are only detached from it. The answer's `Message` is an empty object, returned as JSON.
     ///
     /// `GET /CompanyManagement.svc/Company.Delete` ([API
     /// documentation](https://apidocs.leadsquared.com/delete-an-account/))
@@ -1159,6 +1158,10 @@ impl crate::Client {
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -2381,7 +2384,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Lead/Delete/ById",
     idempotent: false,
-    changes_state: false,
+    changes_state: true,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -2393,8 +2396,8 @@ impl crate::Client {
     /// Delete a Lead.
     ///
     /// Deletes a lead and everything attached to it (opportunities, activities, tasks, audit history,
-    /// files), for good. Although it is a GET, this call changes state: it is never retried.
-    /// LeadSquared support must enable it for the account first; there is no bulk delete.
+    /// files), for good. LeadSquared support must enable it for the account first; there is no bulk
+    /// delete.
     ///
     /// `GET /LeadManagement.svc/Lead/Delete/ById` ([API
     /// documentation](https://apidocs.leadsquared.com/lead-delete/))
@@ -2405,6 +2408,10 @@ impl crate::Client {
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -3221,7 +3228,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Get,
     path: "/LeadSegmentation.svc/RemoveLeadFromStaticList",
     idempotent: false,
-    changes_state: false,
+    changes_state: true,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -3232,8 +3239,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
 impl crate::Client {
     /// Remove a Lead from a Static List.
     ///
-    /// Removes one lead from a static list (one lead per call). Although it is a GET, this call
-    /// changes state: it is never retried.
+    /// Removes one lead from a static list (one lead per call).
     ///
     /// `GET /LeadSegmentation.svc/RemoveLeadFromStaticList` ([API
     /// documentation](https://apidocs.leadsquared.com/remove-lead-from-static-list/))
@@ -3244,6 +3250,10 @@ impl crate::Client {
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -4172,7 +4182,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/Delete",
     idempotent: false,
-    changes_state: false,
+    changes_state: true,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -4183,8 +4193,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
 impl crate::Client {
     /// Delete an Opportunity.
     ///
-    /// Deletes an opportunity. Although it is a GET, this call changes state: it is never retried. It
-    /// works only for opportunity types set up with "Allow Delete".
+    /// Deletes an opportunity. It works only for opportunity types set up with "Allow Delete".
     ///
     /// `GET /OpportunityManagement.svc/Delete` ([API
     /// documentation](https://apidocs.leadsquared.com/delete-an-opportunity/))
@@ -4195,6 +4204,10 @@ impl crate::Client {
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -5362,7 +5375,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/UserManagement.svc/User/MarkObsolete",
     idempotent: false,
-    changes_state: false,
+    changes_state: true,
     items: None,
     rate_limit: crate::runtime::RateLimit {
         calls: 25,
@@ -5374,8 +5387,7 @@ impl crate::Client {
     /// Mark a User Obsolete.
     ///
     /// Marks a deactivated user obsolete, so that their email address can be used for a new user (e.g.
-    /// to move a user to another LeadSquared account). Only deactivated users can be marked. Although
-    /// it is a GET, this call changes state: it is never retried.
+    /// to move a user to another LeadSquared account). Only deactivated users can be marked.
     ///
     /// `GET /UserManagement.svc/User/MarkObsolete` ([API
     /// documentation](https://apidocs.leadsquared.com/mark-a-user-obsolete/))
@@ -5386,6 +5398,10 @@ impl crate::Client {
     ///
     /// The documented rate limit is 25 calls in 5 seconds. The call is not idempotent: repeating a
     /// call whose outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
