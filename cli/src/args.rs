@@ -417,6 +417,7 @@ fn kind_text(kind: &Kind) -> String {
         Kind::Number => "number".into(),
         Kind::Boolean => "true/false".into(),
         Kind::Json => "JSON".into(),
+        Kind::DateTime => "UTC date-time YYYY-MM-DD HH:MM:SS".into(),
         Kind::Array => "JSON array".into(),
         Kind::Object(name) => format!("JSON {name}"),
         Kind::Enum { values, open } => {
@@ -430,6 +431,9 @@ fn endpoint_text(endpoint: &EndpointInfo) -> String {
     let mut out = format!("{}  {}", describe.name, describe.title);
     if endpoint.rows().is_some() {
         out.push_str("  [import]");
+    }
+    if describe.changes_state {
+        out.push_str("  [a GET that changes state]");
     }
     let _ = writeln!(out, "\n    {} {}", method(endpoint), describe.path);
     let class = describe.rate_class;
@@ -512,6 +516,8 @@ fn endpoint_json(endpoint: &EndpointInfo) -> serde_json::Value {
         "path": describe.path,
         "docs_url": describe.docs_url,
         "rate_limit_class": describe.rate_class.name,
+        "idempotent": describe.idempotent,
+        "changes_state": describe.changes_state,
         "query": endpoint.params.iter().map(field).collect::<Vec<_>>(),
         "body": body,
         "import": endpoint.rows().map(|rows| rows.fields.iter().map(field).collect::<Vec<_>>()),

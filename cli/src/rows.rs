@@ -364,6 +364,8 @@ fn cell_value(field: &FieldInfo, text: &str) -> Result<Value, String> {
     let wire = field.wire;
     match &field.kind {
         Kind::String | Kind::Enum { .. } => Ok(Value::String(text.to_owned())),
+        // Checked when the row is decoded, by the client's `DateTime`, which names the value.
+        Kind::DateTime => Ok(Value::String(text.trim().to_owned())),
         Kind::Integer => text
             .trim()
             .parse::<i64>()

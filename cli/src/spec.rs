@@ -84,6 +84,8 @@ pub enum Kind {
     Boolean,
     /// Any JSON value, written as JSON.
     Json,
+    /// A UTC date-time, written `YYYY-MM-DD HH:MM:SS`.
+    DateTime,
     /// One of the listed values (or, when `open`, any other text).
     Enum {
         /// The documented values.

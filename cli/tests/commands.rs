@@ -146,6 +146,11 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
     assert!(text.contains(
         "    POST /LeadManagement.svc/Lead/Bulk/Create\n    rate-limit class: bulk (1 call per 5 s without a plan)"
     ));
+    for endpoint in leadsquared::endpoints::ALL.iter().filter(|e| e.changes_state) {
+        let line = format!("{}  {}  [a GET that changes state]", endpoint.name, endpoint.title);
+        assert!(text.contains(&line), "{line}");
+    }
+    assert!(text.contains("    POST /OpportunityManagement.svc/Bulk/Add/ByLeadField"));
     assert!(text.contains("    query SearchBy: EmailAddress | Phone | Mobile | …"));
     let json = run(command(None).args(["endpoints", "--json"]));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
@@ -163,6 +168,10 @@ fn endpoints_lists_every_endpoint_with_method_path_and_link() {
         "{classes:?}"
     );
     assert!(classes.contains(&("get_lead_by_email", "standard")), "{classes:?}");
+    for (line, endpoint) in lines.iter().zip(leadsquared::endpoints::ALL) {
+        assert_eq!(line["changes_state"], endpoint.changes_state, "{}", endpoint.name);
+        assert_eq!(line["idempotent"], endpoint.idempotent, "{}", endpoint.name);
+    }
 }
 
 #[test]

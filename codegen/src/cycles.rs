@@ -66,6 +66,7 @@ pub(crate) fn mark_needs_validation(types: &mut [TypeDef]) {
                     contained_in[to].push(owner);
                 }
             }
+            // Item limits are rules too.
             if !object.rules.is_empty() {
                 needs[owner] = true;
                 work.push(owner);

@@ -215,7 +215,7 @@ fn check_examples(spec: &model::Spec, parsed: &[yaml::Parsed<raw::File>], diags:
             "the examples of `{}` cannot be written with the generated constructors and setters",
             endpoint.name
         );
-        let help = "check each value against its type: a closed enum's value must be listed, numbers must be numbers (or the field `lenient`), and a body needs a request example; the doc example is built from these".to_string();
+        let help = "check each value against its type: a closed enum's value must be listed, numbers must be numbers (or the field `lenient`), date-times `YYYY-MM-DD HH:MM:SS`, and a body needs a request example; the doc example is built from these".to_string();
         diags.push(file.error_at(&path, message, Some(help)));
     }
 }

@@ -253,6 +253,10 @@ pub enum TypeRef {
     Boolean,
     /// Any JSON value.
     Json,
+    /// A date-time, UTC, written `YYYY-MM-DD HH:MM:SS` on the wire.
+    DateTime,
+    /// Any JSON value, kept as its text (key order and spacing as written).
+    JsonText,
     /// A named type, by Rust name.
     Named(String),
     /// An array of the inner type.
@@ -270,7 +274,7 @@ impl TypeRef {
     }
 }
 
-/// A cross-field rule.
+/// A cross-field rule. A field counts as set when it is present and, for a boolean, `true`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     /// At most one of these fields (by index into the object's fields) may be set.
@@ -280,9 +284,33 @@ pub enum Rule {
         /// Why, for the error message.
         description: String,
     },
+    /// At least one of these fields (by index into the object's fields) must be set.
+    AtLeastOneOf {
+        /// Indices into the object's fields.
+        fields: Vec<usize>,
+        /// Why, for the error message.
+        description: String,
+    },
+    /// Exactly one of these fields (by index into the object's fields) must be set.
+    ExactlyOneOf {
+        /// Indices into the object's fields.
+        fields: Vec<usize>,
+        /// Why, for the error message.
+        description: String,
+    },
+    /// An array field holds `min` to `max` items when it is set (the spec's `min_items` and
+    /// `max_items` on the field).
+    ItemCount {
+        /// Index into the object's fields.
+        field: usize,
+        /// The fewest items.
+        min: usize,
+        /// The most items, if limited.
+        max: Option<usize>,
+    },
 }
 
-/// A string enum.
+/// An enum: string values, or integer values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDef {
     /// Rust name (UpperCamelCase).
@@ -291,8 +319,11 @@ pub struct EnumDef {
     pub group: Option<String>,
     /// Prose for rustdoc.
     pub description: Option<String>,
-    /// Whether unknown values are kept in an `Other(String)` variant.
+    /// Whether unknown values are kept in an `Other` variant.
     pub open: bool,
+    /// Whether the wire values are JSON integers (`"Direction": 1`) rather than strings; each
+    /// value's `wire` is then the integer's decimal text.
+    pub integer: bool,
     /// The known values.
     pub values: Vec<EnumValue>,
 }
@@ -342,6 +373,9 @@ pub struct Endpoint {
     pub path: String,
     /// Whether sending the same request twice has the effect of sending it once.
     pub idempotent: bool,
+    /// Whether a GET changes state on the server (LeadSquared deletes with GETs): never
+    /// idempotent, and said so in its docs.
+    pub changes_state: bool,
     /// Query parameters, required ones first in spec order, then optional ones.
     pub query: Vec<Field>,
     /// The request body.
@@ -499,8 +533,8 @@ pub enum Body {
     },
 }
 
-/// How a field's value is written on the wire beyond its type: the spec's `lenient` and
-/// `json_string` flags, which exclude each other.
+/// How a field's value is written on the wire beyond its type: the spec's `lenient`,
+/// `json_string` and `as_string` flags, which exclude each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// As its type says.
@@ -509,6 +543,21 @@ pub enum Encoding {
     Lenient,
     /// A value that travels as a string holding its JSON (e.g. `"[{\"Value\":1}]"`).
     JsonString,
+    /// A number sent as a string holding it (`"12003"`), and read in either form.
+    AsString,
+}
+
+impl Rule {
+    /// The fields a group rule is about, its kind as the spec writes it, and its description;
+    /// `None` for an item limit.
+    pub fn group(&self) -> Option<(&'static str, &[usize], &str)> {
+        match self {
+            Rule::AtMostOneOf { fields, description } => Some(("at_most_one_of", fields, description)),
+            Rule::AtLeastOneOf { fields, description } => Some(("at_least_one_of", fields, description)),
+            Rule::ExactlyOneOf { fields, description } => Some(("exactly_one_of", fields, description)),
+            Rule::ItemCount { .. } => None,
+        }
+    }
 }
 
 impl Field {
@@ -520,6 +569,11 @@ impl Field {
     /// Whether the value travels as a string holding its JSON.
     pub fn json_string(&self) -> bool {
         self.encoding == Encoding::JsonString
+    }
+
+    /// Whether the number is sent as a string holding it.
+    pub fn as_string(&self) -> bool {
+        self.encoding == Encoding::AsString
     }
 }
 
@@ -656,6 +710,8 @@ impl std::fmt::Display for TypeRef {
             TypeRef::Number => f.write_str("number"),
             TypeRef::Boolean => f.write_str("boolean"),
             TypeRef::Json => f.write_str("json"),
+            TypeRef::DateTime => f.write_str("datetime"),
+            TypeRef::JsonText => f.write_str("json_text"),
             TypeRef::Named(name) => f.write_str(name),
             TypeRef::Array(inner) => write!(f, "array<{inner}>"),
         }

@@ -120,6 +120,8 @@ pub struct Type {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub additional_fields: bool,
+    #[serde(default)]
+    pub integer: bool,
 }
 
 /// The wire names of an attribute list's entries: `{"Attribute": …, "Value": …}`.
@@ -144,12 +146,19 @@ pub struct Field {
     pub lenient: bool,
     #[serde(default)]
     pub json_string: bool,
+    #[serde(default)]
+    pub as_string: bool,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
     pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct EnumValue {
+    /// A string, or an integer for an enum of integers (`wire: 1`), kept as its text.
+    #[serde(deserialize_with = "text_or_integer")]
+    #[schemars(extend("type" = ["string", "integer"]))]
     pub wire: String,
     pub rust: Option<String>,
     pub description: Option<String>,
@@ -163,6 +172,8 @@ pub struct EnumValue {
 #[schemars(deny_unknown_fields)]
 pub struct Rule {
     pub at_most_one_of: Option<Vec<String>>,
+    pub at_least_one_of: Option<Vec<String>>,
+    pub exactly_one_of: Option<Vec<String>>,
     pub description: Option<String>,
 }
 
@@ -178,6 +189,8 @@ pub struct Endpoint {
     pub method: String,
     pub path: String,
     pub idempotent: bool,
+    #[serde(default)]
+    pub changes_state: bool,
     #[serde(default)]
     pub query: Vec<Field>,
     pub body: Option<Body>,
@@ -246,6 +259,20 @@ pub struct Status {
     pub processed: String,
 }
 
+/// A string as it is, or an integer as its decimal text.
+fn text_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Integer(i64),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::Text(text) => text,
+        Text::Integer(number) => number.to_string(),
+    })
+}
+
 const FILE: &[&str] = &["api", "group", "types", "endpoints"];
 const API: &[&str] = &[
     "name",
@@ -280,6 +307,7 @@ const TYPE: &[&str] = &[
     "open",
     "rules",
     "additional_fields",
+    "integer",
 ];
 const FIELD: &[&str] = &[
     "wire",
@@ -288,10 +316,13 @@ const FIELD: &[&str] = &[
     "required",
     "lenient",
     "json_string",
+    "as_string",
+    "min_items",
+    "max_items",
     "description",
 ];
 const ENUM_VALUE: &[&str] = &["wire", "rust", "description", "rate_limited", "processed"];
-const RULE: &[&str] = &["at_most_one_of", "description"];
+const RULE: &[&str] = &["at_most_one_of", "at_least_one_of", "exactly_one_of", "description"];
 const ENDPOINT: &[&str] = &[
     "name",
     "title",
@@ -301,6 +332,7 @@ const ENDPOINT: &[&str] = &[
     "method",
     "path",
     "idempotent",
+    "changes_state",
     "query",
     "body",
     "response",

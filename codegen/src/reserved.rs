@@ -274,11 +274,26 @@ pub const RESERVED: &[Reserved] = &[
     entry(Place::Type, "Credentials", "the crate root's `Credentials`"),
     entry(
         Place::Type,
+        "DateTime",
+        "the crate root's `DateTime` (the spec's `datetime`)",
+    ),
+    entry(
+        Place::Type,
+        "DateTimeError",
+        "the crate root's `DateTimeError` (a text that is not a date-time)",
+    ),
+    entry(
+        Place::Type,
         "Endpoint",
         "the runtime's endpoint description type `runtime::Endpoint`",
     ),
     entry(Place::Type, "Error", "the crate root's `Error`"),
     entry(Place::Type, "ExceptionType", "the enum generated from `api.exceptions`"),
+    entry(
+        Place::Type,
+        "JsonText",
+        "the crate root's `JsonText` (the spec's `json_text`)",
+    ),
     entry(
         Place::Type,
         "Option",
@@ -321,6 +336,11 @@ pub const RESERVED: &[Reserved] = &[
     entry(Place::Group, "error", "the crate's module `error`"),
     entry(Place::Group, "generated", "the crate's module `generated`"),
     entry(Place::Group, "golden", "the crate's test module `golden`"),
+    entry(
+        Place::Group,
+        "jiff",
+        "the crate root's re-export of `jiff` (the date-time library)",
+    ),
     entry(Place::Group, "pages", "the crate's module `pages` (page walks)"),
     entry(Place::Group, "requests", "the module `requests` (the request builders)"),
     entry(Place::Group, "rules", "the crate's module `rules` (the spec's rules)"),

@@ -235,6 +235,180 @@ endpoints:
 }
 
 #[test]
+fn date_times_are_checked_in_types_and_examples() {
+    let spec = r#"
+types:
+  - name: Meeting
+    kind: object
+    fields:
+      - wire: StartsAt
+        type: date_time
+      - wire: EndsAt
+        type: datetime
+        lenient: true
+  - name: Slot
+    kind: object
+    fields:
+      - wire: At
+        type: datetime
+        required: true
+endpoints:
+  - name: book_slot
+    title: Book a Slot
+    group: slots
+    method: POST
+    path: /Slots.svc/Book
+    idempotent: false
+    body: { kind: object, type: Slot }
+    response: json
+    examples:
+      request: { "At": "2021-06-08T10:30:00Z" }
+"#;
+    insta::assert_snapshot!(render(&[("spec/meetings.yaml", spec)]));
+}
+
+#[test]
+fn numbers_as_strings_are_only_for_numbers_of_objects() {
+    let spec = "
+types:
+  - name: Window
+    kind: object
+    fields:
+      - wire: Label
+        type: string
+        as_string: true
+      - wire: Count
+        type: integer
+        lenient: true
+        as_string: true
+      - wire: Codes
+        type: array<integer>
+        as_string: true
+endpoints:
+  - name: get_window
+    title: Get a Window
+    group: windows
+    method: GET
+    path: /Windows.svc/Get
+    idempotent: true
+    query:
+      - wire: offset
+        type: integer
+        as_string: true
+    response: Window
+";
+    insta::assert_snapshot!(render(&[("spec/windows.yaml", spec)]));
+}
+
+#[test]
+fn integer_enums_list_distinct_integers() {
+    let spec = "
+types:
+  - name: SortOrder
+    kind: enum
+    integer: true
+    values:
+      - { wire: 1, rust: Descending }
+      - { wire: \"01\", rust: AlsoDescending }
+      - { wire: newest, rust: Newest }
+  - name: Sorting
+    kind: object
+    integer: true
+    fields:
+      - wire: Direction
+        type: SortOrder
+";
+    insta::assert_snapshot!(render(&[("spec/sorting.yaml", spec)]));
+}
+
+#[test]
+fn json_text_is_a_string_attributes_whole_text() {
+    let spec = "
+types:
+  - name: Search
+    kind: object
+    fields:
+      - wire: Criteria
+        type: json_text
+      - wire: Filters
+        type: array<json_text>
+        json_string: true
+      - wire: Critera
+        type: jsontext
+        json_string: true
+";
+    insta::assert_snapshot!(render(&[("spec/search.yaml", spec)]));
+}
+
+#[test]
+fn item_limits_on_fields_are_for_arrays_of_objects() {
+    let spec = "
+types:
+  - name: Batch
+    kind: object
+    fields:
+      - { wire: Name, type: string, max_items: 3 }
+      - { wire: Ids, type: array<string>, min_items: 5, max_items: 2 }
+      - { wire: None, type: array<string>, max_items: 0 }
+endpoints:
+  - name: get_batch
+    title: Get a Batch
+    group: batches
+    method: GET
+    path: /Batches.svc/Get
+    idempotent: true
+    query:
+      - { wire: ids, type: string, max_items: 10 }
+    response: Batch
+";
+    insta::assert_snapshot!(render(&[("spec/batches.yaml", spec)]));
+}
+
+#[test]
+fn each_rule_has_one_kind_and_optional_fields() {
+    let spec = "
+types:
+  - name: Post
+    kind: object
+    fields:
+      - { wire: Id, type: string }
+      - { wire: Email, type: string }
+      - { wire: Event, type: integer, required: true }
+    rules:
+      - at_least_one_of: [Id, Email]
+        exactly_one_of: [Id, Email]
+      - exactly_one_of: [Id, Event]
+      - at_least_one_of: [Id]
+      - at_lest_one_of: [Id, Email]
+";
+    insta::assert_snapshot!(render(&[("spec/posts.yaml", spec)]));
+}
+
+#[test]
+fn only_a_get_that_is_not_idempotent_changes_state() {
+    let spec = "
+endpoints:
+  - name: delete_thing
+    title: Delete a Thing
+    group: things
+    method: GET
+    path: /Things.svc/Delete
+    idempotent: true
+    changes_state: true
+    response: json
+  - name: create_thing
+    title: Create a Thing
+    group: things
+    method: POST
+    path: /Things.svc/Create
+    idempotent: false
+    changes_state: true
+    response: json
+";
+    insta::assert_snapshot!(render(&[("spec/things.yaml", spec)]));
+}
+
+#[test]
 fn pagination_paths_are_resolved_and_checked() {
     let spec = "
 types:

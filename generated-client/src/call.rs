@@ -30,6 +30,8 @@ fn endpoint(method: Method) -> &'static Endpoint {
         method: Method::Get,
         path: "",
         idempotent: false,
+        // Unknown; not idempotent is what keeps such a call from being resent.
+        changes_state: false,
         items: None,
         rate_class: &API.rate_classes[0],
         statuses: DEFAULT_STATUSES,

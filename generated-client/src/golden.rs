@@ -11,8 +11,12 @@
 mod attributes;
 #[path = "../../codegen/tests/golden/array_body/expected/mod.rs"]
 mod array_body;
+#[path = "../../codegen/tests/golden/as_string/expected/mod.rs"]
+mod as_string;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/mod.rs"]
 mod bulk_rows;
+#[path = "../../codegen/tests/golden/datetime/expected/mod.rs"]
+mod datetime;
 #[path = "../../codegen/tests/golden/enums/expected/mod.rs"]
 mod enums;
 #[path = "../../codegen/tests/golden/envelopes/expected/mod.rs"]
@@ -23,10 +27,16 @@ mod evolve_v1;
 mod evolve_v2;
 #[path = "../../codegen/tests/golden/features/expected/mod.rs"]
 mod features;
+#[path = "../../codegen/tests/golden/field_limits/expected/mod.rs"]
+mod field_limits;
 #[path = "../../codegen/tests/golden/get_query/expected/mod.rs"]
 mod get_query;
 #[path = "../../codegen/tests/golden/groups/expected/mod.rs"]
 mod groups;
+#[path = "../../codegen/tests/golden/integer_enums/expected/mod.rs"]
+mod integer_enums;
+#[path = "../../codegen/tests/golden/json_text/expected/mod.rs"]
+mod json_text;
 #[path = "../../codegen/tests/golden/lenient/expected/mod.rs"]
 mod lenient;
 #[path = "../../codegen/tests/golden/object_body/expected/mod.rs"]
@@ -43,13 +53,19 @@ mod rate_classes;
 mod recursion;
 #[path = "../../codegen/tests/golden/rules/expected/mod.rs"]
 mod rules;
+#[path = "../../codegen/tests/golden/state_changing_get/expected/mod.rs"]
+mod state_changing_get;
 // Each case's wire schema, for the sandbox.
 #[path = "../../codegen/tests/golden/attributes/expected/schema.rs"]
 mod attributes_schema;
 #[path = "../../codegen/tests/golden/array_body/expected/schema.rs"]
 mod array_body_schema;
+#[path = "../../codegen/tests/golden/as_string/expected/schema.rs"]
+mod as_string_schema;
 #[path = "../../codegen/tests/golden/bulk_rows/expected/schema.rs"]
 mod bulk_rows_schema;
+#[path = "../../codegen/tests/golden/datetime/expected/schema.rs"]
+mod datetime_schema;
 #[path = "../../codegen/tests/golden/enums/expected/schema.rs"]
 mod enums_schema;
 #[path = "../../codegen/tests/golden/envelopes/expected/schema.rs"]
@@ -60,10 +76,16 @@ mod evolve_v1_schema;
 mod evolve_v2_schema;
 #[path = "../../codegen/tests/golden/features/expected/schema.rs"]
 mod features_schema;
+#[path = "../../codegen/tests/golden/field_limits/expected/schema.rs"]
+mod field_limits_schema;
 #[path = "../../codegen/tests/golden/get_query/expected/schema.rs"]
 mod get_query_schema;
 #[path = "../../codegen/tests/golden/groups/expected/schema.rs"]
 mod groups_schema;
+#[path = "../../codegen/tests/golden/integer_enums/expected/schema.rs"]
+mod integer_enums_schema;
+#[path = "../../codegen/tests/golden/json_text/expected/schema.rs"]
+mod json_text_schema;
 #[path = "../../codegen/tests/golden/lenient/expected/schema.rs"]
 mod lenient_schema;
 #[path = "../../codegen/tests/golden/object_body/expected/schema.rs"]
@@ -80,6 +102,8 @@ mod rate_classes_schema;
 mod recursion_schema;
 #[path = "../../codegen/tests/golden/rules/expected/schema.rs"]
 mod rules_schema;
+#[path = "../../codegen/tests/golden/state_changing_get/expected/schema.rs"]
+mod state_changing_get_schema;
 
 use crate::runtime::Validate;
 
@@ -93,6 +117,47 @@ fn open_enums_keep_unknown_values_and_closed_ones_refuse_them() {
     assert_eq!(serde_json::to_string(&unknown).unwrap(), "\"BETWEEN\"");
     assert_eq!(serde_json::from_str::<Direction>("\"1\"").unwrap(), Direction::Descending);
     assert!(serde_json::from_str::<Direction>("\"2\"").is_err());
+}
+
+#[test]
+fn integer_enums_go_out_as_integers_and_read_quoted_ones() {
+    use integer_enums::types::{Channel, Listing, SortOrder};
+    let listing = Listing::new(SortOrder::Descending).with_channels(vec![Channel::Email, Channel::from(30)]);
+    assert_eq!(serde_json::to_value(&listing).unwrap(), serde_json::json!({ "Direction": 1, "Channels": [10, 30] }));
+    let read: Listing = serde_json::from_str(r#"{"Direction":"0","Channels":["20",40]}"#).unwrap();
+    assert_eq!((read.direction, read.channels), (SortOrder::Ascending, Some(vec![Channel::Phone, Channel::Other(40)])));
+    assert_eq!((SortOrder::Ascending.as_i64(), Channel::Other(40).to_string()), (0, "40".to_owned()));
+    let error = serde_json::from_str::<SortOrder>("2").unwrap_err().to_string();
+    assert_eq!(error, "invalid value: integer `2`, expected a SortOrder: one of 1, 0");
+    assert!(serde_json::from_str::<SortOrder>("\"up\"").is_err());
+    use crate::runtime::QueryValue;
+    assert_eq!(Channel::Phone.to_query(), "20");
+}
+
+#[test]
+fn json_text_goes_out_exactly_as_written() {
+    use json_text::types::AdvancedSearch;
+    // Keys out of alphabetical order, and spaces: a `serde_json::Value` would change both.
+    let criteria = r#"{"GrpConOp":"And", "Conditions":[{"Type":"Opportunity"}]}"#;
+    let search = AdvancedSearch::new(crate::JsonText::new(criteria).unwrap()).with_note(crate::JsonText::new("[2, 1]").unwrap());
+    let wire = serde_json::to_value(&search).unwrap();
+    assert_eq!(wire, serde_json::json!({ "Criteria": criteria, "Note": "[2, 1]" }));
+    let read: AdvancedSearch = serde_json::from_value(wire).unwrap();
+    assert_eq!(read.criteria.as_str(), criteria);
+    assert_eq!(read, search);
+    let blank: AdvancedSearch = serde_json::from_str(r#"{"Criteria":"{}","Note":""}"#).unwrap();
+    assert_eq!(blank.note, None);
+    assert!(serde_json::from_str::<AdvancedSearch>(r#"{"Criteria":"{oops"}"#).is_err());
+}
+
+#[test]
+fn a_get_that_changes_state_says_so_and_is_not_idempotent() {
+    use state_changing_get::endpoints::{GOLDEN_DELETE_RECORD, GOLDEN_READ_RECORD};
+    const { assert!(GOLDEN_DELETE_RECORD.changes_state && !GOLDEN_DELETE_RECORD.idempotent) };
+    const { assert!(!GOLDEN_READ_RECORD.changes_state) };
+    assert_eq!(GOLDEN_DELETE_RECORD.method, crate::runtime::Method::Get);
+    let docs = include_str!("../../codegen/tests/golden/state_changing_get/expected/endpoints.rs");
+    assert_eq!(docs.matches("**This GET changes state.**").count(), 1);
 }
 
 #[test]
@@ -113,6 +178,19 @@ fn rules_are_checked_in_nested_items_and_boxes_validate_their_content() {
     let violation = nested.validate().unwrap_err();
     assert_eq!(violation.fields, &["Overwrite", "FillEmpty"]);
     assert!(Batch::new(vec![]).with_main(both).validate().is_err());
+
+    use rules::types::Target;
+    let violation = Target::default().with_lead_id("l-1").with_notes(false).validate().unwrap_err();
+    assert_eq!(violation.to_string(), "Target: at least one of `Notes`, `Tasks` must be set");
+    assert!(Target::default().with_lead_id("l-1").with_notes(true).validate().is_ok());
+    let both = Target::default().with_lead_id("l-1").with_email("e@example.com").with_tasks(vec![]);
+    assert_eq!(
+        both.validate().unwrap_err().to_string(),
+        "Target: exactly one of `LeadId`, `Email` must be set (A lead is named one way)"
+    );
+    let neither = Target::default().with_tasks(vec!["t-1".into()]).validate().unwrap_err();
+    assert_eq!(neither.rule, crate::rules::Rule::ExactlyOneOf);
+    assert!(Batch::new(vec![]).with_target(Target::default()).validate().is_err());
 
     use recursion::types::Node;
     let tree = Node::new("root").with_parent(Node::new("up")).with_children(vec![Node::new("leaf")]);
@@ -286,6 +364,100 @@ mod sandbox {
         sandbox.inject(Fault::Response { status: 200, body: r#"{"Status":"Success"}"#.into() }, 1);
         let error = client.golden_update_thing(envelopes::types::IdResult::new("t-1")).await.unwrap_err();
         assert!(matches!(error, crate::Error::Decode { .. }), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn date_times_go_out_in_the_wire_format_and_the_sandbox_holds_requests_to_it() {
+        use datetime::types::Meeting;
+        let sandbox = Sandbox::builder().schema(golden(&datetime_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
+        let client = client(&sandbox);
+        let at = crate::DateTime::parse("2021-06-08 10:30:00").unwrap();
+        let answer = client.golden_schedule(Meeting::new("Review", at)).await.unwrap();
+        // The answer's `.000` and blank optional date-time decode.
+        assert_eq!((answer.starts_at, answer.ends_at), (at, None));
+        let sent = sandbox.requests().pop().unwrap();
+        assert_eq!(sent.body.unwrap()["StartsAt"], "2021-06-08 10:30:00");
+        client.golden_meetings_since(at).await.unwrap();
+        let sent = sandbox.requests().pop().unwrap();
+        assert!(sent.query.contains(&("from".to_owned(), "2021-06-08 10:30:00".to_owned())), "{:?}", sent.query);
+
+        // Another shape is refused by the sandbox, naming the attribute.
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Meetings.svc/Schedule", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "Title": "x", "StartsAt": "2021-06-08T10:30:00Z" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.StartsAt: expected a UTC date-time"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn numbers_taken_as_strings_go_out_quoted_and_the_sandbox_insists() {
+        use as_string::types::Window;
+        let sandbox = Sandbox::builder().schema(golden(&as_string_schema::SCHEMA)).keep_bodies(true).start().await.unwrap();
+        let client = client(&sandbox);
+        let answer = client.golden_window(Window::new(12003).with_row_count(10).with_plain(1)).await.unwrap();
+        // The answer carries one number bare and one quoted: both read.
+        assert_eq!((answer.event_code, answer.share, answer.row_count), (12003, Some(0.5), None));
+        let sent = sandbox.requests().pop().unwrap();
+        assert_eq!(sent.body.unwrap(), serde_json::json!({ "EventCode": "12003", "RowCount": "10", "Plain": 1 }));
+
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Windows.svc/Get", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "EventCode": 12003 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.EventCode: expected the number as a string"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn array_fields_past_their_item_limit_are_refused_before_sending() {
+        use field_limits::types::{Group, IdBatch};
+        let sandbox = Sandbox::builder().schema(golden(&field_limits_schema::SCHEMA)).start().await.unwrap();
+        let client = client(&sandbox);
+        let ids = |n: usize| (0..n).map(|i| format!("id-{i}")).collect::<Vec<_>>();
+        client.golden_read_ids(IdBatch::new(ids(3))).await.unwrap();
+        let error = client.golden_read_ids(IdBatch::new(ids(4))).await.unwrap_err();
+        assert!(error.to_string().contains("IdBatch: `Ids` holds 4 items; it takes at most 3"), "{error}");
+        assert!(matches!(&error, crate::Error::InvalidBody { violation, .. }
+            if violation.rule == crate::rules::Rule::ItemCount { count: 4, limit: crate::endpoints::ItemLimit { min: 0, max: Some(3) } }));
+        let error = client.golden_read_ids(IdBatch::new(ids(1)).with_tags(vec![])).await.unwrap_err();
+        assert!(error.to_string().contains("`Tags` holds 0 items; it takes 1 to 2"), "{error}");
+        // In a bulk body, the row is refused by its index.
+        let error = client.golden_add_groups(vec![Group::new(ids(2)), Group::new(ids(1))]).await.unwrap_err();
+        assert!(matches!(error, crate::Error::InvalidItem { index: 1, .. }), "{error:?}");
+        assert_eq!(sandbox.requests().len(), 1, "only the call within the limits was sent");
+
+        // The sandbox holds a raw request to the same limit.
+        let raw = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::client::tls_config().unwrap())
+            .build()
+            .unwrap()
+            .post(format!("{}/Ids.svc/Read", sandbox.base_url()))
+            .header("x-LSQ-AccessKey", DEFAULT_ACCESS_KEY)
+            .header("x-LSQ-SecretKey", DEFAULT_SECRET_KEY)
+            .json(&serde_json::json!({ "Ids": ids(4) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.contains("$.Ids: `Ids` has 4 items; it takes at most 3"), "{text}");
     }
 
     /// Scripts the sandbox to answer the next calls with `bodies`, in order.

@@ -129,6 +129,14 @@ pub use generated::types::*;
 // (`Error::processed`) them.
 pub use runtime::{AuthPlacement, Processed};
 
+// The spec's `datetime`: LeadSquared's UTC `YYYY-MM-DD HH:MM:SS`, an instant to the second.
+/// The date-time library [`DateTime`] is built on, so that callers need no dependency of their
+/// own to build or convert one (`jiff::Timestamp`, `jiff::civil::date`, `jiff::SignedDuration`).
+pub use jiff;
+pub use runtime::{DateTime, DateTimeError};
+// The spec's `json_text`: a JSON document kept as written, key order included.
+pub use runtime::JsonText;
+
 // Bulk jobs (`<name>_all`) and page walks (`<name>_pages`): what callers hold and read.
 pub use runtime::{bulk, pages};
 

@@ -10,7 +10,7 @@ use leadsquared::opportunities::{
     OpportunityByLeadField, OpportunityField, OpportunityPage, OpportunityUpdate, SearchBy,
 };
 use leadsquared::tasks::{TaskCreate, TaskTypeName, TaskUpdate};
-use leadsquared::{Client, Error, ExceptionType};
+use leadsquared::{Client, DateTime, Error, ExceptionType};
 use leadsquared_sandbox::Sandbox;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -118,7 +118,7 @@ async fn a_lead_is_created_worked_on_and_deleted_across_modules() -> TestResult 
             LeadActivityPost::new(201)
                 .with_related_prospect_id(&lead)
                 .with_activity_note("Demo call")
-                .with_activity_date_time("2026-01-15 10:00:00")
+                .with_activity_date_time(DateTime::parse("2026-01-15 10:00:00")?)
                 .with_fields(vec![ActivityField::new("mx_Custom_1", "45 minutes")]),
         )
         .await?;
@@ -130,8 +130,16 @@ async fn a_lead_is_created_worked_on_and_deleted_across_modules() -> TestResult 
     assert_eq!(activities.record_count, 1);
     let listed = &activities.prospect_activities[0];
     assert_eq!(
-        (listed.id.as_deref(), listed.event_code, listed.created_on.as_deref()),
-        (Some(activity.as_str()), Some(201), Some("2026-01-15 10:00:00"))
+        (
+            listed.id.as_deref(),
+            listed.event_code,
+            listed.created_on.map(|at| at.to_string())
+        ),
+        (
+            Some(activity.as_str()),
+            Some(201),
+            Some("2026-01-15 10:00:00".to_string())
+        )
     );
     assert_eq!(listed.additional_fields["Data"]["mx_Custom_1"], "45 minutes");
 
@@ -139,7 +147,7 @@ async fn a_lead_is_created_worked_on_and_deleted_across_modules() -> TestResult 
     let task = TaskCreate::new("Send the proposal")
         .with_related_entity(1)
         .with_related_entity_id(&lead)
-        .with_due_date("2026-01-20 09:00:00")
+        .with_due_date(DateTime::parse("2026-01-20 09:00:00")?)
         .with_reminder(30)
         .with_task_type(TaskTypeName::new("Meeting"));
     let created = client.create_task(task).await?;
@@ -152,11 +160,14 @@ async fn a_lead_is_created_worked_on_and_deleted_across_modules() -> TestResult 
         (Some(task_id.as_str()), Some("Send the proposal"), Some(30))
     );
     let updated = client
-        .update_task(TaskUpdate::new(&task_id).with_due_date("2026-01-21 09:00:00"))
+        .update_task(TaskUpdate::new(&task_id).with_due_date(DateTime::parse("2026-01-21 09:00:00")?))
         .await?;
     assert_eq!(updated["Message"]["AffectedRows"], 1);
     let tasks = client.get_tasks_by_lead_id(&lead).await?;
-    assert_eq!(tasks.task_list[0].due_date.as_deref(), Some("2026-01-21 09:00:00"));
+    assert_eq!(
+        tasks.task_list[0].due_date.map(|at| at.to_string()).as_deref(),
+        Some("2026-01-21 09:00:00")
+    );
 
     // 8. Delete the updated opportunity; 9. the listing no longer shows it.
     assert!(client.delete_opportunity(&added[0]).await?.is_successful);

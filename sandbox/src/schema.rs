@@ -14,7 +14,10 @@
 //! Checking rules, stricter than serde and as strict as the documentation allows:
 //! unknown object keys are errors (with a suggestion when only the case differs), required keys
 //! must be present and not `null`, optional keys may be `null`, `integer` takes only whole JSON
-//! numbers, and a `lenient` field also takes the string form the API itself sometimes sends.
+//! numbers, a `lenient` field also takes the string form the API itself sometimes sends, an
+//! `as_string` number must come as a string in a request (either form in an answer), and a
+//! date-time is exactly `YYYY-MM-DD HH:MM:SS` of a real day in a request (an answer may add a
+//! fraction of a second, as LeadSquared's do).
 
 use std::fmt;
 
@@ -73,10 +76,30 @@ pub struct ObjectSchema {
     pub name: &'static str,
     /// The object's keys.
     pub fields: &'static [FieldSchema],
-    /// Groups of keys of which at most one may be set (present, not `null`, not `false`).
-    pub at_most_one_of: &'static [&'static [&'static str]],
+    /// What must hold across the object's keys.
+    pub rules: &'static [RuleSchema],
     /// Whether keys the schema does not name are allowed (e.g. an account's custom fields).
     pub additional_fields: bool,
+}
+
+/// A rule across an object's keys; a key is *set* when present, not `null` and not `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSchema {
+    /// At most one of these keys may be set.
+    AtMostOneOf(&'static [&'static str]),
+    /// At least one of these keys must be set.
+    AtLeastOneOf(&'static [&'static str]),
+    /// Exactly one of these keys must be set.
+    ExactlyOneOf(&'static [&'static str]),
+    /// The array at `field`, when present, holds `min` to `max` items.
+    ItemCount {
+        /// The array's key.
+        field: &'static str,
+        /// The fewest items.
+        min: usize,
+        /// The most items, if limited.
+        max: Option<usize>,
+    },
 }
 
 /// One key of an object, or one query parameter.
@@ -88,19 +111,34 @@ pub struct FieldSchema {
     pub shape: Shape,
     /// Whether the key must be present.
     pub required: bool,
-    /// Whether a number or boolean may also come as a string (`"3"`, `"true"`).
-    pub lenient: bool,
-    /// Whether the value travels as a string holding its JSON.
-    pub json_string: bool,
+    /// How the value is written beyond its shape.
+    pub encoding: Encoding,
 }
 
-/// A string enum.
+/// How a field's value is written on the wire beyond its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// As its shape says.
+    Plain,
+    /// A number or boolean that may also come as a string (`"3"`, `"true"`).
+    Lenient,
+    /// A value that travels as a string holding its JSON.
+    JsonString,
+    /// A number that a request must send as a string holding it (`"12003"`); an answer may
+    /// carry either form.
+    AsString,
+}
+
+/// An enum: strings, or integers, from a list of values.
 #[derive(Debug, Clone, Copy)]
 pub struct EnumSchema {
     /// The type's name in the spec.
     pub name: &'static str,
     /// Whether values outside `values` are allowed.
     pub open: bool,
+    /// Whether the values are JSON integers (`"Direction": 1`) rather than strings; `values`
+    /// then holds their decimal text. An answer may quote them, a request may not.
+    pub integer: bool,
     /// The documented values.
     pub values: &'static [&'static str],
 }
@@ -118,6 +156,9 @@ pub enum Shape {
     Boolean,
     /// Any JSON value.
     Json,
+    /// A string holding a UTC date-time, `YYYY-MM-DD HH:MM:SS`; an answer may add a fraction
+    /// of a second (`.000`), a request may not.
+    DateTime,
     /// A named type of [`Schema::types`].
     Named(&'static str),
     /// A JSON array of the inner shape.
@@ -324,6 +365,19 @@ impl Schema {
         let mut checker = Checker {
             schema: self,
             found: Vec::new(),
+            request: false,
+        };
+        checker.value(shape, false, value, &mut String::from("$"));
+        checker.found
+    }
+
+    /// Checks a value a client sent (a query parameter) against `shape`, as strictly as a
+    /// request is held: a date-time takes exactly `YYYY-MM-DD HH:MM:SS`.
+    pub fn check_sent(&self, shape: &Shape, value: &Value) -> Vec<Mismatch> {
+        let mut checker = Checker {
+            schema: self,
+            found: Vec::new(),
+            request: true,
         };
         checker.value(shape, false, value, &mut String::from("$"));
         checker.found
@@ -337,6 +391,7 @@ impl Schema {
         let mut checker = Checker {
             schema: self,
             found: Vec::new(),
+            request: false,
         };
         match value.get(field) {
             Some(inner) if value.is_object() => {
@@ -355,7 +410,7 @@ impl Schema {
     pub fn check_body(&self, body: &BodySchema, value: &Value) -> Vec<Mismatch> {
         match body {
             BodySchema::None => Vec::new(),
-            BodySchema::Object { shape, .. } => self.check(shape, value),
+            BodySchema::Object { shape, .. } => self.check_sent(shape, value),
             BodySchema::Array {
                 items,
                 min_items,
@@ -384,6 +439,7 @@ impl Schema {
                 let mut checker = Checker {
                     schema: self,
                     found: Vec::new(),
+                    request: true,
                 };
                 for (index, row) in rows.iter().enumerate() {
                     checker.value(items, false, row, &mut format!("$[{index}]"));
@@ -397,6 +453,8 @@ impl Schema {
 struct Checker<'s> {
     schema: &'s Schema,
     found: Vec<Mismatch>,
+    /// Whether the value is a request's (held to the exact wire formats) or an answer's.
+    request: bool,
 }
 
 impl Checker<'_> {
@@ -417,6 +475,7 @@ impl Checker<'_> {
         let ok = match (shape, value) {
             (Shape::Json, _) => true,
             (Shape::String, Value::String(_)) => true,
+            (Shape::DateTime, Value::String(text)) => is_datetime(text, !self.request),
             (Shape::Integer, Value::Number(number)) => number.is_i64(),
             (Shape::Integer, Value::String(text)) if lenient => text.trim().parse::<i64>().is_ok(),
             (Shape::Number, Value::Number(_)) => true,
@@ -514,6 +573,9 @@ impl Checker<'_> {
     }
 
     fn enumeration(&mut self, def: &EnumSchema, value: &Value, path: &str) {
+        if def.integer {
+            return self.integer_enumeration(def, value, path);
+        }
         match value {
             Value::String(text) if def.open || def.values.contains(&text.as_str()) => {}
             Value::String(text) => {
@@ -534,6 +596,32 @@ impl Checker<'_> {
                 format!("expected a {} string, found {}", def.name, describe(other)),
                 false,
             ),
+        }
+    }
+
+    /// An enum of integers: a JSON integer the enum lists (or any, when open); an answer may
+    /// hold it as a string.
+    fn integer_enumeration(&mut self, def: &EnumSchema, value: &Value, path: &str) {
+        let number = match value {
+            Value::Number(number) => number.as_i64(),
+            Value::String(text) if !self.request => text.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let Some(number) = number else {
+            let quoted = if self.request { "" } else { ", or a string holding one" };
+            return self.report(
+                path,
+                format!("expected a {} integer{quoted}, found {}", def.name, describe(value)),
+                false,
+            );
+        };
+        if !def.open && !def.values.contains(&number.to_string().as_str()) {
+            let known = def.values.join(", ");
+            self.report(
+                path,
+                format!("{number} is not a valid {}; expected one of {known}", def.name),
+                false,
+            );
         }
     }
 
@@ -575,36 +663,82 @@ impl Checker<'_> {
                     true,
                 ),
                 None | Some(Value::Null) => {}
-                Some(Value::String(text)) if field.json_string => match serde_json::from_str::<Value>(text) {
-                    Ok(inner) => self.value(&field.shape, false, &inner, path),
-                    Err(_) if !field.required && text.trim().is_empty() => {}
-                    Err(error) => self.report(path, format!("expected a string holding JSON: {error}"), false),
-                },
-                Some(other) if field.json_string => self.report(
+                Some(Value::String(text)) if field.encoding == Encoding::JsonString => {
+                    match serde_json::from_str::<Value>(text) {
+                        Ok(inner) => self.value(&field.shape, false, &inner, path),
+                        Err(_) if !field.required && text.trim().is_empty() => {}
+                        Err(error) => self.report(path, format!("expected a string holding JSON: {error}"), false),
+                    }
+                }
+                Some(other) if field.encoding == Encoding::JsonString => self.report(
                     path,
                     format!("expected a string holding JSON, found {}", describe(other)),
                     false,
                 ),
-                Some(inner) => self.value(&field.shape, field.lenient, inner, path),
+                Some(Value::Number(number)) if field.encoding == Encoding::AsString && self.request => self.report(
+                    path,
+                    format!("expected the number as a string, e.g. \"{number}\"; found the number {number}"),
+                    false,
+                ),
+                Some(inner) => {
+                    let lenient = matches!(field.encoding, Encoding::Lenient | Encoding::AsString);
+                    self.value(&field.shape, lenient, inner, path)
+                }
             }
             path.truncate(len);
         }
-        for group in object.at_most_one_of {
-            let set: Vec<&str> = group
+        let set = |group: &[&'static str]| -> Vec<&'static str> {
+            group
                 .iter()
                 .copied()
                 .filter(|key| {
                     map.get(*key)
                         .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
                 })
-                .collect();
-            if set.len() > 1 {
-                let names = set
-                    .iter()
-                    .map(|key| format!("`{key}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                self.report(path, format!("{names} cannot both be set"), false);
+                .collect()
+        };
+        let names =
+            |keys: &[&str], word: &str| keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(word);
+        for rule in object.rules {
+            match *rule {
+                RuleSchema::AtMostOneOf(group) => {
+                    let set = set(group);
+                    if set.len() > 1 {
+                        self.report(path, format!("{} cannot both be set", names(&set, " and ")), false);
+                    }
+                }
+                RuleSchema::AtLeastOneOf(group) if set(group).is_empty() => {
+                    // LeadSquared reports a missing attribute as mandatory.
+                    let problem = format!("one of {} is mandatory", names(group, ", "));
+                    self.report(path, problem, true);
+                }
+                RuleSchema::ExactlyOneOf(group) => match set(group).as_slice() {
+                    [_] => {}
+                    [] => self.report(path, format!("one of {} is mandatory", names(group, ", ")), true),
+                    several => {
+                        let problem = format!("{} cannot both be set", names(several, " and "));
+                        self.report(path, problem, false);
+                    }
+                },
+                RuleSchema::AtLeastOneOf(_) => {}
+                RuleSchema::ItemCount { field, min, max } => {
+                    let Some(Value::Array(items)) = map.get(field) else {
+                        continue;
+                    };
+                    let limit = match max {
+                        Some(max) if items.len() > max => Some(format!("at most {max}")),
+                        _ if items.len() < min => Some(format!("at least {min}")),
+                        _ => None,
+                    };
+                    if let Some(limit) = limit {
+                        let at = format!("{path}.{field}");
+                        self.report(
+                            &at,
+                            format!("`{field}` has {} items; it takes {limit}", items.len()),
+                            false,
+                        );
+                    }
+                }
             }
         }
     }
@@ -617,6 +751,7 @@ fn expected(shape: &Shape, lenient: bool) -> String {
         Shape::Number => "a number",
         Shape::Boolean => "true or false",
         Shape::Json => "any JSON value",
+        Shape::DateTime => "a UTC date-time `YYYY-MM-DD HH:MM:SS`",
         Shape::Named(_) => "an object",
         Shape::Array(_) => "an array",
     };
@@ -624,6 +759,53 @@ fn expected(shape: &Shape, lenient: bool) -> String {
         Shape::Integer | Shape::Number | Shape::Boolean if lenient => format!("{base} (or the same as a string)"),
         _ => base.to_string(),
     }
+}
+
+/// Whether `text` is a date-time as LeadSquared writes it, `YYYY-MM-DD HH:MM:SS` (UTC), of a
+/// real day; with `fraction`, also followed by `.` and 1 to 9 digits, as some answers show.
+fn is_datetime(text: &str, fraction: bool) -> bool {
+    let (whole, digits) = match text.split_once('.') {
+        Some((whole, digits)) if fraction => (whole, digits),
+        Some(_) => return false,
+        None => (text, "0"),
+    };
+    let bytes = whole.as_bytes();
+    let number = |from: usize, to: usize| -> Option<u32> {
+        let part = bytes.get(from..to)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |sum, digit| sum * 10 + u32::from(digit - b'0')))
+    };
+    let separators = bytes.len() == 19
+        && [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')]
+            .iter()
+            .all(|&(at, byte)| bytes[at] == byte);
+    let fields = (
+        number(0, 4),
+        number(5, 7),
+        number(8, 10),
+        number(11, 13),
+        number(14, 16),
+        number(17, 19),
+    );
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    separators
+        && (1..=days).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60
+        && (1..=9).contains(&digits.len())
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 /// A short description of a JSON value for messages: its kind and, when short, the value.
@@ -649,8 +831,7 @@ mod tests {
             wire,
             shape,
             required,
-            lenient,
-            json_string: false,
+            encoding: if lenient { Encoding::Lenient } else { Encoding::Plain },
         }
     }
 
@@ -665,16 +846,24 @@ mod tests {
             field("Kind", Shape::Named("Kind"), false, false),
             field("Children", Shape::Array(&Shape::Named("Row")), false, false),
         ],
-        at_most_one_of: &[&["A", "B"]],
+        rules: &[
+            RuleSchema::AtMostOneOf(&["A", "B"]),
+            RuleSchema::AtLeastOneOf(&["Name", "Count"]),
+            RuleSchema::ItemCount {
+                field: "Children",
+                min: 0,
+                max: Some(2),
+            },
+        ],
         additional_fields: false,
     };
     const OPEN: ObjectSchema = ObjectSchema {
         name: "Open",
         fields: &[FieldSchema {
-            json_string: true,
+            encoding: Encoding::JsonString,
             ..field("Options", Shape::Array(&Shape::Integer), false, false)
         }],
-        at_most_one_of: &[],
+        rules: &[],
         additional_fields: true,
     };
     const SCHEMA: Schema = Schema {
@@ -685,7 +874,14 @@ mod tests {
             TypeSchema::Enum(EnumSchema {
                 name: "Kind",
                 open: false,
+                integer: false,
                 values: &["x", "y"],
+            }),
+            TypeSchema::Enum(EnumSchema {
+                name: "Order",
+                open: false,
+                integer: true,
+                values: &["1", "0"],
             }),
         ],
         endpoints: &[],
@@ -776,6 +972,96 @@ mod tests {
                 .starts_with("expected a JSON array")
         );
         assert!(SCHEMA.check_body(&body, &json!([{"Name": "a"}])).is_empty());
+    }
+
+    #[test]
+    fn date_times_are_exact_in_requests_and_may_carry_a_fraction_in_answers() {
+        let answer = |text: &str| SCHEMA.check(&Shape::DateTime, &json!(text)).is_empty();
+        let request = |text: &str| SCHEMA.check_sent(&Shape::DateTime, &json!(text)).is_empty();
+        for text in ["2016-03-26 14:15:00", "2024-02-29 23:59:59"] {
+            assert!(answer(text) && request(text), "{text}");
+        }
+        assert!(answer("2017-11-30 07:38:00.000"));
+        assert!(!request("2017-11-30 07:38:00.000"));
+        for text in [
+            "2021-06-08T10:30:00Z",
+            "2021-06-08",
+            "2023-02-29 10:00:00",
+            "2021-04-31 10:00:00",
+            "2021-06-08 24:00:00",
+            "2021-06-08 10:60:00",
+            "2021-6-8 10:30:00",
+            "2021-06-08 10:30:00.",
+            "2021-06-08 10:30:00+00:00",
+        ] {
+            assert!(!answer(text) && !request(text), "{text}");
+        }
+        assert_eq!(
+            SCHEMA.check(&Shape::DateTime, &json!(1_623_148_200))[0].problem,
+            "expected a UTC date-time `YYYY-MM-DD HH:MM:SS`, found the number 1623148200"
+        );
+    }
+
+    #[test]
+    fn integer_enums_take_integers_and_answers_may_quote_them() {
+        let order = Shape::Named("Order");
+        let answer =
+            |value: Value| -> Vec<String> { SCHEMA.check(&order, &value).iter().map(ToString::to_string).collect() };
+        let request = |value: Value| -> Vec<String> {
+            SCHEMA
+                .check_sent(&order, &value)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert!(answer(json!(1)).is_empty() && answer(json!("0")).is_empty() && request(json!(0)).is_empty());
+        assert_eq!(
+            request(json!("1")),
+            ["$: expected a Order integer, found the string \"1\""]
+        );
+        assert_eq!(answer(json!(2)), ["$: 2 is not a valid Order; expected one of 1, 0"]);
+        assert_eq!(
+            answer(json!(true)),
+            ["$: expected a Order integer, or a string holding one, found the boolean true"]
+        );
+    }
+
+    #[test]
+    fn at_least_one_and_exactly_one_of_a_group() {
+        const PICK: ObjectSchema = ObjectSchema {
+            name: "Pick",
+            fields: &[
+                field("Id", Shape::String, false, false),
+                field("Email", Shape::String, false, false),
+            ],
+            rules: &[RuleSchema::ExactlyOneOf(&["Id", "Email"])],
+            additional_fields: false,
+        };
+        let schema = Schema {
+            types: &[TypeSchema::Object(PICK)],
+            ..SCHEMA
+        };
+        let check = |value: Value| -> Vec<Mismatch> { schema.check(&Shape::Named("Pick"), &value) };
+        assert!(check(json!({"Id": "a"})).is_empty());
+        let none = check(json!({"Id": null}));
+        assert_eq!(none[0].to_string(), "$: one of `Id`, `Email` is mandatory");
+        assert!(none[0].missing);
+        assert_eq!(
+            check(json!({"Id": "a", "Email": "e"}))[0].to_string(),
+            "$: `Id` and `Email` cannot both be set"
+        );
+        // `Row` needs `Name` or `Count`; `Name` is also required, so only `Count` can stand in.
+        assert!(problems(json!({"Count": 1})).iter().all(|p| !p.contains("one of")));
+    }
+
+    #[test]
+    fn array_keys_are_held_to_their_item_limits() {
+        let three = json!({"Name": "n", "Children": [{"Name": "a"}, {"Name": "b"}, {"Name": "c"}]});
+        assert_eq!(
+            problems(three),
+            ["$.Children: `Children` has 3 items; it takes at most 2"]
+        );
+        assert!(problems(json!({"Name": "n", "Children": [{"Name": "a"}, {"Name": "b"}]})).is_empty());
     }
 
     #[test]

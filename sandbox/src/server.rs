@@ -647,7 +647,7 @@ fn validate_query(api: &Schema, schema: &EndpointSchema, query: &[(String, Strin
             [] if field.required => return Err(missing(format!("'{}' is mandatory in the query string", field.wire))),
             [] => {}
             [value] => {
-                if let Some(mismatch) = api.check(&field.shape, &query_value(field, value)).first() {
+                if let Some(mismatch) = api.check_sent(&field.shape, &query_value(field, value)).first() {
                     return Err(invalid(format!(
                         "Query parameter `{}`: {}",
                         field.wire, mismatch.problem
@@ -739,6 +739,7 @@ fn minimal(api: &Schema, shape: &Shape, depth: usize) -> Value {
         Shape::Integer | Shape::Number => Value::from(0),
         Shape::Boolean => Value::Bool(false),
         Shape::Json => Value::Null,
+        Shape::DateTime => Value::from("1970-01-01 00:00:00"),
         Shape::Array(_) => json!([]),
         Shape::Named(name) => match api.type_named(name) {
             Some(TypeSchema::Enum(def)) => Value::from(def.values.first().copied().unwrap_or("")),

@@ -278,13 +278,21 @@ async fn activities_and_tasks_belong_to_leads() -> TestResult {
         .unwrap_err();
     assert_eq!(refusal(&unknown), (Some(500), Some("MXInvalidLeadException")));
     // Most recent first, in a window of the matching ones.
-    let window = LeadActivitiesQuery::default().with_paging(OffsetPaging::new("1", "2"));
+    let window = LeadActivitiesQuery::default().with_paging(OffsetPaging::new(1, 2));
     let page = client.get_activities_of_lead(&lead, window).await?;
     assert_eq!(page.record_count, 4);
     let codes: Vec<Option<i64>> = page.prospect_activities.iter().map(|a| a.event_code).collect();
     assert_eq!(codes, [Some(203), Some(202)]);
-    let bad = LeadActivitiesQuery::default().with_paging(OffsetPaging::new("one", "2"));
-    assert!(client.get_activities_of_lead(&lead, bad).await.is_err());
+    // A window the typed client cannot write: an offset that is not a number.
+    let bad = client
+        .call(
+            leadsquared::endpoints::Method::Post,
+            leadsquared::endpoints::GET_ACTIVITIES_OF_LEAD.path,
+        )
+        .query("leadId", lead.as_str())
+        .body(json!({ "Paging": { "Offset": "one", "RowCount": "2" } }))
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
 
     // Tasks on the lead: created, listed, changed, deleted.
     let task = |name: &str| {

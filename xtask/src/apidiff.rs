@@ -16,17 +16,19 @@
 //! | required field or required query parameter added | breaking | `new(…)` or the method gains a positional argument |
 //! | required fields or required query parameters reordered | breaking | positional arguments change places; calls may still compile and send each value as the other |
 //! | field or parameter retyped, renamed in Rust, required ↔ optional, boxed | breaking | signatures and field types change |
+//! | enum's values made integers, or strings again (`integer: true`) | breaking | `as_str` and `as_i64` trade places, and the wire form changes |
 //! | closed enum made open, or open made closed | breaking | `Copy` and the serde derives go, or `Other(String)` goes |
 //! | closed enum reachable from a response gains a value | breaking | clients built before it fail to decode responses carrying it |
 //! | named field added to an `additional_fields` type | breaking | the attribute leaves the map: code reading it there gets `None` |
 //! | `additional_fields` removed, per-row results added to a bulk endpoint | breaking | a field disappears; the bulk job's result type changes |
-//! | lenient removed, JSON-in-a-string toggled, rule added, item limit lowered | breaking | values, responses or batches accepted before are refused |
+//! | lenient removed, JSON-in-a-string toggled, rule added, item limit (a body's or a field's) added or lowered | breaking | values, responses or batches accepted before are refused |
 //! | type kind (object ↔ enum), body, response or `unwrap` changed; the item type of pages or the row type of bulk results changed | breaking | the method's argument or result changes |
 //! | `pagination`, bulk method (`max_items`) added / removed | compatible / breaking | a method appears / disappears |
-//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, a rate-limit class's figures (default or per plan), an endpoint moving to another rate-limit class, plans or classes reordered, statuses (an endpoint's, or the API's defaults), idempotence, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
+//! | base URL, host, default region, region order, method, path, an endpoint's group, wire name, authentication and error-envelope names, a rate-limit class's figures (default or per plan), an endpoint moving to another rate-limit class, plans or classes reordered, statuses (an endpoint's, or the API's defaults), idempotence, a GET declared to change state, rate-limit flags, an exception's `processed`, enum value or field order, a type gaining rules to check (`Validate`) and the calls that now check their body, a rule's message, the attributes pages or bulk results are read from | behaviour changed | the Rust API is the same; what goes on the wire or how errors are retried changes (at least a minor release) |
 //! | a type becoming only ever sent (it then refuses unknown attributes when read from JSON) / no longer only sent | behaviour changed / compatible | files with a misspelt attribute are refused / accepted |
 //! | a type losing its last rule | breaking | it no longer implements `Validate`: calls to `validate()` stop compiling |
-//! | lenient added, rule removed, item limit raised | behaviour changed | more is accepted: limits loosened |
+//! | lenient added, rule removed, item limit raised or removed | behaviour changed | more is accepted: limits loosened |
+//! | `as_string` added (or removed from a field that becomes lenient) / removed | behaviour changed / breaking | the number goes out quoted or bare; removing it refuses quoted numbers in answers |
 //! | descriptions, titles, links, examples, the API's name, the crate name in examples, type or endpoint order, whether the spec gives a plan's figure that equals the class's default | documentation | no code a caller writes changes |
 //! | a type moving to another group module | breaking | its path `crate::<group>::Type` changes |
 //! | anything else the generated code shows | unclassified | review by hand; counted as breaking |
@@ -381,7 +383,13 @@ fn response_types(spec: &Spec) -> BTreeSet<String> {
         match ty {
             TypeRef::Named(name) => Some(name),
             TypeRef::Array(inner) => named(inner),
-            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Json => None,
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Json
+            | TypeRef::DateTime
+            | TypeRef::JsonText => None,
         }
     }
     let mut seen = BTreeSet::new();
@@ -1117,55 +1125,121 @@ fn compare_rules(
     new: (&[Rule], &[Field]),
 ) {
     // Rules point at fields by index; compare them by the fields' wire names.
-    let keyed = |(rules, fields): (&[Rule], &[Field])| -> Vec<(Vec<String>, String)> {
+    let wire = |fields: &[Field], index: usize| fields.get(index).map(|f| f.wire.clone()).unwrap_or_default();
+    let groups = |(rules, fields): (&[Rule], &[Field])| -> Vec<(&'static str, Vec<String>, String)> {
         rules
             .iter()
-            .map(|rule| match rule {
-                Rule::AtMostOneOf {
-                    fields: indices,
-                    description,
-                } => {
-                    let mut names: Vec<String> = indices
-                        .iter()
-                        .filter_map(|&i| fields.get(i).map(|f| f.wire.clone()))
-                        .collect();
-                    names.sort();
-                    (names, description.clone())
-                }
+            .filter_map(|rule| {
+                let (kind, indices, description) = rule.group()?;
+                let mut names: Vec<String> = indices.iter().map(|&i| wire(fields, i)).collect();
+                names.sort();
+                Some((kind, names, description.to_owned()))
             })
             .collect()
     };
-    let (old, new) = (keyed(old), keyed(new));
-    for (fields, description) in &old {
-        match new.iter().find(|(f, _)| f == fields) {
+    let limits = |(rules, fields): (&[Rule], &[Field])| -> Vec<(String, usize, Option<usize>)> {
+        rules
+            .iter()
+            .filter_map(|rule| match rule {
+                Rule::ItemCount { field, min, max } => Some((wire(fields, *field), *min, *max)),
+                _ => None,
+            })
+            .collect()
+    };
+    // What a group rule refuses, e.g. "values setting more than one of `A`, `B`".
+    let refused = |kind: &str, fields: &[String]| match kind {
+        "at_least_one_of" => format!("values setting none of {}", quoted(fields)),
+        "exactly_one_of" => format!("values setting none or several of {}", quoted(fields)),
+        _ => format!("values setting more than one of {}", quoted(fields)),
+    };
+    let (old_limits, new_limits) = (limits(old), limits(new));
+    let (old, new) = (groups(old), groups(new));
+    for (kind, fields, description) in &old {
+        match new.iter().find(|(k, f, _)| k == kind && f == fields) {
             None => report.push(
                 Impact::Behaviour,
                 "rule removed",
                 subject,
-                format!(
-                    "values setting more than one of {} are no longer refused before sending",
-                    quoted(fields)
-                ),
+                format!("{} are no longer refused before sending", refused(kind, fields)),
                 anchors,
             ),
-            Some((_, new_description)) if new_description != description => report.push(
+            Some((_, _, new_description)) if new_description != description => report.push(
                 Impact::Behaviour,
                 "rule changed",
                 subject,
-                format!("the error for {} says: {new_description}", quoted(fields)),
+                format!("the error for `{kind}` {} says: {new_description}", quoted(fields)),
                 anchors,
             ),
             Some(_) => {}
         }
     }
-    for (fields, _) in new.iter().filter(|(f, _)| !old.iter().any(|(o, _)| o == f)) {
+    for (kind, fields, _) in new
+        .iter()
+        .filter(|(k, f, _)| !old.iter().any(|(ok, of, _)| ok == k && of == f))
+    {
         report.push(
             Impact::Breaking,
             "rule added",
             subject,
             format!(
-                "values setting more than one of {} are refused before sending (`Error::Rule`): set at most one",
-                quoted(fields)
+                "{} are refused before sending (`Error::InvalidBody`, `Error::InvalidItem`): follow `{kind}`",
+                refused(kind, fields)
+            ),
+            anchors,
+        );
+    }
+    // An item limit on a field: a new or tighter one refuses values accepted before.
+    for (field, old_min, old_max) in &old_limits {
+        let before = items(*old_min, *old_max);
+        match new_limits.iter().find(|(f, _, _)| f == field) {
+            None => report.push(
+                Impact::Behaviour,
+                "item limit removed",
+                subject,
+                format!("`{field}` is no longer held to {before} before sending"),
+                anchors,
+            ),
+            Some((_, new_min, new_max)) if (new_min, new_max) != (old_min, old_max) => {
+                let after = items(*new_min, *new_max);
+                let lowered = match (old_max, new_max) {
+                    (None, Some(_)) => true,
+                    (Some(old), Some(new)) => new < old,
+                    (_, None) => false,
+                };
+                if lowered || new_min > old_min {
+                    report.push(
+                        Impact::Breaking,
+                        "item limit tightened",
+                        subject,
+                        format!(
+                            "`{field}` takes {after} instead of {before}: values accepted before are refused before sending; split them"
+                        ),
+                        anchors,
+                    );
+                } else {
+                    report.push(
+                        Impact::Behaviour,
+                        "item limit loosened",
+                        subject,
+                        format!("`{field}` takes {after} instead of {before}"),
+                        anchors,
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (field, min, max) in new_limits
+        .iter()
+        .filter(|(f, _, _)| !old_limits.iter().any(|(o, _, _)| o == f))
+    {
+        report.push(
+            Impact::Breaking,
+            "item limit added",
+            subject,
+            format!(
+                "`{field}` takes {} and is checked before sending: values outside it are refused with `Error::InvalidBody` or `Error::InvalidItem`",
+                items(*min, *max)
             ),
             anchors,
         );
@@ -1404,6 +1478,10 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         &(*old_encoding == Encoding::JsonString),
         &(*new_encoding == Encoding::JsonString),
     );
+    let (old_as_string, new_as_string) = (
+        &(*old_encoding == Encoding::AsString),
+        &(*new_encoding == Encoding::AsString),
+    );
     let wire = old_wire.as_str();
     if old_wire != new_wire {
         at.push(
@@ -1459,7 +1537,8 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
             reason,
         );
     }
-    if old_lenient != new_lenient {
+    // Between `lenient` and `as_string` the `as_string` rule below speaks: both read either form.
+    if old_lenient != new_lenient && !(*old_as_string || *new_as_string) {
         let (impact, reason) = if *new_lenient {
             (
                 Impact::Behaviour,
@@ -1487,6 +1566,31 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
             wire,
             "the value now travels differently (as JSON inside a string, or not): old clients cannot read the new form"
                 .into(),
+        );
+    }
+    if old_as_string != new_as_string {
+        // `as_string` reads both forms, so adding it only loosens decoding; removing it refuses
+        // the quoted form unless the field stays lenient.
+        let (impact, reason) = match (*new_as_string, *new_encoding == Encoding::Lenient) {
+            (true, _) => (
+                Impact::Behaviour,
+                "the number is now sent as a string holding it (`\"12003\"`), and read in either form",
+            ),
+            (false, true) => (
+                Impact::Behaviour,
+                "the number is now sent as a JSON number; it is still read in either form",
+            ),
+            (false, false) => (
+                Impact::Breaking,
+                "the number is now sent as a JSON number, and a string holding one is refused when decoding: responses that carry one fail",
+            ),
+        };
+        at.push(
+            report,
+            impact,
+            ("encoding changed", "encoding changed"),
+            wire,
+            reason.into(),
         );
     }
     if old_boxed != new_boxed {
@@ -1518,6 +1622,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         group: old_group,
         description: old_description,
         open: old_open,
+        integer: old_integer,
         values: old_values,
     } = old;
     let EnumDef {
@@ -1525,6 +1630,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         group: new_group,
         description: new_description,
         open: new_open,
+        integer: new_integer,
         values: new_values,
     } = new;
     compare_module(report, name, old_group.as_deref(), new_group.as_deref());
@@ -1643,6 +1749,24 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             &anchors,
         );
     }
+    if old_integer != new_integer {
+        let reason = if *new_integer {
+            format!(
+                "`{name}`'s values now go on the wire as JSON integers, not strings: `as_str` becomes `as_i64`, and answers carrying them quoted only still decode"
+            )
+        } else {
+            format!(
+                "`{name}`'s values now go on the wire as strings, not JSON integers: `as_i64` becomes `as_str`, and answers carrying bare integers fail to decode"
+            )
+        };
+        report.push(
+            Impact::Breaking,
+            "enum wire type changed",
+            format!("enum `{name}`"),
+            reason,
+            &anchors,
+        );
+    }
     if old_open != new_open {
         let reason = if *new_open {
             format!(
@@ -1681,6 +1805,7 @@ fn method(method: Method) -> &'static str {
 
 fn items(min: usize, max: Option<usize>) -> String {
     match max {
+        Some(max) if min == 0 => format!("at most {max} items"),
         Some(max) => format!("{min} to {max} items"),
         None => format!("at least {min} items"),
     }
@@ -1705,6 +1830,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         method: old_method,
         path: old_path,
         idempotent: old_idempotent,
+        changes_state: old_changes_state,
         query: old_query,
         body: old_body,
         response: old_response,
@@ -1727,6 +1853,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         method: new_method,
         path: new_path,
         idempotent: new_idempotent,
+        changes_state: new_changes_state,
         query: new_query,
         body: new_body,
         response: new_response,
@@ -1775,6 +1902,17 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
                 "now idempotent: bulk jobs resend calls whose outcome is unknown by default".into()
             } else {
                 "no longer idempotent: bulk jobs stop resending calls whose outcome is unknown by default".into()
+            },
+        );
+    }
+    if old_changes_state != new_changes_state {
+        push(
+            Impact::Behaviour,
+            "state change declared",
+            if *new_changes_state {
+                "the GET is now declared to change state (`Endpoint::changes_state`, and its docs say so)".into()
+            } else {
+                "the GET is no longer declared to change state (`Endpoint::changes_state`)".into()
             },
         );
     }

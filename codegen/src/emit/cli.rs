@@ -87,6 +87,14 @@ impl CliTypes<'_> {
             TypeRef::Number => quote! { f64 },
             TypeRef::Boolean => quote! { bool },
             TypeRef::Json => quote! { ::serde_json::Value },
+            TypeRef::DateTime => {
+                let krate = self.krate;
+                quote! { ::#krate::DateTime }
+            }
+            TypeRef::JsonText => {
+                let krate = self.krate;
+                quote! { ::#krate::JsonText }
+            }
             TypeRef::Named(name) => {
                 let krate = self.krate;
                 let segments = self.paths.public_path(name);
@@ -107,7 +115,8 @@ impl CliTypes<'_> {
             TypeRef::Integer => quote! { crate::spec::Kind::Integer },
             TypeRef::Number => quote! { crate::spec::Kind::Number },
             TypeRef::Boolean => quote! { crate::spec::Kind::Boolean },
-            TypeRef::Json => quote! { crate::spec::Kind::Json },
+            TypeRef::Json | TypeRef::JsonText => quote! { crate::spec::Kind::Json },
+            TypeRef::DateTime => quote! { crate::spec::Kind::DateTime },
             TypeRef::Array(_) => quote! { crate::spec::Kind::Array },
             TypeRef::Named(name) => match self.type_def(name) {
                 Some(TypeDef::Enum(def)) => {

@@ -121,6 +121,7 @@ fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
         Method::Post => quote! { Post },
     };
     let idempotent = endpoint.idempotent;
+    let changes_state = endpoint.changes_state;
     let items = match &endpoint.body {
         Body::Array {
             min_items, max_items, ..
@@ -155,6 +156,7 @@ fn emit_description(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
             method: crate::runtime::Method::#method,
             path: #path,
             idempotent: #idempotent,
+            changes_state: #changes_state,
             items: #items,
             rate_class: &super::api::API.rate_classes[#class_index],
             statuses: #statuses,
@@ -896,6 +898,11 @@ fn method_doc(endpoint: &Endpoint, spec: &Spec) -> TokenStream {
     } else {
         " The call is not idempotent: repeating a call whose outcome is unknown can apply it twice."
     });
+    if endpoint.changes_state {
+        text.push_str(
+            "\n\n**This GET changes state.** Although it is a GET, it acts on the account: do not resend it when its outcome is unknown (the client never does), and do not put it where GETs are taken to be safe to repeat or prefetch (links, caches, crawlers).",
+        );
+    }
     text.push_str("\n\n# Errors\n\nThe documented statuses:");
     for status in &endpoint.statuses {
         let processed = match status.processed {

@@ -132,6 +132,7 @@ impl Builder<'_> {
             (TypeRef::Integer, None) => Value::from(1),
             (TypeRef::Number, None) => Value::from(1.0),
             (TypeRef::Boolean, None) => Value::from(true),
+            (TypeRef::DateTime, None) => Value::from("2021-01-01 00:00:00"),
             (TypeRef::Named(name), None) => match self.type_def(name)? {
                 TypeDef::Enum(def) => Value::from(def.values.first()?.wire.as_str()),
                 TypeDef::Object(_) | TypeDef::Attributes(_) => return None,
@@ -160,16 +161,32 @@ impl Builder<'_> {
                 quote! { #literal }
             }
             (TypeRef::Boolean, Value::Bool(flag)) => quote! { #flag },
+            // Written as the page shows it.
+            (TypeRef::DateTime, Value::String(text)) if is_datetime(text) => {
+                self.uses.insert("DateTime".to_owned());
+                quote! { DateTime::parse(#text)? }
+            }
             (TypeRef::Json, value) => {
                 let tokens: TokenStream = value.to_string().parse().ok()?;
                 quote! { serde_json::json!(#tokens) }
+            }
+            (TypeRef::JsonText, value) => {
+                self.uses.insert("JsonText".to_owned());
+                let text = raw_string(&value.to_string());
+                quote! { JsonText::new(#text)? }
             }
             (TypeRef::Array(inner), Value::Array(items)) => {
                 let items = items
                     .iter()
                     .map(|item| self.value(inner, item, false))
                     .collect::<Option<Vec<_>>>()?;
-                quote! { vec![#(#items),*] }
+                // The formatter leaves a macro's tokens as they are, so items that end in `?`
+                // (date-times) go in an array expression, which it formats.
+                if items.iter().any(has_try) {
+                    quote! { Vec::from([#(#items),*]) }
+                } else {
+                    quote! { vec![#(#items),*] }
+                }
             }
             (TypeRef::Named(name), value) => match self.type_def(name)? {
                 TypeDef::Enum(def) => self.enum_value(&def.clone(), value)?,
@@ -181,16 +198,29 @@ impl Builder<'_> {
     }
 
     fn enum_value(&mut self, def: &EnumDef, value: &Value) -> Option<TokenStream> {
-        let text = value.as_str()?;
+        // An enum of integers is written as the integer; a query example holds its text.
+        let number = match value {
+            Value::Number(number) if def.integer => Some(number.as_i64()?),
+            Value::String(text) if def.integer => Some(text.trim().parse::<i64>().ok()?),
+            _ => None,
+        };
+        let text = match number {
+            Some(number) => number.to_string(),
+            None => value.as_str()?.to_owned(),
+        };
         let name = ident(&def.name);
         self.uses.insert(def.name.clone());
-        match def.values.iter().find(|known| known.wire == text) {
-            Some(known) => {
+        match (def.values.iter().find(|known| known.wire == text), number) {
+            (Some(known), _) => {
                 let variant = ident(&known.rust);
                 Some(quote! { #name::#variant })
             }
-            None if def.open => Some(quote! { #name::from(#text) }),
-            None => None,
+            (None, Some(number)) if def.open => {
+                let number = Literal::i64_unsuffixed(number);
+                Some(quote! { #name::from(#number) })
+            }
+            (None, None) if def.open => Some(quote! { #name::from(#text) }),
+            (None, _) => None,
         }
     }
 
@@ -256,13 +286,19 @@ impl Builder<'_> {
 
     /// The argument a constructor or setter takes for `value`, decoding what the wire encodes.
     fn field_argument(&mut self, field: &Field, value: &Value) -> Option<TokenStream> {
+        // JSON text inside a string is passed as the page writes it, byte for byte.
+        if let (Value::String(text), true, TypeRef::JsonText) = (value, field.json_string(), &field.ty) {
+            self.uses.insert("JsonText".to_owned());
+            let text = raw_string(text);
+            return Some(quote! { JsonText::new(#text)? });
+        }
         let decoded;
         let value = match value {
             Value::String(text) if field.json_string() => {
                 decoded = serde_json::from_str::<Value>(text).ok()?;
                 &decoded
             }
-            Value::String(text) if field.lenient() => {
+            Value::String(text) if field.lenient() || field.as_string() => {
                 decoded = match field.ty {
                     TypeRef::Boolean => Value::from(text.trim().eq_ignore_ascii_case("true") || text.trim() == "1"),
                     TypeRef::Integer => Value::from(text.trim().parse::<i64>().ok()?),
@@ -354,6 +390,62 @@ impl Builder<'_> {
         out.push_str("# Ok(())\n# }\n```");
         out
     }
+}
+
+/// A string literal of `text`, raw (`r#"…"#`) when it holds quotes or backslashes, so that JSON
+/// reads as it is written.
+fn raw_string(text: &str) -> TokenStream {
+    if !text.contains(['"', '\\']) {
+        return quote! { #text };
+    }
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    match format!("r{hashes}\"{text}\"{hashes}").parse::<Literal>() {
+        Ok(literal) => quote! { #literal },
+        Err(_) => quote! { #text },
+    }
+}
+
+/// Whether `tokens` hold a `?` operator, at any depth.
+fn has_try(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
+        proc_macro2::TokenTree::Group(group) => has_try(&group.stream()),
+        _ => false,
+    })
+}
+
+/// Whether `text` has the shape of a LeadSquared date-time, `YYYY-MM-DD HH:MM:SS` with an
+/// optional fraction of a second, with fields in range (the calendar itself is the client's
+/// to check, and the sandbox's test of every example).
+fn is_datetime(text: &str) -> bool {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let fields: Vec<&str> = whole.split(['-', ' ', ':']).collect();
+    let shape = whole.len() == 19
+        && whole.is_ascii()
+        && matches!(
+            (
+                &whole[4..5],
+                &whole[7..8],
+                &whole[10..11],
+                &whole[13..14],
+                &whole[16..17]
+            ),
+            ("-", "-", " ", ":", ":")
+        );
+    let numbers: Vec<u32> = fields.iter().filter_map(|field| field.parse().ok()).collect();
+    shape
+        && numbers.len() == 6
+        && fields.iter().all(|field| field.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=12).contains(&numbers[1])
+        && (1..=31).contains(&numbers[2])
+        && numbers[3] < 24
+        && numbers[4] < 60
+        && numbers[5] < 60
+        && (1..=9).contains(&fraction.len())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `tokens` formatted as the statements of a function body, one line each, unindented.

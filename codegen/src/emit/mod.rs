@@ -286,6 +286,8 @@ impl Paths {
             TypeRef::Number => quote! { f64 },
             TypeRef::Boolean => quote! { bool },
             TypeRef::Json => quote! { ::serde_json::Value },
+            TypeRef::DateTime => quote! { crate::runtime::DateTime },
+            TypeRef::JsonText => quote! { crate::runtime::JsonText },
             TypeRef::Named(name) => {
                 let module = self.modules.get(name).cloned().unwrap_or_else(|| ident("types"));
                 let name = ident(name);

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, inner_doc, lit};
-use crate::model::{Body, EnumDef, Field, Method, ObjectDef, Rule, Spec, TypeDef, TypeRef};
+use crate::model::{Body, Encoding, EnumDef, Field, Method, ObjectDef, Rule, Spec, TypeDef, TypeRef};
 
 /// The `SCHEMA` static: every type (the API's exception types included) and every endpoint.
 pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
@@ -107,8 +107,8 @@ pub(super) fn emit_schema(spec: &Spec) -> TokenStream {
     quote! {
         #module_docs
         use crate::schema::{
-            ApiSchema, #attributes_schema BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema, RateClassSchema, RateLimit,
-            Schema, Shape, TypeSchema,
+            ApiSchema, #attributes_schema BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
+            RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
         };
         #docs
         pub static SCHEMA: Schema = Schema {
@@ -160,35 +160,57 @@ fn emit_api(spec: &Spec) -> TokenStream {
 fn emit_object(object: &ObjectDef) -> TokenStream {
     let (name, additional) = (&object.name, object.additional_fields);
     let fields = object.fields.iter().map(emit_field);
-    let groups = object.rules.iter().map(|rule| match rule {
-        Rule::AtMostOneOf { fields, .. } => {
+    // By path: a spec without rules must not import what it does not use, and a `use` line
+    // that comes and goes with the first rule would be a change no API rule explains.
+    let rules = object.rules.iter().map(|rule| match rule {
+        Rule::AtMostOneOf { fields, .. } | Rule::AtLeastOneOf { fields, .. } | Rule::ExactlyOneOf { fields, .. } => {
             let wires = fields.iter().map(|&index| object.fields[index].wire.as_str());
-            quote! { &[#(#wires),*] }
+            let kind = match rule {
+                Rule::AtLeastOneOf { .. } => quote! { AtLeastOneOf },
+                Rule::ExactlyOneOf { .. } => quote! { ExactlyOneOf },
+                _ => quote! { AtMostOneOf },
+            };
+            quote! { crate::schema::RuleSchema::#kind(&[#(#wires),*]) }
+        }
+        Rule::ItemCount { field, min, max } => {
+            let field = object.fields[*field].wire.as_str();
+            let min = lit(*min as u64);
+            let max = option(max.map(|max| {
+                let max = lit(max as u64);
+                quote! { #max }
+            }));
+            quote! { crate::schema::RuleSchema::ItemCount { field: #field, min: #min, max: #max } }
         }
     });
     quote! {
         TypeSchema::Object(ObjectSchema {
             name: #name,
             fields: &[#(#fields),*],
-            at_most_one_of: &[#(#groups),*],
+            rules: &[#(#rules),*],
             additional_fields: #additional,
         })
     }
 }
 
 fn emit_enum(def: &EnumDef) -> TokenStream {
-    let (name, open) = (&def.name, def.open);
+    let (name, open, integer) = (&def.name, def.open, def.integer);
     let values = def.values.iter().map(|value| value.wire.as_str());
     quote! {
-        TypeSchema::Enum(EnumSchema { name: #name, open: #open, values: &[#(#values),*] })
+        TypeSchema::Enum(EnumSchema { name: #name, open: #open, integer: #integer, values: &[#(#values),*] })
     }
 }
 
 fn emit_field(field: &Field) -> TokenStream {
-    let (wire, required, lenient, json_string) = (&field.wire, field.required, field.lenient(), field.json_string());
+    let (wire, required) = (&field.wire, field.required);
     let shape = shape(&field.ty);
+    let encoding = match field.encoding {
+        Encoding::Plain => quote! { Plain },
+        Encoding::Lenient => quote! { Lenient },
+        Encoding::JsonString => quote! { JsonString },
+        Encoding::AsString => quote! { AsString },
+    };
     quote! {
-        FieldSchema { wire: #wire, shape: #shape, required: #required, lenient: #lenient, json_string: #json_string }
+        FieldSchema { wire: #wire, shape: #shape, required: #required, encoding: Encoding::#encoding }
     }
 }
 
@@ -198,7 +220,9 @@ fn shape(ty: &TypeRef) -> TokenStream {
         TypeRef::Integer => quote! { Shape::Integer },
         TypeRef::Number => quote! { Shape::Number },
         TypeRef::Boolean => quote! { Shape::Boolean },
-        TypeRef::Json => quote! { Shape::Json },
+        // Any JSON: key order is not something a checked `Value` can see.
+        TypeRef::Json | TypeRef::JsonText => quote! { Shape::Json },
+        TypeRef::DateTime => quote! { Shape::DateTime },
         TypeRef::Named(name) => quote! { Shape::Named(#name) },
         TypeRef::Array(inner) => {
             let inner = shape(inner);

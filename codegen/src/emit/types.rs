@@ -79,13 +79,21 @@ impl Cx<'_> {
     fn emit_object(&self, object: &ObjectDef) -> TokenStream {
         let name = ident(&object.name);
         let type_doc = doc(object.description.as_deref().unwrap_or(&object.name));
-        let fields = object.fields.iter().map(|field| {
+        let fields = object.fields.iter().enumerate().map(|(index, field)| {
             let rust = ident(&field.rust);
             let wire = &field.wire;
             let ty = self.field_type(field);
-            let docs = field_doc(field);
+            let limit = object.rules.iter().find_map(|rule| match rule {
+                Rule::ItemCount { field, min, max } if *field == index => Some((*min, *max)),
+                _ => None,
+            });
+            let docs = field_doc(field, limit);
             let optional = (!field.required).then(|| quote! { default, skip_serializing_if = "Option::is_none", });
             let lenient = lenient_fn(field).map(|path| quote! { deserialize_with = #path, });
+            // An optional date-time may arrive as a blank string, meaning none.
+            let datetime = (field.ty == TypeRef::DateTime && !field.required && !field.json_string())
+                .then(|| quote! { deserialize_with = "crate::runtime::datetime::option", });
+            let as_string = as_string_module(field).map(|path| quote! { with = #path, });
             let json_string = field.json_string().then(|| {
                 let path = if field.required {
                     "crate::runtime::json_string"
@@ -96,7 +104,7 @@ impl Cx<'_> {
             });
             quote! {
                 #docs
-                #[serde(rename = #wire, #optional #lenient #json_string)]
+                #[serde(rename = #wire, #optional #lenient #datetime #json_string #as_string)]
                 pub #rust: #ty,
             }
         });
@@ -202,7 +210,10 @@ impl Cx<'_> {
         let name = ident(&object.name);
         let type_name = &object.name;
         let rules = object.rules.iter().map(|rule| match rule {
-            Rule::AtMostOneOf { fields, description } => {
+            Rule::AtMostOneOf { .. } | Rule::AtLeastOneOf { .. } | Rule::ExactlyOneOf { .. } => {
+                let Some((_, fields, description)) = rule.group() else {
+                    return TokenStream::new();
+                };
                 // A flag sent as `false` asks for the default behaviour, so it does not count as set.
                 let checks = fields.iter().map(|&i| {
                     let field = &object.fields[i];
@@ -215,15 +226,49 @@ impl Cx<'_> {
                     }
                 });
                 let wires = fields.iter().map(|&i| object.fields[i].wire.as_str());
+                let (kind, broken) = match rule {
+                    Rule::AtLeastOneOf { .. } => (quote! { AtLeastOneOf }, quote! { set == 0 }),
+                    Rule::ExactlyOneOf { .. } => (quote! { ExactlyOneOf }, quote! { set != 1 }),
+                    _ => (quote! { AtMostOneOf }, quote! { set > 1 }),
+                };
                 quote! {
-                    if [#(#checks),*].into_iter().filter(|set| *set).count() > 1 {
+                    let set = [#(#checks),*].into_iter().filter(|is_set| *is_set).count();
+                    if #broken {
                         return Err(crate::runtime::RuleViolation {
                             type_name: #type_name,
-                            rule: crate::runtime::Rule::AtMostOneOf,
+                            rule: crate::runtime::Rule::#kind,
                             fields: &[#(#wires),*],
                             description: #description,
                         });
                     }
+                }
+            }
+            Rule::ItemCount { field, min, max } => {
+                let field = &object.fields[*field];
+                let (name, wire) = (ident(&field.rust), &field.wire);
+                let min = super::lit(*min as u64);
+                let max = match max {
+                    Some(max) => {
+                        let max = super::lit(*max as u64);
+                        quote! { Some(#max) }
+                    }
+                    None => quote! { None },
+                };
+                let check = |count: TokenStream| {
+                    quote! {
+                        crate::runtime::check_item_count(
+                            #type_name,
+                            &[#wire],
+                            #count,
+                            crate::runtime::ItemLimit { min: #min, max: #max },
+                        )?;
+                    }
+                };
+                if field.required {
+                    check(quote! { self.#name.len() })
+                } else {
+                    let check = check(quote! { items.len() });
+                    quote! { if let Some(items) = &self.#name { #check } }
                 }
             }
         });
@@ -265,17 +310,46 @@ fn lenient_fn(field: &Field) -> Option<String> {
     Some(format!("crate::runtime::lenient::{prefix}{base}"))
 }
 
-fn field_doc(field: &Field) -> TokenStream {
+/// The `with` module of an `as_string` field.
+fn as_string_module(field: &Field) -> Option<String> {
+    if !field.as_string() {
+        return None;
+    }
+    let base = match field.ty {
+        TypeRef::Integer => "integer",
+        TypeRef::Number => "number",
+        _ => return None,
+    };
+    let prefix = if field.required { "" } else { "option_" };
+    Some(format!("crate::runtime::as_string::{prefix}{base}"))
+}
+
+/// A field's rustdoc, with its item limit when it has one.
+fn field_doc(field: &Field, limit: Option<(usize, Option<usize>)>) -> TokenStream {
     let required = if field.required { "Required." } else { "Optional." };
     let lenient = if field.lenient() {
         " Accepted as a number or as a string holding one."
+    } else if field.json_string() && field.ty == TypeRef::JsonText {
+        " Sent and received as a string holding this JSON, exactly as written."
     } else if field.json_string() {
         " Sent and received as a string holding this value's JSON."
+    } else if field.as_string() {
+        " Sent as a string holding the number; read from a number or such a string."
+    } else if field.ty == TypeRef::JsonText {
+        " Kept as written: key order and spacing as sent or read."
+    } else if field.ty == TypeRef::DateTime {
+        " UTC, `YYYY-MM-DD HH:MM:SS` on the wire."
     } else {
         ""
     };
+    let limit = match limit {
+        Some((0, Some(max))) => format!(" At most {max} items, checked before sending."),
+        Some((min, Some(max))) => format!(" {min} to {max} items, checked before sending."),
+        Some((min, None)) => format!(" At least {min} items, checked before sending."),
+        None => String::new(),
+    };
     let text = format!(
-        "`{}`: {} {required}{lenient}",
+        "`{}`: {} {required}{lenient}{limit}",
         field.wire,
         field.description.as_deref().unwrap_or("").trim()
     );
@@ -306,6 +380,9 @@ fn validate_value(ty: &TypeRef, value: TokenStream) -> TokenStream {
 }
 
 fn emit_enum(def: &EnumDef, exceptions: bool) -> TokenStream {
+    if def.integer {
+        return emit_integer_enum(def);
+    }
     let name = ident(&def.name);
     let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
     let open_doc = def.open.then(|| {
@@ -587,6 +664,145 @@ fn emit_attributes(def: &AttributesDef) -> TokenStream {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 crate::runtime::Entries::deserialize_as(&Self::PAIR, deserializer).map(|entries| Self { entries })
+            }
+        }
+    }
+}
+
+/// An enum whose wire values are JSON integers (`"Direction": 1`): sent as the integer, read
+/// from it or from a string holding it, as LeadSquared quotes numbers in some answers.
+fn emit_integer_enum(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let type_doc = doc(def.description.as_deref().unwrap_or(&def.name));
+    let wire_doc = if def.open {
+        "On the wire it is a JSON integer, and is read from one or from a string holding one. The set is open: a value this version does not list is kept in `Other`, so a new value from the server never fails deserialization."
+    } else {
+        "On the wire it is a JSON integer, and is read from one or from a string holding one."
+    };
+    let wire_doc = doc(wire_doc);
+    let number = |value: &crate::model::EnumValue| {
+        let number: i64 = value.wire.parse().unwrap_or_default();
+        proc_macro2::Literal::i64_unsuffixed(number)
+    };
+    let variants = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let docs = doc(&format!(
+            "`{}`{}",
+            value.wire,
+            value
+                .description
+                .as_deref()
+                .map(|d| format!(": {}", d.trim()))
+                .unwrap_or_default()
+        ));
+        quote! { #docs #variant, }
+    });
+    let other = def.open.then(|| {
+        quote! {
+            /// A value this version of the spec does not list, kept as sent.
+            Other(i64),
+        }
+    });
+    let as_i64_arms = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        let number = number(value);
+        quote! { #name::#variant => #number, }
+    });
+    let other_arm = def.open.then(|| quote! { #name::Other(other) => *other, });
+    let known = def.values.iter().map(|value| {
+        let variant = ident(&value.rust);
+        quote! { #name::#variant }
+    });
+    let from_arms: Vec<TokenStream> = def
+        .values
+        .iter()
+        .map(|value| {
+            let variant = ident(&value.rust);
+            let number = number(value);
+            quote! { #number => #name::#variant, }
+        })
+        .collect();
+    let listed = def
+        .values
+        .iter()
+        .map(|value| value.wire.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (conversion, decode) = if def.open {
+        (
+            Some(quote! {
+                impl ::core::convert::From<i64> for #name {
+                    fn from(value: i64) -> Self {
+                        match value {
+                            #(#from_arms)*
+                            other => #name::Other(other),
+                        }
+                    }
+                }
+            }),
+            quote! { Ok(#name::from(value)) },
+        )
+    } else {
+        let expected = format!("a {type_name}: one of {listed}");
+        (
+            None,
+            quote! {
+                Ok(match value {
+                    #(#from_arms)*
+                    other => return Err(crate::runtime::integer_enum::unknown(other, #expected)),
+                })
+            },
+        )
+    };
+    quote! {
+        #type_doc
+        ///
+        #wire_doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #other
+        }
+
+        impl #name {
+            /// The values the spec lists, in spec order.
+            pub const KNOWN: &'static [#name] = &[#(#known),*];
+
+            /// The value as the API writes it.
+            pub fn as_i64(&self) -> i64 {
+                match self {
+                    #(#as_i64_arms)*
+                    #other_arm
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                write!(f, "{}", self.as_i64())
+            }
+        }
+
+        impl crate::runtime::QueryValue for #name {
+            fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+                ::std::borrow::Cow::Owned(self.as_i64().to_string())
+            }
+        }
+
+        #conversion
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.as_i64())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                let value = crate::runtime::integer_enum::deserialize(deserializer)?;
+                #decode
             }
         }
     }

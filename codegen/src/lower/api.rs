@@ -80,6 +80,7 @@ impl Lowerer<'_> {
                 raw.name, raw.error_envelope.type_field
             )),
             open: true,
+            integer: false,
             values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true, true),
         };
         let key_names = |names: &raw::KeyNames| model::KeyNames {

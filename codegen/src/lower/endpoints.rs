@@ -52,6 +52,21 @@ impl Lowerer<'_> {
                 .push(file.error_at(&child(path, "path"), message, Some(help)));
             ok = false;
         }
+        if raw.changes_state && method == Some(model::Method::Post) {
+            let help = "`changes_state: true` marks a GET that changes state; a POST is taken to change state already: remove it".to_string();
+            let message = "`changes_state` on a POST endpoint".to_string();
+            self.diags
+                .push(file.error_at_key(&child(path, "changes_state"), message, Some(help)));
+            ok = false;
+        }
+        if raw.changes_state && raw.idempotent {
+            let help = "a GET that changes state is resent only when its outcome is known: write `idempotent: false`"
+                .to_string();
+            let message = "`changes_state: true` with `idempotent: true`".to_string();
+            self.diags
+                .push(file.error_at(&child(path, "idempotent"), message, Some(help)));
+            ok = false;
+        }
         let query = self.lower_fields(file, &child(path, "query"), &raw.query, true);
         let body = self.lower_body(file, &child(path, "body"), raw.body.as_ref());
         let response = self.resolve_type(file, &child(path, "response"), &raw.response);
@@ -127,6 +142,7 @@ impl Lowerer<'_> {
             method: method?,
             path: raw.path.clone(),
             idempotent: raw.idempotent,
+            changes_state: raw.changes_state,
             query,
             body: body?,
             response: response?,

@@ -22,7 +22,15 @@ use crate::raw;
 use crate::reserved::{self, Place};
 use crate::yaml::{Parsed, Seg, YamlValue, to_json};
 
-const PRIMITIVES: &[&str] = &["string", "integer", "number", "boolean", "json"];
+const PRIMITIVES: &[&str] = &[
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "json",
+    "json_text",
+    "datetime",
+];
 
 /// The deepest `array<…>` nesting a type expression may have. Real APIs need two; the limit
 /// keeps the lowering and the emitters (which recurse once per level) off the stack's end.

@@ -114,6 +114,7 @@ impl Lowerer<'_> {
             "object" => {
                 ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
                 ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
+                ok &= self.forbid(file, path, "integer", raw.integer, "an object type");
                 if raw.additional_fields {
                     for (i, field) in raw.fields.iter().enumerate() {
                         let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
@@ -126,7 +127,8 @@ impl Lowerer<'_> {
                 }
                 let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
                 let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
-                let (fields, rules) = (fields?, rules?);
+                let (fields, mut rules) = (fields?, rules?);
+                rules.extend(self.lower_item_counts(file, &child(path, "fields"), &raw.fields, &fields)?);
                 ok.then(|| {
                     TypeDef::Object(ObjectDef {
                         name: raw.name.clone(),
@@ -152,13 +154,17 @@ impl Lowerer<'_> {
                     ok = false;
                 }
                 let open = raw.open.unwrap_or(true);
-                let values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                let mut values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                if raw.integer {
+                    ok &= self.integer_values(file, &child(path, "values"), &raw.values, &mut values);
+                }
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
                         name: raw.name.clone(),
                         group,
                         description: raw.description.clone(),
                         open,
+                        integer: raw.integer,
                         values,
                     })
                 })
@@ -171,6 +177,40 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// The values of an enum of integers: each wire value must be an integer (kept as its
+    /// canonical text, so `01` and `1` are one value), and no two may be equal.
+    fn integer_values(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::EnumValue],
+        values: &mut [EnumValue],
+    ) -> bool {
+        let mut ok = true;
+        let mut seen = BTreeSet::new();
+        for (i, value) in raw.iter().enumerate() {
+            let at = child(&child(path, i), "wire");
+            let Ok(number) = value.wire.trim().parse::<i64>() else {
+                let message = format!("`{}` is not an integer", value.wire);
+                let help = "an enum with `integer: true` lists integers, e.g. `wire: 1`; drop `integer: true` for string values"
+                    .to_string();
+                self.diags.push(file.error_at(&at, message, Some(help)));
+                ok = false;
+                continue;
+            };
+            if !seen.insert(number) {
+                self.diags
+                    .push(file.error_at(&at, format!("duplicate value `{number}`"), None));
+                ok = false;
+                continue;
+            }
+            if let Some(lowered) = values.iter_mut().find(|lowered| lowered.wire == value.wire) {
+                lowered.wire = number.to_string();
+            }
+        }
+        ok
     }
 
     pub(super) fn lower_enum_values(
@@ -340,12 +380,12 @@ impl Lowerer<'_> {
             if params
                 && !matches!(
                     &ty,
-                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+                    TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::DateTime
                 )
                 && !matches!(&ty, TypeRef::Named(name) if self.type_kinds.get(name) == Some(&Kind::Enum))
             {
                 let message = format!("query parameter `{}` has type `{}`", field.wire, field.ty);
-                let help = "a query parameter is a string, integer, number, boolean or enum".to_string();
+                let help = "a query parameter is a string, integer, number, boolean, datetime or enum".to_string();
                 self.diags
                     .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
                 ok = false;
@@ -365,21 +405,129 @@ impl Lowerer<'_> {
                     .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
                 ok = false;
             }
+            if params && (field.min_items.is_some() || field.max_items.is_some()) {
+                let key = if field.max_items.is_some() {
+                    "max_items"
+                } else {
+                    "min_items"
+                };
+                let message = format!("`{key}` on the query parameter `{}`", field.wire);
+                let help = "a query parameter is one value; item limits are for array fields of objects".to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, key), message, Some(help)));
+                ok = false;
+            }
+            let mut inner = &ty;
+            while let TypeRef::Array(item) = inner {
+                inner = item;
+            }
+            if *inner == TypeRef::JsonText && !params && (!field.json_string || ty != TypeRef::JsonText) {
+                let message = if field.json_string {
+                    format!("`{}` of type `{}`", field.wire, field.ty)
+                } else {
+                    format!("`{}` of type `{}` without `json_string: true`", field.wire, field.ty)
+                };
+                let help = "`json_text` is a string attribute's whole JSON text, kept as written: write `type: json_text` with `json_string: true`, or use `json` for JSON decoded".to_string();
+                self.diags
+                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                ok = false;
+            }
+            if field.as_string
+                && (params || field.lenient || field.json_string || !matches!(ty, TypeRef::Integer | TypeRef::Number))
+            {
+                let wire = &field.wire;
+                let (message, help) = if params {
+                    (
+                        format!("`as_string` on the query parameter `{wire}`"),
+                        "a query parameter is text already: drop `as_string`",
+                    )
+                } else if field.lenient || field.json_string {
+                    let other = if field.lenient { "lenient" } else { "json_string" };
+                    (
+                        format!("`as_string` and `{other}` on `{wire}`"),
+                        "`as_string` reads a number in either form already: keep one of the two",
+                    )
+                } else {
+                    (
+                        format!("`as_string` is not valid on `{wire}` of type `{}`", field.ty),
+                        "`as_string: true` is for an integer or number attribute the API takes as a string (`\"12003\"`)",
+                    )
+                };
+                let help = help.to_string();
+                self.diags
+                    .push(file.error_at_key(&child(&field_path, "as_string"), message, Some(help)));
+                ok = false;
+            }
             fields.push(Field {
                 wire: field.wire.clone(),
                 rust,
                 ty,
                 required: field.required,
-                encoding: match (field.lenient, field.json_string) {
-                    (true, _) => model::Encoding::Lenient,
-                    (false, true) => model::Encoding::JsonString,
-                    (false, false) => model::Encoding::Plain,
+                encoding: match (field.lenient, field.json_string, field.as_string) {
+                    (true, _, _) => model::Encoding::Lenient,
+                    (false, true, _) => model::Encoding::JsonString,
+                    (false, false, true) => model::Encoding::AsString,
+                    (false, false, false) => model::Encoding::Plain,
                 },
                 boxed: false,
                 description: field.description.clone(),
             });
         }
         ok.then_some(fields)
+    }
+
+    /// The item limits of array fields (`min_items`, `max_items`), as rules of their object.
+    fn lower_item_counts(
+        &mut self,
+        file: &Parsed<raw::File>,
+        path: &[Seg],
+        raw: &[raw::Field],
+        fields: &[Field],
+    ) -> Option<Vec<Rule>> {
+        let mut ok = true;
+        let mut rules = Vec::new();
+        for (index, (raw, field)) in raw.iter().zip(fields).enumerate() {
+            let (min, max) = (raw.min_items, raw.max_items);
+            if min.is_none() && max.is_none() {
+                continue;
+            }
+            let at = child(path, index);
+            let key = if max.is_some() { "max_items" } else { "min_items" };
+            let problem = if !matches!(field.ty, TypeRef::Array(_)) {
+                Some((
+                    format!("`{key}` on `{}` of type `{}`", field.wire, field.ty),
+                    "item limits are for array fields; remove it, or give the field an `array<…>` type".to_string(),
+                ))
+            } else if max == Some(0) {
+                Some((
+                    format!("`max_items: 0` on `{}`", field.wire),
+                    "an array that may hold no item is not a field to send: remove the field or raise the limit"
+                        .to_string(),
+                ))
+            } else if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                Some((
+                    format!("`min_items: {min}` is above `max_items: {max}` on `{}`", field.wire),
+                    "the fewest items cannot exceed the most".to_string(),
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((message, help)) => {
+                    self.diags
+                        .push(file.error_at_key(&child(&at, key), message, Some(help)));
+                    ok = false;
+                }
+                None => rules.push(Rule::ItemCount {
+                    field: index,
+                    min: min.unwrap_or(0),
+                    max,
+                }),
+            }
+        }
+        ok.then_some(rules)
     }
 
     pub(super) fn lower_rules(
@@ -393,17 +541,39 @@ impl Lowerer<'_> {
         let mut rules = Vec::new();
         for (i, rule) in raw.iter().enumerate() {
             let rule_path = child(path, i);
-            let Some(names) = &rule.at_most_one_of else {
-                let help = format!("valid rules: {}", one_of(["at_most_one_of"]));
-                self.diags
-                    .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
-                ok = false;
-                continue;
+            let kinds: Vec<(&str, &Vec<String>)> = [
+                ("at_most_one_of", &rule.at_most_one_of),
+                ("at_least_one_of", &rule.at_least_one_of),
+                ("exactly_one_of", &rule.exactly_one_of),
+            ]
+            .into_iter()
+            .filter_map(|(kind, names)| Some((kind, names.as_ref()?)))
+            .collect();
+            let (kind, names) = match kinds.as_slice() {
+                [one] => *one,
+                [] => {
+                    let help = format!(
+                        "valid rules: {}",
+                        one_of(["at_most_one_of", "at_least_one_of", "exactly_one_of"])
+                    );
+                    self.diags
+                        .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
+                    ok = false;
+                    continue;
+                }
+                [_, (second, _), ..] => {
+                    let help = "write each rule as its own entry under `rules:`".to_string();
+                    let message = format!("a rule of two kinds: `{}` and `{second}`", kinds[0].0);
+                    self.diags
+                        .push(file.error_at_key(&child(&rule_path, *second), message, Some(help)));
+                    ok = false;
+                    continue;
+                }
             };
-            let list_path = child(&rule_path, "at_most_one_of");
+            let list_path = child(&rule_path, kind);
             if names.len() < 2 {
                 self.diags
-                    .push(file.error_at(&list_path, "`at_most_one_of` needs at least two fields".into(), None));
+                    .push(file.error_at(&list_path, format!("`{kind}` needs at least two fields"), None));
                 ok = false;
                 continue;
             }
@@ -413,8 +583,8 @@ impl Lowerer<'_> {
                 match fields.iter().position(|f| &f.wire == name) {
                     Some(index) if fields[index].required => {
                         let message = format!("rule names required field `{name}`");
-                        let help = "a required field is always set, so only optional fields can be in `at_most_one_of`"
-                            .to_string();
+                        let help =
+                            format!("a required field is always set, so only optional fields can be in `{kind}`");
                         self.diags
                             .push(file.error_at(&child(&list_path, j), message, Some(help)));
                         ok = false;
@@ -435,13 +605,13 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            let description = rule
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("at most one of {} may be set", names.join(", ")));
-            rules.push(Rule::AtMostOneOf {
-                fields: indices,
-                description,
+            // Without a description the error says only what the rule says.
+            let description = rule.description.clone().unwrap_or_default();
+            let fields = indices;
+            rules.push(match kind {
+                "at_least_one_of" => Rule::AtLeastOneOf { fields, description },
+                "exactly_one_of" => Rule::ExactlyOneOf { fields, description },
+                _ => Rule::AtMostOneOf { fields, description },
             });
         }
         ok.then_some(rules)
@@ -479,6 +649,8 @@ impl Lowerer<'_> {
             "number" => return Some(TypeRef::Number),
             "boolean" => return Some(TypeRef::Boolean),
             "json" => return Some(TypeRef::Json),
+            "datetime" => return Some(TypeRef::DateTime),
+            "json_text" => return Some(TypeRef::JsonText),
             _ => {}
         }
         if self.type_kinds.contains_key(text) {
@@ -490,7 +662,7 @@ impl Lowerer<'_> {
             .map(String::as_str)
             .chain(PRIMITIVES.iter().copied())
             .collect();
-        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `array<T>`, or a type defined under `types:`";
+        let valid = "valid types: `string`, `integer`, `number`, `boolean`, `json`, `json_text`, `datetime`, `array<T>`, or a type defined under `types:`";
         let help = match did_you_mean(text, candidates.iter().copied()) {
             Some(best) => format!("did you mean `{best}`? {valid}"),
             None => valid.to_string(),

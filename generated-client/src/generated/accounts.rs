@@ -211,12 +211,12 @@ pub struct CompanyDateRange {
     /// `DateField`: The date field, e.g. `ModifiedOn` or `CreatedOn`. Required.
     #[serde(rename = "DateField")]
     pub date_field: String,
-    /// `FromDate`: The start, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    /// `FromDate`: The start. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "FromDate")]
-    pub from_date: String,
-    /// `ToDate`: The end, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    pub from_date: crate::runtime::DateTime,
+    /// `ToDate`: The end. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "ToDate")]
-    pub to_date: String,
+    pub to_date: crate::runtime::DateTime,
 }
 impl CompanyDateRange {
     /// The attributes this type reads and writes, by wire name, in spec order.
@@ -224,13 +224,13 @@ impl CompanyDateRange {
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
         date_field: impl Into<String>,
-        from_date: impl Into<String>,
-        to_date: impl Into<String>,
+        from_date: crate::runtime::DateTime,
+        to_date: crate::runtime::DateTime,
     ) -> Self {
         Self {
             date_field: date_field.into(),
-            from_date: from_date.into(),
-            to_date: to_date.into(),
+            from_date,
+            to_date,
         }
     }
 }
@@ -284,7 +284,7 @@ pub struct CompanyBatch {
     #[serde(rename = "Options")]
     pub options: CompanyBatchOptions,
     /// `Companies`: The accounts (at most 25), each a list of field values that includes the field
-    /// named by `SearchBy`. Required.
+    /// named by `SearchBy`. Required. At most 25 items, checked before sending.
     #[serde(rename = "Companies")]
     pub companies: Vec<Vec<CompanyProperty>>,
 }
@@ -306,6 +306,20 @@ impl CompanyBatch {
             options,
             companies,
         }
+    }
+}
+impl crate::runtime::Validate for CompanyBatch {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "CompanyBatch",
+            &["Companies"],
+            self.companies.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(25),
+            },
+        )?;
+        Ok(())
     }
 }
 /// How accounts of a batch are matched, and what happens to a match.

@@ -334,22 +334,21 @@ impl ActivityEventFilter {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OffsetPaging {
-    /// `Offset`: How many results to skip, as a string, e.g. `"0"`. Required.
-    #[serde(rename = "Offset")]
-    pub offset: String,
-    /// `RowCount`: How many results to return, as a string, e.g. `"10"`. Required.
-    #[serde(rename = "RowCount")]
-    pub row_count: String,
+    /// `Offset`: How many results to skip, e.g. `0`. Required. Sent as a string holding the number;
+    /// read from a number or such a string.
+    #[serde(rename = "Offset", with = "crate::runtime::as_string::integer")]
+    pub offset: i64,
+    /// `RowCount`: How many results to return, e.g. `10`. Required. Sent as a string holding the
+    /// number; read from a number or such a string.
+    #[serde(rename = "RowCount", with = "crate::runtime::as_string::integer")]
+    pub row_count: i64,
 }
 impl OffsetPaging {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["Offset", "RowCount"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(offset: impl Into<String>, row_count: impl Into<String>) -> Self {
-        Self {
-            offset: offset.into(),
-            row_count: row_count.into(),
-        }
+    pub fn new(offset: i64, row_count: i64) -> Self {
+        Self { offset, row_count }
     }
 }
 /// Activities of a lead, with how many there are.
@@ -408,9 +407,14 @@ pub struct LeadActivity {
         deserialize_with = "crate::runtime::lenient::option_i64",
     )]
     pub activity_score: Option<i64>,
-    /// `CreatedOn`: When the activity was created, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
+    /// `CreatedOn`: When the activity was created. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "CreatedOn",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub created_on: Option<crate::runtime::DateTime>,
     /// `Type`: The activity's direction, e.g. `Inbound`. Optional.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
@@ -454,8 +458,8 @@ impl LeadActivity {
     }
     /// Sets `CreatedOn`.
     #[must_use]
-    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
-        self.created_on = Some(created_on.into());
+    pub fn with_created_on(mut self, created_on: crate::runtime::DateTime) -> Self {
+        self.created_on = Some(created_on);
         self
     }
     /// Sets `Type`.
@@ -518,19 +522,83 @@ pub struct ActivitySorting {
     /// `ColumnName`: The column to sort by, e.g. `ModifiedOn`. Required.
     #[serde(rename = "ColumnName")]
     pub column_name: String,
-    /// `Direction`: `1` for descending (newest first), `0` for ascending. Required.
+    /// `Direction`: Newest or oldest first. Required.
     #[serde(rename = "Direction")]
-    pub direction: i64,
+    pub direction: ActivitySortOrder,
 }
 impl ActivitySorting {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["ColumnName", "Direction"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(column_name: impl Into<String>, direction: i64) -> Self {
+    pub fn new(column_name: impl Into<String>, direction: ActivitySortOrder) -> Self {
         Self {
             column_name: column_name.into(),
             direction,
         }
+    }
+}
+/// A sort order, sent as the number `1` or `0`.
+///
+/// On the wire it is a JSON integer, and is read from one or from a string holding one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActivitySortOrder {
+    /// `1`: Descending (newest first).
+    Descending,
+    /// `0`: Ascending (oldest first).
+    Ascending,
+}
+impl ActivitySortOrder {
+    /// The values the spec lists, in spec order.
+    pub const KNOWN: &'static [ActivitySortOrder] = &[
+        ActivitySortOrder::Descending,
+        ActivitySortOrder::Ascending,
+    ];
+    /// The value as the API writes it.
+    pub fn as_i64(&self) -> i64 {
+        match self {
+            ActivitySortOrder::Descending => 1,
+            ActivitySortOrder::Ascending => 0,
+        }
+    }
+}
+impl ::core::fmt::Display for ActivitySortOrder {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        write!(f, "{}", self.as_i64())
+    }
+}
+impl crate::runtime::QueryValue for ActivitySortOrder {
+    fn to_query(&self) -> ::std::borrow::Cow<'_, str> {
+        ::std::borrow::Cow::Owned(self.as_i64().to_string())
+    }
+}
+impl ::serde::Serialize for ActivitySortOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.as_i64())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ActivitySortOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = crate::runtime::integer_enum::deserialize(deserializer)?;
+        Ok(
+            match value {
+                1 => ActivitySortOrder::Descending,
+                0 => ActivitySortOrder::Ascending,
+                other => {
+                    return Err(
+                        crate::runtime::integer_enum::unknown(
+                            other,
+                            "a ActivitySortOrder: one of 1, 0",
+                        ),
+                    );
+                }
+            },
+        )
     }
 }
 /// One page of the activities that reference a lead, with the total. The page shows only the start
@@ -565,7 +633,7 @@ impl LeadReferencePage {
 }
 /// An activity to post on a lead, named by its id (`RelatedProspectId`) or by its email address
 /// (`EmailAddress`; a lead is created with the name and phone passed when none has the address).
-/// One of the two must be given; the client does not check it.
+/// One of the two must be given.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -605,13 +673,15 @@ pub struct LeadActivityPost {
         skip_serializing_if = "Option::is_none",
     )]
     pub process_files_async: Option<bool>,
-    /// `ActivityDateTime`: When the activity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    /// `ActivityDateTime`: When the activity happened. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the
+    /// wire.
     #[serde(
         rename = "ActivityDateTime",
         default,
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
     )]
-    pub activity_date_time: Option<String>,
+    pub activity_date_time: Option<crate::runtime::DateTime>,
     /// `Fields`: The activity's field values by schema name. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ActivityField>>,
@@ -713,9 +783,9 @@ impl LeadActivityPost {
     #[must_use]
     pub fn with_activity_date_time(
         mut self,
-        activity_date_time: impl Into<String>,
+        activity_date_time: crate::runtime::DateTime,
     ) -> Self {
-        self.activity_date_time = Some(activity_date_time.into());
+        self.activity_date_time = Some(activity_date_time);
         self
     }
     /// Sets `Fields`.
@@ -738,6 +808,23 @@ impl LeadActivityPost {
     pub fn with_include_lead_score(mut self, include_lead_score: bool) -> Self {
         self.include_lead_score = Some(include_lead_score);
         self
+    }
+}
+impl crate::runtime::Validate for LeadActivityPost {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        let set = [self.related_prospect_id.is_some(), self.email_address.is_some()]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set == 0 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "LeadActivityPost",
+                rule: crate::runtime::Rule::AtLeastOneOf,
+                fields: &["RelatedProspectId", "EmailAddress"],
+                description: "The lead is named by its id or by its email address.",
+            });
+        }
+        Ok(())
     }
 }
 /// A custom activity type to create, with up to 50 custom fields (`mx_Custom_1` to
@@ -1575,11 +1662,11 @@ impl ActivityChangeFilter {
 }
 impl crate::runtime::Validate for ActivityChangeFilter {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.activity_events.is_some(), self.activity_id.is_some()]
+        let set = [self.activity_events.is_some(), self.activity_id.is_some()]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "ActivityChangeFilter",
                 rule: crate::runtime::Rule::AtMostOneOf,

@@ -196,6 +196,7 @@ pub const POST_BULK_ACTIVITIES_ON_OPPORTUNITY: crate::runtime::Endpoint = crate:
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -352,6 +353,7 @@ pub const GET_ACTIVITY_TYPE_DETAILS: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Get,
     path: "/ProspectActivity.svc/CustomActivity/GetActivitySetting",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -436,6 +438,7 @@ pub const GET_ACTIVITY_DETAILS: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Get,
     path: "/ProspectActivity.svc/GetActivityDetails",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -525,6 +528,7 @@ pub const GET_SALES_ACTIVITY_SETTINGS: crate::runtime::Endpoint = crate::runtime
     method: crate::runtime::Method::Get,
     path: "/SalesActivity.svc/RetrieveSetting",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -609,6 +613,7 @@ pub const GET_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::End
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Retrieve",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -672,7 +677,7 @@ impl crate::Client {
     ///
     /// let body = LeadActivitiesQuery::default()
     ///     .with_parameter(ActivityEventFilter::new(201))
-    ///     .with_paging(OffsetPaging::new("0", "10"));
+    ///     .with_paging(OffsetPaging::new(0, 10));
     /// let result = client.get_activities_of_lead("leadId", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_of_lead").unwrap();
@@ -704,6 +709,7 @@ pub const GET_ACTIVITIES_BY_LEAD_REFERENCE: crate::runtime::Endpoint = crate::ru
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/GetLeadReferences",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -761,13 +767,13 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
     /// use leadsquared::search::Paging;
     ///
     /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
     ///     .with_parameter(ActivityEventFilter::new(174))
-    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Ascending));
     /// let result = client.get_activities_by_lead_reference("leadId", body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_lead_reference").unwrap();
@@ -808,13 +814,13 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityEventFilter, ActivitySorting, LeadReferenceQuery,
+    ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
     /// use leadsquared::search::Paging;
     ///
     /// let body = LeadReferenceQuery::new(Paging::new(1, 50))
     ///     .with_parameter(ActivityEventFilter::new(174))
-    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 0));
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Ascending));
     /// let mut pages = client.get_activities_by_lead_reference_pages("leadId", body);
     /// while let Some(page) = pages.next().await {
     ///     let page = page?;
@@ -842,6 +848,7 @@ pub const POST_ACTIVITY_ON_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -901,13 +908,14 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::activities::{ActivityField, LeadActivityPost};
     ///
     /// let body = LeadActivityPost::new(201)
     ///     .with_related_prospect_id("00727844-51aa-11e2-9e64-12314004ac6b")
     ///     .with_activity_note("Your Activity Note")
     ///     .with_process_files_async(true)
-    ///     .with_activity_date_time("2015-10-11 12:13:44")
+    ///     .with_activity_date_time(DateTime::parse("2015-10-11 12:13:44")?)
     ///     .with_fields(
     ///         vec![
     ///             ActivityField::new("mx_Custom_1", "123123123"),
@@ -955,6 +963,7 @@ pub const CREATE_ACTIVITY_TYPE: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/CreateType",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1063,6 +1072,7 @@ pub const DELETE_ACTIVITIES_OF_LEAD: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/DeleteActivities",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1160,6 +1170,7 @@ pub const POST_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/SalesActivity.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1257,6 +1268,7 @@ pub const CANCEL_SALES_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/SalesActivity.svc/Cancel",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1349,6 +1361,7 @@ pub const GET_ACTIVITIES_BY_ACTIVITY_EVENT: crate::runtime::Endpoint = crate::ru
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/CustomActivity/RetrieveByActivityEvent",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1407,7 +1420,7 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityEventQuery, ActivityEventRange, ActivitySorting,
+    ///     ActivityEventQuery, ActivityEventRange, ActivitySortOrder, ActivitySorting,
     /// };
     /// use leadsquared::search::Paging;
     ///
@@ -1416,7 +1429,7 @@ impl crate::Client {
     ///             .with_remove_empty_value(true),
     ///         Paging::new(1, 100),
     ///     )
-    ///     .with_sorting(ActivitySorting::new("ModifiedOn", 1));
+    ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Descending));
     /// let result = client.get_activities_by_activity_event(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_activity_event").unwrap();
@@ -1447,6 +1460,7 @@ pub const GET_ACTIVITIES_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/RetrieveRecentlyModified",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1505,7 +1519,7 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySortOrder, ActivitySorting,
     /// };
     /// use leadsquared::search::Paging;
     ///
@@ -1514,7 +1528,7 @@ impl crate::Client {
     ///             .with_include_custom_fields(1),
     ///         Paging::new(1, 20),
     ///     )
-    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", ActivitySortOrder::Descending));
     /// let result = client.get_activities_by_date_range(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_date_range").unwrap();
@@ -1550,7 +1564,7 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::activities::{
-    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySorting,
+    ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySortOrder, ActivitySorting,
     /// };
     /// use leadsquared::search::Paging;
     ///
@@ -1559,7 +1573,7 @@ impl crate::Client {
     ///             .with_include_custom_fields(1),
     ///         Paging::new(1, 20),
     ///     )
-    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1));
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", ActivitySortOrder::Descending));
     /// let mut pages = client.get_activities_by_date_range_pages(body);
     /// while let Some(page) = pages.next().await {
     ///     let page = page?;
@@ -1586,6 +1600,7 @@ pub const GET_ACTIVITY_CHANGE_HISTORY: crate::runtime::Endpoint = crate::runtime
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/RetrieveActivityChange",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1681,6 +1696,7 @@ pub const ACTIVITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/Activity/Retrieve/BySearchParameter",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1738,7 +1754,9 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::activities::{ActivityAdvancedSearch, ActivitySorting};
+    /// use leadsquared::activities::{
+    ///     ActivityAdvancedSearch, ActivitySortOrder, ActivitySorting,
+    /// };
     /// use leadsquared::search::{Paging, SearchColumns};
     ///
     /// let body = ActivityAdvancedSearch::new(
@@ -1746,7 +1764,7 @@ impl crate::Client {
     ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"30\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
     ///     )
     ///     .with_paging(Paging::new(1, 10))
-    ///     .with_sorting(ActivitySorting::new("CreatedOn", 1))
+    ///     .with_sorting(ActivitySorting::new("CreatedOn", ActivitySortOrder::Descending))
     ///     .with_columns(SearchColumns::new("ProspectActivityId"));
     /// let result = client.activity_advanced_search(body).await?;
     /// println!("{result:?}");
@@ -1778,6 +1796,7 @@ pub const CREATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1873,6 +1892,7 @@ pub const UPDATE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1966,6 +1986,7 @@ pub const DELETE_ACCOUNT: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/CompanyManagement.svc/Company.Delete",
     idempotent: false,
+    changes_state: true,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -1975,8 +1996,7 @@ impl crate::Client {
     /// Delete an Account.
     ///
     /// Deletes an account (company); with `withLeadDelete` true its leads are deleted too, otherwise
-    /// they are only detached from it. Although it is a GET, this call changes state: it is never
-    /// retried. The answer's `Message` is an empty object, returned as JSON.
+    /// they are only detached from it. The answer's `Message` is an empty object, returned as JSON.
     ///
     /// `GET /CompanyManagement.svc/Company.Delete` ([API
     /// documentation](https://apidocs.leadsquared.com/delete-an-account/))
@@ -1991,6 +2011,10 @@ impl crate::Client {
     /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
     /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
     /// outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -2056,6 +2080,7 @@ pub const GET_ACCOUNTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2113,6 +2138,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{
     ///     CompanyDateRange, CompanyFilter, CompanyQuery, CompanyTypeRef,
     /// };
@@ -2126,8 +2152,8 @@ impl crate::Client {
     ///             .with_date_range(
     ///                 CompanyDateRange::new(
     ///                     "ModifiedOn",
-    ///                     "2018-09-23 18:30:00",
-    ///                     "2018-09-24 18:29:59",
+    ///                     DateTime::parse("2018-09-23 18:30:00")?,
+    ///                     DateTime::parse("2018-09-24 18:29:59")?,
     ///                 ),
     ///             )
     ///             .with_filter_by(
@@ -2167,6 +2193,7 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
     method: crate::runtime::Method::Post,
     path: "/CompanyManagement.svc/Company/Bulk/CreateOrUpdate",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2175,9 +2202,9 @@ pub const CREATE_OR_UPDATE_ACCOUNTS_IN_BULK: crate::runtime::Endpoint = crate::r
 impl crate::Client {
     /// Create or Update Accounts in Bulk.
     ///
-    /// Creates or updates up to 25 accounts of one type (the client does not count them), matched on
-    /// the unique field named by `SearchBy`. The stored copy of the page could not be read as far as
-    /// its answer, so the answer is returned as JSON.
+    /// Creates or updates up to 25 accounts of one type (the client checks the count), matched on the
+    /// unique field named by `SearchBy`. The stored copy of the page could not be read as far as its
+    /// answer, so the answer is returned as JSON.
     ///
     /// `POST /CompanyManagement.svc/Company/Bulk/CreateOrUpdate` ([API
     /// documentation](https://apidocs.leadsquared.com/create-or-update-accounts-in-bulk/))
@@ -2267,6 +2294,7 @@ pub const POST_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/CompanyActivity.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2365,6 +2393,7 @@ pub const UPDATE_ACCOUNT_ACTIVITY: crate::runtime::Endpoint = crate::runtime::En
     method: crate::runtime::Method::Post,
     path: "/CompanyActivity.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2458,6 +2487,7 @@ pub const GET_ACCOUNT_ACTIVITIES: crate::runtime::Endpoint = crate::runtime::End
     method: crate::runtime::Method::Post,
     path: "/CompanyActivity.svc/Retrieve",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2514,11 +2544,15 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
     /// use leadsquared::leads::DateTimeRange;
     ///
     /// let body = AccountActivitiesQuery::new(
-    ///     DateTimeRange::new("2019-03-01 00:00:00", "2019-03-31 23:59:59"),
+    ///     DateTimeRange::new(
+    ///         DateTime::parse("2019-03-01 00:00:00")?,
+    ///         DateTime::parse("2019-03-31 23:59:59")?,
+    ///     ),
     ///     AccountActivityPaging::new("1", "100"),
     /// );
     /// let result = client
@@ -2556,6 +2590,7 @@ pub const GET_ACCOUNT_ACTIVITY_BY_ID: crate::runtime::Endpoint = crate::runtime:
     method: crate::runtime::Method::Get,
     path: "/CompanyActivity.svc/RetrieveById",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2642,6 +2677,7 @@ pub const GET_LEAD_BY_EMAIL: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Leads.GetByEmailaddress",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2727,6 +2763,7 @@ pub const SEARCH_LEADS_BY_CRITERIA: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2868,6 +2905,7 @@ pub const CREATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -2972,6 +3010,7 @@ pub const UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3063,6 +3102,7 @@ pub const CREATE_OR_UPDATE_LEAD: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.CreateOrUpdate",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3168,6 +3208,7 @@ pub const GET_LEAD_BY_PHONE: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/RetrieveLeadByPhoneNumber",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3254,6 +3295,7 @@ pub const GET_LEADS_BY_IDS: crate::runtime::Endpoint = crate::runtime::Endpoint 
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads/Retrieve/ByIds",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3263,7 +3305,7 @@ impl crate::Client {
     /// Get Leads in Bulk by Ids.
     ///
     /// Reads leads by id, with the columns asked for, one page at a time, with the total. At most
-    /// 10,000 leads can be read (the client does not count the ids).
+    /// 10,000 leads can be read (the client checks the count).
     ///
     /// `POST /LeadManagement.svc/Leads/Retrieve/ByIds` ([API
     /// documentation](https://apidocs.leadsquared.com/get-leads-in-bulk-by-ids/))
@@ -3401,6 +3443,7 @@ pub const GET_LEADS_BY_DATE_RANGE: crate::runtime::Endpoint = crate::runtime::En
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads.RecentlyModified",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3456,11 +3499,15 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::leads::{DateTimeRange, LeadDateRangeQuery};
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
     ///
     /// let body = LeadDateRangeQuery::new(
-    ///         DateTimeRange::new("2025-09-05 02:00:00", "2026-02-02 02:20:00"),
+    ///         DateTimeRange::new(
+    ///             DateTime::parse("2025-09-05 02:00:00")?,
+    ///             DateTime::parse("2026-02-02 02:20:00")?,
+    ///         ),
     ///         Paging::new(1, 100),
     ///     )
     ///     .with_columns(
@@ -3498,6 +3545,7 @@ pub const GET_LEAD_METADATA: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/LeadsMetaData.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3584,6 +3632,7 @@ pub const DELETE_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Lead/Delete/ById",
     idempotent: false,
+    changes_state: true,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3593,8 +3642,8 @@ impl crate::Client {
     /// Delete a Lead.
     ///
     /// Deletes a lead and everything attached to it (opportunities, activities, tasks, audit history,
-    /// files), for good. Although it is a GET, this call changes state: it is never retried.
-    /// LeadSquared support must enable it for the account first; there is no bulk delete.
+    /// files), for good. LeadSquared support must enable it for the account first; there is no bulk
+    /// delete.
     ///
     /// `GET /LeadManagement.svc/Lead/Delete/ById` ([API
     /// documentation](https://apidocs.leadsquared.com/lead-delete/))
@@ -3609,6 +3658,10 @@ impl crate::Client {
     /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
     /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
     /// outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -3669,6 +3722,7 @@ pub const RESET_LEAD: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead.Reset",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -3725,6 +3779,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadReset;
     ///
     /// let body = LeadReset::new("fea01c86-5617-44d6-8469-4dbc409ab8f8")
@@ -3739,8 +3794,8 @@ impl crate::Client {
     ///     .with_audit_activity_list(
     ///         vec!["StageChange".to_owned(), "OwnerChange".to_owned()],
     ///     )
-    ///     .with_from_date("2020-10-14 18:30:00")
-    ///     .with_to_date("2020-10-16 18:29:59");
+    ///     .with_from_date(DateTime::parse("2020-10-14 18:30:00")?)
+    ///     .with_to_date(DateTime::parse("2020-10-16 18:29:59")?);
     /// let result = client.reset_lead(body).await?;
     /// println!("{result:?}");
     /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("reset_lead").unwrap();
@@ -3771,6 +3826,7 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead/Bulk/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[1],
     statuses: DEFAULT_STATUSES,
@@ -3779,8 +3835,8 @@ pub const UPDATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Update Leads in Bulk.
     ///
-    /// Sets one field to one value on up to 50 leads (the client does not count the ids).
-    /// LeadSquared's rate-limit page puts this call in the stricter class of bulk APIs.
+    /// Sets one field to one value on up to 50 leads (the client checks the count). LeadSquared's
+    /// rate-limit page puts this call in the stricter class of bulk APIs.
     ///
     /// `POST /LeadManagement.svc/Lead/Bulk/Update` ([API
     /// documentation](https://apidocs.leadsquared.com/bulk-update/))
@@ -3868,6 +3924,7 @@ pub const CREATE_LEADS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Lead/Bulk/Create",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: None,
@@ -3994,6 +4051,7 @@ pub const CREATE_LEAD_FIELD: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/CreateLeadField",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4093,6 +4151,7 @@ pub const DELETE_LEAD_STAGE_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/DeleteStageChangeHistory",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4184,6 +4243,7 @@ pub const DELETE_LEAD_OWNER_CHANGE_HISTORY: crate::runtime::Endpoint = crate::ru
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/DeleteUserAssignmentChangeHistory",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4276,6 +4336,7 @@ pub const CREATE_LEAD_AND_ACTIVITY: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/ProspectActivity.svc/CreateCustom",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4380,6 +4441,7 @@ pub const GET_ALL_LISTS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/Lists.Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4463,6 +4525,7 @@ pub const GET_LEADS_IN_LIST: crate::runtime::Endpoint = crate::runtime::Endpoint
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/Leads/Retrieve/BySearchParameter",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4559,6 +4622,7 @@ pub const ADD_LEADS_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadSegmentation.svc/AddLeadsToStaticList",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4652,6 +4716,7 @@ pub const ADD_LEAD_TO_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::En
     method: crate::runtime::Method::Post,
     path: "/LeadManagement.svc/AddLeadToStaticList",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4741,6 +4806,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Get,
     path: "/LeadSegmentation.svc/RemoveLeadFromStaticList",
     idempotent: false,
+    changes_state: true,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4749,8 +4815,7 @@ pub const REMOVE_LEAD_FROM_STATIC_LIST: crate::runtime::Endpoint = crate::runtim
 impl crate::Client {
     /// Remove a Lead from a Static List.
     ///
-    /// Removes one lead from a static list (one lead per call). Although it is a GET, this call
-    /// changes state: it is never retried.
+    /// Removes one lead from a static list (one lead per call).
     ///
     /// `GET /LeadSegmentation.svc/RemoveLeadFromStaticList` ([API
     /// documentation](https://apidocs.leadsquared.com/remove-lead-from-static-list/))
@@ -4765,6 +4830,10 @@ impl crate::Client {
     /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
     /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
     /// outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -4831,6 +4900,7 @@ pub const CREATE_EMPTY_STATIC_LIST: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/LeadSegmentation.svc/CreateEmptyList",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -4919,6 +4989,7 @@ pub const ADD_OPPORTUNITIES_IN_BULK: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Bulk/Add/ByLeadField",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -5144,6 +5215,7 @@ pub const UPDATE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5240,6 +5312,7 @@ pub const GET_OPPORTUNITY_BY_ID: crate::runtime::Endpoint = crate::runtime::Endp
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/GetOpportunityDetails",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5331,6 +5404,7 @@ pub const GET_OPPORTUNITIES_BY_UNIQUE_LEAD_FIELD: crate::runtime::Endpoint = cra
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesByUniqueLeadField",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5469,6 +5543,7 @@ pub const CAPTURE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Capture",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5525,6 +5600,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadAttributes;
     /// use leadsquared::opportunities::{
     ///     CapturedOpportunity, OpportunityCapture, OpportunityField,
@@ -5537,7 +5613,7 @@ impl crate::Client {
     ///         .search_by("EmailAddress"),
     ///     CapturedOpportunity::new(12231)
     ///         .with_opportunity_note("Opportunity capture api")
-    ///         .with_opportunity_date_time("2020-12-05 12:13:44")
+    ///         .with_opportunity_date_time(DateTime::parse("2020-12-05 12:13:44")?)
     ///         .with_fields(vec![OpportunityField::new("mx_Custom_1", "1")]),
     /// );
     /// let result = client.capture_opportunity(body).await?;
@@ -5570,6 +5646,7 @@ pub const BULK_UPDATE_OPPORTUNITIES: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Bulk/Update/ByOpportunityId",
     idempotent: true,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(25),
@@ -5713,6 +5790,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/Delete",
     idempotent: false,
+    changes_state: true,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5721,8 +5799,7 @@ pub const DELETE_OPPORTUNITY: crate::runtime::Endpoint = crate::runtime::Endpoin
 impl crate::Client {
     /// Delete an Opportunity.
     ///
-    /// Deletes an opportunity. Although it is a GET, this call changes state: it is never retried. It
-    /// works only for opportunity types set up with "Allow Delete".
+    /// Deletes an opportunity. It works only for opportunity types set up with "Allow Delete".
     ///
     /// `GET /OpportunityManagement.svc/Delete` ([API
     /// documentation](https://apidocs.leadsquared.com/delete-an-opportunity/))
@@ -5737,6 +5814,10 @@ impl crate::Client {
     /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
     /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
     /// outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///
@@ -5802,6 +5883,7 @@ pub const CHECK_OPPORTUNITY_FEATURE: crate::runtime::Endpoint = crate::runtime::
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/IsOpportunityEnabled",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5889,6 +5971,7 @@ pub const GET_OPPORTUNITY_TYPE_METADATA: crate::runtime::Endpoint = crate::runti
     method: crate::runtime::Method::Get,
     path: "/OpportunityManagement.svc/GetOpportunityTypeMetadata",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -5974,6 +6057,7 @@ pub const GET_OPPORTUNITIES_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtim
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesOfLead",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6109,6 +6193,7 @@ pub const GET_OPPORTUNITIES_BY_IDS: crate::runtime::Endpoint = crate::runtime::E
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/GetOpportunitiesById",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6118,8 +6203,8 @@ impl crate::Client {
     /// Get Opportunities in Bulk by Ids.
     ///
     /// Reads opportunities by id, grouped by opportunity type, with the columns asked for; at most
-    /// 2,000 opportunities in all (the client does not count them). The ids and event codes are in the
-    /// URL of each Opportunity Details page.
+    /// 2,000 opportunities in all (the client checks each entry's count, not the sum). The ids and
+    /// event codes are in the URL of each Opportunity Details page.
     ///
     /// `POST /OpportunityManagement.svc/GetOpportunitiesById` ([API
     /// documentation](https://apidocs.leadsquared.com/get-opportunities-in-bulk-by-ids/))
@@ -6170,13 +6255,11 @@ impl crate::Client {
     ///
     /// let body = OpportunitiesByIdsQuery::new(
     ///     vec![
-    ///         OpportunityIdsOfType::new("12003",
-    ///         vec!["24cf277e-70fe-4b2f-a9c2-9a68f45feaba".to_owned(),
-    ///         "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d".to_owned()],
+    ///         OpportunityIdsOfType::new(12003, vec!["24cf277e-70fe-4b2f-a9c2-9a68f45feaba"
+    ///         .to_owned(), "67db1ccf-ea8b-41b8-9bc2-4cdbe2391a0d".to_owned()],
     ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner")),
-    ///         OpportunityIdsOfType::new("12001",
-    ///         vec!["2232837f-0f5e-4607-8e50-2728d90b9b5c".to_owned()],
-    ///         SearchColumns::new("CreatedOn,ModifiedOn,Owner"))
+    ///         OpportunityIdsOfType::new(12001, vec!["2232837f-0f5e-4607-8e50-2728d90b9b5c"
+    ///         .to_owned()], SearchColumns::new("CreatedOn,ModifiedOn,Owner"))
     ///     ],
     /// );
     /// let result = client.get_opportunities_by_ids(body).await?;
@@ -6209,6 +6292,7 @@ pub const OPPORTUNITY_ADVANCED_SEARCH: crate::runtime::Endpoint = crate::runtime
     method: crate::runtime::Method::Post,
     path: "/OpportunityManagement.svc/Retrieve/BySearchParameter",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6307,6 +6391,7 @@ pub const CREATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6365,14 +6450,15 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskCreate, TaskTypeName};
     ///
     /// let body = TaskCreate::new("Meeting: Subject")
     ///     .with_description("Describing the task")
     ///     .with_related_entity(0)
     ///     .with_related_entity_id("")
-    ///     .with_due_date("2020-11-11 10:30:00")
-    ///     .with_end_date("2020-11-11 10:45:00")
+    ///     .with_due_date(DateTime::parse("2020-11-11 10:30:00")?)
+    ///     .with_end_date(DateTime::parse("2020-11-11 10:45:00")?)
     ///     .with_reminder(30)
     ///     .with_notify_by("1100")
     ///     .with_owner_email_address("taskowner@example.com")
@@ -6407,6 +6493,7 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Bulk/Create",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6415,9 +6502,9 @@ pub const CREATE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Create Tasks in Bulk.
     ///
-    /// Creates up to 50 tasks in one call (the client does not count them); a report is available on
-    /// the Request History page and is emailed. The stored copy of the page could not be read as far
-    /// as its answer, so the answer is returned as JSON.
+    /// Creates up to 50 tasks in one call (the client checks the count); a report is available on the
+    /// Request History page and is emailed. The stored copy of the page could not be read as far as
+    /// its answer, so the answer is returned as JSON.
     ///
     /// `POST /Task.svc/Bulk/Create` ([API
     /// documentation](https://apidocs.leadsquared.com/create-tasks-in-bulk/))
@@ -6463,26 +6550,37 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskBatch, TaskCreate, TaskTypeName};
     ///
     /// let body = TaskBatch::new(
-    ///     vec![
-    ///         TaskCreate::new("Meeting").with_description("Meeting with Adam")
-    ///         .with_related_entity(1)
-    ///         .with_related_entity_id("7e5b7380-4295-4af2-9706-941ab71be772")
-    ///         .with_due_date("2021-11-25 13:10:00").with_end_date("2021-11-25 13:15:00")
-    ///         .with_reminder(30).with_notify_by("1100")
-    ///         .with_owner_email_address("sri@example.com").with_location("Koramangala")
-    ///         .with_task_type(TaskTypeName::new("Meeting"))
-    ///         .with_custom_fields(serde_json::json!({ "mx_Custom_1" :
-    ///         "Meeting in Koramangala" })), TaskCreate::new("Document Collection")
-    ///         .with_description("Collect KYC documents").with_related_entity(0)
-    ///         .with_related_entity_id("").with_due_date("2021-11-27 13:10:00")
-    ///         .with_end_date("2021-11-27 13:15:00").with_reminder(45)
-    ///         .with_notify_by("1000").with_owner_email_address("vir@example.com")
-    ///         .with_task_type(TaskTypeName::new("Document Collection"))
-    ///         .with_custom_fields(serde_json::json!({ "mx_Custom_1" : "None" }))
-    ///     ],
+    ///     Vec::from([
+    ///         TaskCreate::new("Meeting")
+    ///             .with_description("Meeting with Adam")
+    ///             .with_related_entity(1)
+    ///             .with_related_entity_id("7e5b7380-4295-4af2-9706-941ab71be772")
+    ///             .with_due_date(DateTime::parse("2021-11-25 13:10:00")?)
+    ///             .with_end_date(DateTime::parse("2021-11-25 13:15:00")?)
+    ///             .with_reminder(30)
+    ///             .with_notify_by("1100")
+    ///             .with_owner_email_address("sri@example.com")
+    ///             .with_location("Koramangala")
+    ///             .with_task_type(TaskTypeName::new("Meeting"))
+    ///             .with_custom_fields(
+    ///                 serde_json::json!({ "mx_Custom_1" : "Meeting in Koramangala" }),
+    ///             ),
+    ///         TaskCreate::new("Document Collection")
+    ///             .with_description("Collect KYC documents")
+    ///             .with_related_entity(0)
+    ///             .with_related_entity_id("")
+    ///             .with_due_date(DateTime::parse("2021-11-27 13:10:00")?)
+    ///             .with_end_date(DateTime::parse("2021-11-27 13:15:00")?)
+    ///             .with_reminder(45)
+    ///             .with_notify_by("1000")
+    ///             .with_owner_email_address("vir@example.com")
+    ///             .with_task_type(TaskTypeName::new("Document Collection"))
+    ///             .with_custom_fields(serde_json::json!({ "mx_Custom_1" : "None" })),
+    ///     ]),
     /// );
     /// let result = client.create_tasks_in_bulk(body).await?;
     /// println!("{result:?}");
@@ -6514,6 +6612,7 @@ pub const GET_TASK_TYPES: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/Task.svc/RetrieveTaskType",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6597,6 +6696,7 @@ pub const GET_TASKS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Retrieve",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6653,13 +6753,14 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::search::{SearchSorting, SortDirection};
     /// use leadsquared::tasks::{TaskColumns, TaskLookup, TaskPaging, TaskQuery};
     ///
     /// let body = TaskQuery::new(
     ///         TaskLookup::new("OwnerEmailAddress", "virkdsingh@gmail.com")
-    ///             .with_from_date("2017-05-09 18:30:00")
-    ///             .with_to_date("2022-05-10 18:29:59")
+    ///             .with_from_date(DateTime::parse("2017-05-09 18:30:00")?)
+    ///             .with_to_date(DateTime::parse("2022-05-10 18:29:59")?)
     ///             .with_status_code(0)
     ///             .with_type_name("0500cfd9-4cf5-11ec-993a-06f221480cd8"),
     ///     )
@@ -6693,6 +6794,7 @@ pub const GET_TASKS_BY_LEAD_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Get,
     path: "/LeadManagement.svc/RetrieveTaskByLeadId",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6776,6 +6878,7 @@ pub const UPDATE_TASK: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Task.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6832,6 +6935,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::DateTime;
     /// use leadsquared::tasks::TaskUpdate;
     ///
     /// let body = TaskUpdate::new("04901f02-4d0c-11ec-993a-06f221480cd8")
@@ -6839,7 +6943,7 @@ impl crate::Client {
     ///     .with_description("I'm assigning a new task")
     ///     .with_related_entity(1)
     ///     .with_related_entity_id("6f75b09d-0187-45d6-86dd-f848bd5a0aca")
-    ///     .with_due_date("2022-10-10 10:11:23")
+    ///     .with_due_date(DateTime::parse("2022-10-10 10:11:23")?)
     ///     .with_reminder(30)
     ///     .with_notify_by("1100")
     ///     .with_owner_id("1a50c565-8525-11ea-a93b-0aa4c559f4ca");
@@ -6873,6 +6977,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/Task.svc/DeleteTasks",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -6881,7 +6986,7 @@ pub const DELETE_TASKS_IN_BULK: crate::runtime::Endpoint = crate::runtime::Endpo
 impl crate::Client {
     /// Delete Tasks in Bulk.
     ///
-    /// Deletes up to 5,000 tasks by id (the client does not count them). The deletion runs in the
+    /// Deletes up to 5,000 tasks by id (the client checks the count). The deletion runs in the
     /// background; the webhook, if given, is called when it is done.
     ///
     /// `POST /Task.svc/DeleteTasks` ([API
@@ -6971,6 +7076,7 @@ pub const GET_TODOS_BY_USER_ID: crate::runtime::Endpoint = crate::runtime::Endpo
     method: crate::runtime::Method::Post,
     path: "/Task.svc/RetrieveToDos/ByUserId",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7104,6 +7210,7 @@ pub const GET_TODOS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::runtime:
     method: crate::runtime::Method::Post,
     path: "/Task.svc/RetrieveToDos/ByUserEmailAddress",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7237,6 +7344,7 @@ pub const GET_APPOINTMENTS_BY_EMAIL_ADDRESS: crate::runtime::Endpoint = crate::r
     method: crate::runtime::Method::Post,
     path: "/Task.svc/RetrieveAppointments/ByUserEmailAddress",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7335,6 +7443,7 @@ pub const GET_APPOINTMENTS_BY_SEARCH_CRITERIA: crate::runtime::Endpoint = crate:
     method: crate::runtime::Method::Post,
     path: "/Task.svc/RetrieveAppointments/ByUserSearchCriteria",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7434,6 +7543,7 @@ pub const GET_USER_BY_ID: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/UserManagement.svc/User/Retrieve/ByUserId",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7519,6 +7629,7 @@ pub const MARK_USER_OBSOLETE: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/UserManagement.svc/User/MarkObsolete",
     idempotent: false,
+    changes_state: true,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -7528,8 +7639,7 @@ impl crate::Client {
     /// Mark a User Obsolete.
     ///
     /// Marks a deactivated user obsolete, so that their email address can be used for a new user (e.g.
-    /// to move a user to another LeadSquared account). Only deactivated users can be marked. Although
-    /// it is a GET, this call changes state: it is never retried.
+    /// to move a user to another LeadSquared account). Only deactivated users can be marked.
     ///
     /// `GET /UserManagement.svc/User/MarkObsolete` ([API
     /// documentation](https://apidocs.leadsquared.com/mark-a-user-obsolete/))
@@ -7544,6 +7654,10 @@ impl crate::Client {
     /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
     /// fails with [`crate::Error::RateLimited`]. The call is not idempotent: repeating a call whose
     /// outcome is unknown can apply it twice.
+    ///
+    /// **This GET changes state.** Although it is a GET, it acts on the account: do not resend it when
+    /// its outcome is unknown (the client never does), and do not put it where GETs are taken to be
+    /// safe to repeat or prefetch (links, caches, crawlers).
     ///
     /// # Errors
     ///

@@ -5,7 +5,8 @@
 /// A lead as the read endpoints return it. LeadSquared sends every value as a string or `null`,
 /// numbers and flags included (`"Score":"-10"`, `"DoNotEmail":"0"`); the fields named here accept
 /// both forms, and every other attribute (an account's custom `mx_` fields, with their values as
-/// sent) is kept in `additional_fields`. Date-times look like `2017-11-30 07:38:00.000` (UTC).
+/// sent) is kept in `additional_fields`. Date-times come with a fraction of a second (`2017-11-30
+/// 07:38:00.000`, UTC).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Lead {
@@ -47,9 +48,14 @@ pub struct Lead {
         deserialize_with = "crate::runtime::lenient::option_bool",
     )]
     pub do_not_email: Option<bool>,
-    /// `CreatedOn`: When the lead was created, UTC. Optional.
-    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
+    /// `CreatedOn`: When the lead was created. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "CreatedOn",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub created_on: Option<crate::runtime::DateTime>,
     /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
     #[serde(flatten)]
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -124,8 +130,8 @@ impl Lead {
     }
     /// Sets `CreatedOn`.
     #[must_use]
-    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
-        self.created_on = Some(created_on.into());
+    pub fn with_created_on(mut self, created_on: crate::runtime::DateTime) -> Self {
+        self.created_on = Some(created_on);
         self
     }
 }
@@ -166,6 +172,15 @@ impl LeadIdsQuery {
         }
     }
 }
+impl crate::runtime::Validate for LeadIdsQuery {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.search_parameters;
+            crate::runtime::Validate::validate(value)?;
+        }
+        Ok(())
+    }
+}
 /// The ids of the leads to read.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
@@ -173,7 +188,8 @@ impl LeadIdsQuery {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LeadIds {
-    /// `LeadIds`: The leads' ids (their `ProspectID`s); at most 10,000 leads can be read. Required.
+    /// `LeadIds`: The leads' ids (their `ProspectID`s). Required. At most 10000 items, checked before
+    /// sending.
     #[serde(rename = "LeadIds")]
     pub lead_ids: Vec<String>,
 }
@@ -183,6 +199,20 @@ impl LeadIds {
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(lead_ids: Vec<String>) -> Self {
         Self { lead_ids }
+    }
+}
+impl crate::runtime::Validate for LeadIds {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "LeadIds",
+            &["LeadIds"],
+            self.lead_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(10000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// One page of leads, with the total over all pages.
@@ -286,22 +316,22 @@ impl LeadDateRangeQuery {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct DateTimeRange {
-    /// `FromDate`: The start, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    /// `FromDate`: The start. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "FromDate")]
-    pub from_date: String,
-    /// `ToDate`: The end, UTC `YYYY-MM-DD HH:MM:SS`. Required.
+    pub from_date: crate::runtime::DateTime,
+    /// `ToDate`: The end. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
     #[serde(rename = "ToDate")]
-    pub to_date: String,
+    pub to_date: crate::runtime::DateTime,
 }
 impl DateTimeRange {
     /// The attributes this type reads and writes, by wire name, in spec order.
     pub const ATTRIBUTES: &'static [&'static str] = &["FromDate", "ToDate"];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(from_date: impl Into<String>, to_date: impl Into<String>) -> Self {
-        Self {
-            from_date: from_date.into(),
-            to_date: to_date.into(),
-        }
+    pub fn new(
+        from_date: crate::runtime::DateTime,
+        to_date: crate::runtime::DateTime,
+    ) -> Self {
+        Self { from_date, to_date }
     }
 }
 /// The properties of one lead field: its schema name (the name every lead call uses), label, data
@@ -410,7 +440,7 @@ impl LeadFieldMetadata {
 /// What to delete from a lead: activities of the given types, audit activities, tasks of the given
 /// types and notes, created between two date-times (every such record since the lead was created
 /// when the range is absent). Besides `ProspectId`, at least one of the lists (or
-/// `ShouldDeleteProspectNotes`) must be given.
+/// `ShouldDeleteProspectNotes`, when true) must be given.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -445,12 +475,24 @@ pub struct LeadReset {
         skip_serializing_if = "Option::is_none",
     )]
     pub audit_activity_list: Option<Vec<String>>,
-    /// `FromDate`: Delete records from this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
-    pub from_date: Option<String>,
-    /// `ToDate`: Delete records up to this date-time, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
-    pub to_date: Option<String>,
+    /// `FromDate`: Delete records from this date-time. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the
+    /// wire.
+    #[serde(
+        rename = "FromDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub from_date: Option<crate::runtime::DateTime>,
+    /// `ToDate`: Delete records up to this date-time. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the
+    /// wire.
+    #[serde(
+        rename = "ToDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub to_date: Option<crate::runtime::DateTime>,
 }
 impl LeadReset {
     /// The attributes this type reads and writes, by wire name, in spec order.
@@ -504,15 +546,42 @@ impl LeadReset {
     }
     /// Sets `FromDate`.
     #[must_use]
-    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.from_date = Some(from_date.into());
+    pub fn with_from_date(mut self, from_date: crate::runtime::DateTime) -> Self {
+        self.from_date = Some(from_date);
         self
     }
     /// Sets `ToDate`.
     #[must_use]
-    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.to_date = Some(to_date.into());
+    pub fn with_to_date(mut self, to_date: crate::runtime::DateTime) -> Self {
+        self.to_date = Some(to_date);
         self
+    }
+}
+impl crate::runtime::Validate for LeadReset {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        let set = [
+            self.task_type_list.is_some(),
+            self.activity_event_list.is_some(),
+            self.should_delete_prospect_notes == Some(true),
+            self.audit_activity_list.is_some(),
+        ]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set == 0 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "LeadReset",
+                rule: crate::runtime::Rule::AtLeastOneOf,
+                fields: &[
+                    "TaskTypeList",
+                    "ActivityEventList",
+                    "ShouldDeleteProspectNotes",
+                    "AuditActivityList",
+                ],
+                description: "A reset deletes something.",
+            });
+        }
+        Ok(())
     }
 }
 /// One field's new value for up to 50 leads.
@@ -522,7 +591,7 @@ impl LeadReset {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LeadBulkUpdate {
-    /// `LeadIds`: The leads' ids (at most 50). Required.
+    /// `LeadIds`: The leads' ids. Required. At most 50 items, checked before sending.
     #[serde(rename = "LeadIds")]
     pub lead_ids: Vec<String>,
     /// `LeadFields`: The field to change, by schema name, and its new value. Required.
@@ -568,6 +637,20 @@ impl LeadBulkUpdate {
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
+    }
+}
+impl crate::runtime::Validate for LeadBulkUpdate {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "LeadBulkUpdate",
+            &["LeadIds"],
+            self.lead_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(50),
+            },
+        )?;
+        Ok(())
     }
 }
 /// A custom lead field to create. Its schema name will be `mx_` followed by the display name with

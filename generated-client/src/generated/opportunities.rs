@@ -264,11 +264,14 @@ impl OpportunityByLeadField {
 }
 impl crate::runtime::Validate for OpportunityByLeadField {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.overwrite_fields == Some(true), self.update_empty_fields == Some(true)]
+        let set = [
+            self.overwrite_fields == Some(true),
+            self.update_empty_fields == Some(true),
+        ]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "OpportunityByLeadField",
                 rule: crate::runtime::Rule::AtMostOneOf,
@@ -890,13 +893,15 @@ pub struct CapturedOpportunity {
         skip_serializing_if = "Option::is_none",
     )]
     pub opportunity_note: Option<String>,
-    /// `OpportunityDateTime`: When the opportunity happened, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
+    /// `OpportunityDateTime`: When the opportunity happened. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on
+    /// the wire.
     #[serde(
         rename = "OpportunityDateTime",
         default,
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
     )]
-    pub opportunity_date_time: Option<String>,
+    pub opportunity_date_time: Option<crate::runtime::DateTime>,
     /// `Fields`: The opportunity's field values by schema name. When the account requires a comment on
     /// status change, `mx_Custom_19` must be passed. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
@@ -967,9 +972,9 @@ impl CapturedOpportunity {
     #[must_use]
     pub fn with_opportunity_date_time(
         mut self,
-        opportunity_date_time: impl Into<String>,
+        opportunity_date_time: crate::runtime::DateTime,
     ) -> Self {
-        self.opportunity_date_time = Some(opportunity_date_time.into());
+        self.opportunity_date_time = Some(opportunity_date_time);
         self
     }
     /// Sets `Fields`.
@@ -1008,11 +1013,14 @@ impl CapturedOpportunity {
 }
 impl crate::runtime::Validate for CapturedOpportunity {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.overwrite_fields == Some(true), self.update_empty_fields == Some(true)]
+        let set = [
+            self.overwrite_fields == Some(true),
+            self.update_empty_fields == Some(true),
+        ]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "CapturedOpportunity",
                 rule: crate::runtime::Rule::AtMostOneOf,
@@ -1337,6 +1345,17 @@ impl OpportunitiesByIdsQuery {
         Self { search_parameters }
     }
 }
+impl crate::runtime::Validate for OpportunitiesByIdsQuery {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        {
+            let value = &self.search_parameters;
+            for item in value.iter() {
+                crate::runtime::Validate::validate(item)?;
+            }
+        }
+        Ok(())
+    }
+}
 /// Opportunities of one type to read, by id, and the columns to return.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
@@ -1344,11 +1363,13 @@ impl OpportunitiesByIdsQuery {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OpportunityIdsOfType {
-    /// `EventCode`: The opportunity type's event code, which this call takes as a string, e.g.
-    /// `"12003"`. Required.
-    #[serde(rename = "EventCode")]
-    pub event_code: String,
-    /// `ProspectActivityId`: The opportunities' ids. Required.
+    /// `EventCode`: The opportunity type's event code, e.g. `12003`; this call takes it quoted.
+    /// Required. Sent as a string holding the number; read from a number or such a string.
+    #[serde(rename = "EventCode", with = "crate::runtime::as_string::integer")]
+    pub event_code: i64,
+    /// `ProspectActivityId`: The opportunities' ids; at most 2,000 (checked here), and at most 2,000
+    /// over all the entries of a call (not checked). Required. At most 2000 items, checked before
+    /// sending.
     #[serde(rename = "ProspectActivityId")]
     pub prospect_activity_id: Vec<String>,
     /// `Columns`: The columns to return. Required.
@@ -1364,15 +1385,29 @@ impl OpportunityIdsOfType {
     ];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
-        event_code: impl Into<String>,
+        event_code: i64,
         prospect_activity_id: Vec<String>,
         columns: super::search::SearchColumns,
     ) -> Self {
         Self {
-            event_code: event_code.into(),
+            event_code,
             prospect_activity_id,
             columns,
         }
+    }
+}
+impl crate::runtime::Validate for OpportunityIdsOfType {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "OpportunityIdsOfType",
+            &["ProspectActivityId"],
+            self.prospect_activity_id.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(2000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// The opportunities of one type read by id.

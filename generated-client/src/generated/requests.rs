@@ -393,7 +393,7 @@ impl PostActivityOnLead {
         let request = crate::runtime::Request::new(
                 &super::endpoints::POST_ACTIVITY_ON_LEAD,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1065,7 +1065,7 @@ impl CreateOrUpdateAccountsInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_OR_UPDATE_ACCOUNTS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1686,7 +1686,7 @@ impl GetLeadsByIds {
         body: &super::leads::LeadIdsQuery,
     ) -> Result<super::leads::LeadPage, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::GET_LEADS_BY_IDS)
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1858,7 +1858,7 @@ impl ResetLead {
         body: &super::leads::LeadReset,
     ) -> Result<::serde_json::Value, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::RESET_LEAD)
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -1901,7 +1901,7 @@ impl UpdateLeadsInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::UPDATE_LEADS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
@@ -3092,7 +3092,7 @@ impl GetOpportunitiesByIds {
         let request = crate::runtime::Request::new(
                 &super::endpoints::GET_OPPORTUNITIES_BY_IDS,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -3216,7 +3216,7 @@ impl CreateTasksInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_TASKS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }
@@ -3420,7 +3420,7 @@ impl DeleteTasksInBulk {
         let request = crate::runtime::Request::new(
                 &super::endpoints::DELETE_TASKS_IN_BULK,
             )
-            .json_body(body)?;
+            .checked_json_body(body)?;
         self.client.execute(request).await
     }
 }

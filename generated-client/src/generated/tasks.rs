@@ -28,24 +28,35 @@ pub struct TaskCreate {
         skip_serializing_if = "Option::is_none",
     )]
     pub related_entity_id: Option<String>,
-    /// `DueDate`: When the task is due, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
-    /// `EndDate`: When the task ends, UTC `YYYY-MM-DD HH:MM:SS`; it is pending until then, overdue
-    /// after. Optional.
-    #[serde(rename = "EndDate", default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
+    /// `EndDate`: When the task ends; it is pending until then, overdue after. Optional. UTC,
+    /// `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "EndDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub end_date: Option<crate::runtime::DateTime>,
     /// `Reminder`: An appointment's reminder, in minutes before it is due. Optional.
     #[serde(rename = "Reminder", default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<i64>,
-    /// `ReminderBeforeDays`: A to-do's reminder, in days before it is due, as a string, e.g. `"1"`.
-    /// Optional.
+    /// `ReminderBeforeDays`: A to-do's reminder, in days before it is due, e.g. `1`; the call takes it
+    /// quoted. Optional. Sent as a string holding the number; read from a number or such a string.
     #[serde(
         rename = "ReminderBeforeDays",
         default,
         skip_serializing_if = "Option::is_none",
+        with = "crate::runtime::as_string::option_integer",
     )]
-    pub reminder_before_days: Option<String>,
+    pub reminder_before_days: Option<i64>,
     /// `ReminderTime`: The time of a to-do's reminder, e.g. `10:00:00`. Optional.
     #[serde(rename = "ReminderTime", default, skip_serializing_if = "Option::is_none")]
     pub reminder_time: Option<String>,
@@ -135,14 +146,14 @@ impl TaskCreate {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `EndDate`.
     #[must_use]
-    pub fn with_end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn with_end_date(mut self, end_date: crate::runtime::DateTime) -> Self {
+        self.end_date = Some(end_date);
         self
     }
     /// Sets `Reminder`.
@@ -153,11 +164,8 @@ impl TaskCreate {
     }
     /// Sets `ReminderBeforeDays`.
     #[must_use]
-    pub fn with_reminder_before_days(
-        mut self,
-        reminder_before_days: impl Into<String>,
-    ) -> Self {
-        self.reminder_before_days = Some(reminder_before_days.into());
+    pub fn with_reminder_before_days(mut self, reminder_before_days: i64) -> Self {
+        self.reminder_before_days = Some(reminder_before_days);
         self
     }
     /// Sets `ReminderTime`.
@@ -232,7 +240,7 @@ impl TaskTypeName {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TaskBatch {
-    /// `TaskList`: The tasks (at most 50). Required.
+    /// `TaskList`: The tasks. Required. At most 50 items, checked before sending.
     #[serde(rename = "TaskList")]
     pub task_list: Vec<TaskCreate>,
     /// `StatusWebhookURL`: A URL to which the outcome is posted. Optional.
@@ -261,6 +269,20 @@ impl TaskBatch {
     ) -> Self {
         self.status_webhook_url = Some(status_webhook_url.into());
         self
+    }
+}
+impl crate::runtime::Validate for TaskBatch {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "TaskBatch",
+            &["TaskList"],
+            self.task_list.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(50),
+            },
+        )?;
+        Ok(())
     }
 }
 /// A task type: its category (`0` appointment, `1` to-do), colour, fields and form. Its id is
@@ -475,12 +497,22 @@ pub struct TaskLookup {
     /// `LookupValue`: The owner's id or email address. Required.
     #[serde(rename = "LookupValue")]
     pub lookup_value: String,
-    /// `FromDate`: The start of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
-    pub from_date: Option<String>,
-    /// `ToDate`: The end of the range, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
-    pub to_date: Option<String>,
+    /// `FromDate`: The start of the range. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "FromDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub from_date: Option<crate::runtime::DateTime>,
+    /// `ToDate`: The end of the range. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "ToDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub to_date: Option<crate::runtime::DateTime>,
     /// `StatusCode`: `0` for incomplete tasks, `1` for completed ones. Optional.
     #[serde(rename = "StatusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
@@ -511,14 +543,14 @@ impl TaskLookup {
     }
     /// Sets `FromDate`.
     #[must_use]
-    pub fn with_from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.from_date = Some(from_date.into());
+    pub fn with_from_date(mut self, from_date: crate::runtime::DateTime) -> Self {
+        self.from_date = Some(from_date);
         self
     }
     /// Sets `ToDate`.
     #[must_use]
-    pub fn with_to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.to_date = Some(to_date.into());
+    pub fn with_to_date(mut self, to_date: crate::runtime::DateTime) -> Self {
+        self.to_date = Some(to_date);
         self
     }
     /// Sets `StatusCode`.
@@ -611,12 +643,22 @@ pub struct LeadTask {
     /// `Description`: The task's description. Optional.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `DueDate`: When the task is due, `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
-    /// `CreatedOn`: When the task was created. Optional.
-    #[serde(rename = "CreatedOn", default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
+    /// `CreatedOn`: When the task was created. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "CreatedOn",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub created_on: Option<crate::runtime::DateTime>,
     /// `OwnerID`: The owner's user id. Optional.
     #[serde(rename = "OwnerID", default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -677,14 +719,14 @@ impl LeadTask {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `CreatedOn`.
     #[must_use]
-    pub fn with_created_on(mut self, created_on: impl Into<String>) -> Self {
-        self.created_on = Some(created_on.into());
+    pub fn with_created_on(mut self, created_on: crate::runtime::DateTime) -> Self {
+        self.created_on = Some(created_on);
         self
     }
     /// Sets `OwnerID`.
@@ -751,9 +793,14 @@ pub struct TaskUpdate {
         skip_serializing_if = "Option::is_none",
     )]
     pub related_entity_id: Option<String>,
-    /// `DueDate`: When the task is due, UTC `YYYY-MM-DD HH:MM:SS`. Optional.
-    #[serde(rename = "DueDate", default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
+    /// `DueDate`: When the task is due. Optional. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(
+        rename = "DueDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::datetime::option",
+    )]
+    pub due_date: Option<crate::runtime::DateTime>,
     /// `Reminder`: The reminder, in minutes before the task is due. Optional.
     #[serde(rename = "Reminder", default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<i64>,
@@ -829,8 +876,8 @@ impl TaskUpdate {
     }
     /// Sets `DueDate`.
     #[must_use]
-    pub fn with_due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn with_due_date(mut self, due_date: crate::runtime::DateTime) -> Self {
+        self.due_date = Some(due_date);
         self
     }
     /// Sets `Reminder`.
@@ -868,7 +915,7 @@ impl TaskUpdate {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TaskDeletion {
-    /// `TaskIds`: The tasks' ids (at most 5,000). Required.
+    /// `TaskIds`: The tasks' ids. Required. At most 5000 items, checked before sending.
     #[serde(rename = "TaskIds")]
     pub task_ids: Vec<String>,
     /// `StatusWebhookURL`: A URL to which the outcome is posted when the deletion is done. Optional.
@@ -897,6 +944,20 @@ impl TaskDeletion {
     ) -> Self {
         self.status_webhook_url = Some(status_webhook_url.into());
         self
+    }
+}
+impl crate::runtime::Validate for TaskDeletion {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        crate::runtime::check_item_count(
+            "TaskDeletion",
+            &["TaskIds"],
+            self.task_ids.len(),
+            crate::runtime::ItemLimit {
+                min: 0,
+                max: Some(5000),
+            },
+        )?;
+        Ok(())
     }
 }
 /// The outcome of a bulk task deletion.

@@ -122,6 +122,11 @@ pub struct Endpoint {
     /// Whether sending the same call twice has the same effect as sending it once. Callers (and a
     /// future retry layer) must not resend non-idempotent calls whose outcome is unknown.
     pub idempotent: bool,
+    /// Whether the call is a GET that changes state on the server (LeadSquared deletes with
+    /// GETs, e.g. Delete a Lead). Such a call is never idempotent, so nothing resends it when
+    /// its outcome is unknown; a tool that treats GETs as safe (to repeat, cache or prefetch)
+    /// must check this.
+    pub changes_state: bool,
     /// For an array body, how many items one call takes.
     pub items: Option<ItemLimit>,
     /// The rate-limit class the endpoint's calls count against.

@@ -12,18 +12,23 @@
 //! - [`Request`] collects a call's query and body, checking limits and rules before anything is
 //!   sent.
 //! - [`Validate`] and [`RuleViolation`] express the spec's cross-field rules.
-//! - [`QueryValue`], [`open_enum`], [`lenient`] and [`json_string`] convert values to and from
-//!   the wire.
+//! - [`QueryValue`], [`open_enum`], [`integer_enum`], [`lenient`], [`as_string`] and
+//!   [`json_string`] convert values to and from the wire; [`DateTime`] and [`JsonText`]
+//!   (public, re-exported at the crate root) are the spec's `datetime` and `json_text`.
 //! - [`Entries`] hold the attribute/value pairs of the `kind: attributes` types ([`attributes`]).
 //! - [`Bulk`] runs any number of rows through a batch endpoint under the rate limit ([`bulk`]).
 //! - [`Pages`] walks the pages of a paged endpoint for its generated `…_pages` method.
 //! - `response` (crate-private) turns a status and body into a typed result or error; the
 //!   client in `crate::client` only moves bytes.
 
+pub mod as_string;
 pub mod attributes;
 pub mod bulk;
+pub mod datetime;
 mod describe;
+pub mod integer_enum;
 pub mod json_string;
+mod json_text;
 pub mod lenient;
 pub(crate) mod limiter;
 pub mod open_enum;
@@ -44,6 +49,7 @@ pub use attributes::{Entries, PairNames};
     reason = "generated code names them; a build without the groups that use them does not"
 )]
 pub(crate) use bulk::{Bulk, IntoRows, RowResult};
+pub use datetime::{DateTime, DateTimeError};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateClass, RateLimit, StatusSpec,
 };
@@ -51,6 +57,7 @@ pub use describe::{
     unused_imports,
     reason = "generated code names them; a build without the groups that use them does not"
 )]
+pub use json_text::JsonText;
 pub use pages::{Page, Pages};
 #[allow(
     unused_imports,
@@ -60,6 +67,9 @@ pub(crate) use pages::{PageAt, PageStyle};
 pub use query::QueryValue;
 pub use request::Request;
 pub use validate::{Rule, RuleViolation, UnknownAttribute, Validate, unknown_attributes};
+// Called by generated `Validate` impls of types with item limits on fields (none, in some specs).
+#[allow(unused_imports)]
+pub use validate::check_item_count;
 
 /// What awaiting a request builder gives: the call, boxed so that the builder's `IntoFuture`
 /// names one type.

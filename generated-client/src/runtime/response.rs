@@ -345,6 +345,7 @@ mod tests {
         method: Method::Post,
         path: "/Test",
         idempotent: false,
+        changes_state: false,
         items: Some(ItemLimit { min: 1, max: Some(2) }),
         rate_class: &crate::generated::api::API.rate_classes[0],
         statuses: &[

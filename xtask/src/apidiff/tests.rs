@@ -569,6 +569,17 @@ const CASES: &[Case] = &[
         &[(Behaviour, "decoding changed")],
     ),
     case(
+        "a number sent as a string",
+        NONE,
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+        &[(Behaviour, "encoding changed")],
+    ),
+    backwards(
+        "a number no longer sent as a string, still read from one",
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+        &[(Behaviour, "encoding changed")],
+    ),
+    case(
         "JSON in a string",
         NONE,
         &[(
@@ -627,6 +638,21 @@ const CASES: &[Case] = &[
             "        description: Not both.\n      - at_most_one_of: [Count, Note]\n        description: One of them.\n",
         )],
         &[(Breaking, "rule added")],
+    ),
+    case(
+        "an at-least-one-of rule added",
+        NONE,
+        &[(
+            "        description: Not both.\n",
+            "        description: Not both.\n      - at_least_one_of: [Count, Note]\n",
+        )],
+        &[(Breaking, "rule added")],
+    ),
+    case(
+        "a rule's kind changed over the same fields: one removed, one added",
+        NONE,
+        &[("      - at_most_one_of: [A, B]\n", "      - exactly_one_of: [A, B]\n")],
+        &[(Behaviour, "rule removed"), (Breaking, "rule added")],
     ),
     case(
         "rule removed (the type no longer needs validation)",
@@ -1248,6 +1274,126 @@ fn a_type_moving_to_another_module_is_breaking() {
     assert_eq!(
         report.changes[0].reason,
         "the type moves from the crate root to the module `opportunities`: change the `use` lines and paths that name it"
+    );
+}
+
+#[test]
+fn a_number_no_longer_sent_as_a_string_nor_read_from_one_is_breaking() {
+    let quoted = edit(
+        BASE,
+        &[("type: integer, lenient: true }", "type: integer, as_string: true }")],
+    );
+    let plain = edit(BASE, &[("type: integer, lenient: true }", "type: integer }")]);
+    let changes = full(&sources(API, &quoted), &sources(API, &plain));
+    assert_eq!(kinds(&changes), [(Breaking, "encoding changed")], "{}", shown(&changes));
+}
+
+#[test]
+fn an_enum_whose_values_become_integers_is_breaking() {
+    let strings = "
+types:
+  - name: Order
+    kind: enum
+    open: false
+    values: [ { wire: \"1\", rust: Descending }, { wire: \"0\", rust: Ascending } ]
+  - name: Sorting
+    kind: object
+    fields:
+      - { wire: Direction, type: Order, required: true }
+endpoints:
+  - name: sort
+    title: Sort
+    group: rows
+    method: POST
+    path: /Rows.svc/Sort
+    idempotent: true
+    body: { kind: object, type: Sorting }
+    response: json
+";
+    let integers = edit(
+        strings,
+        &[("    open: false\n", "    open: false\n    integer: true\n")],
+    );
+    let changes = full(&sources(API, strings), &sources(API, &integers));
+    assert_eq!(
+        kinds(&changes),
+        [(Breaking, "enum wire type changed")],
+        "{}",
+        shown(&changes)
+    );
+}
+
+#[test]
+fn item_limits_on_fields_tighten_and_loosen() {
+    let spec = |limit: &str| {
+        format!(
+            "
+types:
+  - name: Ids
+    kind: object
+    fields:
+      - {{ wire: LeadIds, type: array<string>, required: true{limit} }}
+endpoints:
+  - name: read_leads
+    title: Read Leads
+    group: rows
+    method: POST
+    path: /Rows.svc/Read
+    idempotent: true
+    body: {{ kind: object, type: Ids }}
+    response: json
+"
+        )
+    };
+    let compare = |old: &str, new: &str| {
+        let changes = full(&sources(API, &spec(old)), &sources(API, &spec(new)));
+        (kinds(&changes), shown(&changes))
+    };
+    let (found, shown) = compare("", ", max_items: 50");
+    assert_eq!(
+        found,
+        [
+            (Behaviour, "body checks changed"),
+            (Behaviour, "validation changed"),
+            (Breaking, "item limit added")
+        ],
+        "{shown}"
+    );
+    let (found, shown) = compare(", max_items: 50", ", max_items: 10");
+    assert_eq!(found, [(Breaking, "item limit tightened")], "{shown}");
+    assert!(
+        shown.contains("`LeadIds` takes at most 10 items instead of at most 50 items"),
+        "{shown}"
+    );
+    let (found, shown) = compare(", max_items: 50", ", max_items: 100");
+    assert_eq!(found, [(Behaviour, "item limit loosened")], "{shown}");
+}
+
+#[test]
+fn a_get_declared_to_change_state_changes_behaviour() {
+    let plain = "
+endpoints:
+  - name: delete_row
+    title: Delete a Row
+    group: rows
+    method: GET
+    path: /Rows.svc/Delete
+    idempotent: false
+    response: json
+";
+    let declared = edit(
+        plain,
+        &[(
+            "    idempotent: false\n",
+            "    idempotent: false\n    changes_state: true\n",
+        )],
+    );
+    let changes = full(&sources(API, plain), &sources(API, &declared));
+    assert_eq!(
+        kinds(&changes),
+        [(Behaviour, "state change declared")],
+        "{}",
+        shown(&changes)
     );
 }
 

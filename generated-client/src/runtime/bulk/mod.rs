@@ -1117,6 +1117,7 @@ mod tests {
         method: Method::Post,
         path: "/Test",
         idempotent: false,
+        changes_state: false,
         items: Some(ItemLimit { min: 1, max: Some(3) }),
         rate_class: &crate::generated::api::API.rate_classes[0],
         statuses: &[],

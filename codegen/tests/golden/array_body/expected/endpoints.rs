@@ -27,6 +27,7 @@ pub const GOLDEN_ADD_ROWS: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Rows.svc/Bulk/Add",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(10),

@@ -5,8 +5,9 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, AttributesSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema,
-    Method, ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, AttributesSchema, BodySchema, Encoding, EndpointSchema, EnumSchema,
+    FieldSchema, Method, ObjectSchema, RateClassSchema, RateLimit, Schema, Shape,
+    TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +64,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Attributes(AttributesSchema {
@@ -78,18 +80,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Name",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Properties",
                     shape: Shape::Named("CompanyProperties"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Attributes(AttributesSchema {

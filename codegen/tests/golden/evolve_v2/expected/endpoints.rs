@@ -27,6 +27,7 @@ pub const GOLDEN_ADD_NOTE_V2: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Post,
     path: "/Notes.svc/V2/Add",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +63,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -72,18 +73,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Text",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Pinned",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],
@@ -97,15 +96,13 @@ pub static SCHEMA: Schema = Schema {
                     wire: "leadId",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "notify",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             body: BodySchema::Object {

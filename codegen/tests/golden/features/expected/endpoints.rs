@@ -26,6 +26,7 @@ pub const GOLDEN_GET_DEAL: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Get,
     path: "/Deals.svc/Get",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,

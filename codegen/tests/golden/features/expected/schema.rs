@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -37,6 +37,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -46,11 +47,10 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Id",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -60,11 +60,10 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Lead",
                     shape: Shape::Named("GoldenLead"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],

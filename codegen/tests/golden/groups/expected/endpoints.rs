@@ -27,6 +27,7 @@ pub const GOLDEN_PLACE_ORDER: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Post,
     path: "/Orders.svc/Place",
     idempotent: false,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +63,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -72,23 +73,22 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Amount",
                     shape: Shape::Number,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Currency",
                     shape: Shape::Named("Currency"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Enum(EnumSchema {
             name: "Currency",
             open: false,
+            integer: false,
             values: &["INR", "USD"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -98,25 +98,22 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Id",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Total",
                     shape: Shape::Named("Money"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Lines",
                     shape: Shape::Array(&Shape::Named("OrderLine")),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -126,18 +123,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Sku",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Price",
                     shape: Shape::Named("Money"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],

@@ -27,6 +27,7 @@ pub const GOLDEN_UPDATE: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Things.svc/Update",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +63,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -72,18 +73,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "PageIndex",
                     shape: Shape::Integer,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "PageSize",
                     shape: Shape::Integer,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -93,18 +92,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Name",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Paging",
                     shape: Shape::Named("Paging"),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -114,11 +111,10 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Id",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -128,18 +124,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "RecordCount",
                     shape: Shape::Integer,
                     required: true,
-                    lenient: true,
-                    json_string: false,
+                    encoding: Encoding::Lenient,
                 },
                 FieldSchema {
                     wire: "List",
                     shape: Shape::Array(&Shape::Named("Item")),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],
@@ -190,15 +184,13 @@ pub static SCHEMA: Schema = Schema {
                     wire: "ownerId",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "verbose",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
             body: BodySchema::Object {

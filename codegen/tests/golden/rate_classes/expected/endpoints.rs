@@ -30,6 +30,7 @@ pub const GOLDEN_COUNT_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoin
     method: crate::runtime::Method::Get,
     path: "/Items.svc/Count",
     idempotent: true,
+    changes_state: false,
     items: None,
     rate_class: &super::api::API.rate_classes[0],
     statuses: DEFAULT_STATUSES,
@@ -93,6 +94,7 @@ pub const GOLDEN_IMPORT_ITEMS: crate::runtime::Endpoint = crate::runtime::Endpoi
     method: crate::runtime::Method::Post,
     path: "/Items.svc/Bulk/Import",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 1,
         max: Some(5),

@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +63,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -72,25 +73,22 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Name",
                     shape: Shape::String,
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Children",
                     shape: Shape::Array(&Shape::Named("Node")),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Parent",
                     shape: Shape::Named("Node"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -100,18 +98,16 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Next",
                     shape: Shape::Named("Chain"),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Value",
                     shape: Shape::Integer,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],

@@ -27,6 +27,13 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
                         kind: crate::spec::Kind::Object("Flags"),
                         description: "",
                     },
+                    crate::spec::FieldInfo {
+                        wire: "Target",
+                        rust: "target",
+                        required: false,
+                        kind: crate::spec::Kind::Object("Target"),
+                        description: "",
+                    },
                 ],
                 pairs: None,
             }),

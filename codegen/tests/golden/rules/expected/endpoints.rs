@@ -27,6 +27,7 @@ pub const GOLDEN_BATCH: crate::runtime::Endpoint = crate::runtime::Endpoint {
     method: crate::runtime::Method::Post,
     path: "/Batch",
     idempotent: false,
+    changes_state: false,
     items: Some(crate::runtime::ItemLimit {
         min: 0,
         max: Some(5),

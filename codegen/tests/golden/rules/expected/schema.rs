@@ -5,8 +5,8 @@
 //! It is written independently of the serde types, so a checker that reads it (the sandbox)
 //! catches mistakes in them.
 use crate::schema::{
-    ApiSchema, BodySchema, EndpointSchema, EnumSchema, FieldSchema, Method, ObjectSchema,
-    RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
+    ApiSchema, BodySchema, Encoding, EndpointSchema, EnumSchema, FieldSchema, Method,
+    ObjectSchema, RateClassSchema, RateLimit, Schema, Shape, TypeSchema,
 };
 /// Every type and endpoint of the Example API, by wire name, with the documented examples.
 pub static SCHEMA: Schema = Schema {
@@ -63,6 +63,7 @@ pub static SCHEMA: Schema = Schema {
         TypeSchema::Enum(EnumSchema {
             name: "ExceptionType",
             open: true,
+            integer: false,
             values: &["XBusyException"],
         }),
         TypeSchema::Object(ObjectSchema {
@@ -72,25 +73,58 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Overwrite",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "FillEmpty",
                     shape: Shape::Boolean,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Comment",
                     shape: Shape::String,
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[&["Overwrite", "FillEmpty"]],
+            rules: &[
+                crate::schema::RuleSchema::AtMostOneOf(&["Overwrite", "FillEmpty"]),
+            ],
+            additional_fields: false,
+        }),
+        TypeSchema::Object(ObjectSchema {
+            name: "Target",
+            fields: &[
+                FieldSchema {
+                    wire: "LeadId",
+                    shape: Shape::String,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Email",
+                    shape: Shape::String,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Notes",
+                    shape: Shape::Boolean,
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Tasks",
+                    shape: Shape::Array(&Shape::String),
+                    required: false,
+                    encoding: Encoding::Plain,
+                },
+            ],
+            rules: &[
+                crate::schema::RuleSchema::AtLeastOneOf(&["Notes", "Tasks"]),
+                crate::schema::RuleSchema::ExactlyOneOf(&["LeadId", "Email"]),
+            ],
             additional_fields: false,
         }),
         TypeSchema::Object(ObjectSchema {
@@ -100,18 +134,22 @@ pub static SCHEMA: Schema = Schema {
                     wire: "Items",
                     shape: Shape::Array(&Shape::Named("Flags")),
                     required: true,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
                 },
                 FieldSchema {
                     wire: "Main",
                     shape: Shape::Named("Flags"),
                     required: false,
-                    lenient: false,
-                    json_string: false,
+                    encoding: Encoding::Plain,
+                },
+                FieldSchema {
+                    wire: "Target",
+                    shape: Shape::Named("Target"),
+                    required: false,
+                    encoding: Encoding::Plain,
                 },
             ],
-            at_most_one_of: &[],
+            rules: &[],
             additional_fields: false,
         }),
     ],

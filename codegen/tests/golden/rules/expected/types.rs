@@ -124,16 +124,98 @@ impl Flags {
 }
 impl crate::runtime::Validate for Flags {
     fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
-        if [self.overwrite == Some(true), self.fill_empty == Some(true)]
+        let set = [self.overwrite == Some(true), self.fill_empty == Some(true)]
             .into_iter()
-            .filter(|set| *set)
-            .count() > 1
-        {
+            .filter(|is_set| *is_set)
+            .count();
+        if set > 1 {
             return Err(crate::runtime::RuleViolation {
                 type_name: "Flags",
                 rule: crate::runtime::Rule::AtMostOneOf,
                 fields: &["Overwrite", "FillEmpty"],
                 description: "The server refuses both.",
+            });
+        }
+        Ok(())
+    }
+}
+/// Target
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Target {
+    /// `LeadId`: Optional.
+    #[serde(rename = "LeadId", default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<String>,
+    /// `Email`: Optional.
+    #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `Notes`: Optional.
+    #[serde(rename = "Notes", default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<bool>,
+    /// `Tasks`: Optional.
+    #[serde(rename = "Tasks", default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<String>>,
+}
+impl Target {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "LeadId",
+        "Email",
+        "Notes",
+        "Tasks",
+    ];
+    /// Sets `LeadId`.
+    #[must_use]
+    pub fn with_lead_id(mut self, lead_id: impl Into<String>) -> Self {
+        self.lead_id = Some(lead_id.into());
+        self
+    }
+    /// Sets `Email`.
+    #[must_use]
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+    /// Sets `Notes`.
+    #[must_use]
+    pub fn with_notes(mut self, notes: bool) -> Self {
+        self.notes = Some(notes);
+        self
+    }
+    /// Sets `Tasks`.
+    #[must_use]
+    pub fn with_tasks(mut self, tasks: Vec<String>) -> Self {
+        self.tasks = Some(tasks);
+        self
+    }
+}
+impl crate::runtime::Validate for Target {
+    fn validate(&self) -> Result<(), crate::runtime::RuleViolation> {
+        let set = [self.notes == Some(true), self.tasks.is_some()]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set == 0 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "Target",
+                rule: crate::runtime::Rule::AtLeastOneOf,
+                fields: &["Notes", "Tasks"],
+                description: "",
+            });
+        }
+        let set = [self.lead_id.is_some(), self.email.is_some()]
+            .into_iter()
+            .filter(|is_set| *is_set)
+            .count();
+        if set != 1 {
+            return Err(crate::runtime::RuleViolation {
+                type_name: "Target",
+                rule: crate::runtime::Rule::ExactlyOneOf,
+                fields: &["LeadId", "Email"],
+                description: "A lead is named one way.",
             });
         }
         Ok(())
@@ -152,18 +234,31 @@ pub struct Batch {
     /// `Main`: Optional.
     #[serde(rename = "Main", default, skip_serializing_if = "Option::is_none")]
     pub main: Option<Flags>,
+    /// `Target`: Optional.
+    #[serde(rename = "Target", default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
 }
 impl Batch {
     /// The attributes this type reads and writes, by wire name, in spec order.
-    pub const ATTRIBUTES: &'static [&'static str] = &["Items", "Main"];
+    pub const ATTRIBUTES: &'static [&'static str] = &["Items", "Main", "Target"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(items: Vec<Flags>) -> Self {
-        Self { items, main: None }
+        Self {
+            items,
+            main: None,
+            target: None,
+        }
     }
     /// Sets `Main`.
     #[must_use]
     pub fn with_main(mut self, main: Flags) -> Self {
         self.main = Some(main);
+        self
+    }
+    /// Sets `Target`.
+    #[must_use]
+    pub fn with_target(mut self, target: Target) -> Self {
+        self.target = Some(target);
         self
     }
 }
@@ -176,6 +271,9 @@ impl crate::runtime::Validate for Batch {
             }
         }
         if let Some(value) = &self.main {
+            crate::runtime::Validate::validate(value)?;
+        }
+        if let Some(value) = &self.target {
             crate::runtime::Validate::validate(value)?;
         }
         Ok(())
