@@ -623,8 +623,8 @@ impl crate::Client {
     /// Get Activities of a Lead.
     ///
     /// Reads a lead's activities, with their non-empty custom field values, 25 at a time unless a
-    /// window is given. The window is an offset and a row count sent as strings, so the client's page
-    /// walk does not apply; pass the next offset yourself.
+    /// window is given: an offset and a row count, sent as strings. The page walk moves the offset on
+    /// by the activities each page held.
     ///
     /// `POST /ProspectActivity.svc/Retrieve` ([API
     /// documentation](https://apidocs.leadsquared.com/get-activities-of-a-lead/))
@@ -696,6 +696,44 @@ impl crate::Client {
         body: super::activities::LeadActivitiesQuery,
     ) -> super::requests::GetActivitiesOfLead {
         super::requests::GetActivitiesOfLead::new(self.clone(), lead_id.into(), body)
+    }
+    /// Every page of Get Activities of a Lead, from the body's `Paging.Offset` on:
+    /// `self.get_activities_of_lead(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activities of a Lead documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{
+    ///     ActivityEventFilter, LeadActivitiesQuery, OffsetPaging,
+    /// };
+    ///
+    /// let body = LeadActivitiesQuery::default()
+    ///     .with_parameter(ActivityEventFilter::new(201))
+    ///     .with_paging(OffsetPaging::new(0, 10));
+    /// let mut pages = client.get_activities_of_lead_pages("leadId", body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activities_of_lead_pages(
+        &self,
+        lead_id: impl Into<String>,
+        body: super::activities::LeadActivitiesQuery,
+    ) -> crate::runtime::Pages<super::activities::LeadActivity> {
+        self.get_activities_of_lead(lead_id, body).pages()
     }
 }
 #[cfg(feature = "activities")]

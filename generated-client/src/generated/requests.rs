@@ -217,6 +217,62 @@ impl GetActivitiesOfLead {
         self.get_file_url = Some(get_file_url);
         self
     }
+    /// Asks for a window of items: sets the body's `Paging.Offset` (how many items to skip) and
+    /// `Paging.RowCount` (how many to return).
+    pub fn window(mut self, offset: i64, row_count: i64) -> Self {
+        self.set_page(offset, row_count);
+        self
+    }
+    /// Writes a page's `Paging.Offset` and `Paging.RowCount` into the body, making what was left out.
+    fn set_page(&mut self, position: i64, size: i64) {
+        let paging = self
+            .body
+            .paging
+            .get_or_insert_with(|| super::activities::OffsetPaging::new(position, size));
+        paging.offset = position;
+        paging.row_count = size;
+    }
+    /// Every page from the body's `Paging.Offset` on (0 when absent), each page's offset being the
+    /// items seen before it, as a stream ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.RowCount`, or when the items seen reach `RecordCount`, or after the first error. When
+    /// the body gives no `Paging.RowCount`, the first call is sent as it is and the server's own page
+    /// size, learned from its answer, is asked for from then on. The stream owns the builder, so it
+    /// can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<super::activities::LeadActivity> {
+        let client = self.client.clone();
+        let (first, size) = (
+            self.body.paging.as_ref().map(|paging| paging.offset).unwrap_or(0),
+            self.body.paging.as_ref().map(|paging| paging.row_count),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_ACTIVITIES_OF_LEAD,
+            crate::runtime::PageStyle::Offset,
+            first,
+            size,
+            move |at: crate::runtime::PageAt| {
+                let mut call = self.clone();
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(
+                        crate::runtime::Page::new(
+                            at.position,
+                            page.prospect_activities,
+                            total,
+                        ),
+                    )
+                }
+            },
+        )
+    }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::get_activities_of_lead`] for the

@@ -3952,7 +3952,10 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Named("LeadActivityPage"),
             unwrap: ::core::option::Option::None,
-            pages: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                position: &["Paging", "Offset"],
+                items: &["ProspectActivities"],
+            }),
             rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
