@@ -283,6 +283,17 @@ async fn activities_and_tasks_belong_to_leads() -> TestResult {
     assert_eq!(page.record_count, 4);
     let codes: Vec<Option<i64>> = page.prospect_activities.iter().map(|a| a.event_code).collect();
     assert_eq!(codes, [Some(203), Some(202)]);
+    // Walked by offset, three at a time: each page's offset is the activities seen before it.
+    let mut pages = client
+        .get_activities_of_lead(&lead, LeadActivitiesQuery::default())
+        .window(0, 3)
+        .pages();
+    let mut walked = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        walked.push((page.index, page.items.len(), page.total));
+    }
+    assert_eq!(walked, [(0, 3, Some(4)), (3, 1, Some(4))]);
     // A window the typed client cannot write: an offset that is not a number.
     let bad = client
         .call(
