@@ -463,7 +463,7 @@ impl AccountActivityUpdate {
 pub struct AccountActivitiesQuery {
     /// `Parameter`: The range of date-times to read activities from. Required.
     #[serde(rename = "Parameter")]
-    pub parameter: super::leads::DateTimeRange,
+    pub parameter: super::search::DateTimeRange,
     /// `Paging`: Which page of activities to return. Required.
     #[serde(rename = "Paging")]
     pub paging: AccountActivityPaging,
@@ -473,7 +473,7 @@ impl AccountActivitiesQuery {
     pub const ATTRIBUTES: &'static [&'static str] = &["Parameter", "Paging"];
     /// Creates a value from its required fields; the optional ones start unset.
     pub fn new(
-        parameter: super::leads::DateTimeRange,
+        parameter: super::search::DateTimeRange,
         paging: AccountActivityPaging,
     ) -> Self {
         Self { parameter, paging }

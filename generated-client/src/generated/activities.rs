@@ -94,7 +94,7 @@ pub struct ActivityDetails {
     pub display_name: Option<String>,
     /// `Fields`: The fields, each with its value (`null` for a type) and how it is set up. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<super::opportunities::OpportunityFieldDetails>>,
+    pub fields: Option<Vec<super::results::OpportunityFieldDetails>>,
     /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
     #[serde(flatten)]
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -129,7 +129,7 @@ impl ActivityDetails {
     #[must_use]
     pub fn with_fields(
         mut self,
-        fields: Vec<super::opportunities::OpportunityFieldDetails>,
+        fields: Vec<super::results::OpportunityFieldDetails>,
     ) -> Self {
         self.fields = Some(fields);
         self
@@ -188,7 +188,7 @@ pub struct SalesActivitySettings {
     pub convert_to_customer: Option<bool>,
     /// `Fields`: The sales activity's fields and how they are set up. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<super::opportunities::OpportunityFieldDetails>>,
+    pub fields: Option<Vec<super::results::OpportunityFieldDetails>>,
     /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
     #[serde(flatten)]
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -270,7 +270,7 @@ impl SalesActivitySettings {
     #[must_use]
     pub fn with_fields(
         mut self,
-        fields: Vec<super::opportunities::OpportunityFieldDetails>,
+        fields: Vec<super::results::OpportunityFieldDetails>,
     ) -> Self {
         self.fields = Some(fields);
         self

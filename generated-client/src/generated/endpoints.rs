@@ -2584,7 +2584,7 @@ impl crate::Client {
     /// # let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
-    /// use leadsquared::leads::DateTimeRange;
+    /// use leadsquared::search::DateTimeRange;
     ///
     /// let body = AccountActivitiesQuery::new(
     ///     DateTimeRange::new(
@@ -3538,8 +3538,10 @@ impl crate::Client {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
     /// use leadsquared::DateTime;
-    /// use leadsquared::leads::{DateTimeRange, LeadDateRangeQuery};
-    /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
+    /// use leadsquared::leads::LeadDateRangeQuery;
+    /// use leadsquared::search::{
+    ///     DateTimeRange, Paging, SearchColumns, SearchSorting, SortDirection,
+    /// };
     ///
     /// let body = LeadDateRangeQuery::new(
     ///         DateTimeRange::new(
@@ -3919,8 +3921,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
-    /// use leadsquared::leads::LeadBulkUpdate;
-    /// use leadsquared::opportunities::LeadAttribute;
+    /// use leadsquared::leads::{LeadAttribute, LeadBulkUpdate};
     ///
     /// let body = LeadBulkUpdate::new(
     ///         vec![

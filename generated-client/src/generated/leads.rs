@@ -245,7 +245,7 @@ impl LeadPage {
 pub struct LeadDateRangeQuery {
     /// `Parameter`: The range of modification date-times. Required.
     #[serde(rename = "Parameter")]
-    pub parameter: DateTimeRange,
+    pub parameter: super::search::DateTimeRange,
     /// `Columns`: The columns to return. Optional.
     #[serde(rename = "Columns", default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<super::search::SearchColumns>,
@@ -274,7 +274,10 @@ impl LeadDateRangeQuery {
         "Value",
     ];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(parameter: DateTimeRange, paging: super::search::Paging) -> Self {
+    pub fn new(
+        parameter: super::search::DateTimeRange,
+        paging: super::search::Paging,
+    ) -> Self {
         Self {
             parameter,
             columns: None,
@@ -307,31 +310,6 @@ impl LeadDateRangeQuery {
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
-    }
-}
-/// A range of date-times, UTC `YYYY-MM-DD HH:MM:SS`.
-///
-/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct DateTimeRange {
-    /// `FromDate`: The start. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
-    #[serde(rename = "FromDate")]
-    pub from_date: crate::runtime::DateTime,
-    /// `ToDate`: The end. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
-    #[serde(rename = "ToDate")]
-    pub to_date: crate::runtime::DateTime,
-}
-impl DateTimeRange {
-    /// The attributes this type reads and writes, by wire name, in spec order.
-    pub const ATTRIBUTES: &'static [&'static str] = &["FromDate", "ToDate"];
-    /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(
-        from_date: crate::runtime::DateTime,
-        to_date: crate::runtime::DateTime,
-    ) -> Self {
-        Self { from_date, to_date }
     }
 }
 /// The properties of one lead field: its schema name (the name every lead call uses), label, data
@@ -596,7 +574,7 @@ pub struct LeadBulkUpdate {
     pub lead_ids: Vec<String>,
     /// `LeadFields`: The field to change, by schema name, and its new value. Required.
     #[serde(rename = "LeadFields")]
-    pub lead_fields: super::opportunities::LeadAttribute,
+    pub lead_fields: LeadAttribute,
     /// `Attribute`: `LeadType`, to also set the leads' object type (when Object Types are enabled).
     /// Optional.
     #[serde(rename = "Attribute", default, skip_serializing_if = "Option::is_none")]
@@ -615,10 +593,7 @@ impl LeadBulkUpdate {
         "Value",
     ];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(
-        lead_ids: Vec<String>,
-        lead_fields: super::opportunities::LeadAttribute,
-    ) -> Self {
+    pub fn new(lead_ids: Vec<String>, lead_fields: LeadAttribute) -> Self {
         Self {
             lead_ids,
             lead_fields,
@@ -1062,5 +1037,42 @@ impl<'de> ::serde::Deserialize<'de> for LeadAttributes {
     ) -> Result<Self, D::Error> {
         crate::runtime::Entries::deserialize_as(&Self::PAIR, deserializer)
             .map(|entries| Self { entries })
+    }
+}
+/// One lead field value, by schema name. A custom field set (CFS) carries an empty `Value` and its
+/// own fields in `Fields`.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LeadAttribute {
+    /// `Attribute`: The field's schema name, e.g. `EmailAddress`, or `SearchBy`. Required.
+    #[serde(rename = "Attribute")]
+    pub attribute: String,
+    /// `Value`: The field's value. Required.
+    #[serde(rename = "Value")]
+    pub value: String,
+    /// `Fields`: The fields of a custom field set, by the schema names of its custom object fields,
+    /// e.g. `mx_CustomObject_1`. Optional.
+    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<LeadAttribute>>,
+}
+impl LeadAttribute {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Attribute", "Value", "Fields"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(attribute: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            attribute: attribute.into(),
+            value: value.into(),
+            fields: None,
+        }
+    }
+    /// Sets `Fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: Vec<LeadAttribute>) -> Self {
+        self.fields = Some(fields);
+        self
     }
 }

@@ -426,22 +426,6 @@ impl OpportunityUpdate {
         self
     }
 }
-/// The id of the record a call created or changed.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct RecordId {
-    /// `Id`: The record's id. Required.
-    #[serde(rename = "Id")]
-    pub id: String,
-}
-impl RecordId {
-    /// The attributes this type reads and writes, by wire name, in spec order.
-    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
-    /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
-    }
-}
 /// An opportunity with its type and every field's value and metadata. Attributes the spec does not
 /// name are kept in `additional_fields`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -458,7 +442,7 @@ pub struct OpportunityDetails {
     pub display_name: Option<String>,
     /// `Fields`: The opportunity's fields, each with its value and how it is set up. Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<OpportunityFieldDetails>>,
+    pub fields: Option<Vec<super::results::OpportunityFieldDetails>>,
     /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
     #[serde(flatten)]
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -491,230 +475,11 @@ impl OpportunityDetails {
     }
     /// Sets `Fields`.
     #[must_use]
-    pub fn with_fields(mut self, fields: Vec<OpportunityFieldDetails>) -> Self {
+    pub fn with_fields(
+        mut self,
+        fields: Vec<super::results::OpportunityFieldDetails>,
+    ) -> Self {
         self.fields = Some(fields);
-        self
-    }
-}
-/// One field of an opportunity: its value and its setup. The API sends some numbers and booleans
-/// as strings; those fields accept both.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct OpportunityFieldDetails {
-    /// `SchemaName`: The field's schema name, e.g. `Status` or `mx_Custom_1`. Optional.
-    #[serde(rename = "SchemaName", default, skip_serializing_if = "Option::is_none")]
-    pub schema_name: Option<String>,
-    /// `InternalName`: The field's internal name. Optional.
-    #[serde(rename = "InternalName", default, skip_serializing_if = "Option::is_none")]
-    pub internal_name: Option<String>,
-    /// `DisplayName`: The field's label. Optional.
-    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// `Value`: The field's value, as text. Optional.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// `DataType`: The field's data type, e.g. `String` or `SearchableDropdown`. Optional.
-    #[serde(rename = "DataType", default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<String>,
-    /// `IsMandatory`: Whether the field must have a value. Optional. Accepted as a number or as a
-    /// string holding one.
-    #[serde(
-        rename = "IsMandatory",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_bool",
-    )]
-    pub is_mandatory: Option<bool>,
-    /// `ShowInForm`: Whether the field is shown in the opportunity form. Optional. Accepted as a
-    /// number or as a string holding one.
-    #[serde(
-        rename = "ShowInForm",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_bool",
-    )]
-    pub show_in_form: Option<bool>,
-    /// `Sequence`: The field's position. Optional. Accepted as a number or as a string holding one.
-    #[serde(
-        rename = "Sequence",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_i64",
-    )]
-    pub sequence: Option<i64>,
-    /// `ParentField`: The schema name of the custom field set this field belongs to, if any. Optional.
-    #[serde(rename = "ParentField", default, skip_serializing_if = "Option::is_none")]
-    pub parent_field: Option<String>,
-    /// `OptionSet`: A dropdown's options. The API sends them as JSON inside a string
-    /// (`"[{\"Value\":\"Open\"}]"`); this is the decoded JSON. Optional. Sent and received as a string
-    /// holding this value's JSON.
-    #[serde(
-        rename = "OptionSet",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option",
-    )]
-    pub option_set: Option<::serde_json::Value>,
-    /// `IsDefault`: Whether the field is a system field. Optional. Accepted as a number or as a string
-    /// holding one.
-    #[serde(
-        rename = "IsDefault",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_bool",
-    )]
-    pub is_default: Option<bool>,
-    /// `IsReadOnly`: Whether the field cannot be changed. Optional. Accepted as a number or as a
-    /// string holding one.
-    #[serde(
-        rename = "IsReadOnly",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_bool",
-    )]
-    pub is_read_only: Option<bool>,
-    /// `IsMultiSelectDropdown`: Whether the dropdown takes several values. Optional. Accepted as a
-    /// number or as a string holding one.
-    #[serde(
-        rename = "IsMultiSelectDropdown",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_bool",
-    )]
-    pub is_multi_select_dropdown: Option<bool>,
-    /// `InternalSchemaName`: The field's internal schema name. Optional.
-    #[serde(
-        rename = "InternalSchemaName",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
-    pub internal_schema_name: Option<String>,
-    /// `MaxFieldLength`: The longest value the field takes. Optional. Accepted as a number or as a
-    /// string holding one.
-    #[serde(
-        rename = "MaxFieldLength",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::lenient::option_i64",
-    )]
-    pub max_field_length: Option<i64>,
-    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
-    #[serde(flatten)]
-    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-}
-impl OpportunityFieldDetails {
-    /// The attributes this type reads and writes, by wire name, in spec order.
-    pub const ATTRIBUTES: &'static [&'static str] = &[
-        "SchemaName",
-        "InternalName",
-        "DisplayName",
-        "Value",
-        "DataType",
-        "IsMandatory",
-        "ShowInForm",
-        "Sequence",
-        "ParentField",
-        "OptionSet",
-        "IsDefault",
-        "IsReadOnly",
-        "IsMultiSelectDropdown",
-        "InternalSchemaName",
-        "MaxFieldLength",
-    ];
-    /// Sets `SchemaName`.
-    #[must_use]
-    pub fn with_schema_name(mut self, schema_name: impl Into<String>) -> Self {
-        self.schema_name = Some(schema_name.into());
-        self
-    }
-    /// Sets `InternalName`.
-    #[must_use]
-    pub fn with_internal_name(mut self, internal_name: impl Into<String>) -> Self {
-        self.internal_name = Some(internal_name.into());
-        self
-    }
-    /// Sets `DisplayName`.
-    #[must_use]
-    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
-        self.display_name = Some(display_name.into());
-        self
-    }
-    /// Sets `Value`.
-    #[must_use]
-    pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-    /// Sets `DataType`.
-    #[must_use]
-    pub fn with_data_type(mut self, data_type: impl Into<String>) -> Self {
-        self.data_type = Some(data_type.into());
-        self
-    }
-    /// Sets `IsMandatory`.
-    #[must_use]
-    pub fn with_is_mandatory(mut self, is_mandatory: bool) -> Self {
-        self.is_mandatory = Some(is_mandatory);
-        self
-    }
-    /// Sets `ShowInForm`.
-    #[must_use]
-    pub fn with_show_in_form(mut self, show_in_form: bool) -> Self {
-        self.show_in_form = Some(show_in_form);
-        self
-    }
-    /// Sets `Sequence`.
-    #[must_use]
-    pub fn with_sequence(mut self, sequence: i64) -> Self {
-        self.sequence = Some(sequence);
-        self
-    }
-    /// Sets `ParentField`.
-    #[must_use]
-    pub fn with_parent_field(mut self, parent_field: impl Into<String>) -> Self {
-        self.parent_field = Some(parent_field.into());
-        self
-    }
-    /// Sets `OptionSet`.
-    #[must_use]
-    pub fn with_option_set(mut self, option_set: ::serde_json::Value) -> Self {
-        self.option_set = Some(option_set);
-        self
-    }
-    /// Sets `IsDefault`.
-    #[must_use]
-    pub fn with_is_default(mut self, is_default: bool) -> Self {
-        self.is_default = Some(is_default);
-        self
-    }
-    /// Sets `IsReadOnly`.
-    #[must_use]
-    pub fn with_is_read_only(mut self, is_read_only: bool) -> Self {
-        self.is_read_only = Some(is_read_only);
-        self
-    }
-    /// Sets `IsMultiSelectDropdown`.
-    #[must_use]
-    pub fn with_is_multi_select_dropdown(
-        mut self,
-        is_multi_select_dropdown: bool,
-    ) -> Self {
-        self.is_multi_select_dropdown = Some(is_multi_select_dropdown);
-        self
-    }
-    /// Sets `InternalSchemaName`.
-    #[must_use]
-    pub fn with_internal_schema_name(
-        mut self,
-        internal_schema_name: impl Into<String>,
-    ) -> Self {
-        self.internal_schema_name = Some(internal_schema_name.into());
-        self
-    }
-    /// Sets `MaxFieldLength`.
-    #[must_use]
-    pub fn with_max_field_length(mut self, max_field_length: i64) -> Self {
-        self.max_field_length = Some(max_field_length);
         self
     }
 }
@@ -836,43 +601,6 @@ impl crate::runtime::Validate for OpportunityCapture {
             crate::runtime::Validate::validate(value)?;
         }
         Ok(())
-    }
-}
-/// One lead field value, by schema name. A custom field set (CFS) carries an empty `Value` and its
-/// own fields in `Fields`.
-///
-/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct LeadAttribute {
-    /// `Attribute`: The field's schema name, e.g. `EmailAddress`, or `SearchBy`. Required.
-    #[serde(rename = "Attribute")]
-    pub attribute: String,
-    /// `Value`: The field's value. Required.
-    #[serde(rename = "Value")]
-    pub value: String,
-    /// `Fields`: The fields of a custom field set, by the schema names of its custom object fields,
-    /// e.g. `mx_CustomObject_1`. Optional.
-    #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<LeadAttribute>>,
-}
-impl LeadAttribute {
-    /// The attributes this type reads and writes, by wire name, in spec order.
-    pub const ATTRIBUTES: &'static [&'static str] = &["Attribute", "Value", "Fields"];
-    /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(attribute: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
-            attribute: attribute.into(),
-            value: value.into(),
-            fields: None,
-        }
-    }
-    /// Sets `Fields`.
-    #[must_use]
-    pub fn with_fields(mut self, fields: Vec<LeadAttribute>) -> Self {
-        self.fields = Some(fields);
-        self
     }
 }
 /// The opportunity of a capture. When duplicate-detection rules match an existing opportunity,
@@ -1233,7 +961,7 @@ pub struct OpportunityTypeMetadata {
     pub event_code: Option<i64>,
     /// `Fields`: The type's fields and how each is set up (`Value` is `null`). Optional.
     #[serde(rename = "Fields", default, skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Vec<OpportunityFieldDetails>>,
+    pub fields: Option<Vec<super::results::OpportunityFieldDetails>>,
     /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
     #[serde(flatten)]
     pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1280,7 +1008,10 @@ impl OpportunityTypeMetadata {
     }
     /// Sets `Fields`.
     #[must_use]
-    pub fn with_fields(mut self, fields: Vec<OpportunityFieldDetails>) -> Self {
+    pub fn with_fields(
+        mut self,
+        fields: Vec<super::results::OpportunityFieldDetails>,
+    ) -> Self {
         self.fields = Some(fields);
         self
     }

@@ -574,14 +574,14 @@ impl PostSalesActivity {
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::post_sales_activity`] for the errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::activities::SalesActivityPost,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::POST_SALES_ACTIVITY,
             )
@@ -590,15 +590,15 @@ impl PostSalesActivity {
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for PostSalesActivity {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -624,14 +624,14 @@ impl CancelSalesActivity {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::cancel_sales_activity`] for the
     /// errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::activities::SalesActivityCancellation,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CANCEL_SALES_ACTIVITY,
             )
@@ -640,15 +640,15 @@ impl CancelSalesActivity {
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "activities")]
 impl ::core::future::IntoFuture for CancelSalesActivity {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -919,29 +919,29 @@ impl CreateAccount {
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::create_account`] for the errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::accounts::NewCompany,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::CREATE_ACCOUNT)
             .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for CreateAccount {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1154,14 +1154,14 @@ impl PostAccountActivity {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::post_account_activity`] for the
     /// errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::accounts::AccountActivityPost,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::POST_ACCOUNT_ACTIVITY,
             )
@@ -1170,15 +1170,15 @@ impl PostAccountActivity {
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "accounts")]
 impl ::core::future::IntoFuture for PostAccountActivity {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1476,29 +1476,29 @@ impl CreateLead {
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::create_lead`] for the errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::leads::LeadAttributes,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::CREATE_LEAD)
             .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "leads")]
 impl ::core::future::IntoFuture for CreateLead {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2467,14 +2467,14 @@ impl CreateEmptyStaticList {
     ///
     /// Awaiting the builder does the same. See [`crate::Client::create_empty_static_list`] for the
     /// errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::lists::NewStaticList,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(
                 &super::endpoints::CREATE_EMPTY_STATIC_LIST,
             )
@@ -2483,15 +2483,15 @@ impl CreateEmptyStaticList {
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "lists")]
 impl ::core::future::IntoFuture for CreateEmptyStaticList {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2573,29 +2573,29 @@ impl UpdateOpportunity {
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::update_opportunity`] for the errors.
-    pub async fn send(self) -> Result<super::opportunities::RecordId, crate::Error> {
+    pub async fn send(self) -> Result<super::results::RecordId, crate::Error> {
         self.call(&self.body).await
     }
     /// Sends the call with `body` as its body.
     async fn call(
         &self,
         body: &super::opportunities::OpportunityUpdate,
-    ) -> Result<super::opportunities::RecordId, crate::Error> {
+    ) -> Result<super::results::RecordId, crate::Error> {
         let request = crate::runtime::Request::new(&super::endpoints::UPDATE_OPPORTUNITY)
             .json_body(body)?;
         /// The response body; the call returns its `Message` attribute.
         #[derive(::serde::Deserialize)]
         struct Envelope {
             #[serde(rename = "Message")]
-            value: super::opportunities::RecordId,
+            value: super::results::RecordId,
         }
         self.client.execute::<Envelope>(request).await.map(|envelope| envelope.value)
     }
 }
 #[cfg(feature = "opportunities")]
 impl ::core::future::IntoFuture for UpdateOpportunity {
-    type Output = Result<super::opportunities::RecordId, crate::Error>;
-    type IntoFuture = crate::runtime::ResponseFuture<super::opportunities::RecordId>;
+    type Output = Result<super::results::RecordId, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<super::results::RecordId>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

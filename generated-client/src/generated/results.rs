@@ -2,6 +2,244 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 
 //! The types of the `results` group: request and response bodies and enums.
+/// The id of the record a call created or changed.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RecordId {
+    /// `Id`: The record's id. Required.
+    #[serde(rename = "Id")]
+    pub id: String,
+}
+impl RecordId {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["Id"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+/// One field of an opportunity: its value and its setup. The API sends some numbers and booleans
+/// as strings; those fields accept both.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpportunityFieldDetails {
+    /// `SchemaName`: The field's schema name, e.g. `Status` or `mx_Custom_1`. Optional.
+    #[serde(rename = "SchemaName", default, skip_serializing_if = "Option::is_none")]
+    pub schema_name: Option<String>,
+    /// `InternalName`: The field's internal name. Optional.
+    #[serde(rename = "InternalName", default, skip_serializing_if = "Option::is_none")]
+    pub internal_name: Option<String>,
+    /// `DisplayName`: The field's label. Optional.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `Value`: The field's value, as text. Optional.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `DataType`: The field's data type, e.g. `String` or `SearchableDropdown`. Optional.
+    #[serde(rename = "DataType", default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    /// `IsMandatory`: Whether the field must have a value. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "IsMandatory",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_mandatory: Option<bool>,
+    /// `ShowInForm`: Whether the field is shown in the opportunity form. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "ShowInForm",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub show_in_form: Option<bool>,
+    /// `Sequence`: The field's position. Optional. Accepted as a number or as a string holding one.
+    #[serde(
+        rename = "Sequence",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub sequence: Option<i64>,
+    /// `ParentField`: The schema name of the custom field set this field belongs to, if any. Optional.
+    #[serde(rename = "ParentField", default, skip_serializing_if = "Option::is_none")]
+    pub parent_field: Option<String>,
+    /// `OptionSet`: A dropdown's options. The API sends them as JSON inside a string
+    /// (`"[{\"Value\":\"Open\"}]"`); this is the decoded JSON. Optional. Sent and received as a string
+    /// holding this value's JSON.
+    #[serde(
+        rename = "OptionSet",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::runtime::json_string::option",
+    )]
+    pub option_set: Option<::serde_json::Value>,
+    /// `IsDefault`: Whether the field is a system field. Optional. Accepted as a number or as a string
+    /// holding one.
+    #[serde(
+        rename = "IsDefault",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_default: Option<bool>,
+    /// `IsReadOnly`: Whether the field cannot be changed. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "IsReadOnly",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_read_only: Option<bool>,
+    /// `IsMultiSelectDropdown`: Whether the dropdown takes several values. Optional. Accepted as a
+    /// number or as a string holding one.
+    #[serde(
+        rename = "IsMultiSelectDropdown",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_bool",
+    )]
+    pub is_multi_select_dropdown: Option<bool>,
+    /// `InternalSchemaName`: The field's internal schema name. Optional.
+    #[serde(
+        rename = "InternalSchemaName",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
+    pub internal_schema_name: Option<String>,
+    /// `MaxFieldLength`: The longest value the field takes. Optional. Accepted as a number or as a
+    /// string holding one.
+    #[serde(
+        rename = "MaxFieldLength",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::lenient::option_i64",
+    )]
+    pub max_field_length: Option<i64>,
+    /// Attributes the spec does not name (e.g. an account's custom fields), as sent.
+    #[serde(flatten)]
+    pub additional_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl OpportunityFieldDetails {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &[
+        "SchemaName",
+        "InternalName",
+        "DisplayName",
+        "Value",
+        "DataType",
+        "IsMandatory",
+        "ShowInForm",
+        "Sequence",
+        "ParentField",
+        "OptionSet",
+        "IsDefault",
+        "IsReadOnly",
+        "IsMultiSelectDropdown",
+        "InternalSchemaName",
+        "MaxFieldLength",
+    ];
+    /// Sets `SchemaName`.
+    #[must_use]
+    pub fn with_schema_name(mut self, schema_name: impl Into<String>) -> Self {
+        self.schema_name = Some(schema_name.into());
+        self
+    }
+    /// Sets `InternalName`.
+    #[must_use]
+    pub fn with_internal_name(mut self, internal_name: impl Into<String>) -> Self {
+        self.internal_name = Some(internal_name.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
+    }
+    /// Sets `Value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `DataType`.
+    #[must_use]
+    pub fn with_data_type(mut self, data_type: impl Into<String>) -> Self {
+        self.data_type = Some(data_type.into());
+        self
+    }
+    /// Sets `IsMandatory`.
+    #[must_use]
+    pub fn with_is_mandatory(mut self, is_mandatory: bool) -> Self {
+        self.is_mandatory = Some(is_mandatory);
+        self
+    }
+    /// Sets `ShowInForm`.
+    #[must_use]
+    pub fn with_show_in_form(mut self, show_in_form: bool) -> Self {
+        self.show_in_form = Some(show_in_form);
+        self
+    }
+    /// Sets `Sequence`.
+    #[must_use]
+    pub fn with_sequence(mut self, sequence: i64) -> Self {
+        self.sequence = Some(sequence);
+        self
+    }
+    /// Sets `ParentField`.
+    #[must_use]
+    pub fn with_parent_field(mut self, parent_field: impl Into<String>) -> Self {
+        self.parent_field = Some(parent_field.into());
+        self
+    }
+    /// Sets `OptionSet`.
+    #[must_use]
+    pub fn with_option_set(mut self, option_set: ::serde_json::Value) -> Self {
+        self.option_set = Some(option_set);
+        self
+    }
+    /// Sets `IsDefault`.
+    #[must_use]
+    pub fn with_is_default(mut self, is_default: bool) -> Self {
+        self.is_default = Some(is_default);
+        self
+    }
+    /// Sets `IsReadOnly`.
+    #[must_use]
+    pub fn with_is_read_only(mut self, is_read_only: bool) -> Self {
+        self.is_read_only = Some(is_read_only);
+        self
+    }
+    /// Sets `IsMultiSelectDropdown`.
+    #[must_use]
+    pub fn with_is_multi_select_dropdown(
+        mut self,
+        is_multi_select_dropdown: bool,
+    ) -> Self {
+        self.is_multi_select_dropdown = Some(is_multi_select_dropdown);
+        self
+    }
+    /// Sets `InternalSchemaName`.
+    #[must_use]
+    pub fn with_internal_schema_name(
+        mut self,
+        internal_schema_name: impl Into<String>,
+    ) -> Self {
+        self.internal_schema_name = Some(internal_schema_name.into());
+        self
+    }
+    /// Sets `MaxFieldLength`.
+    #[must_use]
+    pub fn with_max_field_length(mut self, max_field_length: i64) -> Self {
+        self.max_field_length = Some(max_field_length);
+        self
+    }
+}
 /// An answer that only says the call succeeded, `{"Status":"Success"}` (failures come as the API's
 /// error body).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

@@ -2,6 +2,31 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 
 //! The types of the `search` group: request and response bodies and enums.
+/// A range of date-times, UTC `YYYY-MM-DD HH:MM:SS`.
+///
+/// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DateTimeRange {
+    /// `FromDate`: The start. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(rename = "FromDate")]
+    pub from_date: crate::runtime::DateTime,
+    /// `ToDate`: The end. Required. UTC, `YYYY-MM-DD HH:MM:SS` on the wire.
+    #[serde(rename = "ToDate")]
+    pub to_date: crate::runtime::DateTime,
+}
+impl DateTimeRange {
+    /// The attributes this type reads and writes, by wire name, in spec order.
+    pub const ATTRIBUTES: &'static [&'static str] = &["FromDate", "ToDate"];
+    /// Creates a value from its required fields; the optional ones start unset.
+    pub fn new(
+        from_date: crate::runtime::DateTime,
+        to_date: crate::runtime::DateTime,
+    ) -> Self {
+        Self { from_date, to_date }
+    }
+}
 /// A search: one condition on a field, the columns to return, the order, and the page.
 ///
 /// Read from JSON, it refuses attributes it does not know: a misspelt one would otherwise be dropped without a word.
