@@ -692,6 +692,10 @@ impl Client {
     /// A clone whose calls do not wait for the rate limit themselves: for bulk jobs and page
     /// walks, which hold a slot of their endpoint's limiter around each call (a call waiting
     /// too would need a second slot of the same limiter).
+    #[allow(
+        dead_code,
+        reason = "generated code calls it; a build without the groups that use it does not"
+    )]
     pub(crate) fn for_job(&self) -> Client {
         self.wait_for_rate_limit(false)
     }

@@ -53,11 +53,11 @@ pub use datetime::{DateTime, DateTimeError};
 pub use describe::{
     Api, Auth, AuthPlacement, Endpoint, ErrorEnvelope, ItemLimit, Method, Processed, RateClass, RateLimit, StatusSpec,
 };
+pub use json_text::JsonText;
 #[allow(
     unused_imports,
     reason = "generated code names them; a build without the groups that use them does not"
 )]
-pub use json_text::JsonText;
 pub use pages::{Page, Pages};
 #[allow(
     unused_imports,
