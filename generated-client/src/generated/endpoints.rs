@@ -6389,6 +6389,7 @@ impl crate::Client {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
     /// # let client = sandbox.client()?;
+    /// use leadsquared::JsonText;
     /// use leadsquared::opportunities::{
     ///     OpportunityAdvancedSearch, OpportunitySearchSorting,
     /// };
@@ -6396,7 +6397,9 @@ impl crate::Client {
     ///
     /// let body = OpportunityAdvancedSearch::new(
     ///         12005,
-    ///         "{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"and\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"ActivityEvent\",\"LSO_Type\":\"PAEvent\",\"Operator\":\"eq\",\"RSO\":\"12005\"}]}],\"QueryTimeZone\":\"India Standard Time\"}",
+    ///         JsonText::new(
+    ///             r#"{"GrpConOp":"And","Conditions":[{"Type":"Activity","ConOp":"and","RowCondition":[{"SubConOp":"And","LSO":"ActivityEvent","LSO_Type":"PAEvent","Operator":"eq","RSO":"12005"}]}],"QueryTimeZone":"India Standard Time"}"#,
+    ///         )?,
     ///     )
     ///     .with_paging(Paging::new(1, 10))
     ///     .with_sorting(OpportunitySearchSorting::new("CreatedOn", 1));

@@ -1189,11 +1189,13 @@ pub struct OpportunityAdvancedSearch {
     /// Opportunities > Opportunity Types, column Code). Required.
     #[serde(rename = "OpportunityEventCode")]
     pub opportunity_event_code: i64,
-    /// `AdvancedSearch`: The criteria: JSON text, as copied from the `AdvancedSearch` form data of the
-    /// web application's opportunity grid network call (conditions, operators, `QueryTimeZone`). For
-    /// ESS accounts, custom field sets are written `mx_Custom_3~mx_CustomObject_1`. Required.
-    #[serde(rename = "AdvancedSearch")]
-    pub advanced_search: String,
+    /// `AdvancedSearch`: The criteria: JSON text, sent byte for byte as given (checked to be JSON), as
+    /// copied from the `AdvancedSearch` form data of the web application's opportunity grid network
+    /// call (conditions, operators, `QueryTimeZone`). For ESS accounts, custom field sets are written
+    /// `mx_Custom_3~mx_CustomObject_1`. Required. Sent and received as a string holding this JSON,
+    /// exactly as written.
+    #[serde(rename = "AdvancedSearch", with = "crate::runtime::json_string")]
+    pub advanced_search: crate::runtime::JsonText,
     /// `Paging`: Which page to return. Optional.
     #[serde(rename = "Paging", default, skip_serializing_if = "Option::is_none")]
     pub paging: Option<super::search::Paging>,
@@ -1210,10 +1212,13 @@ impl OpportunityAdvancedSearch {
         "Sorting",
     ];
     /// Creates a value from its required fields; the optional ones start unset.
-    pub fn new(opportunity_event_code: i64, advanced_search: impl Into<String>) -> Self {
+    pub fn new(
+        opportunity_event_code: i64,
+        advanced_search: crate::runtime::JsonText,
+    ) -> Self {
         Self {
             opportunity_event_code,
-            advanced_search: advanced_search.into(),
+            advanced_search,
             paging: None,
             sorting: None,
         }

@@ -2712,9 +2712,9 @@ pub static SCHEMA: Schema = Schema {
                 },
                 FieldSchema {
                     wire: "AdvancedSearch",
-                    shape: Shape::String,
+                    shape: Shape::Json,
                     required: true,
-                    encoding: Encoding::Plain,
+                    encoding: Encoding::JsonString,
                 },
                 FieldSchema {
                     wire: "Paging",
