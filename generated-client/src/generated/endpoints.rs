@@ -1649,8 +1649,8 @@ impl crate::Client {
     ///
     /// Reads the changes made to activities in a date range (each activity with its old and new field
     /// values), optionally only for some activity types or for one activity, but not both. The page
-    /// makes `Paging` optional (25 per page, at most 1,000), so no page walk is declared. The stored
-    /// copy of the page shows only the start of an entry, so entries are returned as JSON.
+    /// makes `Paging` optional (25 per page, at most 1,000); the page walk writes it. The stored copy
+    /// of the page shows only the start of an entry, so entries are returned as JSON.
     ///
     /// `POST /ProspectActivity.svc/RetrieveActivityChange` ([API
     /// documentation](https://apidocs.leadsquared.com/get-activity-change-history/))
@@ -1721,6 +1721,44 @@ impl crate::Client {
         body: super::activities::ActivityChangeQuery,
     ) -> super::requests::GetActivityChangeHistory {
         super::requests::GetActivityChangeHistory::new(self.clone(), body)
+    }
+    /// Every page of Get Activity Change History, from the body's `Paging.PageIndex` on:
+    /// `self.get_activity_change_history(…).pages()`.
+    ///
+    /// The stream owns a clone of the client and the arguments, so it can be returned from a function,
+    /// stored or spawned. See [`crate::pages::Pages`].
+    ///
+    /// # Example
+    ///
+    /// The request of the Get Activity Change History documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
+    /// use leadsquared::search::Paging;
+    ///
+    /// let body = ActivityChangeQuery::new(
+    ///         ActivityChangeFilter::new("2021-09-13 18:29:59", "2022-03-14 10:45:59")
+    ///             .with_activity_id("62e0feb3-9ee2-11e8-9f20-020714094d7e"),
+    ///     )
+    ///     .with_paging(Paging::new(1, 100));
+    /// let mut pages = client.get_activity_change_history_pages(body);
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("page {}: {} items", page.index, page.items.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_change_history_pages(
+        &self,
+        body: super::activities::ActivityChangeQuery,
+    ) -> crate::runtime::Pages<::serde_json::Value> {
+        self.get_activity_change_history(body).pages()
     }
 }
 #[cfg(feature = "activities")]

@@ -827,6 +827,57 @@ impl GetActivityChangeHistory {
     ) -> Self {
         Self { client, body }
     }
+    /// Asks for one page: sets the body's `Paging.PageIndex` (the first page is 1) and
+    /// `Paging.PageSize` (how many items a page holds).
+    pub fn page(mut self, page_index: i64, page_size: i64) -> Self {
+        self.set_page(page_index, page_size);
+        self
+    }
+    /// Writes a page's `Paging.PageIndex` and `Paging.PageSize` into the body, making what was left
+    /// out.
+    fn set_page(&mut self, position: i64, size: i64) {
+        let paging = self
+            .body
+            .paging
+            .get_or_insert_with(|| super::search::Paging::new(position, size));
+        paging.page_index = position;
+        paging.page_size = size;
+    }
+    /// Every page from the body's `Paging.PageIndex` on (1 when absent), as a stream
+    /// ([`crate::pages::Pages`]).
+    ///
+    /// Sends one call per page, when the next page is asked for and the limit of the endpoint's
+    /// rate-limit class (`standard`) allows it, and stops after an empty page, a page shorter than
+    /// `Paging.PageSize`, or when the items seen reach `RecordCount`, or after the first error. When
+    /// the body gives no `Paging.PageSize`, the first call is sent as it is and the server's own page
+    /// size, learned from its answer, is asked for from then on. The stream owns the builder, so it
+    /// can be returned or spawned.
+    pub fn pages(mut self) -> crate::runtime::Pages<::serde_json::Value> {
+        let client = self.client.clone();
+        let (first, size) = (
+            self.body.paging.as_ref().map(|paging| paging.page_index).unwrap_or(1),
+            self.body.paging.as_ref().map(|paging| paging.page_size),
+        );
+        self.client = client.for_job();
+        crate::runtime::Pages::new(
+            &client,
+            &super::endpoints::GET_ACTIVITY_CHANGE_HISTORY,
+            crate::runtime::PageStyle::Index,
+            first,
+            size,
+            move |at: crate::runtime::PageAt| {
+                let mut call = self.clone();
+                if let Some(size) = at.size {
+                    call.set_page(at.position, size);
+                }
+                async move {
+                    let page = call.send().await?;
+                    let total = Some(page.record_count);
+                    Ok(crate::runtime::Page::new(at.position, page.activities, total))
+                }
+            },
+        )
+    }
     /// Sends the call and decodes the answer.
     ///
     /// Awaiting the builder does the same. See [`crate::Client::get_activity_change_history`] for the

@@ -4382,7 +4382,10 @@ pub static SCHEMA: Schema = Schema {
             },
             response: Shape::Named("ActivityChangePage"),
             unwrap: ::core::option::Option::None,
-            pages: ::core::option::Option::None,
+            pages: ::core::option::Option::Some(crate::schema::PagesSchema {
+                position: &["Paging", "PageIndex"],
+                items: &["Activities"],
+            }),
             rate_class: 0,
             query_example: &[],
             request_example: ::core::option::Option::Some(
