@@ -971,6 +971,11 @@ pub static ENDPOINTS: &[crate::spec::EndpointInfo] = &[
         ],
         body: crate::spec::BodyInfo::None,
     },
+    crate::spec::EndpointInfo {
+        describe: &::leadsquared::endpoints::AUTHENTICATE_USER,
+        params: &[],
+        body: crate::spec::BodyInfo::None,
+    },
 ];
 /// Calls the endpoint named `name` (its method name) with `input`'s query parameters and
 /// body, converted to the endpoint's typed inputs, and returns its typed answer as JSON.
@@ -1497,6 +1502,10 @@ pub async fn call(
         }
         "mark_user_obsolete" => {
             let call = client.mark_user_obsolete(input.required::<String>("userid")?);
+            crate::spec::answer(call.await)
+        }
+        "authenticate_user" => {
+            let call = client.authenticate_user();
             crate::spec::answer(call.await)
         }
         _ => Err(crate::spec::unknown_endpoint(name)),

@@ -182,6 +182,8 @@ pub const ALL: &[&crate::runtime::Endpoint] = &[
     &GET_USER_BY_ID,
     #[cfg(feature = "users")]
     &MARK_USER_OBSOLETE,
+    #[cfg(feature = "users")]
+    &AUTHENTICATE_USER,
 ];
 #[cfg(feature = "activities")]
 /// Describes Post Bulk Activities on Opportunities: method, path, item limits, rate-limit class
@@ -7786,5 +7788,93 @@ impl crate::Client {
         user_id: impl Into<String>,
     ) -> super::requests::MarkUserObsolete {
         super::requests::MarkUserObsolete::new(self.clone(), user_id.into())
+    }
+}
+#[cfg(feature = "users")]
+/// Describes Authenticate a User: method, path, item limits, rate-limit class and documented
+/// statuses.
+pub const AUTHENTICATE_USER: crate::runtime::Endpoint = crate::runtime::Endpoint {
+    name: "authenticate_user",
+    title: "Authenticate a User",
+    group: "users",
+    docs_url: Some("https://apidocs.leadsquared.com/user-authentication/"),
+    method: crate::runtime::Method::Get,
+    path: "/Authentication.svc/UserByAccessKey.Get",
+    idempotent: true,
+    changes_state: false,
+    items: None,
+    rate_class: &super::api::API.rate_classes[0],
+    statuses: DEFAULT_STATUSES,
+};
+#[cfg(feature = "users")]
+impl crate::Client {
+    /// Authenticate a User.
+    ///
+    /// Checks the client's keys: the user they belong to, with the account's details and, in
+    /// `LSQCommonServiceURLs`, the account's regional API host, which every other call must use.
+    /// Unlike other calls it answers on any regional host, so it finds the host for an account whose
+    /// region is not known. A missing or inactive user gets `401`. The keys are the client's own (sent
+    /// as its authentication, in the query or the headers). The stored copy of the page shows the
+    /// answer only as far as the start of `MobileServiceURLs`, so the answer is returned as JSON
+    /// (unverified).
+    ///
+    /// `GET /Authentication.svc/UserByAccessKey.Get` ([API
+    /// documentation](https://apidocs.leadsquared.com/user-authentication/))
+    ///
+    /// Returns a [`crate::requests::AuthenticateUser`]: await it to send the call.
+    ///
+    /// # Limits
+    ///
+    /// Calls count against the rate-limit class `standard` ([`crate::RateLimitClass::Standard`]): 25
+    /// calls per 5 s without a plan ([`crate::ClientBuilder::plan`] sets the account's). A call does
+    /// not wait for the limit unless the client is told to
+    /// ([`crate::ClientBuilder::wait_for_rate_limit`]); past it, the server refuses the call and it
+    /// fails with [`crate::Error::RateLimited`]. The call is idempotent: sending it twice has the
+    /// effect of sending it once.
+    ///
+    /// # Errors
+    ///
+    /// The documented statuses:
+    ///
+    /// - 200: The call succeeded; the body may still report an error (`"Status":"Error"`). (processed)
+    ///
+    /// - 400: The request is not as the API specifies: the content type must be `application/json` and
+    ///   the JSON must have the right attribute names and structure. (not processed)
+    ///
+    /// - 401: The access key or secret key is not valid, the user is inactive, or the call went to
+    ///   another region's host. (not processed)
+    ///
+    /// - 404: The API could not be found; check the path. (not processed)
+    ///
+    /// - 429: API calls exceeded the account's limit (25 in 5 seconds by default). (not processed)
+    ///
+    /// - 500: The call failed; the exception message says why. With an `MX...Exception` in the body
+    ///   the failure is deterministic; without one the call may or may not have been processed. (may
+    ///   or may not have been processed)
+    ///
+    /// # Example
+    ///
+    /// The request of the Authenticate a User documentation, built with the generated types;
+    /// `client` is a [`crate::Client`] (here, one of the `sandbox`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
+    /// # let client = sandbox.client()?;
+    /// let result = client.authenticate_user().await?;
+    /// println!("{result:?}");
+    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("authenticate_user").unwrap();
+    /// # let sent = sandbox.requests().pop().unwrap();
+    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
+    /// # assert_eq!(sent.body, body, "the example sends the documented body");
+    /// # for (name, value) in documented.query_example {
+    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn authenticate_user(&self) -> super::requests::AuthenticateUser {
+        super::requests::AuthenticateUser::new(self.clone())
     }
 }

@@ -3892,3 +3892,36 @@ impl ::core::future::IntoFuture for MarkUserObsolete {
         Box::pin(self.send())
     }
 }
+#[cfg(feature = "users")]
+/// A call to Authenticate a User, made by [`crate::Client::authenticate_user`]: set its optional
+/// parameters, then `.await` it (or call [`Self::send`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct AuthenticateUser {
+    client: crate::Client,
+}
+#[cfg(feature = "users")]
+impl AuthenticateUser {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        Self { client }
+    }
+    /// Sends the call and decodes the answer.
+    ///
+    /// Awaiting the builder does the same. See [`crate::Client::authenticate_user`] for the errors.
+    pub async fn send(self) -> Result<::serde_json::Value, crate::Error> {
+        self.call().await
+    }
+    /// Sends the call with `body` as its body.
+    async fn call(&self) -> Result<::serde_json::Value, crate::Error> {
+        let request = crate::runtime::Request::new(&super::endpoints::AUTHENTICATE_USER);
+        self.client.execute(request).await
+    }
+}
+#[cfg(feature = "users")]
+impl ::core::future::IntoFuture for AuthenticateUser {
+    type Output = Result<::serde_json::Value, crate::Error>;
+    type IntoFuture = crate::runtime::ResponseFuture<::serde_json::Value>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
