@@ -94,11 +94,11 @@ pub struct RateLimit {
 pub struct RateClass {
     /// The class's name in the spec, e.g. `bulk`.
     pub name: &'static str,
-    /// Its position in [`Api::rate_classes`]: which of the client's limiters it uses.
+    /// Its position in `Api::rate_classes`: which of the client's limiters it uses.
     pub index: usize,
     /// The limit when no plan is chosen.
     pub default: RateLimit,
-    /// The limit on each plan, in the order of [`Api::plans`] (the default where the spec
+    /// The limit on each plan, in the order of `Api::plans` (the default where the spec
     /// gives no figure for a plan).
     pub plans: &'static [RateLimit],
 }
