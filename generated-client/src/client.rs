@@ -464,6 +464,10 @@ impl ClientBuilder {
         };
         let (http, headers) = http;
         let base_url = self.resolve_base_url()?;
+        let endpoint_urls = crate::endpoints::ALL
+            .iter()
+            .map(|endpoint| (endpoint.name, join_path(&base_url, endpoint.path)))
+            .collect();
         // One limiter per class, in the order of `API.rate_classes` (a class's `index`).
         let limiters = RateLimitClass::ALL
             .iter()
@@ -482,6 +486,7 @@ impl ClientBuilder {
                 http,
                 headers,
                 base_url,
+                endpoint_urls,
                 auth_placement: self.auth_placement,
                 secrets: Secrets::register(&credentials.secrets()),
                 credentials,
@@ -611,6 +616,9 @@ struct Inner {
     /// the caller's (the client's own has them as its defaults).
     headers: Option<HeaderMap>,
     base_url: Url,
+    /// Each described endpoint's URL without its query, built once: a call clones it instead of
+    /// joining the base URL and the path again.
+    endpoint_urls: std::collections::HashMap<&'static str, Url>,
     auth_placement: AuthPlacement,
     credentials: Credentials,
     /// The keys as the scrubber searches for them; registered while the client lives.
@@ -808,9 +816,10 @@ impl Client {
     /// keys. It holds the secret key, so it must not outlive `send` or reach a log or error.
     fn url(&self, request: &Request<'_>) -> Url {
         let inner = &*self.inner;
-        let mut url = inner.base_url.clone();
-        let path = format!("{}{}", inner.base_url.path().trim_end_matches('/'), request.path());
-        url.set_path(&path);
+        let mut url = match (&request.path, inner.endpoint_urls.get(request.endpoint.name)) {
+            (None, Some(url)) => url.clone(),
+            _ => join_path(&inner.base_url, request.path()),
+        };
         let keys_in_query = inner.auth_placement == AuthPlacement::Query;
         if !request.query.is_empty() || keys_in_query {
             let mut pairs = url.query_pairs_mut();
@@ -824,6 +833,13 @@ impl Client {
         }
         url
     }
+}
+
+/// `base` with `path` below its own path.
+fn join_path(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_path(&format!("{}{}", base.path().trim_end_matches('/'), path));
+    url
 }
 
 /// Reads `response`'s body as it arrives, refusing it as soon as it is known to be larger than
