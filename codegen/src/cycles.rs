@@ -47,13 +47,6 @@ pub(crate) fn mark_boxed_fields(types: &mut [TypeDef]) {
 
 /// Marks object types that have rules, or contain (through fields and arrays) a type that does.
 pub(crate) fn mark_needs_validation(types: &mut [TypeDef]) {
-    fn named(ty: &TypeRef) -> Option<&str> {
-        match ty {
-            TypeRef::Named(name) => Some(name),
-            TypeRef::Array(inner) => named(inner),
-            _ => None,
-        }
-    }
     let index: HashMap<&str, usize> = types.iter().enumerate().map(|(i, def)| (type_name(def), i)).collect();
     // contained_in[t]: the types with a field (or array field) of type t.
     let mut contained_in: Vec<Vec<usize>> = vec![Vec::new(); types.len()];
@@ -62,7 +55,7 @@ pub(crate) fn mark_needs_validation(types: &mut [TypeDef]) {
     for (owner, def) in types.iter().enumerate() {
         if let TypeDef::Object(object) = def {
             for field in &object.fields {
-                if let Some(&to) = named(&field.ty).and_then(|name| index.get(name)) {
+                if let Some(&to) = field.ty.named().and_then(|name| index.get(name)) {
                     contained_in[to].push(owner);
                 }
             }

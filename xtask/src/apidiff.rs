@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use codegen::model::{
     Api, AttributesDef, Auth, Body, Encoding, Endpoint, EnumDef, EnumValue, ErrorEnvelope, Field, Host, KeyNames,
-    Method, ObjectDef, PageStyle, Pagination, RateClass, RateLimit, RowResults, Rule, Spec, Status, TypeDef, TypeRef,
+    Method, ObjectDef, PageStyle, Pagination, RateClass, RateLimit, RowResults, Rule, Spec, Status, TypeDef,
 };
 use heck::ToSnakeCase;
 
@@ -379,24 +379,11 @@ fn reordered(old: &[String], new: &[String]) -> Option<Vec<String>> {
 
 /// The named types a response can carry, directly or through fields and arrays.
 fn response_types(spec: &Spec) -> BTreeSet<String> {
-    fn named(ty: &TypeRef) -> Option<&str> {
-        match ty {
-            TypeRef::Named(name) => Some(name),
-            TypeRef::Array(inner) => named(inner),
-            TypeRef::String
-            | TypeRef::Integer
-            | TypeRef::Number
-            | TypeRef::Boolean
-            | TypeRef::Json
-            | TypeRef::DateTime
-            | TypeRef::JsonText => None,
-        }
-    }
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = spec
         .endpoints
         .iter()
-        .filter_map(|e| named(&e.response).map(str::to_string))
+        .filter_map(|e| e.response.named().map(str::to_string))
         .collect();
     while let Some(name) = stack.pop() {
         if !seen.insert(name.clone()) {
@@ -405,7 +392,7 @@ fn response_types(spec: &Spec) -> BTreeSet<String> {
         for def in &spec.types {
             if let TypeDef::Object(object) = def {
                 if object.name == name {
-                    stack.extend(object.fields.iter().filter_map(|f| named(&f.ty).map(str::to_string)));
+                    stack.extend(object.fields.iter().filter_map(|f| f.ty.named().map(str::to_string)));
                 }
             }
         }
