@@ -259,6 +259,15 @@ pub enum SandboxError {
         /// The schema's plans.
         plans: Vec<&'static str>,
     },
+    /// The last call the sandbox recorded is not an endpoint's documented request (see
+    /// [`Sandbox::check_documented_request`]).
+    #[error("the last call is not the documented request of `{endpoint}`: {reason}")]
+    UndocumentedRequest {
+        /// The endpoint's Rust method name.
+        endpoint: String,
+        /// What differs.
+        reason: String,
+    },
     /// A rate-limit class the served schema does not have.
     #[error("no rate-limit class is named `{name}`; the classes are {}", .classes.join(", "))]
     UnknownRateClass {
@@ -1118,6 +1127,30 @@ impl Sandbox {
         Self::builder().start().await
     }
 
+    /// Starts the sandbox the endpoints' doc examples run against: it holds the records the
+    /// documented examples name ([`SandboxBuilder::documented_records`]) and keeps request
+    /// bodies ([`SandboxBuilder::keep_bodies`]) for [`check_documented_request`](Self::check_documented_request).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
+    ///
+    /// let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// let client = sandbox.client()?;
+    /// let row = OpportunityByLeadField::new("+91-2543456794", 12114)
+    ///     .with_opportunity_note("Add/ByEmailAddress")
+    ///     .with_fields(vec![OpportunityField::new("mx_Custom_1", "XYZ")]);
+    /// client.add_opportunities_in_bulk(SearchBy::Phone, [row]).await?;
+    /// // One row of the two the documentation sends, and not all of their fields:
+    /// assert!(sandbox.check_documented_request("add_opportunities_in_bulk").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn with_documented_records() -> Result<Sandbox, SandboxError> {
+        Self::builder().documented_records(true).keep_bodies(true).start().await
+    }
+
     /// The base URL to give [`ClientBuilder::base_url`], e.g. `http://127.0.0.1:41234/v2`.
     pub fn base_url(&self) -> &str {
         &self.base_url
@@ -1183,6 +1216,57 @@ impl Sandbox {
     /// [`request_log`](SandboxBuilder::request_log) calls.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
+    }
+
+    /// Checks that the last call this sandbox recorded is the documented request of `endpoint`
+    /// (a Rust method name, e.g. `add_opportunities_in_bulk`): a call of that endpoint whose body
+    /// is the request example of its documentation (compared as JSON) and whose query holds each
+    /// documented query value. Bodies are compared only when the sandbox keeps them
+    /// ([`SandboxBuilder::keep_bodies`]; [`Sandbox::with_documented_records`] does).
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError::UndocumentedRequest`], saying what differs.
+    pub fn check_documented_request(&self, endpoint: &str) -> Result<(), SandboxError> {
+        let differs = |reason: String| SandboxError::UndocumentedRequest {
+            endpoint: endpoint.to_string(),
+            reason,
+        };
+        let documented = self
+            .shared
+            .schema
+            .endpoint_named(endpoint)
+            .ok_or_else(|| differs("the served schema has no endpoint of that name".into()))?;
+        let sent = self
+            .requests()
+            .pop()
+            .ok_or_else(|| differs("the sandbox has recorded no call".into()))?;
+        if sent.endpoint != Some(documented.name) {
+            return Err(differs(format!("it was `{} {}`", sent.method, sent.path)));
+        }
+        let body = documented
+            .request_example
+            .map(serde_json::from_str::<serde_json::Value>)
+            .transpose()
+            .map_err(|error| differs(format!("the documented request example is not JSON: {error}")))?;
+        if sent.body != body {
+            let shown = |body: &Option<serde_json::Value>| body.as_ref().map_or("none".to_string(), |b| b.to_string());
+            return Err(differs(format!(
+                "the body sent was {}, the documented one {}",
+                shown(&sent.body),
+                shown(&body)
+            )));
+        }
+        for (name, value) in documented.query_example {
+            if !sent
+                .query
+                .iter()
+                .any(|(sent_name, sent_value)| sent_name == name && sent_value == value)
+            {
+                return Err(differs(format!("the query has no `{name}={value}`")));
+            }
+        }
+        Ok(())
     }
 
     /// Counts of calls, processed calls, created opportunities, leads, activities, tasks and
