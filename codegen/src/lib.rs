@@ -190,33 +190,42 @@ pub fn load(sources: &[SourceFile]) -> Result<model::Spec, Diagnostics> {
     })
 }
 
-/// Reports, at the endpoint's `examples`, each endpoint whose documented examples cannot be
-/// written as calls of the generated API: its method would otherwise lose its doc example
-/// without a word.
+/// Reports each documented example the generated API cannot write, at the value that cannot be
+/// written (`endpoints[2].examples.request[0].Shade`): its method would otherwise lose its doc
+/// example without a word.
 fn check_examples(spec: &model::Spec, parsed: &[yaml::Parsed<raw::File>], diags: &mut Diagnostics) {
-    for endpoint in emit::inexpressible_examples(spec) {
+    for (endpoint, problem) in emit::inexpressible_examples(spec) {
         let Some(file) = parsed.iter().find(|file| file.file.name == endpoint.source) else {
             continue;
         };
         let Some(index) = file.value.endpoints.iter().position(|raw| raw.name == endpoint.name) else {
             continue;
         };
-        let key = if file.value.endpoints[index].examples.is_some() {
-            "examples"
-        } else {
-            "name"
+        let mut path = vec![yaml::Seg::from("endpoints"), yaml::Seg::from(index)];
+        let help = match problem.example {
+            Some(example) => {
+                path.extend([yaml::Seg::from("examples"), yaml::Seg::from(example)]);
+                path.extend(problem.at);
+                format!(
+                    "{}; the method's doc example is written from `examples.{example}`",
+                    problem.help
+                )
+            }
+            None if file.value.endpoints[index].examples.is_some() => {
+                path.push(yaml::Seg::from("examples"));
+                problem.help
+            }
+            None => {
+                path.push(yaml::Seg::from("name"));
+                problem.help
+            }
         };
-        let path = [
-            yaml::Seg::from("endpoints"),
-            yaml::Seg::from(index),
-            yaml::Seg::from(key),
-        ];
-        let message = format!(
-            "the examples of `{}` cannot be written with the generated constructors and setters",
-            endpoint.name
-        );
-        let help = "check each value against its type: a closed enum's value must be listed, numbers must be numbers (or the field `lenient`), date-times `YYYY-MM-DD HH:MM:SS`, and a body needs a request example; the doc example is built from these".to_string();
-        diags.push(file.error_at(&path, message, Some(help)));
+        let diagnostic = if problem.key {
+            file.error_at_key(&path, problem.message, Some(help))
+        } else {
+            file.error_at(&path, problem.message, Some(help))
+        };
+        diags.push(diagnostic);
     }
 }
 

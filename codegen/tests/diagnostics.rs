@@ -687,6 +687,8 @@ fn file(name: &str, text: &str) -> SourceFile {
 
 #[test]
 fn an_example_the_generated_api_cannot_write_is_reported_not_dropped() {
+    // Each endpoint's examples hold one value the generated API cannot write; each is reported
+    // at that value, with what to do.
     let spec = "
 types:
   - name: Shade
@@ -697,6 +699,13 @@ types:
     kind: object
     fields:
       - { wire: Shade, type: Shade, required: true }
+      - { wire: Litres, type: integer }
+      - { wire: Brand, type: string }
+  - name: Person
+    kind: attributes
+    pair: { attribute: Attribute, value: Value }
+    fields:
+      - { wire: EmailAddress, type: string }
 endpoints:
   - name: add_paint
     title: Add Paint
@@ -708,6 +717,71 @@ endpoints:
     response: json
     examples:
       request: { \"Shade\": \"neon\" }
+  - name: add_paints
+    title: Add Paints
+    group: paints
+    method: POST
+    path: /Paints/Bulk
+    idempotent: false
+    body: { kind: array, items: Paint, max_items: 5 }
+    response: json
+    examples:
+      request: [ { \"Shade\": \"dark\" },
+                 { \"Shade\": \"light\", \"Litres\": \"4\" } ]
+  - name: mix_paint
+    title: Mix Paint
+    group: paints
+    method: POST
+    path: /Paints/Mix
+    idempotent: false
+    body: { kind: object, type: Paint }
+    response: json
+    examples:
+      request: { \"Litres\": 4 }
+  - name: sell_paint
+    title: Sell Paint
+    group: paints
+    method: POST
+    path: /Paints/Sell
+    idempotent: false
+    body: { kind: object, type: Paint }
+    response: json
+    examples:
+      request: { \"Shade\": \"dark\", \"Colour\": \"red\" }
+  - name: add_painter
+    title: Add Painter
+    group: paints
+    method: POST
+    path: /Painters/Add
+    idempotent: false
+    body: { kind: object, type: Person }
+    response: json
+    examples:
+      request: [ { \"Attribute\": \"EmailAddress\", \"Value\": \"a@example.com\" },
+                 { \"Attribute\": \"EmailAddress\", \"Value\": \"b@example.com\" } ]
+  - name: get_paints
+    title: Get Paints
+    group: paints
+    method: GET
+    path: /Paints
+    idempotent: true
+    query:
+      - { wire: limit, type: integer, required: true }
+    response: json
+    examples:
+      query: { limit: many }
+  - name: paint_wall
+    title: Paint Wall
+    group: paints
+    method: POST
+    path: /Paints/Wall
+    idempotent: false
+    query:
+      - { wire: wall, type: string, required: true }
+    body: { kind: object, type: Paint }
+    response: json
+    examples:
+      query: { wall: north }
 ";
     insta::assert_snapshot!(render(&[("spec/paints.yaml", spec)]));
 }

@@ -233,7 +233,8 @@ fn emit_client_methods(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Token
     let method = ident(&endpoint.name);
     let builder = builder_name(endpoint);
     let docs = method_doc(endpoint, spec);
-    let example = method_example(endpoint, spec, paths).map(|text| {
+    // The loader reported an example that cannot be written; a valid spec has none.
+    let example = method_example(endpoint, spec, paths).ok().flatten().map(|text| {
         let lines = doc_lines(&text);
         quote! { #[doc = ""] #lines }
     });
@@ -700,7 +701,7 @@ fn emit_pages(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<TokenSt
         "Every page of {}, from the body's `{}` on: `self.{}(…).pages()`.\n\nThe stream owns a clone of the client and the arguments, so it can be returned from a function, stored or spawned. See [`crate::pages::Pages`].",
         endpoint.title, pagination.position.wire, endpoint.name
     ));
-    let example = pages_example(endpoint, spec, paths).map(|text| {
+    let example = pages_example(endpoint, spec, paths).ok().flatten().map(|text| {
         let lines = doc_lines(&text);
         quote! { #[doc = ""] #lines }
     });

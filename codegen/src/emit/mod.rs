@@ -34,18 +34,17 @@ pub struct Emitted {
     pub tokens: TokenStream,
 }
 
-/// The endpoints whose documented examples cannot be written as calls of the generated API
-/// (e.g. a value a closed enum does not list, a string where the type wants a number): their
-/// methods would go without a doc example, so the loader reports them instead.
-pub fn inexpressible_examples(spec: &Spec) -> Vec<&crate::model::Endpoint> {
+/// Each endpoint whose documented examples cannot be written as calls of the generated API
+/// (e.g. a value a closed enum does not list, a string where the type wants a number), with
+/// where and why: its method would go without a doc example, so the loader reports them.
+pub fn inexpressible_examples(spec: &Spec) -> Vec<(&crate::model::Endpoint, example::Inexpressible)> {
     let paths = Paths::new(spec);
     spec.endpoints
         .iter()
-        .filter(|endpoint| {
-            let has_examples = endpoint.request_example.is_some()
-                || matches!(endpoint.body, crate::model::Body::None)
-                || !endpoint.query_example.is_empty();
-            has_examples && example::method_example(endpoint, spec, &paths).is_none()
+        .filter_map(|endpoint| {
+            example::method_example(endpoint, spec, &paths)
+                .err()
+                .map(|problem| (endpoint, problem))
         })
         .collect()
 }

@@ -260,8 +260,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityField, OpportunityActivity};
     ///
     /// let items = [
@@ -278,14 +278,8 @@ impl crate::Client {
     ///     )
     ///     .await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_bulk_activities_on_opportunity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("post_bulk_activities_on_opportunity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn post_bulk_activities_on_opportunity(
@@ -408,18 +402,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_activity_type_details(1).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_type_details").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activity_type_details")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activity_type_details(
@@ -498,18 +486,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_activity_details("activityId").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_details").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activity_details")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activity_details(
@@ -584,18 +566,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_sales_activity_settings().await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_sales_activity_settings").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_sales_activity_settings")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_sales_activity_settings(
@@ -671,8 +647,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, LeadActivitiesQuery, OffsetPaging,
     /// };
@@ -682,14 +658,8 @@ impl crate::Client {
     ///     .with_paging(OffsetPaging::new(0, 10));
     /// let result = client.get_activities_of_lead("leadId", body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_of_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activities_of_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_of_lead(
@@ -713,8 +683,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, LeadActivitiesQuery, OffsetPaging,
     /// };
@@ -727,7 +697,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_of_lead_pages(
@@ -804,8 +774,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
@@ -816,14 +786,8 @@ impl crate::Client {
     ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Ascending));
     /// let result = client.get_activities_by_lead_reference("leadId", body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_lead_reference").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activities_by_lead_reference")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_by_lead_reference(
@@ -851,8 +815,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventFilter, ActivitySortOrder, ActivitySorting, LeadReferenceQuery,
     /// };
@@ -866,7 +830,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_by_lead_reference_pages(
@@ -946,8 +910,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::activities::{ActivityField, LeadActivityPost};
     ///
@@ -975,14 +939,8 @@ impl crate::Client {
     ///     );
     /// let result = client.post_activity_on_lead(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_activity_on_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("post_activity_on_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn post_activity_on_lead(
@@ -1057,8 +1015,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityTypeDefinition;
     ///
     /// let body = ActivityTypeDefinition::new("New Custom Activity Type")
@@ -1084,14 +1042,8 @@ impl crate::Client {
     ///     );
     /// let result = client.create_activity_type(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_activity_type").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_activity_type")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_activity_type(
@@ -1167,8 +1119,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityDeletion;
     ///
     /// let body = ActivityDeletion::new(
@@ -1180,14 +1132,8 @@ impl crate::Client {
     ///     .with_status_webhook_url("https://myurl");
     /// let result = client.delete_activities_of_lead(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_activities_of_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_activities_of_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_activities_of_lead(
@@ -1266,8 +1212,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{SalesActivityPost, SalesActivityStatus};
     ///
     /// let body = SalesActivityPost::new(SalesActivityStatus::Open)
@@ -1280,14 +1226,8 @@ impl crate::Client {
     ///     .with_sales_date("date of sale in yyyy-MM-dd HH:mm:ss format");
     /// let result = client.post_sales_activity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_sales_activity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("post_sales_activity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn post_sales_activity(
@@ -1363,22 +1303,16 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::SalesActivityCancellation;
     ///
     /// let body = SalesActivityCancellation::new("d10cc6e8-441b-11e6-b61b-22000aa8e760")
     ///     .with_activity_event_note("Deal is not done. ");
     /// let result = client.cancel_sales_activity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("cancel_sales_activity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("cancel_sales_activity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn cancel_sales_activity(
@@ -1457,8 +1391,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityEventQuery, ActivityEventRange, ActivitySortOrder, ActivitySorting,
     /// };
@@ -1472,14 +1406,8 @@ impl crate::Client {
     ///     .with_sorting(ActivitySorting::new("ModifiedOn", ActivitySortOrder::Descending));
     /// let result = client.get_activities_by_activity_event(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_activity_event").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activities_by_activity_event")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_by_activity_event(
@@ -1556,8 +1484,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySortOrder, ActivitySorting,
     /// };
@@ -1571,14 +1499,8 @@ impl crate::Client {
     ///     .with_sorting(ActivitySorting::new("CreatedOn", ActivitySortOrder::Descending));
     /// let result = client.get_activities_by_date_range(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activities_by_date_range").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activities_by_date_range")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_by_date_range(
@@ -1601,8 +1523,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityDateRange, ActivityDateRangeQuery, ActivitySortOrder, ActivitySorting,
     /// };
@@ -1619,7 +1541,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activities_by_date_range_pages(
@@ -1696,8 +1618,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
     /// use leadsquared::search::Paging;
     ///
@@ -1708,14 +1630,8 @@ impl crate::Client {
     ///     .with_paging(Paging::new(1, 100));
     /// let result = client.get_activity_change_history(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_activity_change_history").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_activity_change_history")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activity_change_history(
@@ -1738,8 +1654,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{ActivityChangeFilter, ActivityChangeQuery};
     /// use leadsquared::search::Paging;
     ///
@@ -1753,7 +1669,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_activity_change_history_pages(
@@ -1830,8 +1746,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::{
     ///     ActivityAdvancedSearch, ActivitySortOrder, ActivitySorting,
     /// };
@@ -1846,14 +1762,8 @@ impl crate::Client {
     ///     .with_columns(SearchColumns::new("ProspectActivityId"));
     /// let result = client.activity_advanced_search(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("activity_advanced_search").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("activity_advanced_search")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn activity_advanced_search(
@@ -1928,8 +1838,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::accounts::{CompanyProperty, CompanyTypeRef, NewCompany};
     ///
     /// let body = NewCompany::new(
@@ -1942,14 +1852,8 @@ impl crate::Client {
     /// );
     /// let result = client.create_account(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_account").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_account")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_account(
@@ -2023,8 +1927,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::accounts::{CompanyChanges, CompanyProperty};
     ///
     /// let body = CompanyChanges::new(
@@ -2035,14 +1939,8 @@ impl crate::Client {
     /// );
     /// let result = client.update_account("companyId", body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_account").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_account")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_account(
@@ -2122,18 +2020,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.delete_account("companyId", true).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_account").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_account")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_account(
@@ -2214,8 +2106,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{
     ///     CompanyDateRange, CompanyFilter, CompanyQuery, CompanyTypeRef,
@@ -2243,14 +2135,8 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("ModifiedOn", SortDirection::Descending));
     /// let result = client.get_accounts(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_accounts").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_accounts")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_accounts(
@@ -2326,8 +2212,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::accounts::{
     ///     CompanyBatch, CompanyBatchOptions, CompanyProperty, CompanyTypeRef,
     /// };
@@ -2344,14 +2230,8 @@ impl crate::Client {
     /// );
     /// let result = client.create_or_update_accounts_in_bulk(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_or_update_accounts_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_or_update_accounts_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_or_update_accounts_in_bulk(
@@ -2427,8 +2307,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::accounts::AccountActivityPost;
     /// use leadsquared::activities::ActivityField;
     ///
@@ -2443,14 +2323,8 @@ impl crate::Client {
     ///     );
     /// let result = client.post_account_activity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("post_account_activity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("post_account_activity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn post_account_activity(
@@ -2525,8 +2399,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::accounts::AccountActivityUpdate;
     /// use leadsquared::activities::ActivityField;
     ///
@@ -2535,14 +2409,8 @@ impl crate::Client {
     ///     .with_fields(vec![ActivityField::new("mx_Custom_1", "Test")]);
     /// let result = client.update_account_activity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_account_activity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_account_activity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_account_activity(
@@ -2620,8 +2488,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::accounts::{AccountActivitiesQuery, AccountActivityPaging};
     /// use leadsquared::search::DateTimeRange;
@@ -2637,14 +2505,8 @@ impl crate::Client {
     ///     .get_account_activities("8933fa5e-5b39-11e9-826a-0622360da6fe", body)
     ///     .await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activities").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_account_activities")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_account_activities(
@@ -2721,20 +2583,14 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client
     ///     .get_account_activity_by_id("255539a4-0380-4b8c-84db-7746b46c3fe2")
     ///     .await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_account_activity_by_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_account_activity_by_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_account_activity_by_id(
@@ -2809,18 +2665,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_lead_by_email("george@example.com").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_lead_by_email").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_lead_by_email")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_lead_by_email(
@@ -2896,8 +2746,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
@@ -2913,14 +2763,8 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
     /// let result = client.search_leads_by_criteria(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("search_leads_by_criteria").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("search_leads_by_criteria")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn search_leads_by_criteria(
@@ -2943,8 +2787,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
@@ -2963,7 +2807,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn search_leads_by_criteria_pages(
@@ -3041,8 +2885,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
     /// let body = LeadAttributes::new()
@@ -3061,14 +2905,8 @@ impl crate::Client {
     ///     );
     /// let result = client.create_lead(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_lead(
@@ -3144,21 +2982,15 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
     /// let body = LeadAttributes::new().phone("9999999999").set("mx_City", "London");
     /// let result = client.update_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca", body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_lead(
@@ -3238,8 +3070,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
     /// let body = LeadAttributes::new()
@@ -3258,14 +3090,8 @@ impl crate::Client {
     ///     .search_by("EmailAddress");
     /// let result = client.create_or_update_lead(body).post_updated_lead(false).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_or_update_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_or_update_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_or_update_lead(
@@ -3341,18 +3167,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_lead_by_phone("9901111111").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_lead_by_phone").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_lead_by_phone")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_lead_by_phone(
@@ -3427,8 +3247,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
     /// use leadsquared::search::{Paging, SearchColumns};
     ///
@@ -3447,14 +3267,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_leads_by_ids(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_leads_by_ids").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_leads_by_ids")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_leads_by_ids(
@@ -3477,8 +3291,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::{LeadIds, LeadIdsQuery};
     /// use leadsquared::search::{Paging, SearchColumns};
     ///
@@ -3500,7 +3314,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_leads_by_ids_pages(
@@ -3575,8 +3389,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadDateRangeQuery;
     /// use leadsquared::search::{
@@ -3598,14 +3412,8 @@ impl crate::Client {
     ///     .with_value("OT_1");
     /// let result = client.get_leads_by_date_range(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_leads_by_date_range").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_leads_by_date_range")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_leads_by_date_range(
@@ -3684,18 +3492,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_lead_metadata().schema_name("Phone").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_lead_metadata").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_lead_metadata")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_lead_metadata(&self) -> super::requests::GetLeadMetadata {
@@ -3771,18 +3573,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.delete_lead("6f75b09d-0187-45d6-86dd-f848bd5a0aca").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_lead(
@@ -3857,8 +3653,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadReset;
     ///
@@ -3878,14 +3674,8 @@ impl crate::Client {
     ///     .with_to_date(DateTime::parse("2020-10-16 18:29:59")?);
     /// let result = client.reset_lead(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("reset_lead").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("reset_lead")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn reset_lead(
@@ -3959,8 +3749,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::{LeadAttribute, LeadBulkUpdate};
     ///
     /// let body = LeadBulkUpdate::new(
@@ -3975,14 +3765,8 @@ impl crate::Client {
     ///     .with_value("OT_1");
     /// let result = client.update_leads_in_bulk(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_leads_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_leads_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_leads_in_bulk(
@@ -4066,8 +3850,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadAttributes;
     ///
     /// let items = [
@@ -4102,14 +3886,8 @@ impl crate::Client {
     /// ];
     /// let result = client.create_leads_in_bulk(items).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_leads_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_leads_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_leads_in_bulk(
@@ -4185,8 +3963,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadFieldDefinition;
     ///
     /// let body = LeadFieldDefinition::new("Text Field", "Text")
@@ -4200,14 +3978,8 @@ impl crate::Client {
     ///     .with_options_json("");
     /// let result = client.create_lead_field(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead_field").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_lead_field")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_lead_field(
@@ -4284,8 +4056,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadHistoryDeletion;
     ///
     /// let body = LeadHistoryDeletion::new("3aee22bd-8419-422a-8242-c510df9af021")
@@ -4294,14 +4066,8 @@ impl crate::Client {
     ///     .with_status_webhook_url("http://myurl");
     /// let result = client.delete_lead_stage_change_history(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_stage_change_history").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_lead_stage_change_history")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_lead_stage_change_history(
@@ -4377,8 +4143,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::leads::LeadHistoryDeletion;
     ///
     /// let body = LeadHistoryDeletion::new("<>")
@@ -4387,14 +4153,8 @@ impl crate::Client {
     ///     .with_status_webhook_url("");
     /// let result = client.delete_lead_owner_change_history(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_lead_owner_change_history").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_lead_owner_change_history")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_lead_owner_change_history(
@@ -4471,8 +4231,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::activities::ActivityField;
     /// use leadsquared::leads::{CapturedLeadActivity, LeadAndActivity, LeadAttributes};
     ///
@@ -4493,14 +4253,8 @@ impl crate::Client {
     /// );
     /// let result = client.create_lead_and_activity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_lead_and_activity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_lead_and_activity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_lead_and_activity(
@@ -4575,18 +4329,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_all_lists().await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_all_lists").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_all_lists")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_all_lists(&self) -> super::requests::GetAllLists {
@@ -4659,8 +4407,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::lists::{ListLeadsParameters, ListLeadsQuery};
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
     ///
@@ -4673,14 +4421,8 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
     /// let result = client.get_leads_in_list(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_leads_in_list").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_leads_in_list")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_leads_in_list(
@@ -4754,8 +4496,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::lists::StaticListLeads;
     ///
     /// let body = StaticListLeads::new(
@@ -4767,14 +4509,8 @@ impl crate::Client {
     /// );
     /// let result = client.add_leads_to_static_list(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("add_leads_to_static_list").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("add_leads_to_static_list")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn add_leads_to_static_list(
@@ -4848,18 +4584,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.add_lead_to_static_list("listId", "leadId").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("add_lead_to_static_list").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("add_lead_to_static_list")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn add_lead_to_static_list(
@@ -4942,18 +4672,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.remove_lead_from_static_list("ListId", "LeadID").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("remove_lead_from_static_list").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("remove_lead_from_static_list")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn remove_lead_from_static_list(
@@ -5032,22 +4756,16 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::lists::NewStaticList;
     ///
     /// let body = NewStaticList::new("Here is the list name")
     ///     .with_description("Here is the list description");
     /// let result = client.create_empty_static_list(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_empty_static_list").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_empty_static_list")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_empty_static_list(
@@ -5160,8 +4878,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityByLeadField, OpportunityField, SearchBy};
     ///
     /// let items = [
@@ -5192,14 +4910,8 @@ impl crate::Client {
     /// ];
     /// let result = client.add_opportunities_in_bulk(SearchBy::Phone, items).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("add_opportunities_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("add_opportunities_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn add_opportunities_in_bulk(
@@ -5349,8 +5061,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityField, OpportunityUpdate};
     ///
     /// let body = OpportunityUpdate::new("5ca5b042-51ea-4699-b6f0-84c40ab12770")
@@ -5363,14 +5075,8 @@ impl crate::Client {
     ///     );
     /// let result = client.update_opportunity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_opportunity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_opportunity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_opportunity(
@@ -5446,21 +5152,15 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client
     ///     .get_opportunity_by_id("4597c076-be5a-4ba2-9b08-ecd21626750f")
     ///     .get_file_url(true)
     ///     .await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunity_by_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_opportunity_by_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunity_by_id(
@@ -5538,8 +5238,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
@@ -5553,14 +5253,8 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("CreatedOn", SortDirection::Descending));
     /// let result = client.get_opportunities_by_unique_lead_field(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_unique_lead_field").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_opportunities_by_unique_lead_field")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunities_by_unique_lead_field(
@@ -5583,8 +5277,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::{
     ///     Paging, SearchColumns, SearchCriteria, SearchParameter, SearchSorting,
     ///     SortDirection, SqlOperator,
@@ -5601,7 +5295,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunities_by_unique_lead_field_pages(
@@ -5677,8 +5371,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::leads::LeadAttributes;
     /// use leadsquared::opportunities::{
@@ -5697,14 +5391,8 @@ impl crate::Client {
     /// );
     /// let result = client.capture_opportunity(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("capture_opportunity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("capture_opportunity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn capture_opportunity(
@@ -5785,8 +5473,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunityBulkUpdate, OpportunityField};
     ///
     /// let items = [
@@ -5802,14 +5490,8 @@ impl crate::Client {
     /// ];
     /// let result = client.bulk_update_opportunities(items).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("bulk_update_opportunities").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("bulk_update_opportunities")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn bulk_update_opportunities(
@@ -5926,20 +5608,14 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client
     ///     .delete_opportunity("5ca5b042-51ea-4699-b6f0-84c40ab12770")
     ///     .await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_opportunity").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_opportunity")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_opportunity(
@@ -6016,18 +5692,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.check_opportunity_feature("orgId").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("check_opportunity_feature").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("check_opportunity_feature")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn check_opportunity_feature(
@@ -6104,18 +5774,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_opportunity_type_metadata(12005).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunity_type_metadata").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_opportunity_type_metadata")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunity_type_metadata(
@@ -6192,8 +5856,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::LeadOpportunitiesQuery;
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
     ///
@@ -6205,14 +5869,8 @@ impl crate::Client {
     ///     .with_sorting(SearchSorting::new("Owner", SortDirection::Descending));
     /// let result = client.get_opportunities_by_lead_id("leadId").body(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_lead_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_opportunities_by_lead_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunities_by_lead_id(
@@ -6235,8 +5893,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::LeadOpportunitiesQuery;
     /// use leadsquared::search::{Paging, SearchColumns, SearchSorting, SortDirection};
     ///
@@ -6251,7 +5909,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunities_by_lead_id_pages(
@@ -6327,8 +5985,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::opportunities::{OpportunitiesByIdsQuery, OpportunityIdsOfType};
     /// use leadsquared::search::SearchColumns;
     ///
@@ -6343,14 +6001,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_opportunities_by_ids(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_opportunities_by_ids").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_opportunities_by_ids")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_opportunities_by_ids(
@@ -6427,8 +6079,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::JsonText;
     /// use leadsquared::opportunities::{
     ///     OpportunityAdvancedSearch, OpportunitySearchSorting,
@@ -6445,14 +6097,8 @@ impl crate::Client {
     ///     .with_sorting(OpportunitySearchSorting::new("CreatedOn", 1));
     /// let result = client.opportunity_advanced_search(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("opportunity_advanced_search").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("opportunity_advanced_search")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn opportunity_advanced_search(
@@ -6530,8 +6176,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskCreate, TaskTypeName};
     ///
@@ -6547,14 +6193,8 @@ impl crate::Client {
     ///     .with_task_type(TaskTypeName::new("Meeting"));
     /// let result = client.create_task(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_task").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_task")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_task(
@@ -6630,8 +6270,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::tasks::{TaskBatch, TaskCreate, TaskTypeName};
     ///
@@ -6666,14 +6306,8 @@ impl crate::Client {
     /// );
     /// let result = client.create_tasks_in_bulk(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("create_tasks_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("create_tasks_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn create_tasks_in_bulk(
@@ -6750,18 +6384,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_task_types().await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_task_types").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_task_types")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_task_types(&self) -> super::requests::GetTaskTypes {
@@ -6833,8 +6461,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::search::{SearchSorting, SortDirection};
     /// use leadsquared::tasks::{TaskColumns, TaskLookup, TaskPaging, TaskQuery};
@@ -6851,14 +6479,8 @@ impl crate::Client {
     ///     .with_paging(TaskPaging::new(0, 200));
     /// let result = client.get_tasks(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_tasks").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_tasks")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_tasks(&self, body: super::tasks::TaskQuery) -> super::requests::GetTasks {
@@ -6929,18 +6551,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_tasks_by_lead_id("leadId").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_tasks_by_lead_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_tasks_by_lead_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_tasks_by_lead_id(
@@ -7015,8 +6631,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::DateTime;
     /// use leadsquared::tasks::TaskUpdate;
     ///
@@ -7031,14 +6647,8 @@ impl crate::Client {
     ///     .with_owner_id("1a50c565-8525-11ea-a93b-0aa4c559f4ca");
     /// let result = client.update_task(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("update_task").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("update_task")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn update_task(
@@ -7113,8 +6723,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::tasks::TaskDeletion;
     ///
     /// let body = TaskDeletion::new(
@@ -7130,14 +6740,8 @@ impl crate::Client {
     ///     );
     /// let result = client.delete_tasks_in_bulk(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("delete_tasks_in_bulk").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("delete_tasks_in_bulk")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn delete_tasks_in_bulk(
@@ -7212,8 +6816,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
     ///
@@ -7225,14 +6829,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_todos_by_user_id(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_user_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_todos_by_user_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_todos_by_user_id(
@@ -7255,8 +6853,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
     ///
@@ -7271,7 +6869,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_todos_by_user_id_pages(
@@ -7346,8 +6944,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
     ///
@@ -7359,14 +6957,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_todos_by_email_address(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_todos_by_email_address").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_todos_by_email_address")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_todos_by_email_address(
@@ -7389,8 +6981,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
     ///
@@ -7405,7 +6997,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_todos_by_email_address_pages(
@@ -7482,8 +7074,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::search::Paging;
     /// use leadsquared::tasks::UserTasksQuery;
     ///
@@ -7495,14 +7087,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_appointments_by_email_address(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_email_address").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_appointments_by_email_address")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_appointments_by_email_address(
@@ -7580,8 +7166,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use leadsquared::tasks::AppointmentSearchQuery;
     ///
     /// let body = AppointmentSearchQuery::new(
@@ -7597,14 +7183,8 @@ impl crate::Client {
     /// );
     /// let result = client.get_appointments_by_search_criteria(body).await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_appointments_by_search_criteria").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_appointments_by_search_criteria")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_appointments_by_search_criteria(
@@ -7679,18 +7259,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.get_user_by_id("718ae557-9d0b-11e7-b0ab-02e89b2fb8f4").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("get_user_by_id").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("get_user_by_id")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn get_user_by_id(
@@ -7769,18 +7343,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.mark_user_obsolete("userid").await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("mark_user_obsolete").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("mark_user_obsolete")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn mark_user_obsolete(
@@ -7860,18 +7428,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = leadsquared_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = leadsquared_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.authenticate_user().await?;
     /// println!("{result:?}");
-    /// # let documented = leadsquared_sandbox::SCHEMA.endpoint_named("authenticate_user").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("authenticate_user")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn authenticate_user(&self) -> super::requests::AuthenticateUser {

@@ -67,8 +67,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::PersonFields;
     ///
     /// let body = PersonFields::new()
@@ -77,14 +77,8 @@ impl crate::Client {
     ///     .set_with_fields("mx_KYC", "", PersonFields::new().set("Status", "Pending"));
     /// let result = client.golden_create_person(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_create_person").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_create_person")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_create_person(
@@ -141,22 +135,16 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{Company, CompanyProperties};
     ///
     /// let body = Company::new("Acme")
     ///     .with_properties(CompanyProperties::new().city("Pune"));
     /// let result = client.golden_create_company(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_create_company").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_create_company")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_create_company(

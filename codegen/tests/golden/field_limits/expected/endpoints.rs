@@ -64,22 +64,16 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::IdBatch;
     ///
     /// let body = IdBatch::new(vec!["a".to_owned(), "b".to_owned()])
     ///     .with_tags(vec!["x".to_owned()]);
     /// let result = client.golden_read_ids(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_read_ids").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_read_ids")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_read_ids(

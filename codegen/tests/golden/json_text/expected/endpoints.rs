@@ -67,8 +67,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{AdvancedSearch, JsonText};
     ///
     /// let body = AdvancedSearch::new(
@@ -79,14 +79,8 @@ impl crate::Client {
     ///     .with_columns(serde_json::json!({ "Include_CSV" : "Owner,Status" }));
     /// let result = client.golden_advanced_search(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_advanced_search").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_advanced_search")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_advanced_search(
@@ -142,18 +136,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.golden_saved_criteria().await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_saved_criteria").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_saved_criteria")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_saved_criteria(&self) -> super::requests::GoldenSavedCriteria {

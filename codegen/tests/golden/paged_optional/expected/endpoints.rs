@@ -67,21 +67,15 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{Filter, Pager};
     ///
     /// let body = Filter::default().with_name("x").with_paging(Pager::new(1, 2));
     /// let result = client.golden_filter_entries("o-1").body(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_filter_entries").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_filter_entries")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_filter_entries(
@@ -104,8 +98,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{Filter, Pager};
     ///
     /// let body = Filter::default().with_name("x").with_paging(Pager::new(1, 2));
@@ -114,7 +108,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_filter_entries_pages(
@@ -170,22 +164,16 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{Lookup, Window};
     ///
     /// let body = Lookup::new("o-1")
     ///     .with_window(Window::default().with_offset(0).with_row_count(10));
     /// let result = client.golden_lookup_entries(body).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_lookup_entries").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_lookup_entries")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_lookup_entries(
@@ -208,8 +196,8 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::{Lookup, Window};
     ///
     /// let body = Lookup::new("o-1")
@@ -219,7 +207,7 @@ impl crate::Client {
     ///     let page = page?;
     ///     println!("page {}: {} items", page.index, page.items.len());
     /// }
-    /// # Ok(())
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_lookup_entries_pages(

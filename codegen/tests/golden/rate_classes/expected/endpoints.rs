@@ -67,18 +67,12 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// let result = client.golden_count_items().await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_count_items").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_count_items")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_count_items(&self) -> super::requests::GoldenCountItems {
@@ -136,21 +130,15 @@ impl crate::Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let sandbox = example_sandbox::Sandbox::builder().documented_records(true).keep_bodies(true).start().await?;
-    /// # let client = sandbox.client()?;
+    /// #     let sandbox = example_sandbox::Sandbox::with_documented_records().await?;
+    /// #     let client = sandbox.client()?;
     /// use example::Item;
     ///
     /// let items = [Item::new("first")];
     /// let result = client.golden_import_items(items).await?;
     /// println!("{result:?}");
-    /// # let documented = example_sandbox::SCHEMA.endpoint_named("golden_import_items").unwrap();
-    /// # let sent = sandbox.requests().pop().unwrap();
-    /// # let body = documented.request_example.map(serde_json::from_str::<serde_json::Value>).transpose()?;
-    /// # assert_eq!(sent.body, body, "the example sends the documented body");
-    /// # for (name, value) in documented.query_example {
-    /// #     assert!(sent.query.contains(&(name.to_string(), value.to_string())), "{name}");
-    /// # }
-    /// # Ok(())
+    /// #     sandbox.check_documented_request("golden_import_items")?;
+    /// #     Ok(())
     /// # }
     /// ```
     pub fn golden_import_items(
