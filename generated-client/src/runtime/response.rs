@@ -53,7 +53,7 @@ pub(crate) fn decode<R: DeserializeOwned>(
     // The common case, in one pass: a documented success whose body never mentions the
     // envelope's status field cannot be an error envelope, so it decodes straight into `R`.
     // Anything else (and a body that does not fit `R`) takes the full path below.
-    if is_success(status) && spec.is_some() && !mentions(body, API.error_envelope.status_field) {
+    if is_success(status) && spec.is_some() && !mentions_status_field(body) {
         match parse::<R>(body, deadline) {
             Ok(decoded) => return Ok(decoded),
             Err(Failure::Deadline) => return Err(timeout()),
@@ -302,10 +302,14 @@ impl<'de> serde::Deserialize<'de> for MaybeString {
     }
 }
 
-/// Whether `body` contains `"name"` (with its quotes) anywhere; a SIMD search, as this runs
-/// on every answer.
-fn mentions(body: &[u8], name: &str) -> bool {
-    memchr::memmem::find_iter(body, name.as_bytes())
+/// Whether `body` holds the error envelope's status field as a JSON string (`"Status"`), with a
+/// searcher built once: every successful call scans its body for it.
+fn mentions_status_field(body: &[u8]) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(API.error_envelope.status_field));
+    let name = API.error_envelope.status_field.as_bytes();
+    FINDER
+        .find_iter(body)
         .any(|at| at > 0 && body[at - 1] == b'"' && body.get(at + name.len()) == Some(&b'"'))
 }
 
