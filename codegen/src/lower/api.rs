@@ -4,8 +4,8 @@
 use super::*;
 
 impl Lowerer<'_> {
-    pub(super) fn lower_api(&mut self, file: &Parsed<raw::File>, raw: &raw::Api) -> Option<model::Api> {
-        let path = p!["api"];
+    /// The `api` section, at `at`.
+    pub(super) fn lower_api(&mut self, at: &At<'_>, raw: &raw::Api) -> Option<model::Api> {
         // Optional, so that specs written before the key existed still load (`cargo xtask diff`
         // lowers old revisions): the API's name in lower case, letters and digits only.
         let crate_name = raw.crate_name.clone().unwrap_or_else(|| {
@@ -15,33 +15,30 @@ impl Lowerer<'_> {
                 .collect::<String>()
                 .to_ascii_lowercase()
         });
-        let mut ok = self.check_snake_name(file, &child(&path, "crate_name"), &crate_name, "crate", None);
+        let mut ok = self.check_snake_name(&at.child("crate_name"), &crate_name, "crate", None);
         if raw.base_url.matches("{host}").count() != 1 || !raw.base_url.starts_with("https://") {
             let message = format!(
                 "base URL `{}` must start with `https://` and contain `{{host}}` once",
                 raw.base_url
             );
             let help = "write the template as on the API pages, e.g. `https://{host}/v2`".to_string();
-            self.diags
-                .push(file.error_at(&child(&path, "base_url"), message, Some(help)));
+            at.child("base_url").error(message).help(help).push(self.diags);
             ok = false;
         }
         let mut hosts = Vec::new();
         let mut regions = BTreeSet::new();
         for (i, host) in raw.hosts.iter().enumerate() {
-            let host_path = child(&child(&path, "hosts"), i);
-            ok &= self.check_type_like_name(file, &child(&host_path, "region"), &host.region, "region");
+            let host_at = at.child("hosts").child(i);
+            ok &= self.check_type_like_name(&host_at.child("region"), &host.region, "region");
             if !regions.insert(host.region.clone()) {
                 let message = format!("duplicate region `{}`", host.region);
-                self.diags
-                    .push(file.error_at(&child(&host_path, "region"), message, None));
+                host_at.child("region").error(message).push(self.diags);
                 ok = false;
             }
             if host.host.is_empty() || host.host.contains(['/', ':', ' ', '{']) {
                 let message = format!("`{}` is not a host name", host.host);
                 let help = "give the bare host, e.g. `api-in21.leadsquared.com`".to_string();
-                self.diags
-                    .push(file.error_at(&child(&host_path, "host"), message, Some(help)));
+                host_at.child("host").error(message).help(help).push(self.diags);
                 ok = false;
             }
             hosts.push(model::Host {
@@ -55,8 +52,7 @@ impl Lowerer<'_> {
         if defaults != 1 {
             let message = format!("{defaults} hosts are marked `default: true`; exactly one must be");
             let help = "mark the region that `Region::default()` should return with `default: true`".to_string();
-            self.diags
-                .push(file.error_at(&child(&path, "hosts"), message, Some(help)));
+            at.child("hosts").error(message).help(help).push(self.diags);
             ok = false;
         }
         let preferred = match raw.auth.preferred.as_str() {
@@ -65,13 +61,16 @@ impl Lowerer<'_> {
             other => {
                 let message = format!("unknown auth placement `{other}`");
                 let help = format!("valid placements: {}", one_of(["header", "query"]));
-                self.diags
-                    .push(file.error_at(&p!["api", "auth", "preferred"], message, Some(help)));
+                at.child("auth")
+                    .child("preferred")
+                    .error(message)
+                    .help(help)
+                    .push(self.diags);
                 ok = false;
                 model::AuthPlacement::Header
             }
         };
-        let rate_limits = self.lower_rate_limits(file, raw);
+        let rate_limits = self.lower_rate_limits(at, raw);
         let exceptions = EnumDef {
             name: "ExceptionType".into(),
             group: None,
@@ -81,14 +80,14 @@ impl Lowerer<'_> {
             )),
             open: true,
             integer: false,
-            values: self.lower_enum_values(file, &child(&path, "exceptions"), &raw.exceptions, true, true),
+            values: self.lower_enum_values(&at.child("exceptions"), &raw.exceptions, true, true),
         };
         let key_names = |names: &raw::KeyNames| model::KeyNames {
             access_key: names.access_key.clone(),
             secret_key: names.secret_key.clone(),
         };
         let envelope = &raw.error_envelope;
-        let statuses = self.lower_statuses(file, &child(&path, "statuses"), &raw.statuses);
+        let statuses = self.lower_statuses(&at.child("statuses"), &raw.statuses);
         let (plans, rate_classes) = rate_limits?;
         let api = model::Api {
             name: raw.name.clone(),
@@ -112,36 +111,29 @@ impl Lowerer<'_> {
             statuses: statuses?,
             exceptions,
             group_features: raw.group_features,
-            source: file.file.name.clone(),
+            source: at.file_name().to_string(),
         };
         ok.then_some(api)
     }
 
-    pub(super) fn lower_statuses(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &[raw::Status],
-    ) -> Option<Vec<model::Status>> {
+    pub(super) fn lower_statuses(&mut self, at: &At<'_>, raw: &[raw::Status]) -> Option<Vec<model::Status>> {
         let mut ok = true;
         let mut statuses = Vec::new();
         let mut seen = BTreeSet::new();
         for (i, status) in raw.iter().enumerate() {
-            let status_path = child(path, i);
+            let status_at = at.child(i);
             if !(100..=599).contains(&status.code) {
-                self.diags.push(file.error_at(
-                    &child(&status_path, "code"),
-                    format!("`{}` is not an HTTP status code", status.code),
-                    None,
-                ));
+                status_at
+                    .child("code")
+                    .error(format!("`{}` is not an HTTP status code", status.code))
+                    .push(self.diags);
                 ok = false;
             }
             if !seen.insert(status.code) {
-                self.diags.push(file.error_at(
-                    &child(&status_path, "code"),
-                    format!("status {} is listed twice", status.code),
-                    None,
-                ));
+                status_at
+                    .child("code")
+                    .error(format!("status {} is listed twice", status.code))
+                    .push(self.diags);
                 ok = false;
             }
             let processed = match status.processed.as_str() {
@@ -154,8 +146,7 @@ impl Lowerer<'_> {
                         "valid values: {} (whether a request that got this status took effect)",
                         one_of(["always", "never", "unknown"])
                     );
-                    self.diags
-                        .push(file.error_at(&child(&status_path, "processed"), message, Some(help)));
+                    status_at.child("processed").error(message).help(help).push(self.diags);
                     ok = false;
                     continue;
                 }
@@ -168,8 +159,9 @@ impl Lowerer<'_> {
         }
         if ok && !statuses.iter().any(|status| (200..=299).contains(&status.code)) {
             let help = "list the success status the API page documents, e.g. `- { code: 200, meaning: Success., processed: always }`; a method whose every status is an error could never return".to_string();
-            self.diags
-                .push(file.error_at(path, "no success (2xx) status is documented".to_string(), Some(help)));
+            at.error("no success (2xx) status is documented")
+                .help(help)
+                .push(self.diags);
             ok = false;
         }
         ok.then_some(statuses)

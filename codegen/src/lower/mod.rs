@@ -10,6 +10,10 @@
 //! `Lowerer`'s methods: `names` (identifiers, reserved names, groups), `api`, `rates` (plans
 //! and rate-limit classes), `types`, `endpoints` and `paths` (attribute paths for pages and
 //! per-row results).
+//!
+//! Each method takes the node it lowers as an `At` (`cursor`): the file and the path to the
+//! node, from which its children are reached and at which errors are written:
+//! `at.child("name").error(message).help(help).push(self.diags)`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,17 +40,15 @@ const PRIMITIVES: &[&str] = &[
 /// keeps the lowering and the emitters (which recurse once per level) off the stack's end.
 pub(crate) const MAX_TYPE_NESTING: usize = 8;
 
-/// Builds a path from keys and indices: `p!["endpoints", 0, "body"]`.
-macro_rules! p {
-    ($($seg:expr),* $(,)?) => { [$(Seg::from($seg)),*] };
-}
-
 mod api;
+mod cursor;
 mod endpoints;
 mod names;
 mod paths;
 mod rates;
 mod types;
+
+use cursor::At;
 
 impl From<&str> for Seg {
     fn from(key: &str) -> Seg {
@@ -58,12 +60,6 @@ impl From<usize> for Seg {
     fn from(index: usize) -> Seg {
         Seg::Index(index)
     }
-}
-
-fn child(path: &[Seg], seg: impl Into<Seg>) -> Vec<Seg> {
-    let mut out = path.to_vec();
-    out.push(seg.into());
-    out
 }
 
 /// Lowers parsed files into a spec, or reports every error found.
@@ -94,8 +90,9 @@ impl Lowerer<'_> {
 
         let mut types = Vec::new();
         for file in files {
+            let at = At::root(file).child("types");
             for (i, raw) in file.value.types.iter().enumerate() {
-                if let Some(def) = self.lower_type(file, &p!["types", i], raw) {
+                if let Some(def) = self.lower_type(&at.child(i), raw) {
                     types.push(def);
                 }
             }
@@ -103,47 +100,49 @@ impl Lowerer<'_> {
 
         let mut endpoints = Vec::new();
         // Where each lowered endpoint is, for the collisions of its generated items.
-        let mut sites: Vec<(&Parsed<raw::File>, Vec<Seg>)> = Vec::new();
+        let mut sites: Vec<At<'_>> = Vec::new();
         let mut endpoint_names: BTreeMap<String, (String, usize)> = BTreeMap::new();
         let mut row_result_types: BTreeMap<String, String> = BTreeMap::new();
-        let class_names = api.map(|(_, api)| rates::class_names(api)).unwrap_or_default();
+        let class_names = api.as_ref().map(|(_, api)| rates::class_names(api)).unwrap_or_default();
+        let api_statuses = api.as_ref().map(|(at, api)| (at.child("statuses"), &api.statuses));
         for file in files {
+            let all = At::root(file).child("endpoints");
             for (i, raw) in file.value.endpoints.iter().enumerate() {
-                let path = p!["endpoints", i];
+                let at = all.child(i);
                 if let Some((first_file, first_line)) = endpoint_names.get(&raw.name) {
                     let help = format!(
                         "endpoint names become method names and must be unique; the first `{}` is at {first_file}:{first_line}",
                         raw.name
                     );
                     let message = format!("duplicate endpoint name `{}`", raw.name);
-                    self.diags
-                        .push(file.error_at(&child(&path, "name"), message, Some(help)));
+                    at.child("name").error(message).help(help).push(self.diags);
                     continue;
                 }
-                let line = file.index.value(&child(&path, "name")).line;
-                endpoint_names.insert(raw.name.clone(), (file.file.name.clone(), line));
-                let api_defaults = api.map(|(file, api)| (class_names.as_slice(), &api.statuses, file));
-                if let Some(endpoint) = self.lower_endpoint(file, &path, raw, api_defaults, &types) {
+                let line = at.child("name").line();
+                endpoint_names.insert(raw.name.clone(), (at.file_name().to_string(), line));
+                let api_defaults = api_statuses
+                    .as_ref()
+                    .map(|(statuses_at, statuses)| (class_names.as_slice(), statuses_at, statuses.as_slice()));
+                if let Some(endpoint) = self.lower_endpoint(&at, raw, api_defaults, &types) {
                     let mapped = endpoint.row_results.as_ref().map(|results| results.type_name.clone());
                     if let Some(first) = mapped.and_then(|name| row_result_types.insert(name, endpoint.name.clone())) {
                         let help = format!(
                             "`{first}` already reads this result type; give each bulk endpoint its own result type"
                         );
-                        let message = "two bulk endpoints read the same per-row result type".to_string();
-                        self.diags
-                            .push(file.error_at_key(&child(&path, "bulk"), message, Some(help)));
+                        let message = "two bulk endpoints read the same per-row result type";
+                        at.child("bulk").error(message).help(help).at_key().push(self.diags);
                         continue;
                     }
                     endpoints.push(endpoint);
-                    sites.push((file, path.to_vec()));
+                    sites.push(at);
                 }
             }
         }
         self.check_endpoint_items(&endpoints, &sites);
 
-        let api_file = api.map(|(file, _)| file);
-        let api = match api {
-            Some((file, raw)) => self.lower_api(file, raw),
+        let api_at = api.as_ref().map(|(at, _)| at.clone());
+        let api = match &api {
+            Some((at, raw)) => self.lower_api(at, raw),
             None => None,
         };
         let mut sources: Vec<String> = files.iter().map(|file| file.file.name.clone()).collect();
@@ -158,16 +157,18 @@ impl Lowerer<'_> {
         cycles::mark_boxed_fields(&mut spec.types);
         cycles::mark_needs_validation(&mut spec.types);
         if spec.api.group_features {
-            if let Some(file) = api_file {
+            if let Some(at) = api_at {
+                let at = at.child("group_features");
                 for (owner, used) in spec.ungrouped_uses_of_groups() {
                     let help = format!(
                         "give `{owner}` a `group:` (types of no group are always compiled, `{used}` only with its group's feature), or drop `group_features`"
                     );
-                    self.diags.push(file.error_at_key(
-                        &p!["api", "group_features"],
-                        format!("type `{owner}` of no group uses `{used}`, which belongs to a group"),
-                        Some(help),
-                    ));
+                    at.error(format!(
+                        "type `{owner}` of no group uses `{used}`, which belongs to a group"
+                    ))
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 }
             }
         }
@@ -176,7 +177,7 @@ impl Lowerer<'_> {
 
     /// Reports endpoints whose generated items (`<name>_all`, the request builder, ...) collide
     /// with another endpoint's or with a hand-written name (see `reserved::collisions`).
-    fn check_endpoint_items(&mut self, endpoints: &[model::Endpoint], sites: &[(&Parsed<raw::File>, Vec<Seg>)]) {
+    fn check_endpoint_items(&mut self, endpoints: &[model::Endpoint], sites: &[At<'_>]) {
         let shapes: Vec<(&str, bool, bool)> = endpoints
             .iter()
             .map(|endpoint| {
@@ -185,20 +186,18 @@ impl Lowerer<'_> {
             })
             .collect();
         for collision in reserved::collisions(&shapes) {
-            let (Some(endpoint), Some((file, path))) =
-                (endpoints.get(collision.endpoint), sites.get(collision.endpoint))
-            else {
+            let (Some(endpoint), Some(at)) = (endpoints.get(collision.endpoint), sites.get(collision.endpoint)) else {
                 continue;
             };
             let origin = match collision
                 .other
                 .and_then(|other| Some((endpoints.get(other)?, sites.get(other)?)))
             {
-                Some((other, (other_file, other_path))) => format!(
+                Some((other, other_at)) => format!(
                     " of endpoint `{}` ({}:{})",
                     other.name,
-                    other_file.file.name,
-                    other_file.index.value(&child(other_path, "name")).line
+                    other_at.file_name(),
+                    other_at.child("name").line()
                 ),
                 None => String::new(),
             };
@@ -210,29 +209,31 @@ impl Lowerer<'_> {
                 "names in {} must be unique; rename one of the endpoints",
                 collision.item.namespace
             );
-            self.diags
-                .push(file.error_at(&child(path, "name"), message, Some(help)));
+            at.child("name").error(message).help(help).push(self.diags);
         }
     }
 
-    fn find_api<'f>(&mut self, files: &'f [Parsed<raw::File>]) -> Option<(&'f Parsed<raw::File>, &'f raw::Api)> {
-        let mut found: Option<(&Parsed<raw::File>, &raw::Api)> = None;
+    /// The `api` section, at its node.
+    fn find_api<'f>(&mut self, files: &'f [Parsed<raw::File>]) -> Option<(At<'f>, &'f raw::Api)> {
+        let mut found: Option<(At<'f>, &raw::Api)> = None;
         for file in files {
             if let Some(api) = &file.value.api {
-                if let Some((first, _)) = found {
-                    let help = format!("keep one `api` section; the first is in {}", first.file.name);
-                    self.diags
-                        .push(file.error_at_key(&p!["api"], "a second `api` section".into(), Some(help)));
+                let at = At::root(file).child("api");
+                if let Some((first, _)) = &found {
+                    let help = format!("keep one `api` section; the first is in {}", first.file_name());
+                    at.error("a second `api` section").help(help).at_key().push(self.diags);
                 } else {
-                    found = Some((file, api));
+                    found = Some((at, api));
                 }
             }
         }
         if found.is_none() {
             if let Some(file) = files.first() {
                 let help = "add a file (e.g. spec/api.yaml) with an `api:` section: name, base_url, hosts, auth, error_envelope, rate_limits";
-                self.diags
-                    .push(file.error_at(&[], "no spec file has an `api` section".into(), Some(help.into())));
+                At::root(file)
+                    .error("no spec file has an `api` section")
+                    .help(help)
+                    .push(self.diags);
             }
         }
         found
@@ -241,8 +242,8 @@ impl Lowerer<'_> {
     fn collect_type_names(&mut self, files: &[Parsed<raw::File>]) {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for file in files {
+            let all = At::root(file).child("types");
             for (i, raw) in file.value.types.iter().enumerate() {
-                let path = p!["types", i, "name"];
                 // An unknown kind is reported by `lower_type`; the name is still registered so
                 // that references to it do not cascade into more errors.
                 let kind = if raw.kind == "enum" { Kind::Enum } else { Kind::Object };
@@ -251,8 +252,11 @@ impl Lowerer<'_> {
                         "type names must be unique across the spec; the first `{}` is in {first}",
                         raw.name
                     );
-                    self.diags
-                        .push(file.error_at(&path, format!("duplicate type name `{}`", raw.name), Some(help)));
+                    all.child(i)
+                        .child("name")
+                        .error(format!("duplicate type name `{}`", raw.name))
+                        .help(help)
+                        .push(self.diags);
                     continue;
                 }
                 seen.insert(raw.name.clone(), file.file.name.clone());

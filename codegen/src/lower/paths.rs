@@ -6,8 +6,7 @@ use crate::model::{Make, PageStyle, PageValue};
 impl Lowerer<'_> {
     pub(super) fn lower_pagination(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         raw: &raw::Pagination,
         body: &Body,
         response: &TypeRef,
@@ -19,8 +18,10 @@ impl Lowerer<'_> {
         } = body
         else {
             let help = "pagination reads the page's position and size from an object body; declare `body: { kind: object, type: ... }`".to_string();
-            self.diags
-                .push(file.error_at_key(path, "a paged endpoint needs an object body".to_string(), Some(help)));
+            at.error("a paged endpoint needs an object body")
+                .help(help)
+                .at_key()
+                .push(self.diags);
             return None;
         };
         let (style, position_key, size_key, position, size) = match raw {
@@ -40,21 +41,19 @@ impl Lowerer<'_> {
             } => (PageStyle::Offset, "offset", "row_count", offset, count),
             _ => {
                 let help = "a page is addressed by `page_index` and `page_size` (a 1-based page number), or by `offset` and `row_count` (items to skip); give one pair".to_string();
-                self.diags.push(file.error_at_key(
-                    path,
-                    "`pagination` needs `page_index` and `page_size`, or `offset` and `row_count`".to_string(),
-                    Some(help),
-                ));
+                at.error("`pagination` needs `page_index` and `page_size`, or `offset` and `row_count`")
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 return None;
             }
         };
         let integer = |ty: &TypeRef| *ty == TypeRef::Integer;
         let is_array = |ty: &TypeRef| matches!(ty, TypeRef::Array(_));
         let position = self.resolve_path(
-            file,
             types,
             PathQuery {
-                at: child(path, position_key),
+                at: at.child(position_key),
                 start: body_type,
                 dotted: position,
                 optional: Through::Any,
@@ -63,10 +62,9 @@ impl Lowerer<'_> {
             },
         );
         let size = self.resolve_path(
-            file,
             types,
             PathQuery {
-                at: child(path, size_key),
+                at: at.child(size_key),
                 start: body_type,
                 dotted: size,
                 optional: Through::Any,
@@ -77,10 +75,9 @@ impl Lowerer<'_> {
         let (items, item) = match &raw.items {
             Some(items) => {
                 let resolved = self.resolve_path(
-                    file,
                     types,
                     PathQuery {
-                        at: child(path, "items"),
+                        at: at.child("items"),
                         start: response,
                         dotted: items,
                         optional: Through::None,
@@ -101,11 +98,12 @@ impl Lowerer<'_> {
                 TypeRef::Array(item) => (Some(model::FieldPath::default()), Some((**item).clone())),
                 other => {
                     let help = "name the response attribute holding the page's items, e.g. `items: List`".to_string();
-                    self.diags.push(file.error_at_key(
-                        path,
-                        format!("the response `{other}` is not an array, and `pagination` has no `items`"),
-                        Some(help),
-                    ));
+                    at.error(format!(
+                        "the response `{other}` is not an array, and `pagination` has no `items`"
+                    ))
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                     (None, None)
                 }
             },
@@ -113,10 +111,9 @@ impl Lowerer<'_> {
         let total = match &raw.total {
             Some(total) => Some(
                 self.resolve_path(
-                    file,
                     types,
                     PathQuery {
-                        at: child(path, "total"),
+                        at: at.child("total"),
                         start: response,
                         dotted: total,
                         optional: Through::Last,
@@ -129,7 +126,7 @@ impl Lowerer<'_> {
             None => None,
         };
         let (position, size) = (position?, size?);
-        let writer = self.page_writer(file, path, types, (body_type, *body_required), (&position, &size))?;
+        let writer = self.page_writer(at, types, (body_type, *body_required), (&position, &size))?;
         Some(model::Pagination {
             style,
             position: position.path,
@@ -146,22 +143,20 @@ impl Lowerer<'_> {
     /// be one the walker can make (nothing required, or only the two page attributes).
     fn page_writer(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         types: &[TypeDef],
         (body_type, body_required): (&TypeRef, bool),
         (position, size): (&Resolved, &Resolved),
     ) -> Option<model::PageWriter> {
         if position.path.wire == size.path.wire {
             let help = "name two attributes: one for the page's position, one for its size".to_string();
-            self.diags.push(file.error_at_key(
-                path,
-                format!(
-                    "the page's position and size are the same attribute `{}`",
-                    size.path.wire
-                ),
-                Some(help),
-            ));
+            at.error(format!(
+                "the page's position and size are the same attribute `{}`",
+                size.path.wire
+            ))
+            .help(help)
+            .at_key()
+            .push(self.diags);
             return None;
         }
         let holder_of = |resolved: &Resolved| resolved.steps[..resolved.steps.len() - 1].to_vec();
@@ -175,11 +170,10 @@ impl Lowerer<'_> {
                 "the walker writes both into one object: make `{}` and `{}` attributes of the same object",
                 position.path.wire, size.path.wire
             );
-            self.diags.push(file.error_at_key(
-                path,
-                "the page's position and size are in different objects".to_string(),
-                Some(help),
-            ));
+            at.error("the page's position and size are in different objects")
+                .help(help)
+                .at_key()
+                .push(self.diags);
             return None;
         }
         let leaves = [
@@ -237,11 +231,10 @@ impl Lowerer<'_> {
                     object.name,
                     one_of(others)
                 );
-                self.diags.push(file.error_at_key(
-                    path,
-                    format!("the page walker cannot make {what} of type `{}`", object.name),
-                    Some(help),
-                ));
+                at.error(format!("the page walker cannot make {what} of type `{}`", object.name))
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 return None;
             };
             makes.push(Some(make));
@@ -262,8 +255,7 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_row_results(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         raw: &raw::BulkResults,
         body: &Body,
         response: &TypeRef,
@@ -271,11 +263,10 @@ impl Lowerer<'_> {
     ) -> Option<model::RowResults> {
         if !matches!(body, Body::Array { max_items: Some(_), .. }) {
             let help = "per-row results are for bulk endpoints: an array body with `max_items`".to_string();
-            self.diags.push(file.error_at_key(
-                path,
-                "`bulk` needs an array body with `max_items`".to_string(),
-                Some(help),
-            ));
+            at.error("`bulk` needs an array body with `max_items`")
+                .help(help)
+                .at_key()
+                .push(self.diags);
             return None;
         }
         let object = match response {
@@ -284,33 +275,30 @@ impl Lowerer<'_> {
         };
         let Some(object) = object else {
             let help = "the response (after `unwrap`) must be an array of objects, one per row".to_string();
-            self.diags.push(file.error_at_key(
-                path,
-                format!("the response `{response}` is not an array of result objects"),
-                Some(help),
-            ));
+            at.error(format!("the response `{response}` is not an array of result objects"))
+                .help(help)
+                .at_key()
+                .push(self.diags);
             return None;
         };
         let mut find = |key: &str, wire: &str, want: &dyn Fn(&TypeRef) -> bool, expected: &str| -> Option<Field> {
-            let at = child(path, key);
+            let key_at = at.child(key);
             match object.fields.iter().find(|field| field.wire == wire) {
                 Some(field) if want(&field.ty) => Some(field.clone()),
                 Some(field) => {
                     let help = format!("`{key}` must name {expected} attribute of `{}`", object.name);
-                    self.diags.push(file.error_at(
-                        &at,
-                        format!("`{wire}` is `{}`, not {expected}", field.ty),
-                        Some(help),
-                    ));
+                    key_at
+                        .error(format!("`{wire}` is `{}`, not {expected}", field.ty))
+                        .help(help)
+                        .push(self.diags);
                     None
                 }
                 None => {
                     let help = attribute_help(object, wire);
-                    self.diags.push(file.error_at(
-                        &at,
-                        format!("`{}` has no attribute `{wire}`", object.name),
-                        Some(help),
-                    ));
+                    key_at
+                        .error(format!("`{}` has no attribute `{wire}`", object.name))
+                        .help(help)
+                        .push(self.diags);
                     None
                 }
             }
@@ -342,12 +330,7 @@ impl Lowerer<'_> {
     /// Follows a dotted wire path (`Paging.PageIndex`) from `query.start` through object fields,
     /// which must be required except where `query.optional` allows; the last attribute's type
     /// must pass `query.accept`.
-    pub(super) fn resolve_path(
-        &mut self,
-        file: &Parsed<raw::File>,
-        types: &[TypeDef],
-        query: PathQuery<'_>,
-    ) -> Option<Resolved> {
+    pub(super) fn resolve_path(&mut self, types: &[TypeDef], query: PathQuery<'_>) -> Option<Resolved> {
         let PathQuery {
             at,
             start,
@@ -366,8 +349,9 @@ impl Lowerer<'_> {
             let object = object_of(types, &current);
             let Some(object) = object else {
                 let help = format!("`{dotted}` must lead through object types, attribute by attribute");
-                self.diags
-                    .push(file.error_at(&at, format!("`{current}` has no attribute `{segment}`"), Some(help)));
+                at.error(format!("`{current}` has no attribute `{segment}`"))
+                    .help(help)
+                    .push(self.diags);
                 return None;
             };
             let Some(field) = object.fields.iter().find(|field| field.wire == *segment) else {
@@ -375,11 +359,9 @@ impl Lowerer<'_> {
                 if i == 0 {
                     help = format!("the path starts inside `{}`; {help}", object.name);
                 }
-                self.diags.push(file.error_at(
-                    &at,
-                    format!("`{}` has no attribute `{segment}`", object.name),
-                    Some(help),
-                ));
+                at.error(format!("`{}` has no attribute `{segment}`", object.name))
+                    .help(help)
+                    .push(self.diags);
                 return None;
             };
             let allowed = match through {
@@ -392,11 +374,12 @@ impl Lowerer<'_> {
                     "make `{}` of `{}` required: the answer's page is read through it",
                     field.wire, object.name
                 );
-                self.diags.push(file.error_at(
-                    &at,
-                    format!("`{dotted}` goes through the optional attribute `{}`", field.wire),
-                    Some(help),
-                ));
+                at.error(format!(
+                    "`{dotted}` goes through the optional attribute `{}`",
+                    field.wire
+                ))
+                .help(help)
+                .push(self.diags);
                 return None;
             }
             optional = !field.required;
@@ -406,8 +389,9 @@ impl Lowerer<'_> {
         }
         if !accept(&current) {
             let help = format!("`{dotted}` must name {expected} attribute");
-            self.diags
-                .push(file.error_at(&at, format!("`{dotted}` is `{current}`, not {expected}"), Some(help)));
+            at.error(format!("`{dotted}` is `{current}`, not {expected}"))
+                .help(help)
+                .push(self.diags);
             return None;
         }
         Some(Resolved {
@@ -435,7 +419,7 @@ pub(super) enum Through {
 
 /// What [`Lowerer::resolve_path`] follows, and where to report a problem.
 pub(super) struct PathQuery<'a> {
-    pub at: Vec<Seg>,
+    pub at: At<'a>,
     pub start: &'a TypeRef,
     pub dotted: &'a str,
     pub optional: Through,

@@ -22,43 +22,44 @@ pub(super) fn class_names(raw: &raw::Api) -> Vec<String> {
 }
 
 impl Lowerer<'_> {
-    /// The API's plans and rate-limit classes.
+    /// The plans and rate-limit classes of the API section at `at`.
     pub(super) fn lower_rate_limits(
         &mut self,
-        file: &Parsed<raw::File>,
+        at: &At<'_>,
         raw: &raw::Api,
     ) -> Option<(Vec<String>, Vec<model::RateClass>)> {
-        let path = p!["api"];
-        let plans = self.lower_plans(file, &raw.plans);
+        let plans = self.lower_plans(&at.child("plans"), &raw.plans);
         match (&raw.rate_limit, raw.rate_limits.is_empty()) {
             (Some(_), false) => {
-                let message = "both `rate_limit` and `rate_limits` are given".to_string();
+                let message = "both `rate_limit` and `rate_limits` are given";
                 let help = "`rate_limits` replaces `rate_limit`: keep its figures as a class \
                             (`- { name: standard, calls: 25, per_seconds: 5 }`) and remove `rate_limit`"
                     .to_string();
-                self.diags
-                    .push(file.error_at_key(&child(&path, "rate_limit"), message, Some(help)));
+                at.child("rate_limit")
+                    .error(message)
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 None
             }
             (None, true) => {
-                let message = "the API declares no rate limit".to_string();
+                let message = "the API declares no rate limit";
                 let help = "declare the rate-limit classes under `api.rate_limits`, the first being the one \
                             endpoints are in unless they name another, e.g. \
                             `rate_limits: [ { name: standard, calls: 25, per_seconds: 5 } ]`"
                     .to_string();
-                self.diags.push(file.error_at_key(&path, message, Some(help)));
+                at.error(message).help(help).at_key().push(self.diags);
                 None
             }
             (Some(legacy), true) => {
                 if !raw.plans.is_empty() {
-                    let message = "plans without rate-limit classes to give their figures".to_string();
+                    let message = "plans without rate-limit classes to give their figures";
                     let help =
                         "replace `rate_limit` with `rate_limits`, whose classes give a figure per plan".to_string();
-                    self.diags
-                        .push(file.error_at_key(&child(&path, "plans"), message, Some(help)));
+                    at.child("plans").error(message).help(help).at_key().push(self.diags);
                     return None;
                 }
-                let default = self.lower_rate_limit(file, &child(&path, "rate_limit"), legacy)?;
+                let default = self.lower_rate_limit(&at.child("rate_limit"), legacy)?;
                 let class = model::RateClass {
                     name: LEGACY_CLASS.to_string(),
                     rust: LEGACY_CLASS.to_upper_camel_case(),
@@ -71,19 +72,18 @@ impl Lowerer<'_> {
             (None, false) => {
                 // The classes are checked against the plans as written, valid or not, so that
                 // one run reports the errors of both.
-                let classes = self.lower_classes(file, &raw.rate_limits, &raw.plans);
+                let classes = self.lower_classes(&at.child("rate_limits"), &raw.rate_limits, &raw.plans);
                 Some((plans?, classes?))
             }
         }
     }
 
-    fn lower_plans(&mut self, file: &Parsed<raw::File>, raw: &[String]) -> Option<Vec<String>> {
-        let path = p!["api", "plans"];
+    fn lower_plans(&mut self, at: &At<'_>, raw: &[String]) -> Option<Vec<String>> {
         let mut ok = true;
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for (i, plan) in raw.iter().enumerate() {
-            let plan_path = child(&path, i);
-            if !self.check_type_like_name(file, &plan_path, plan, "plan") {
+            let plan_at = at.child(i);
+            if !self.check_type_like_name(&plan_at, plan, "plan") {
                 ok = false;
                 continue;
             }
@@ -92,7 +92,7 @@ impl Lowerer<'_> {
                 let help = format!(
                     "plan names must differ in more than case (the command line and the sandbox read them in any case); the first is `{first}`"
                 );
-                self.diags.push(file.error_at(&plan_path, message, Some(help)));
+                plan_at.error(message).help(help).push(self.diags);
                 ok = false;
             }
         }
@@ -101,18 +101,17 @@ impl Lowerer<'_> {
 
     fn lower_classes(
         &mut self,
-        file: &Parsed<raw::File>,
+        at: &At<'_>,
         raw: &[raw::RateClass],
         plans: &[String],
     ) -> Option<Vec<model::RateClass>> {
-        let path = p!["api", "rate_limits"];
         let mut ok = true;
         let mut classes = Vec::new();
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for (i, class) in raw.iter().enumerate() {
-            let class_path = child(&path, i);
-            let name_path = child(&class_path, "name");
-            if !self.check_snake_name(file, &name_path, &class.name, "rate-limit class", None) {
+            let class_at = at.child(i);
+            let name_at = class_at.child("name");
+            if !self.check_snake_name(&name_at, &class.name, "rate-limit class", None) {
                 ok = false;
                 continue;
             }
@@ -122,7 +121,7 @@ impl Lowerer<'_> {
                 let help = format!(
                     "class names must be unique (they become variants of `RateLimitClass`); the first is `{first}`"
                 );
-                self.diags.push(file.error_at(&name_path, message, Some(help)));
+                name_at.error(message).help(help).push(self.diags);
                 ok = false;
                 continue;
             }
@@ -130,13 +129,13 @@ impl Lowerer<'_> {
                 calls: class.calls,
                 per_seconds: class.per_seconds,
             };
-            let Some(default) = self.lower_rate_limit(file, &class_path, &figures) else {
+            let Some(default) = self.lower_rate_limit(&class_at, &figures) else {
                 ok = false;
                 continue;
             };
             let mut by_plan = vec![None; plans.len()];
             for (plan, &calls) in &class.plans {
-                let plan_path = child(&child(&class_path, "plans"), plan.as_str());
+                let plan_at = class_at.child("plans").child(plan.as_str());
                 let Some(index) = plans.iter().position(|known| known == plan) else {
                     let message = format!("unknown plan `{plan}`");
                     let help = match did_you_mean(plan, plans.iter().map(String::as_str)) {
@@ -149,7 +148,7 @@ impl Lowerer<'_> {
                         ),
                         None => format!("the plans (`api.plans`): {}", one_of(plans.iter().map(String::as_str))),
                     };
-                    self.diags.push(file.error_at_key(&plan_path, message, Some(help)));
+                    plan_at.error(message).help(help).at_key().push(self.diags);
                     ok = false;
                     continue;
                 };
@@ -159,7 +158,7 @@ impl Lowerer<'_> {
                         "give the calls the plan allows in {} seconds, at least 1",
                         class.per_seconds
                     );
-                    self.diags.push(file.error_at(&plan_path, message, Some(help)));
+                    plan_at.error(message).help(help).push(self.diags);
                     ok = false;
                     continue;
                 }
@@ -179,19 +178,14 @@ impl Lowerer<'_> {
         ok.then_some(classes)
     }
 
-    pub(super) fn lower_rate_limit(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &raw::RateLimit,
-    ) -> Option<model::RateLimit> {
+    pub(super) fn lower_rate_limit(&mut self, at: &At<'_>, raw: &raw::RateLimit) -> Option<model::RateLimit> {
         if raw.calls == 0 || raw.per_seconds == 0 {
             let message = format!(
                 "rate limit of {} calls per {} seconds allows nothing",
                 raw.calls, raw.per_seconds
             );
-            let help = "both `calls` and `per_seconds` must be at least 1".to_string();
-            self.diags.push(file.error_at(path, message, Some(help)));
+            let help = "both `calls` and `per_seconds` must be at least 1";
+            at.error(message).help(help).push(self.diags);
             return None;
         }
         Some(model::RateLimit {
@@ -200,17 +194,16 @@ impl Lowerer<'_> {
         })
     }
 
-    /// The class an endpoint's `rate_limit:` names, or the first class when it names none.
-    /// `classes` are the names the API declares (none when its section is missing, which is
-    /// reported on its own).
+    /// The class the `rate_limit:` of the endpoint at `at` names, or the first class when it
+    /// names none. `classes` are the names the API declares (none when its section is missing,
+    /// which is reported on its own).
     pub(super) fn lower_endpoint_class(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         raw: Option<&YamlValue>,
         classes: &[String],
     ) -> Option<String> {
-        let path = child(path, "rate_limit");
+        let at = at.child("rate_limit");
         let listed = || one_of(classes.iter().map(String::as_str));
         match raw {
             None => classes.first().cloned(),
@@ -221,7 +214,7 @@ impl Lowerer<'_> {
                     Some(best) => format!("did you mean `{best}`? the classes (`api.rate_limits`): {}", listed()),
                     None => format!("the classes (`api.rate_limits`): {}", listed()),
                 };
-                self.diags.push(file.error_at(&path, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 None
             }
             Some(YamlValue::Mapping(_)) => {
@@ -231,13 +224,13 @@ impl Lowerer<'_> {
                     "declare a class with these figures under `api.rate_limits` (`- {{ name: <class>, calls: N, per_seconds: S }}`) and write `rate_limit: <class>`; the classes: {}",
                     listed()
                 );
-                self.diags.push(file.error_at(&path, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 None
             }
             Some(_) => {
                 let message = "`rate_limit` must name a rate-limit class".to_string();
                 let help = format!("the classes (`api.rate_limits`): {}", listed());
-                self.diags.push(file.error_at(&path, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 None
             }
         }

@@ -6,64 +6,55 @@ use super::*;
 pub(crate) const ATTRIBUTE_METHODS: &[&str] = &["new", "set", "set_with_fields", "get", "iter", "len", "is_empty"];
 
 impl Lowerer<'_> {
-    pub(super) fn lower_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], raw: &raw::Type) -> Option<TypeDef> {
-        let mut ok = self.check_type_like_name(file, &child(path, "name"), &raw.name, "type");
-        let group = self.group(file, path, raw.group.as_ref());
+    pub(super) fn lower_type(&mut self, at: &At<'_>, raw: &raw::Type) -> Option<TypeDef> {
+        let mut ok = self.check_type_like_name(&at.child("name"), &raw.name, "type");
+        let group = self.group(at, raw.group.as_ref());
         ok &= group.is_ok();
         let group = group.unwrap_or_default();
-        ok &= self.check_reserved(
-            file,
-            &child(path, "name"),
-            Place::Type,
-            &raw.name,
-            "choose another name",
-        );
+        ok &= self.check_reserved(&at.child("name"), Place::Type, &raw.name, "choose another name");
         if raw.kind != "attributes" {
-            ok &= self.forbid(
-                file,
-                path,
-                "pair",
-                raw.pair.is_some(),
-                "a type that is not `kind: attributes`",
-            );
+            ok &= self.forbid(at, "pair", raw.pair.is_some(), "a type that is not `kind: attributes`");
         }
         match raw.kind.as_str() {
             "attributes" => {
                 let what = "an attribute list";
-                ok &= self.forbid(file, path, "values", !raw.values.is_empty(), what);
-                ok &= self.forbid(file, path, "open", raw.open.is_some(), what);
-                ok &= self.forbid(file, path, "rules", !raw.rules.is_empty(), what);
-                ok &= self.forbid(file, path, "additional_fields", raw.additional_fields, what);
+                ok &= self.forbid(at, "values", !raw.values.is_empty(), what);
+                ok &= self.forbid(at, "open", raw.open.is_some(), what);
+                ok &= self.forbid(at, "rules", !raw.rules.is_empty(), what);
+                ok &= self.forbid(at, "additional_fields", raw.additional_fields, what);
                 let Some(pair) = &raw.pair else {
                     let help =
                         "name the wire attributes of each entry, e.g. `pair: { attribute: Attribute, value: Value }`"
                             .to_string();
-                    self.diags.push(file.error_at(
-                        &child(path, "name"),
-                        format!("attribute list `{}` has no `pair`", raw.name),
-                        Some(help),
-                    ));
+                    at.child("name")
+                        .error(format!("attribute list `{}` has no `pair`", raw.name))
+                        .help(help)
+                        .push(self.diags);
                     return None;
                 };
-                let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false)?;
+                let fields = self.lower_fields(&at.child("fields"), &raw.fields, false)?;
                 for (i, (field, raw_field)) in fields.iter().zip(&raw.fields).enumerate() {
-                    let at = child(&child(path, "fields"), i);
+                    let field_at = at.child("fields").child(i);
                     if field.ty != TypeRef::String || field.encoding != model::Encoding::Plain {
                         let help = "an attribute's value travels as a string: declare it `type: string`".to_string();
-                        self.diags.push(file.error_at(
-                            &child(&at, "type"),
-                            format!("attribute `{}` of `{}` is not a plain string", field.wire, raw.name),
-                            Some(help),
-                        ));
+                        field_at
+                            .child("type")
+                            .error(format!(
+                                "attribute `{}` of `{}` is not a plain string",
+                                field.wire, raw.name
+                            ))
+                            .help(help)
+                            .push(self.diags);
                         ok = false;
                     }
                     if field.required {
                         let help = "every attribute of a list is optional; say in the description which ones the endpoint needs".to_string();
-                        self.diags.push(file.error_at_key(
-                            &child(&at, "required"),
-                            format!("attribute `{}` of `{}` is required", field.wire, raw.name),
-                            Some(help),
-                        ));
+                        field_at
+                            .child("required")
+                            .error(format!("attribute `{}` of `{}` is required", field.wire, raw.name))
+                            .help(help)
+                            .at_key()
+                            .push(self.diags);
                         ok = false;
                     }
                     if ATTRIBUTE_METHODS.contains(&field.rust.as_str()) {
@@ -73,29 +64,29 @@ impl Lowerer<'_> {
                             field.wire,
                             one_of(ATTRIBUTE_METHODS.iter().copied())
                         );
-                        self.diags.push(file.error_at(
-                            &child(&at, key),
-                            format!(
+                        field_at
+                            .child(key)
+                            .error(format!(
                                 "the setter `{}` collides with a method of every attribute list",
                                 field.rust
-                            ),
-                            Some(help),
-                        ));
+                            ))
+                            .help(help)
+                            .push(self.diags);
                         ok = false;
                     }
                 }
-                let pair_at = child(path, "pair");
+                let pair_at = at.child("pair");
                 let mut names = vec![("attribute", &pair.attribute), ("value", &pair.value)];
                 names.extend(pair.fields.as_ref().map(|fields| ("fields", fields)));
                 let mut seen = BTreeSet::new();
                 for (key, wire) in names {
                     if wire.is_empty() || !seen.insert(wire.as_str()) {
                         let help = "name three different, non-empty wire attributes".to_string();
-                        self.diags.push(file.error_at(
-                            &child(&pair_at, key),
-                            format!("`{key}: {wire}` is empty or repeats another name of the pair"),
-                            Some(help),
-                        ));
+                        pair_at
+                            .child(key)
+                            .error(format!("`{key}: {wire}` is empty or repeats another name of the pair"))
+                            .help(help)
+                            .push(self.diags);
                         ok = false;
                     }
                 }
@@ -112,23 +103,25 @@ impl Lowerer<'_> {
                 })
             }
             "object" => {
-                ok &= self.forbid(file, path, "values", !raw.values.is_empty(), "an object type");
-                ok &= self.forbid(file, path, "open", raw.open.is_some(), "an object type");
-                ok &= self.forbid(file, path, "integer", raw.integer, "an object type");
+                ok &= self.forbid(at, "values", !raw.values.is_empty(), "an object type");
+                ok &= self.forbid(at, "open", raw.open.is_some(), "an object type");
+                ok &= self.forbid(at, "integer", raw.integer, "an object type");
                 if raw.additional_fields {
                     for (i, field) in raw.fields.iter().enumerate() {
                         let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
-                        let at = child(&child(path, "fields"), i);
-                        let at = child(&at, if field.rust.is_some() { "rust" } else { "wire" });
+                        let name_at =
+                            at.child("fields")
+                                .child(i)
+                                .child(if field.rust.is_some() { "rust" } else { "wire" });
                         let help = "rename the field with `rust:`, or drop `additional_fields: true`";
                         let derived = field.rust.is_none().then_some(field.wire.as_str());
-                        ok &= self.check_reserved_derived(file, &at, Place::OpenObjectField, (&rust, derived), help);
+                        ok &= self.check_reserved_derived(&name_at, Place::OpenObjectField, (&rust, derived), help);
                     }
                 }
-                let fields = self.lower_fields(file, &child(path, "fields"), &raw.fields, false);
-                let rules = self.lower_rules(file, &child(path, "rules"), &raw.rules, &fields);
+                let fields = self.lower_fields(&at.child("fields"), &raw.fields, false);
+                let rules = self.lower_rules(&at.child("rules"), &raw.rules, &fields);
                 let (fields, mut rules) = (fields?, rules?);
-                rules.extend(self.lower_item_counts(file, &child(path, "fields"), &raw.fields, &fields)?);
+                rules.extend(self.lower_item_counts(&at.child("fields"), &raw.fields, &fields)?);
                 ok.then(|| {
                     TypeDef::Object(ObjectDef {
                         name: raw.name.clone(),
@@ -142,21 +135,20 @@ impl Lowerer<'_> {
                 })
             }
             "enum" => {
-                ok &= self.forbid(file, path, "fields", !raw.fields.is_empty(), "an enum type");
-                ok &= self.forbid(file, path, "rules", !raw.rules.is_empty(), "an enum type");
+                ok &= self.forbid(at, "fields", !raw.fields.is_empty(), "an enum type");
+                ok &= self.forbid(at, "rules", !raw.rules.is_empty(), "an enum type");
                 if raw.values.is_empty() {
                     let help = "list the known values under `values:`, each with `wire:`".to_string();
-                    self.diags.push(file.error_at(
-                        &child(path, "name"),
-                        format!("enum `{}` has no values", raw.name),
-                        Some(help),
-                    ));
+                    at.child("name")
+                        .error(format!("enum `{}` has no values", raw.name))
+                        .help(help)
+                        .push(self.diags);
                     ok = false;
                 }
                 let open = raw.open.unwrap_or(true);
-                let mut values = self.lower_enum_values(file, &child(path, "values"), &raw.values, open, false);
+                let mut values = self.lower_enum_values(&at.child("values"), &raw.values, open, false);
                 if raw.integer {
-                    ok &= self.integer_values(file, &child(path, "values"), &raw.values, &mut values);
+                    ok &= self.integer_values(&at.child("values"), &raw.values, &mut values);
                 }
                 ok.then(|| {
                     TypeDef::Enum(EnumDef {
@@ -172,8 +164,7 @@ impl Lowerer<'_> {
             other => {
                 let message = format!("unknown type kind `{other}`");
                 let help = format!("valid kinds: {}", one_of(["object", "enum", "attributes"]));
-                self.diags
-                    .push(file.error_at(&child(path, "kind"), message, Some(help)));
+                at.child("kind").error(message).help(help).push(self.diags);
                 None
             }
         }
@@ -181,28 +172,21 @@ impl Lowerer<'_> {
 
     /// The values of an enum of integers: each wire value must be an integer (kept as its
     /// canonical text, so `01` and `1` are one value), and no two may be equal.
-    fn integer_values(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &[raw::EnumValue],
-        values: &mut [EnumValue],
-    ) -> bool {
+    fn integer_values(&mut self, at: &At<'_>, raw: &[raw::EnumValue], values: &mut [EnumValue]) -> bool {
         let mut ok = true;
         let mut seen = BTreeSet::new();
         for (i, value) in raw.iter().enumerate() {
-            let at = child(&child(path, i), "wire");
+            let wire_at = at.child(i).child("wire");
             let Ok(number) = value.wire.trim().parse::<i64>() else {
                 let message = format!("`{}` is not an integer", value.wire);
                 let help = "an enum with `integer: true` lists integers, e.g. `wire: 1`; drop `integer: true` for string values"
                     .to_string();
-                self.diags.push(file.error_at(&at, message, Some(help)));
+                wire_at.error(message).help(help).push(self.diags);
                 ok = false;
                 continue;
             };
             if !seen.insert(number) {
-                self.diags
-                    .push(file.error_at(&at, format!("duplicate value `{number}`"), None));
+                wire_at.error(format!("duplicate value `{number}`")).push(self.diags);
                 ok = false;
                 continue;
             }
@@ -215,8 +199,7 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_enum_values(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         raw: &[raw::EnumValue],
         open: bool,
         exceptions: bool,
@@ -225,38 +208,39 @@ impl Lowerer<'_> {
         let mut wires = BTreeSet::new();
         let mut rusts = BTreeSet::new();
         for (i, value) in raw.iter().enumerate() {
-            let value_path = child(path, i);
+            let value_at = at.child(i);
             let rust = value.rust.clone().unwrap_or_else(|| value.wire.to_upper_camel_case());
-            let name_path = child(&value_path, if value.rust.is_some() { "rust" } else { "wire" });
+            let name_at = value_at.child(if value.rust.is_some() { "rust" } else { "wire" });
             if value.rust.is_none() && ident_problem(&rust).is_some() {
                 let message = format!("cannot derive a variant name from `{}`", value.wire);
                 let help = "set `rust:` to an UpperCamelCase name for this value, e.g. `Eq` for `=`".to_string();
-                self.diags.push(file.error_at(&name_path, message, Some(help)));
+                name_at.error(message).help(help).push(self.diags);
                 continue;
             }
-            if !self.check_type_like_name(file, &name_path, &rust, "variant") {
+            if !self.check_type_like_name(&name_at, &rust, "variant") {
                 continue;
             }
             let derived = value.rust.is_none().then_some(value.wire.as_str());
             let help = "set `rust:` to another name, or make the enum `open: false`";
-            if open && !self.check_reserved_derived(file, &name_path, Place::OpenEnumVariant, (&rust, derived), help) {
+            if open && !self.check_reserved_derived(&name_at, Place::OpenEnumVariant, (&rust, derived), help) {
                 continue;
             }
             if !wires.insert(value.wire.clone()) {
-                self.diags.push(file.error_at(
-                    &child(&value_path, "wire"),
-                    format!("duplicate value `{}`", value.wire),
-                    None,
-                ));
+                value_at
+                    .child("wire")
+                    .error(format!("duplicate value `{}`", value.wire))
+                    .push(self.diags);
                 continue;
             }
             if !rusts.insert(rust.clone()) {
                 let help = "set `rust:` so that each value has its own variant name".to_string();
-                self.diags
-                    .push(file.error_at(&name_path, format!("duplicate variant name `{rust}`"), Some(help)));
+                name_at
+                    .error(format!("duplicate variant name `{rust}`"))
+                    .help(help)
+                    .push(self.diags);
                 continue;
             }
-            let Ok(processed) = self.lower_exception_processed(file, &value_path, value, exceptions) else {
+            let Ok(processed) = self.lower_exception_processed(&value_at, value, exceptions) else {
                 continue;
             };
             values.push(EnumValue {
@@ -275,22 +259,20 @@ impl Lowerer<'_> {
     /// reads an undeclared one as `never`).
     pub(super) fn lower_exception_processed(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         value: &raw::EnumValue,
         exceptions: bool,
     ) -> Result<Option<Processed>, ()> {
-        let at = child(path, "processed");
+        let at = at.child("processed");
         let declared = match value.processed.as_deref() {
             None => None,
             Some(_) if !exceptions => {
                 let help =
                     "`processed:` belongs to the API's `exceptions:`; a type's enum values have none".to_string();
-                self.diags.push(file.error_at_key(
-                    &at,
-                    "`processed` on a value that is not an exception".into(),
-                    Some(help),
-                ));
+                at.error("`processed` on a value that is not an exception")
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 return Err(());
             }
             Some("always") => Some(Processed::Always),
@@ -302,7 +284,7 @@ impl Lowerer<'_> {
                     "valid values: {} (whether a call answered with this exception took effect, whatever the status)",
                     one_of(["always", "never", "unknown"])
                 );
-                self.diags.push(file.error_at(&at, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 return Err(());
             }
         };
@@ -311,7 +293,7 @@ impl Lowerer<'_> {
                 let help =
                     "a rate-limit refusal means nothing was done: write `processed: never`, or drop it".to_string();
                 let message = "a rate-limited exception that may have been processed".to_string();
-                self.diags.push(file.error_at(&at, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 Err(())
             }
             declared => Ok(declared),
@@ -319,31 +301,26 @@ impl Lowerer<'_> {
     }
 
     /// Lowers object fields or query parameters (`params`: scalars and enums only).
-    pub(super) fn lower_fields(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &[raw::Field],
-        params: bool,
-    ) -> Option<Vec<Field>> {
+    pub(super) fn lower_fields(&mut self, at: &At<'_>, raw: &[raw::Field], params: bool) -> Option<Vec<Field>> {
         let mut ok = true;
         let mut fields = Vec::new();
         let mut wires = BTreeSet::new();
         let mut rusts = BTreeSet::new();
         for (i, field) in raw.iter().enumerate() {
-            let field_path = child(path, i);
+            let field_at = at.child(i);
             let rust = field.rust.clone().unwrap_or_else(|| field.wire.to_snake_case());
-            let name_path = child(&field_path, if field.rust.is_some() { "rust" } else { "wire" });
+            let name_at = field_at.child(if field.rust.is_some() { "rust" } else { "wire" });
             let what = if params { "parameter" } else { "field" };
             if field.wire.is_empty() {
-                self.diags
-                    .push(file.error_at(&child(&field_path, "wire"), format!("empty {what} wire name"), None));
+                field_at
+                    .child("wire")
+                    .error(format!("empty {what} wire name"))
+                    .push(self.diags);
                 ok = false;
                 continue;
             }
             if !self.check_snake_name(
-                file,
-                &name_path,
+                &name_at,
                 &rust,
                 what,
                 field.rust.is_none().then_some(field.wire.as_str()),
@@ -354,26 +331,27 @@ impl Lowerer<'_> {
             if params {
                 let help = format!("set `rust:` to another name (the wire name stays `{}`)", field.wire);
                 let derived = field.rust.is_none().then_some(field.wire.as_str());
-                if !self.check_reserved_derived(file, &name_path, Place::QueryParameter, (&rust, derived), &help) {
+                if !self.check_reserved_derived(&name_at, Place::QueryParameter, (&rust, derived), &help) {
                     ok = false;
                     continue;
                 }
             }
             if !wires.insert(field.wire.clone()) {
-                self.diags.push(file.error_at(
-                    &child(&field_path, "wire"),
-                    format!("duplicate {what} `{}`", field.wire),
-                    None,
-                ));
+                field_at
+                    .child("wire")
+                    .error(format!("duplicate {what} `{}`", field.wire))
+                    .push(self.diags);
                 ok = false;
             }
             if !rusts.insert(rust.clone()) {
                 let help = "set `rust:` so that each has its own name".to_string();
-                self.diags
-                    .push(file.error_at(&name_path, format!("duplicate Rust {what} name `{rust}`"), Some(help)));
+                name_at
+                    .error(format!("duplicate Rust {what} name `{rust}`"))
+                    .help(help)
+                    .push(self.diags);
                 ok = false;
             }
-            let Some(ty) = self.resolve_type(file, &child(&field_path, "type"), &field.ty) else {
+            let Some(ty) = self.resolve_type(&field_at.child("type"), &field.ty) else {
                 ok = false;
                 continue;
             };
@@ -386,23 +364,30 @@ impl Lowerer<'_> {
             {
                 let message = format!("query parameter `{}` has type `{}`", field.wire, field.ty);
                 let help = "a query parameter is a string, integer, number, boolean, datetime or enum".to_string();
-                self.diags
-                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                field_at.child("type").error(message).help(help).push(self.diags);
                 ok = false;
             }
             if field.lenient && (params || !matches!(ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)) {
                 let message = format!("`lenient` is not valid on `{}` of type `{}`", field.wire, field.ty);
                 let help = "`lenient: true` is for integer, number and boolean fields that the API may send as strings"
                     .to_string();
-                self.diags
-                    .push(file.error_at_key(&child(&field_path, "lenient"), message, Some(help)));
+                field_at
+                    .child("lenient")
+                    .error(message)
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 ok = false;
             }
             if field.json_string && (params || field.lenient) {
                 let message = format!("`json_string` is not valid on `{}` here", field.wire);
                 let help = "`json_string: true` is for body and response attributes whose value is JSON inside a string; it does not combine with `lenient`".to_string();
-                self.diags
-                    .push(file.error_at_key(&child(&field_path, "json_string"), message, Some(help)));
+                field_at
+                    .child("json_string")
+                    .error(message)
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 ok = false;
             }
             if params && (field.min_items.is_some() || field.max_items.is_some()) {
@@ -413,8 +398,7 @@ impl Lowerer<'_> {
                 };
                 let message = format!("`{key}` on the query parameter `{}`", field.wire);
                 let help = "a query parameter is one value; item limits are for array fields of objects".to_string();
-                self.diags
-                    .push(file.error_at_key(&child(&field_path, key), message, Some(help)));
+                field_at.child(key).error(message).help(help).at_key().push(self.diags);
                 ok = false;
             }
             let mut inner = &ty;
@@ -428,8 +412,7 @@ impl Lowerer<'_> {
                     format!("`{}` of type `{}` without `json_string: true`", field.wire, field.ty)
                 };
                 let help = "`json_text` is a string attribute's whole JSON text, kept as written: write `type: json_text` with `json_string: true`, or use `json` for JSON decoded".to_string();
-                self.diags
-                    .push(file.error_at(&child(&field_path, "type"), message, Some(help)));
+                field_at.child("type").error(message).help(help).push(self.diags);
                 ok = false;
             }
             if field.as_string
@@ -454,8 +437,12 @@ impl Lowerer<'_> {
                     )
                 };
                 let help = help.to_string();
-                self.diags
-                    .push(file.error_at_key(&child(&field_path, "as_string"), message, Some(help)));
+                field_at
+                    .child("as_string")
+                    .error(message)
+                    .help(help)
+                    .at_key()
+                    .push(self.diags);
                 ok = false;
             }
             fields.push(Field {
@@ -477,13 +464,7 @@ impl Lowerer<'_> {
     }
 
     /// The item limits of array fields (`min_items`, `max_items`), as rules of their object.
-    fn lower_item_counts(
-        &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
-        raw: &[raw::Field],
-        fields: &[Field],
-    ) -> Option<Vec<Rule>> {
+    fn lower_item_counts(&mut self, at: &At<'_>, raw: &[raw::Field], fields: &[Field]) -> Option<Vec<Rule>> {
         let mut ok = true;
         let mut rules = Vec::new();
         for (index, (raw, field)) in raw.iter().zip(fields).enumerate() {
@@ -491,7 +472,7 @@ impl Lowerer<'_> {
             if min.is_none() && max.is_none() {
                 continue;
             }
-            let at = child(path, index);
+            let field_at = at.child(index);
             let key = if max.is_some() { "max_items" } else { "min_items" };
             let problem = if !matches!(field.ty, TypeRef::Array(_)) {
                 Some((
@@ -516,8 +497,7 @@ impl Lowerer<'_> {
             };
             match problem {
                 Some((message, help)) => {
-                    self.diags
-                        .push(file.error_at_key(&child(&at, key), message, Some(help)));
+                    field_at.child(key).error(message).help(help).at_key().push(self.diags);
                     ok = false;
                 }
                 None => rules.push(Rule::ItemCount {
@@ -532,15 +512,14 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_rules(
         &mut self,
-        file: &Parsed<raw::File>,
-        path: &[Seg],
+        at: &At<'_>,
         raw: &[raw::Rule],
         fields: &Option<Vec<Field>>,
     ) -> Option<Vec<Rule>> {
         let mut ok = true;
         let mut rules = Vec::new();
         for (i, rule) in raw.iter().enumerate() {
-            let rule_path = child(path, i);
+            let rule_at = at.child(i);
             let kinds: Vec<(&str, &Vec<String>)> = [
                 ("at_most_one_of", &rule.at_most_one_of),
                 ("at_least_one_of", &rule.at_least_one_of),
@@ -556,24 +535,28 @@ impl Lowerer<'_> {
                         "valid rules: {}",
                         one_of(["at_most_one_of", "at_least_one_of", "exactly_one_of"])
                     );
-                    self.diags
-                        .push(file.error_at(&rule_path, "rule names no kind".into(), Some(help)));
+                    rule_at.error("rule names no kind").help(help).push(self.diags);
                     ok = false;
                     continue;
                 }
                 [_, (second, _), ..] => {
                     let help = "write each rule as its own entry under `rules:`".to_string();
                     let message = format!("a rule of two kinds: `{}` and `{second}`", kinds[0].0);
-                    self.diags
-                        .push(file.error_at_key(&child(&rule_path, *second), message, Some(help)));
+                    rule_at
+                        .child(*second)
+                        .error(message)
+                        .help(help)
+                        .at_key()
+                        .push(self.diags);
                     ok = false;
                     continue;
                 }
             };
-            let list_path = child(&rule_path, kind);
+            let list_at = rule_at.child(kind);
             if names.len() < 2 {
-                self.diags
-                    .push(file.error_at(&list_path, format!("`{kind}` needs at least two fields"), None));
+                list_at
+                    .error(format!("`{kind}` needs at least two fields"))
+                    .push(self.diags);
                 ok = false;
                 continue;
             }
@@ -585,8 +568,7 @@ impl Lowerer<'_> {
                         let message = format!("rule names required field `{name}`");
                         let help =
                             format!("a required field is always set, so only optional fields can be in `{kind}`");
-                        self.diags
-                            .push(file.error_at(&child(&list_path, j), message, Some(help)));
+                        list_at.child(j).error(message).help(help).push(self.diags);
                         ok = false;
                     }
                     Some(index) => indices.push(index),
@@ -596,11 +578,11 @@ impl Lowerer<'_> {
                             Some(best) => format!("did you mean `{best}`? fields: {}", one_of(wires)),
                             None => format!("fields: {}", one_of(wires)),
                         };
-                        self.diags.push(file.error_at(
-                            &child(&list_path, j),
-                            format!("rule names unknown field `{name}`"),
-                            Some(help),
-                        ));
+                        list_at
+                            .child(j)
+                            .error(format!("rule names unknown field `{name}`"))
+                            .help(help)
+                            .push(self.diags);
                         ok = false;
                     }
                 }
@@ -618,7 +600,7 @@ impl Lowerer<'_> {
     }
 
     /// Parses a type expression: a primitive, `array<T>`, or a type name.
-    pub(super) fn resolve_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
+    pub(super) fn resolve_type(&mut self, at: &At<'_>, text: &str) -> Option<TypeRef> {
         let whole = text.trim();
         let mut text = whole;
         let mut depth = 0;
@@ -630,11 +612,11 @@ impl Lowerer<'_> {
                     "a type expression nests `array<…>` at most {MAX_TYPE_NESTING} deep; name an object type for the inner levels"
                 );
                 let message = format!("the type `{}` nests arrays too deep", shorten(whole));
-                self.diags.push(file.error_at(path, message, Some(help)));
+                at.error(message).help(help).push(self.diags);
                 return None;
             }
         }
-        let mut resolved = self.resolve_base_type(file, path, text)?;
+        let mut resolved = self.resolve_base_type(at, text)?;
         for _ in 0..depth {
             resolved = TypeRef::Array(Box::new(resolved));
         }
@@ -642,7 +624,7 @@ impl Lowerer<'_> {
     }
 
     /// Resolves a type expression without `array<…>`: a primitive or a type name.
-    pub(super) fn resolve_base_type(&mut self, file: &Parsed<raw::File>, path: &[Seg], text: &str) -> Option<TypeRef> {
+    pub(super) fn resolve_base_type(&mut self, at: &At<'_>, text: &str) -> Option<TypeRef> {
         match text {
             "string" => return Some(TypeRef::String),
             "integer" => return Some(TypeRef::Integer),
@@ -667,8 +649,9 @@ impl Lowerer<'_> {
             Some(best) => format!("did you mean `{best}`? {valid}"),
             None => valid.to_string(),
         };
-        self.diags
-            .push(file.error_at(path, format!("unknown type `{}`", shorten(text)), Some(help)));
+        at.error(format!("unknown type `{}`", shorten(text)))
+            .help(help)
+            .push(self.diags);
         None
     }
 }
