@@ -195,7 +195,7 @@ pub fn load(sources: &[SourceFile]) -> Result<model::Spec, Diagnostics> {
 /// example without a word.
 fn check_examples(spec: &model::Spec, parsed: &[yaml::Parsed<raw::File>], diags: &mut Diagnostics) {
     for (endpoint, problem) in emit::inexpressible_examples(spec) {
-        let Some(file) = parsed.iter().find(|file| file.file.name == endpoint.source) else {
+        let Some(file) = parsed.iter().find(|file| file.file.name == endpoint.site.file) else {
             continue;
         };
         let Some(index) = file.value.endpoints.iter().position(|raw| raw.name == endpoint.name) else {

@@ -3,7 +3,9 @@
 //! Everything here has been checked by `lower`: names are valid Rust identifiers, every type
 //! reference resolves, limits are consistent. The emitter can therefore not fail. Each node
 //! keeps both its Rust name and its wire name, because the two are chosen independently (the
-//! wire name is whatever the API page spells, casing included).
+//! wire name is whatever the API page spells, casing included). The nodes a reader may want
+//! to find in the spec (the API section, types, fields and parameters, enum values,
+//! endpoints) keep their [`Site`], which their equality ignores.
 
 /// A whole, valid spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,29 @@ pub struct Spec {
     pub endpoints: Vec<Endpoint>,
     /// Every spec file, sorted: the files a generated file that draws on all of them names.
     pub sources: Vec<String>,
+}
+
+/// Where a node of the model is written, for pointing a reader at the spec: the file and the
+/// path as diagnostics show them, and where the node starts.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The spec file, as diagnostics show it, e.g. `spec/opportunities.yaml`.
+    pub file: String,
+    /// The node's path in the file, as diagnostics show it, e.g. `endpoints[3]`.
+    pub path: String,
+    /// Where the node starts in the file.
+    pub pos: crate::diag::Pos,
+}
+
+/// Every site equals every other. The model's equality says whether two nodes describe the
+/// same API, and where a node is written (its file, its place among its siblings, its line)
+/// is not part of that: specs are compared across revisions (`cargo xtask diff`), and a
+/// comment or a blank line above an endpoint must not make it another endpoint. Code that
+/// wants the positions compares the fields.
+impl PartialEq for Site {
+    fn eq(&self, _other: &Site) -> bool {
+        true
+    }
 }
 
 /// API-level facts shared by every endpoint.
@@ -48,8 +73,9 @@ pub struct Api {
     /// Whether each group is a cargo feature of the client crate (all on by default), so that
     /// users compile only the groups they use.
     pub group_features: bool,
-    /// The spec file that holds the API section.
-    pub source: String,
+    /// Where the API section is written (its file is named in the header of the generated
+    /// file drawn from it).
+    pub site: Site,
 }
 
 impl Api {
@@ -200,6 +226,8 @@ pub struct AttributesDef {
     pub fields: Option<String>,
     /// The well-known attributes, in spec order: each is a string-valued setter.
     pub attributes: Vec<Field>,
+    /// Where the type is written.
+    pub site: Site,
 }
 
 /// A JSON object type.
@@ -219,6 +247,8 @@ pub struct ObjectDef {
     pub needs_validation: bool,
     /// Whether attributes the spec does not name are kept (in a map) rather than ignored.
     pub additional_fields: bool,
+    /// Where the type is written.
+    pub site: Site,
 }
 
 /// A field of an object, or a query parameter.
@@ -238,6 +268,8 @@ pub struct Field {
     pub boxed: bool,
     /// Prose for rustdoc.
     pub description: Option<String>,
+    /// Where the field or parameter is written.
+    pub site: Site,
 }
 
 /// A type expression.
@@ -326,6 +358,8 @@ pub struct EnumDef {
     pub integer: bool,
     /// The known values.
     pub values: Vec<EnumValue>,
+    /// Where the type is written (the API's `exceptions` for `ExceptionType`).
+    pub site: Site,
 }
 
 /// One known value of an enum.
@@ -343,6 +377,8 @@ pub struct EnumValue {
     /// the spec declares it; `None` when the status decides (a rate-limit exception without a
     /// declaration is read as `Never`).
     pub processed: Option<Processed>,
+    /// Where the value is written.
+    pub site: Site,
 }
 
 /// An HTTP method.
@@ -399,8 +435,9 @@ pub struct Endpoint {
     pub pagination: Option<Pagination>,
     /// How each row's result reads, for a bulk endpoint that answers per row.
     pub row_results: Option<RowResults>,
-    /// The spec file the endpoint is in.
-    pub source: String,
+    /// Where the endpoint is written (its file is named in the headers of the generated files
+    /// drawn from it).
+    pub site: Site,
 }
 
 /// Where a paged endpoint keeps its position (page number or offset), page size, items and total.

@@ -148,6 +148,8 @@ pub struct PositionIndex {
     values: HashMap<String, Pos>,
     /// Position of the key that introduces the node at each path, for mapping entries.
     keys: HashMap<String, Pos>,
+    /// Position of the first key of the mapping at each path.
+    first_keys: HashMap<String, Pos>,
     /// Line starts of the text, for the excerpts of diagnostics.
     lines: Lines,
 }
@@ -162,6 +164,17 @@ impl PositionIndex {
     /// The position of the value at `path`, or of its closest indexed ancestor.
     pub fn value(&self, path: &[Seg]) -> Pos {
         self.lookup(&self.values, path)
+    }
+
+    /// Where the node at `path` starts: its value's position, or its first key's when that
+    /// comes first (the value of a block mapping is placed at its first key's `:`); the closest
+    /// indexed ancestor's value when the node is absent.
+    pub fn start(&self, path: &[Seg]) -> Pos {
+        let value = self.value(path);
+        match self.first_keys.get(&path_string(path)) {
+            Some(key) => value.min(*key),
+            None => value,
+        }
     }
 
     /// The position of the key at `path` (the value's when there is no key), or of the
@@ -346,6 +359,9 @@ impl Scanner<'_> {
             Some(Frame::Mapping { path, key, seen, .. }) => match key.take() {
                 None => {
                     // This node is a key. Only scalar keys are addressable.
+                    if seen.is_empty() {
+                        self.index.first_keys.entry(path.clone()).or_insert(pos);
+                    }
                     if let Event::Scalar(text, ..) = &event {
                         self.index.keys.entry(key_path(path, text)).or_insert(pos);
                         if let Some(first) = seen.get(text) {

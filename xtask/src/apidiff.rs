@@ -401,7 +401,8 @@ fn response_types(spec: &Spec) -> BTreeSet<String> {
 }
 
 fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint], &[Endpoint])) {
-    // `source` only names the spec file in a generated file's header comment.
+    // `site` is where the section is written; its file only names the spec in a generated
+    // file's header comment.
     let Api {
         name: old_name,
         crate_name: old_crate,
@@ -415,7 +416,7 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         statuses: old_statuses,
         exceptions: old_exceptions,
         group_features: old_features,
-        source: _,
+        site: _,
     } = old;
     let Api {
         name: new_name,
@@ -430,7 +431,7 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
         statuses: new_statuses,
         exceptions: new_exceptions,
         group_features: new_features,
-        source: _,
+        site: _,
     } = new;
     let api = word("API");
     match (old_features, new_features) {
@@ -887,6 +888,8 @@ fn compare_attributes(report: &mut Report, old: &AttributesDef, new: &Attributes
         value: old_value,
         fields: old_fields,
         attributes: old_attributes,
+        // A node's position in its file is not part of the API.
+        site: _,
     } = old;
     let AttributesDef {
         name: _,
@@ -896,6 +899,7 @@ fn compare_attributes(report: &mut Report, old: &AttributesDef, new: &Attributes
         value: new_value,
         fields: new_fields,
         attributes: new_attributes,
+        site: _,
     } = new;
     compare_module(report, name, old_group.as_deref(), new_group.as_deref());
     let anchors = [ty(name)];
@@ -1027,6 +1031,8 @@ fn compare_object(report: &mut Report, old: &ObjectDef, new: &ObjectDef) {
         rules: old_rules,
         needs_validation: old_validation,
         additional_fields: old_additional,
+        // A node's position in its file is not part of the API.
+        site: _,
     } = old;
     let ObjectDef {
         name: _,
@@ -1036,6 +1042,7 @@ fn compare_object(report: &mut Report, old: &ObjectDef, new: &ObjectDef) {
         rules: new_rules,
         needs_validation: new_validation,
         additional_fields: new_additional,
+        site: _,
     } = new;
     compare_module(report, name, old_group.as_deref(), new_group.as_deref());
     let anchors = [ty(name)];
@@ -1447,6 +1454,8 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         encoding: old_encoding,
         boxed: old_boxed,
         description: old_description,
+        // A node's position in its file is not part of the API.
+        site: _,
     } = old;
     let Field {
         wire: new_wire,
@@ -1456,6 +1465,7 @@ fn compare_field(report: &mut Report, at: &FieldsAt<'_>, old: &Field, new: &Fiel
         encoding: new_encoding,
         boxed: new_boxed,
         description: new_description,
+        site: _,
     } = new;
     let (old_lenient, new_lenient) = (
         &(*old_encoding == Encoding::Lenient),
@@ -1611,6 +1621,8 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         open: old_open,
         integer: old_integer,
         values: old_values,
+        // A node's position in its file is not part of the API.
+        site: _,
     } = old;
     let EnumDef {
         name: _,
@@ -1619,6 +1631,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
         open: new_open,
         integer: new_integer,
         values: new_values,
+        site: _,
     } = new;
     compare_module(report, name, old_group.as_deref(), new_group.as_deref());
     let anchors = [ty(name)];
@@ -1630,6 +1643,8 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             description: old_value_description,
             rate_limited: old_limited,
             processed: old_processed,
+            // A node's position in its file is not part of the API.
+            site: _,
         } = old_value;
         let Some(new_value) = new_values.iter().find(|v| v.wire == *wire) else {
             report.push(
@@ -1647,6 +1662,7 @@ fn compare_enum(report: &mut Report, old: &EnumDef, new: &EnumDef, in_responses:
             description: new_value_description,
             rate_limited: new_limited,
             processed: new_processed,
+            site: _,
         } = new_value;
         if old_rust != new_rust {
             report.push(
@@ -1807,7 +1823,8 @@ fn has_bulk(body: &Body) -> bool {
 }
 
 fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (&Api, &Api)) {
-    // `source` only names the spec file in a generated file's header comment.
+    // `site` is where the endpoint is written; its file only names the spec in a generated
+    // file's header comment.
     let Endpoint {
         name,
         title: old_title,
@@ -1829,7 +1846,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         response_example: old_response_example,
         pagination: old_pagination,
         row_results: old_row_results,
-        source: _,
+        site: _,
     } = old;
     let Endpoint {
         name: _,
@@ -1852,7 +1869,7 @@ fn compare_endpoint(report: &mut Report, old: &Endpoint, new: &Endpoint, apis: (
         response_example: new_response_example,
         pagination: new_pagination,
         row_results: new_row_results,
-        source: _,
+        site: _,
     } = new;
     let anchors = [ep(name)];
     let at = format!("endpoint `{name}`");

@@ -24,7 +24,7 @@ use crate::model::{
 };
 
 pub(super) fn sources(spec: &Spec) -> Vec<String> {
-    let mut sources: Vec<String> = spec.endpoints.iter().map(|e| e.source.clone()).collect();
+    let mut sources: Vec<String> = spec.endpoints.iter().map(|e| e.site.file.clone()).collect();
     sources.sort();
     sources.dedup();
     sources

@@ -63,7 +63,7 @@ pub fn emit(spec: &Spec) -> Vec<Emitted> {
         Emitted {
             target: crate::Target::Client,
             name: "api.rs".into(),
-            sources: vec![spec.api.source.clone()],
+            sources: vec![spec.api.site.file.clone()],
             tokens: api::emit_api(&spec.api),
         },
         Emitted {

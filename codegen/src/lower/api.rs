@@ -81,6 +81,7 @@ impl Lowerer<'_> {
             open: true,
             integer: false,
             values: self.lower_enum_values(&at.child("exceptions"), &raw.exceptions, true, true),
+            site: at.child("exceptions").site(),
         };
         let key_names = |names: &raw::KeyNames| model::KeyNames {
             access_key: names.access_key.clone(),
@@ -111,7 +112,7 @@ impl Lowerer<'_> {
             statuses: statuses?,
             exceptions,
             group_features: raw.group_features,
-            source: at.file_name().to_string(),
+            site: at.site(),
         };
         ok.then_some(api)
     }

@@ -1,8 +1,9 @@
 //! Where the lowering is: a node of a spec file, and the errors reported at it.
 
 use crate::diag::Diagnostics;
+use crate::model::Site;
 use crate::raw;
-use crate::yaml::{Parsed, Seg};
+use crate::yaml::{Parsed, Seg, path_string};
 
 /// A node of a spec file: the file and the path to the node (`endpoints[0].body`). Each
 /// lowering method takes the node it lowers and reports problems at it or at its children:
@@ -40,6 +41,16 @@ impl<'f> At<'f> {
     /// The line the node's value starts on (its closest written ancestor's when it is absent).
     pub(super) fn line(&self) -> usize {
         self.file.index.value(&self.path).line
+    }
+
+    /// Where the node is, for the model node lowered from it: where it starts (its closest
+    /// written ancestor's value when it is absent, as for errors).
+    pub(super) fn site(&self) -> Site {
+        Site {
+            file: self.file.file.name.clone(),
+            path: path_string(&self.path),
+            pos: self.file.index.start(&self.path),
+        }
     }
 
     /// Starts an error pointing at the node's value; nothing is reported until `push`.

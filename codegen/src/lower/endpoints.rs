@@ -145,7 +145,7 @@ impl Lowerer<'_> {
             query_example: query_example?,
             request_example: request_example?,
             response_example: response_example?,
-            source: at.file_name().to_string(),
+            site: at.site(),
         };
         ok.then_some(endpoint)
     }

@@ -46,6 +46,8 @@ mod endpoints;
 mod names;
 mod paths;
 mod rates;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use cursor::At;

@@ -99,6 +99,7 @@ impl Lowerer<'_> {
                         value: pair.value.clone(),
                         fields: pair.fields.clone(),
                         attributes: fields,
+                        site: at.site(),
                     })
                 })
             }
@@ -131,6 +132,7 @@ impl Lowerer<'_> {
                         rules,
                         needs_validation: false,
                         additional_fields: raw.additional_fields,
+                        site: at.site(),
                     })
                 })
             }
@@ -158,6 +160,7 @@ impl Lowerer<'_> {
                         open,
                         integer: raw.integer,
                         values,
+                        site: at.site(),
                     })
                 })
             }
@@ -249,6 +252,7 @@ impl Lowerer<'_> {
                 description: value.description.clone(),
                 rate_limited: value.rate_limited,
                 processed,
+                site: value_at.site(),
             });
         }
         values
@@ -458,6 +462,7 @@ impl Lowerer<'_> {
                 },
                 boxed: false,
                 description: field.description.clone(),
+                site: field_at.site(),
             });
         }
         ok.then_some(fields)
