@@ -1199,6 +1199,34 @@ fn moving_definitions_between_files_changes_nothing() {
     assert_eq!(shown(&full(&sources(API, BASE), &split)), "");
 }
 
+/// Lines written above an endpoint move it and everything below it in the file, not the API.
+#[test]
+fn lines_inserted_above_an_endpoint_change_nothing() {
+    let old = sources(API, BASE);
+    let moved = edit(
+        BASE,
+        &[(
+            "endpoints:\n  - name: add_rows\n",
+            "endpoints:\n\n  # Rows, many at a time.\n\n  - name: add_rows\n",
+        )],
+    );
+    let new = sources(API, &moved);
+    let (old_spec, new_spec) = (codegen::load(&old).unwrap(), codegen::load(&new).unwrap());
+    let lines = |spec: &Spec| {
+        let endpoint = &spec.endpoints[0];
+        (
+            endpoint.name.clone(),
+            endpoint.site.pos.line,
+            endpoint.query[0].site.pos.line,
+        )
+    };
+    let (name, endpoint_line, field_line) = lines(&old_spec);
+    assert_eq!(name, "add_rows");
+    assert_eq!(lines(&new_spec), (name, endpoint_line + 3, field_line + 3));
+    assert_eq!(old_spec, new_spec, "a position made the models unequal");
+    assert_eq!(shown(&full(&old, &new)), "");
+}
+
 #[test]
 fn a_base_without_a_spec_makes_everything_new() {
     let spec = codegen::load(&sources(API, BASE)).unwrap();
