@@ -479,7 +479,13 @@ fn compare_api(report: &mut Report, old: &Api, new: &Api, endpoints: (&[Endpoint
             "crate name changed",
             "the API",
             format!("doc examples import `{new_crate}` instead of `{old_crate}`"),
-            &[word(old_crate), word(new_crate)],
+            // Doc examples name the crate, and run against its sandbox crate (`<crate>_sandbox`).
+            &[
+                word(old_crate),
+                word(new_crate),
+                word(&format!("{old_crate}_sandbox")),
+                word(&format!("{new_crate}_sandbox")),
+            ],
         );
     }
     if old_name != new_name {
