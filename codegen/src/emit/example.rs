@@ -94,12 +94,46 @@ type Written<T = TokenStream> = Result<T, Miss>;
 /// request for an endpoint that needs one (there is nothing to show), an [`Inexpressible`]
 /// when what it documents cannot be written.
 pub(super) fn method_example(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Result<Option<String>, Inexpressible> {
-    Ok(method_doctest(endpoint, spec, paths)?.map(|doctest| section(endpoint, &doctest)))
+    method_doctest(endpoint, spec, paths)?
+        .map(|doctest| section(endpoint, &doctest))
+        .transpose()
 }
 
 /// The example of a paged endpoint's `…_pages` method (`Ok(None)` as for [`method_example`]).
 pub(super) fn pages_example(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Result<Option<String>, Inexpressible> {
-    Ok(pages_doctest(endpoint, spec, paths)?.map(|doctest| section(endpoint, &doctest)))
+    pages_doctest(endpoint, spec, paths)?
+        .map(|doctest| section(endpoint, &doctest))
+        .transpose()
+}
+
+/// What keeps the endpoint's doc examples (its method's, and its page walk's) from being
+/// written, if anything: the checks of [`method_example`] and [`pages_example`] without
+/// formatting the code.
+pub(super) fn problem(endpoint: &Endpoint, spec: &Spec, paths: &Paths) -> Option<Inexpressible> {
+    let check = |doctest: Result<Option<Doctest>, Inexpressible>| match doctest {
+        Ok(Some(doctest)) => syn::parse2::<syn::File>(doctest.program(true))
+            .err()
+            .map(|error| not_rust(endpoint, &error)),
+        Ok(None) => None,
+        Err(problem) => Some(problem),
+    };
+    check(method_doctest(endpoint, spec, paths)).or_else(|| {
+        endpoint
+            .pagination
+            .as_ref()
+            .and_then(|_| check(pages_doctest(endpoint, spec, paths)))
+    })
+}
+
+/// A doctest whose tokens are not a program: a generator bug, reported rather than emitted.
+fn not_rust(endpoint: &Endpoint, error: &syn::Error) -> Inexpressible {
+    Inexpressible {
+        example: None,
+        at: Vec::new(),
+        key: true,
+        message: format!("the doc example of `{}` is not valid Rust: {error}", endpoint.name),
+        help: "this is a bug in the generator: please report it with the spec".to_string(),
+    }
 }
 
 /// The doctest of an endpoint method: the documented call, then checks of what it sent.
@@ -671,13 +705,14 @@ impl<'s> Builder<'s> {
     }
 }
 
-/// The whole `# Example` section: prose, then the doctest.
-fn section(endpoint: &Endpoint, doctest: &Doctest) -> String {
-    format!(
-        "# Example\n\nThe request of the {} documentation, built with the generated types;\n`client` is a [`crate::Client`] (here, one of the `sandbox`).\n\n```\n{}```",
+/// The whole `# Example` section: prose, then the doctest. A doctest that is not Rust would be
+/// a generator bug; it is reported (through the loader) rather than emitted.
+fn section(endpoint: &Endpoint, doctest: &Doctest) -> Result<String, Inexpressible> {
+    let code = doctest.render().map_err(|error| not_rust(endpoint, &error))?;
+    Ok(format!(
+        "# Example\n\nThe request of the {} documentation, built with the generated types;\n`client` is a [`crate::Client`] (here, one of the `sandbox`).\n\n```\n{code}```",
         endpoint.title,
-        doctest.render()
-    )
+    ))
 }
 
 /// A doctest, as tokens: hidden set-up, the shown `use` items and statements, hidden checks.
@@ -729,11 +764,10 @@ impl Doctest {
     }
 
     /// The doctest's text: the program formatted once, its set-up and checks hidden (`# `), the
-    /// shown statements moved out of `main`'s indentation.
-    fn render(&self) -> String {
-        let formatted = syn::parse2::<syn::File>(self.program(true))
-            .map(|file| prettyplease::unparse(&file))
-            .unwrap_or_default();
+    /// shown statements moved out of `main`'s indentation; the parse error when the tokens are
+    /// not a program.
+    fn render(&self) -> Result<String, syn::Error> {
+        let formatted = prettyplease::unparse(&syn::parse2::<syn::File>(self.program(true))?);
         let mut out = String::new();
         let mut in_shown = false;
         for line in formatted.lines() {
@@ -755,7 +789,7 @@ impl Doctest {
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -869,7 +903,7 @@ mod tests {
                 .as_ref()
                 .and_then(|_| pages_doctest(endpoint, &spec, &paths).expect("expressible"));
             for doctest in method.iter().chain(&pages) {
-                let rendered = doctest.render();
+                let rendered = doctest.render().expect("the doctest is a program");
                 same_program(&rendered, doctest);
                 assert!(!rendered.contains("__doctest"), "{rendered}");
                 checked += 1;
@@ -890,7 +924,7 @@ mod tests {
             },
             checks: quote! { assert!(client.done()); },
         };
-        let rendered = doctest.render();
+        let rendered = doctest.render().expect("the doctest is a program");
         assert_eq!(
             rendered,
             "# #[tokio::main(flavor = \"current_thread\")]\n\
@@ -906,6 +940,17 @@ mod tests {
              # }\n"
         );
         same_program(&rendered, &doctest);
+    }
+
+    #[test]
+    fn tokens_that_are_not_a_program_are_an_error_not_an_empty_example() {
+        let doctest = Doctest {
+            setup: TokenStream::new(),
+            uses: TokenStream::new(),
+            shown: quote! { let = ; },
+            checks: TokenStream::new(),
+        };
+        assert!(doctest.render().is_err());
     }
 
     #[test]

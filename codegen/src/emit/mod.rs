@@ -41,11 +41,7 @@ pub fn inexpressible_examples(spec: &Spec) -> Vec<(&crate::model::Endpoint, exam
     let paths = Paths::new(spec);
     spec.endpoints
         .iter()
-        .filter_map(|endpoint| {
-            example::method_example(endpoint, spec, &paths)
-                .err()
-                .map(|problem| (endpoint, problem))
-        })
+        .filter_map(|endpoint| example::problem(endpoint, spec, &paths).map(|problem| (endpoint, problem)))
         .collect()
 }
 
