@@ -384,12 +384,12 @@ struct Mutant {
     edits: Vec<String>,
 }
 
-/// The mutants of the run, one per case, as a pure function of the seed.
-fn mutants(seed: u64, cases: u64) -> impl Iterator<Item = Mutant> {
+/// The mutants of the given cases, each a pure function of the seed and its case number.
+fn mutants(seed: u64, cases: impl IntoIterator<Item = u64>) -> impl Iterator<Item = Mutant> {
     let spec = real_spec();
     let names = name_pool(&spec);
     let total: usize = spec.iter().map(|f| f.text.len()).sum();
-    (0..cases).map(move |case| {
+    cases.into_iter().map(move |case| {
         let mut rng = Rng(seed ^ case.wrapping_mul(0xA24B_AED4_963E_E407));
         // Files are picked in proportion to their size.
         let mut at = rng.below(total);
@@ -412,32 +412,72 @@ fn mutants(seed: u64, cases: u64) -> impl Iterator<Item = Mutant> {
     })
 }
 
+/// What one worker found: counts, distinct outputs, failures (each starting with its case).
+#[derive(Default)]
+struct Tally {
+    refused: u64,
+    accepted: u64,
+    outputs: BTreeSet<Vec<String>>,
+    failures: Vec<(u64, String)>,
+}
+
+/// Runs the mutants of `cases` through the generator.
+fn tally(seed: u64, cases: impl IntoIterator<Item = u64>) -> Tally {
+    let mut tally = Tally::default();
+    for mutant in mutants(seed, cases) {
+        match check(&mutant.sources) {
+            Ok(Outcome::Refused) => tally.refused += 1,
+            Ok(Outcome::Accepted(files)) => {
+                tally.accepted += 1;
+                tally
+                    .outputs
+                    .insert(files.iter().map(|f| f.contents.clone()).collect::<Vec<_>>());
+            }
+            Err(failure) => tally.failures.push((
+                mutant.case,
+                format!(
+                    "seed {seed:#x}, case {} ({}):\n{failure}",
+                    mutant.case,
+                    mutant.edits.join("; ")
+                ),
+            )),
+        }
+    }
+    tally
+}
+
 #[test]
 fn mutants_never_panic_and_their_diagnostics_point_inside_the_file() {
     let seed = env_number("CODEGEN_MUTATION_SEED", 0x5EED);
     let cases = env_number("CODEGEN_MUTATIONS", 300);
+    // The cases are shared out among the machine's cores (each worker makes its own mutants,
+    // so only one spec copy per worker is alive); the outcome does not depend on the split.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let results: Vec<Tally> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| scope.spawn(move || tally(seed, (worker as u64..cases).step_by(workers))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a worker"))
+            .collect()
+    });
     let (mut refused, mut accepted) = (0, 0);
     let mut outputs = BTreeSet::new();
     let mut failures = Vec::new();
-    for mutant in mutants(seed, cases) {
-        match check(&mutant.sources) {
-            Ok(Outcome::Refused) => refused += 1,
-            Ok(Outcome::Accepted(files)) => {
-                accepted += 1;
-                outputs.insert(files.iter().map(|f| f.contents.clone()).collect::<Vec<_>>());
-            }
-            Err(failure) => failures.push(format!(
-                "seed {seed:#x}, case {} ({}):\n{failure}",
-                mutant.case,
-                mutant.edits.join("; ")
-            )),
-        }
+    for result in results {
+        refused += result.refused;
+        accepted += result.accepted;
+        outputs.extend(result.outputs);
+        failures.extend(result.failures);
     }
+    failures.sort();
     println!(
         "{cases} mutants (seed {seed:#x}): {refused} refused, {accepted} accepted ({} distinct outputs), {} failures",
         outputs.len(),
         failures.len()
     );
+    let failures: Vec<String> = failures.into_iter().map(|(_, failure)| failure).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // The edits must reach both sides of the loader, or the test tests little.
     assert!(
@@ -476,7 +516,7 @@ fn accepted_mutants_compile() {
     let baseline = codegen::generate(&real_spec()).expect("the project's spec generates");
     let mut seen = BTreeSet::new();
     let mut sample = Vec::new();
-    for mutant in mutants(seed, 20_000) {
+    for mutant in mutants(seed, 0..20_000) {
         // Edits that change a value or add a key, rather than cut the spec short: they are
         // the ones that make new names and shapes.
         let shaping = mutant
